@@ -1,0 +1,37 @@
+"""Action kinds, one module each; ``execute`` dispatches on the action's ``kind``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .base import ActionConfig, ActionContext, ActionFailed, ActionResult, OutputCapture
+
+Runner = Callable[[Any, ActionContext], Awaitable[ActionResult]]
+
+
+def _registry() -> dict[str, Runner]:
+    from . import ai, http, noop, reminder, shell, sql
+
+    return {
+        "noop": noop.run,
+        "reminder": reminder.run,
+        "shell": shell.run,
+        "http": http.run,
+        "sql": sql.run,
+        "ai": ai.run,
+    }
+
+
+_RUNNERS: dict[str, Runner] | None = None
+
+
+async def execute(action: Any, ctx: ActionContext) -> ActionResult:
+    """Run ``action`` with ``ctx``; the engine wraps this in its timeout and failure guard."""
+    global _RUNNERS
+    if _RUNNERS is None:
+        _RUNNERS = _registry()
+    return await _RUNNERS[action.kind](action, ctx)
+
+
+__all__ = ["ActionConfig", "ActionContext", "ActionFailed", "ActionResult", "OutputCapture", "execute"]

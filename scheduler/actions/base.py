@@ -1,0 +1,122 @@
+"""What every action gets and returns, and the bounded output capture they share.
+
+An action is ``async def run(action, ctx) -> ActionResult``. It raises ``ActionFailed`` (or
+returns ``ok=False``) for an expected failure with a message for the owner; any other exception
+is recorded with its traceback by the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from ..ports import AIRunner, Notifier
+
+OUTPUT_LIMIT = 64 * 1024
+LOG_LIMIT = 10 * 1024 * 1024
+TRUNCATION_MARKER = "\n[… output truncated at {limit} bytes; the whole log is in {where}]\n"
+
+
+class ActionFailed(Exception):
+    """An expected failure: the message is shown to the owner as the run's error."""
+
+
+@dataclass(frozen=True)
+class ActionConfig:
+    """Run-time limits and allowlists, built by the composition root from settings."""
+
+    data_dir: Path
+    http_allowed_hosts: frozenset[str] = frozenset()
+    http_max_response_bytes: int = 1024 * 1024
+    sql_databases: Mapping[str, str] = field(default_factory=dict)  # name -> SQLAlchemy URL
+    sql_statement_timeout: timedelta = timedelta(seconds=30)
+    sql_max_rows: int = 1000
+    shell_env_allowlist: tuple[str, ...] = ("PATH", "LANG", "LC_ALL", "TZ", "TERM")
+    shell_sandbox: str = "auto"  # auto | bwrap | none
+    shell_unprivileged_user: str = "nobody"
+    output_limit: int = OUTPUT_LIMIT
+    log_limit: int = LOG_LIMIT
+
+
+class OutputCapture:
+    """Keeps the first ``limit`` bytes of each stream for the run row and the whole log (up to
+    ``log_limit``) in a file that is created on first write, so silent runs cost no file."""
+
+    def __init__(self, log_path: Path, *, limit: int = OUTPUT_LIMIT, log_limit: int = LOG_LIMIT):
+        self.log_path = log_path
+        self.limit = limit
+        self.log_limit = log_limit
+        self._heads: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
+        self._truncated: dict[str, bool] = {"stdout": False, "stderr": False}
+        self._logged = 0
+        self._log_truncated = False
+        self._file: Any = None
+
+    def write(self, stream: str, data: bytes) -> None:
+        if not data:
+            return
+        head = self._heads[stream]
+        room = self.limit - len(head)
+        if room > 0:
+            head.extend(data[:room])
+        if len(data) > room:
+            self._truncated[stream] = True
+        self._write_log(stream, data)
+
+    def _write_log(self, stream: str, data: bytes) -> None:
+        if self._log_truncated:
+            return
+        if self._file is None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.log_path, "ab")  # noqa: SIM115 - closed in close()
+        room = self.log_limit - self._logged
+        chunk = data[:room]
+        prefix = b"" if stream == "stdout" else b""
+        self._file.write(prefix + chunk)
+        self._logged += len(chunk)
+        if len(data) > room:
+            self._log_truncated = True
+            self._file.write(f"\n[log truncated at {self.log_limit} bytes]\n".encode())
+
+    def text(self, stream: str) -> str | None:
+        head = self._heads[stream]
+        if not head and not self._truncated[stream]:
+            return None
+        text = bytes(head).decode("utf-8", errors="replace")
+        if self._truncated[stream]:
+            text += TRUNCATION_MARKER.format(limit=self.limit, where=self.log_path)
+        return text
+
+    @property
+    def has_log(self) -> bool:
+        return self._file is not None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+@dataclass
+class ActionContext:
+    run_id: int
+    task_id: int
+    task_name: str
+    owner: str
+    attempt: int
+    timeout: timedelta
+    config: ActionConfig
+    output: OutputCapture
+    notifier: Notifier | None = None
+    ai_runner: AIRunner | None = None
+    idempotency_key: str = ""
+
+
+@dataclass
+class ActionResult:
+    ok: bool = True
+    summary: str | None = None  # one line for listings ("HTTP 200", "exit 0", "3 rows")
+    data: dict[str, Any] = field(default_factory=dict)  # kept in the run's ``result``
+    error: str | None = None

@@ -1,0 +1,22 @@
+"""Reminder: deliver the task's message to its owner through the plugged-in ``Notifier``."""
+
+from __future__ import annotations
+
+from ..models import ReminderAction
+from ..ports import Notification
+from .base import ActionContext, ActionFailed, ActionResult
+
+
+async def run(action: ReminderAction, ctx: ActionContext) -> ActionResult:
+    if ctx.notifier is None:
+        raise ActionFailed("no notification channel is configured")
+    await ctx.notifier.notify(
+        Notification(
+            owner=ctx.owner,
+            text=action.message,
+            task_id=ctx.task_id,
+            run_id=ctx.run_id,
+            title=ctx.task_name,
+        )
+    )
+    return ActionResult(ok=True, summary="delivered", data={"message": action.message})

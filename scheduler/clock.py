@@ -1,0 +1,88 @@
+"""Injected time. ``Clock.now()`` is aware UTC; tests use ``FakeClock`` and travel instead of sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, aware, in UTC."""
+        ...
+
+    async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
+        """Return at ``when`` or as soon as ``wake`` is set, whichever comes first."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
+        delay = (when - self.now()).total_seconds()
+        if delay <= 0 or wake.is_set():
+            return
+        try:
+            await asyncio.wait_for(wake.wait(), timeout=delay)
+        except TimeoutError:
+            pass
+
+
+class FakeClock:
+    """A clock that moves only when told; ``advance`` wakes every sleeper whose time has come."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        start = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        if start.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        self._now = start.astimezone(UTC)
+        self._sleepers: set[asyncio.Event] = set()
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = when.astimezone(UTC)
+        self._notify()
+
+    def advance(self, delta: timedelta | float) -> datetime:
+        if not isinstance(delta, timedelta):
+            delta = timedelta(seconds=delta)
+        self._now += delta
+        self._notify()
+        return self._now
+
+    def _notify(self) -> None:
+        for event in list(self._sleepers):
+            event.set()
+
+    async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
+        tick = asyncio.Event()
+        self._sleepers.add(tick)
+        try:
+            while self._now < when and not wake.is_set():
+                waiter = asyncio.ensure_future(wake.wait())
+                ticker = asyncio.ensure_future(tick.wait())
+                try:
+                    await asyncio.wait({waiter, ticker}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
+                    ticker.cancel()
+                tick.clear()
+        finally:
+            self._sleepers.discard(tick)
+
+
+def ensure_utc(value: datetime, *, what: str = "time") -> datetime:
+    """Refuse naive datetimes at the edge; return the same instant in UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        from .errors import InvalidRequest
+
+        raise InvalidRequest(f"{what} must carry a time zone or UTC offset: {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+__all__ = ["Clock", "SystemClock", "FakeClock", "ensure_utc", "timedelta"]

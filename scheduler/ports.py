@@ -1,0 +1,51 @@
+"""The small interfaces the scheduler defines and others implement.
+
+The composition root (``cronpilot/``) plugs implementations in; the scheduler never imports the
+agent or the connectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Something to tell a person: a reminder, a result, a failure."""
+
+    owner: str
+    text: str
+    task_id: int | None = None
+    run_id: int | None = None
+    title: str | None = None
+    destination: dict[str, str] = field(default_factory=dict)  # conversation address, if any
+
+
+class Notifier(Protocol):
+    async def notify(self, notification: Notification) -> None:
+        """Deliver ``notification``; raise on failure so the run records it."""
+        ...
+
+
+@dataclass(frozen=True)
+class AIRequest:
+    run_id: int
+    task_id: int
+    owner: str
+    prompt: str
+    template: str | None
+    inputs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class AIResult:
+    text: str
+    transcript: list[dict[str, Any]] = field(default_factory=list)  # prompt, tool calls, replies
+    tokens_used: int = 0
+
+
+class AIRunner(Protocol):
+    async def run(self, request: AIRequest) -> AIResult:
+        """Run the agent for an ``ai`` action; raise to fail the run."""
+        ...

@@ -1,0 +1,78 @@
+"""RFC 5545 recurrence rules (python-dateutil), for what cron can't say: every other week, the
+last weekday of the month, a count or an end date.
+
+``start`` is a naive local wall time in the task's zone (DTSTART); occurrences are generated in
+wall time and turned into instants with cronpilot's DST rule (gap → first instant after it,
+repeated time → first occurrence).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule, rrulestr
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from . import localtime
+
+_HORIZON = timedelta(days=366 * 5)
+
+
+class RRuleTrigger(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["rrule"] = "rrule"
+    rule: str  # e.g. "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;BYHOUR=17;BYMINUTE=0;BYSECOND=0"
+    start: datetime  # naive local wall time (DTSTART)
+
+    @field_validator("rule")
+    @classmethod
+    def _rule_text(cls, rule: str) -> str:
+        rule = rule.strip()
+        if rule.upper().startswith("RRULE:"):
+            rule = rule[6:]
+        if not rule or len(rule) > 512 or "\n" in rule:
+            raise ValueError("an RRULE is one line of at most 512 characters")
+        return rule
+
+    @field_validator("start")
+    @classmethod
+    def _naive(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=None)
+
+    @model_validator(mode="after")
+    def _parses(self) -> RRuleTrigger:
+        try:
+            build(self)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"invalid RRULE {self.rule!r}: {exc}") from None
+        return self
+
+
+def build(trigger: RRuleTrigger) -> rrule:
+    parsed = rrulestr(trigger.rule, dtstart=trigger.start)
+    if not isinstance(parsed, rrule):
+        raise ValueError("only a single RRULE is supported")
+    return parsed
+
+
+def next_fire_after(trigger: RRuleTrigger, after: datetime, zone: ZoneInfo) -> datetime | None:
+    """The first occurrence strictly after ``after`` (aware), as a UTC instant."""
+    rule = build(trigger)
+    after_utc = after.astimezone(UTC)
+    # Start the wall-time search a little before ``after`` in local time: a gap or fold can move
+    # a wall time's instant by up to the size of the DST shift.
+    cursor = after_utc.astimezone(zone).replace(tzinfo=None) - timedelta(hours=3)
+    for _ in range(10_000):
+        wall = rule.after(cursor, inc=False)
+        if wall is None:
+            return None
+        fire = localtime.resolve(wall, zone)
+        if fire > after_utc:
+            if fire - after_utc > _HORIZON:
+                return None
+            return fire
+        cursor = wall
+    return None
