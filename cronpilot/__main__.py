@@ -1,0 +1,3 @@
+from cronpilot.cli import main
+
+main()

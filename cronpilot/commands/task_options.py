@@ -1,0 +1,249 @@
+"""The flags ``task add`` and ``task edit`` share, declared once, and their translation into
+task fields. Typer reads a command's ``__signature__``, so both commands get the same options."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Optional, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import typer
+
+from scheduler.durations import parse_duration
+from scheduler.errors import InvalidRequest
+from scheduler.models import MisfirePolicy, OverlapPolicy, Task, check_timezone
+
+F = TypeVar("F", bound=Callable[..., Any])
+KW = inspect.Parameter.KEYWORD_ONLY
+
+# (name, annotation, typer option)
+_OPTIONS: list[tuple[str, Any, Any]] = [
+    ("name", Optional[str], typer.Option(None, "--name", "-n", help="A unique name (default: from the action).")),
+    ("cron", list[str], typer.Option([], "--cron", help="Cron expression, 5 fields (or 6 with seconds first). Repeatable.")),
+    ("every", Optional[str], typer.Option(None, "--every", help="Fixed interval, e.g. 90s, 15m, 6h, 1d.")),
+    ("at", Optional[str], typer.Option(None, "--at", help="Once, at this time (ISO; local to --tz unless it has an offset).")),
+    ("when", Optional[str], typer.Option(None, "--when", help="A time phrase: 'every Monday at 9am', 'in 15 minutes'.")),
+    ("tz", Optional[str], typer.Option(None, "--tz", help="IANA time zone (default: CRONPILOT_TIMEZONE or the system's).")),
+    ("remind", Optional[str], typer.Option(None, "--remind", help="Reminder text to deliver.")),
+    ("shell", bool, typer.Option(False, "--shell", help="Run the command given after -- (no shell).")),
+    ("sh", Optional[str], typer.Option(None, "--sh", help="Run this string with /bin/sh -c.")),
+    ("http", Optional[str], typer.Option(None, "--http", help="Call this URL.")),
+    ("method", Optional[str], typer.Option(None, "--method", help="HTTP method (default GET).")),
+    ("header", list[str], typer.Option([], "--header", "-H", help="HTTP header 'Name: value'. Repeatable.")),
+    ("data", Optional[str], typer.Option(None, "--data", help="HTTP request body.")),
+    ("sql", Optional[str], typer.Option(None, "--sql", help="One SQL statement to run.")),
+    ("db", Optional[str], typer.Option(None, "--db", help="Database name from CRONPILOT_SQL_DATABASES.")),
+    ("write", Optional[bool], typer.Option(None, "--write/--read-only", help="Allow the SQL statement to write.")),
+    ("ai", Optional[str], typer.Option(None, "--ai", help="Prompt for an AI task (needs a model).")),
+    ("noop", bool, typer.Option(False, "--noop", help="Do nothing (for trying schedules).")),
+    ("env", list[str], typer.Option([], "--env", "-e", help="KEY=VALUE for a shell task. Repeatable.")),
+    ("cwd", Optional[str], typer.Option(None, "--cwd", help="Working directory of a shell task.")),
+    ("cpu", Optional[int], typer.Option(None, "--cpu", help="CPU-time limit of a shell task, seconds.")),
+    ("memory", Optional[int], typer.Option(None, "--memory", help="Memory limit of a shell task, MB.")),
+    ("max_procs", Optional[int], typer.Option(None, "--max-procs", help="Process-count limit of a shell task.")),
+    ("max_file_mb", Optional[int], typer.Option(None, "--max-file-mb", help="File-size limit of a shell task, MB.")),
+    ("retries", Optional[int], typer.Option(None, "--retries", min=0, max=49, help="Retries after a failure.")),
+    ("retry_delay", Optional[str], typer.Option(None, "--retry-delay", help="Wait before the first retry (e.g. 30s).")),
+    ("backoff", Optional[float], typer.Option(None, "--backoff", help="Multiply the wait by this each retry.")),
+    ("retry_max_delay", Optional[str], typer.Option(None, "--retry-max-delay", help="Cap on the wait between retries.")),
+    ("timeout", Optional[str], typer.Option(None, "--timeout", help="Stop a run after this long (e.g. 10m).")),
+    ("misfire", Optional[MisfirePolicy], typer.Option(None, "--misfire", help="What to do with fires missed while down.")),
+    ("grace", Optional[str], typer.Option(None, "--grace", help="A fire this late still counts as on time.")),
+    ("overlap", Optional[OverlapPolicy], typer.Option(None, "--overlap", help="What to do when a fire comes while a run is going.")),
+    ("paused", Optional[bool], typer.Option(None, "--paused/--enabled", help="Create or set the task paused/enabled.")),
+    ("description", Optional[str], typer.Option(None, "--description", help="A note about the task.")),
+    ("json_output", bool, typer.Option(False, "--json", help="Print the task as JSON.")),
+]
+
+
+def with_task_options(*leading: inspect.Parameter) -> Callable[[F], F]:
+    """Give a command ``leading`` parameters followed by every shared task option."""
+
+    def decorate(fn: F) -> F:
+        params = list(leading) + [
+            inspect.Parameter(name, KW, default=default, annotation=annotation)
+            for name, annotation, default in _OPTIONS
+        ]
+        params.append(
+            inspect.Parameter(
+                "command", KW, default=typer.Argument(None, help="The command of a --shell task, after --."),
+                annotation=Optional[list[str]],
+            )
+        )
+        fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
+
+
+def changes_from_options(
+    opts: dict[str, Any], *, now: datetime, default_zone: str, current: Task | None = None
+) -> dict[str, Any]:
+    """Turn the given flags into TaskSpec fields; only what was given (for ``edit``)."""
+    changes: dict[str, Any] = {}
+    zone = opts.get("tz") or (current.timezone if current else default_zone)
+    try:
+        zone = check_timezone(zone.strip())
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from None
+    if opts.get("tz"):
+        changes["timezone"] = zone
+    triggers = _triggers(opts, zone=zone, now=now)
+    if triggers is not None:
+        changes["triggers"] = triggers
+    action = _action(opts, current=current)
+    if action is not None:
+        changes["action"] = action
+    changes.update(_policies(opts, current=current))
+    if opts.get("name"):
+        changes["name"] = opts["name"]
+    if opts.get("description") is not None:
+        changes["description"] = opts["description"]
+    if opts.get("paused") is not None:
+        changes["enabled"] = True  # pausing is a status, set by the command
+    return changes
+
+
+def _triggers(opts: dict[str, Any], *, zone: str, now: datetime) -> list[dict[str, Any]] | None:
+    triggers: list[dict[str, Any]] = [{"kind": "cron", "expression": c} for c in opts.get("cron") or []]
+    if opts.get("every"):
+        triggers.append({"kind": "interval", "every": parse_duration(opts["every"])})
+    if opts.get("at"):
+        triggers.append({"kind": "once", "at": _parse_at(opts["at"], zone)})
+    if opts.get("when"):
+        from scheduler.phrases import parse_schedule
+
+        schedule = parse_schedule(opts["when"], zone=zone, now=now)
+        triggers.extend(t.model_dump() for t in schedule.triggers)
+    return triggers or None
+
+
+def _parse_at(text: str, zone: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidRequest(f"can't read {text!r} as a time; use e.g. 2026-12-01T09:00") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value
+
+
+def _action(opts: dict[str, Any], *, current: Task | None) -> dict[str, Any] | None:
+    chosen = [k for k in ("remind", "sh", "http", "sql", "ai") if opts.get(k)]
+    if opts.get("shell"):
+        chosen.append("shell")
+    if opts.get("noop"):
+        chosen.append("noop")
+    if len(chosen) > 1:
+        raise InvalidRequest(f"choose one action, not {', '.join('--' + c for c in chosen)}")
+    kind = chosen[0] if chosen else None
+    base = current.action.model_dump() if current is not None else {}
+    if kind is None:
+        return _action_tweaks(opts, base) if base else None
+    if kind == "remind":
+        return {"kind": "reminder", "message": opts["remind"]}
+    if kind in ("shell", "sh"):
+        argv = [opts["sh"]] if kind == "sh" else list(opts.get("command") or [])
+        if not argv:
+            raise InvalidRequest("--shell needs a command after --, e.g. --shell -- df -h")
+        return _action_tweaks(opts, {"kind": "shell", "argv": argv, "use_shell": kind == "sh"})
+    if kind == "http":
+        return _action_tweaks(opts, {"kind": "http", "url": opts["http"]})
+    if kind == "sql":
+        if not opts.get("db") and not (base.get("kind") == "sql"):
+            raise InvalidRequest("--sql needs --db NAME (a database from CRONPILOT_SQL_DATABASES)")
+        return _action_tweaks(opts, {"kind": "sql", "statement": opts["sql"],
+                                     "database": opts.get("db") or base.get("database")})
+    if kind == "ai":
+        return {"kind": "ai", "prompt": opts["ai"]}
+    return {"kind": "noop"}
+
+
+def _action_tweaks(opts: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
+    """Flags that refine an action of the same kind (headers, env, limits...)."""
+    action = dict(action)
+    if action.get("kind") == "http":
+        if opts.get("method"):
+            action["method"] = opts["method"].upper()
+        if opts.get("header"):
+            headers = dict(action.get("headers") or {})
+            for item in opts["header"]:
+                name, sep, value = item.partition(":")
+                if not sep or not name.strip():
+                    raise InvalidRequest(f"a header is 'Name: value', got {item!r}")
+                headers[name.strip()] = value.strip()
+            action["headers"] = headers
+        if opts.get("data") is not None:
+            action["body"] = opts["data"]
+    if action.get("kind") == "sql":
+        if opts.get("db"):
+            action["database"] = opts["db"]
+        if opts.get("write") is not None:
+            action["allow_writes"] = opts["write"]
+    if action.get("kind") == "shell":
+        if opts.get("env"):
+            env = dict(action.get("env") or {})
+            for item in opts["env"]:
+                key, sep, value = item.partition("=")
+                if not sep or not key:
+                    raise InvalidRequest(f"an environment variable is KEY=VALUE, got {item!r}")
+                env[key] = value
+            action["env"] = env
+        if opts.get("cwd"):
+            action["cwd"] = opts["cwd"]
+        limits = dict(action.get("limits") or {})
+        for flag, field in (("cpu", "cpu_seconds"), ("memory", "memory_mb"),
+                            ("max_procs", "max_processes"), ("max_file_mb", "max_file_mb")):
+            if opts.get(flag) is not None:
+                limits[field] = opts[flag]
+        action["limits"] = limits
+    return action
+
+
+def _policies(opts: dict[str, Any], *, current: Task | None) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    retry = current.retry.model_dump() if current else {}
+    touched = False
+    if opts.get("retries") is not None:
+        retry["max_attempts"] = opts["retries"] + 1
+        touched = True
+    for flag, field in (("retry_delay", "delay"), ("retry_max_delay", "max_delay")):
+        if opts.get(flag):
+            retry[field] = parse_duration(opts[flag])
+            touched = True
+    if opts.get("backoff") is not None:
+        retry["backoff"] = opts["backoff"]
+        touched = True
+    if touched:
+        changes["retry"] = retry
+    if opts.get("timeout"):
+        changes["timeout"] = parse_duration(opts["timeout"])
+    if opts.get("grace"):
+        changes["misfire_grace"] = parse_duration(opts["grace"])
+    if opts.get("misfire") is not None:
+        changes["misfire_policy"] = opts["misfire"]
+    if opts.get("overlap") is not None:
+        changes["overlap"] = opts["overlap"]
+    return changes
+
+
+def default_name(action: dict[str, Any]) -> str:
+    kind = action.get("kind")
+    if kind == "reminder":
+        text = action["message"]
+    elif kind == "shell":
+        text = " ".join(action["argv"])
+    elif kind == "http":
+        parts = urlsplit(action["url"])
+        text = f"{action.get('method', 'GET')} {parts.hostname or ''}{parts.path}"
+    elif kind == "sql":
+        text = f"sql {action['database']}"
+    elif kind == "ai":
+        text = action["prompt"]
+    else:
+        text = "task"
+    text = " ".join(text.split())[:60].strip() or "task"
+    return text if not text.isdigit() and not text.startswith("-") else f"task {text}"

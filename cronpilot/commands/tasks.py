@@ -1,0 +1,174 @@
+"""``cronpilot task ...``: add, edit, list, show, pause, resume, delete."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Optional
+
+import typer
+
+from scheduler.errors import Conflict, InvalidRequest
+from scheduler.models import Task, TaskStatus
+from scheduler.service import Service
+
+from .. import render
+from .context import current_app
+from .task_options import changes_from_options, default_name, with_task_options
+
+task_app = typer.Typer(help="Create and manage tasks.", no_args_is_help=True)
+POS = inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+
+def _task_json(service: Service, task: Task) -> dict[str, Any]:
+    data = task.model_dump(mode="json")
+    data["next_fires"] = [f.isoformat() for f in service.next_fires(task, count=5)]
+    return data
+
+
+@with_task_options()
+def add(**opts: Any) -> None:
+    """Add a task: a schedule (--cron, --every, --at, --when) and one action
+    (--remind, --shell -- CMD, --sh, --http, --sql, --ai, --noop)."""
+    app = current_app()
+    service = app.service
+    changes = changes_from_options(opts, now=app.clock.now(), default_zone=app.settings.default_timezone)
+    if "action" not in changes:
+        raise InvalidRequest("say what the task does: --remind TEXT, --shell -- CMD, --http URL, "
+                             "--sql STATEMENT --db NAME, --ai PROMPT or --noop")
+    changes.setdefault("name", _free_name(service, default_name(changes["action"])))
+    spec = service.build_spec(changes)
+    status = TaskStatus.PAUSED if opts.get("paused") else TaskStatus.ACTIVE
+    task = service.create_task(spec, actor=app.local_actor, status=status)
+    _report(service, task, "added", opts)
+
+
+@with_task_options(inspect.Parameter("ref", POS, default=typer.Argument(..., help="Task id or name."), annotation=str))
+def edit(ref: str, **opts: Any) -> None:
+    """Change a task; only the flags given change. A new schedule starts from now."""
+    app = current_app()
+    service = app.service
+    current = service.get_task(ref, actor=app.local_actor)
+    changes = changes_from_options(
+        opts, now=app.clock.now(), default_zone=app.settings.default_timezone, current=current
+    )
+    paused = opts.get("paused")
+    if not changes and paused is None:
+        raise InvalidRequest("nothing to change: give at least one flag (see cronpilot task edit --help)")
+    task = service.update_task(ref, changes, actor=app.local_actor) if changes else current
+    if paused is True and task.status != TaskStatus.PAUSED:
+        task = service.pause_task(str(task.task_id), actor=app.local_actor)
+    elif paused is False and task.status == TaskStatus.PAUSED:
+        task = service.resume_task(str(task.task_id), actor=app.local_actor)
+    _report(service, task, "updated", opts)
+
+
+def _free_name(service: Service, name: str) -> str:
+    taken = {t.name for t in service.list_tasks(search=name[:60])}
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name} ({n})" in taken:
+        n += 1
+    return f"{name} ({n})"
+
+
+def _report(service: Service, task: Task, verb: str, opts: dict[str, Any]) -> None:
+    if opts.get("json_output"):
+        render.print_json(_task_json(service, task))
+        return
+    fires = service.next_fires(task, count=1)
+    nxt = f", next {render.when(fires[0], task.timezone)}" if fires else ""
+    render.console.print(
+        f"{verb} task {task.task_id} [bold]{render.escape(task.name)}[/bold]: "
+        f"{render.escape(render.schedule_text(task))}{nxt}"
+    )
+    if task.status == TaskStatus.PAUSED:
+        render.console.print("  (paused: it won't fire until you resume it)")
+
+
+task_app.command("add", context_settings={"allow_interspersed_args": False})(add)
+task_app.command("edit", context_settings={"allow_interspersed_args": False})(edit)
+
+
+@task_app.command("list")
+def list_tasks(
+    status: Optional[TaskStatus] = typer.Option(None, "--status", help="Only tasks in this state."),
+    search: Optional[str] = typer.Option(None, "--search", help="Only names containing this."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """List tasks with their next fire."""
+    app = current_app()
+    tasks = app.service.list_tasks(actor=app.local_actor, status=status, search=search)
+    if json_output:
+        render.print_json([_task_json(app.service, t) for t in tasks])
+        return
+    if not tasks:
+        render.console.print("no tasks yet — add one with: cronpilot task add --every 1h --remind 'stretch'")
+        return
+    next_fire = {t.task_id: (app.service.next_fires(t, count=1) or [None])[0] for t in tasks}
+    render.console.print(render.task_table(tasks, next_fire))
+
+
+@task_app.command("show")
+def show(
+    ref: str = typer.Argument(..., help="Task id or name."),
+    count: int = typer.Option(5, "-n", min=1, max=100, help="How many next fires."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Everything about a task, with its next fires and last runs."""
+    app = current_app()
+    task = app.service.get_task(ref, actor=app.local_actor)
+    fires = app.service.next_fires(task, count=count)
+    isolation = _isolation(app, task)
+    if json_output:
+        data = _task_json(app.service, task)
+        data["next_fires"] = [f.isoformat() for f in fires]
+        data["isolation"] = isolation
+        render.print_json(data)
+        return
+    runs = app.service.list_runs(actor=app.local_actor, task=str(task.task_id), limit=5)
+    render.task_detail(task, fires, runs, isolation)
+
+
+def _isolation(app: Any, task: Task) -> str | None:
+    if task.action.kind != "shell":
+        return None
+    from scheduler.actions.shell import describe_isolation
+
+    return describe_isolation(app.action_config, task.action.limits)
+
+
+@task_app.command("pause")
+def pause(ref: str = typer.Argument(..., help="Task id or name.")) -> None:
+    """Stop a task from firing until it is resumed."""
+    app = current_app()
+    task = app.service.pause_task(ref, actor=app.local_actor)
+    render.console.print(f"paused task {task.task_id} [bold]{render.escape(task.name)}[/bold]")
+
+
+@task_app.command("resume")
+def resume(ref: str = typer.Argument(..., help="Task id or name.")) -> None:
+    """Let a paused task fire again, from now on (fires missed while paused are not replayed)."""
+    app = current_app()
+    task = app.service.resume_task(ref, actor=app.local_actor)
+    fires = app.service.next_fires(task, count=1)
+    nxt = f"; next {render.when(fires[0], task.timezone)}" if fires else ""
+    render.console.print(f"resumed task {task.task_id} [bold]{render.escape(task.name)}[/bold]{nxt}")
+
+
+@task_app.command("delete")
+def delete(
+    ref: str = typer.Argument(..., help="Task id or name."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Don't ask for confirmation."),
+) -> None:
+    """Delete a task (its run history is kept)."""
+    app = current_app()
+    task = app.service.get_task(ref, actor=app.local_actor)
+    if not yes:
+        import sys
+
+        if not sys.stdin.isatty():
+            raise Conflict(f"deleting '{task.name}' needs confirmation: add --yes")
+        typer.confirm(f"Delete task {task.task_id} '{task.name}'?", abort=True)
+    app.service.delete_task(str(task.task_id), actor=app.local_actor)
+    render.console.print(f"deleted task {task.task_id} [bold]{render.escape(task.name)}[/bold]")

@@ -1,0 +1,399 @@
+"""The engine: a heap of next fire times, a sleep until the earliest (or a wake-up), group
+commits of fires and outcomes, leases with heartbeats, recovery of lost workers' runs.
+
+Store calls go to one worker thread (``cronpilot-store``), so the event loop keeps its timers
+while a batch commits, and batches grow by themselves under load (group commit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+from .actions.base import ActionConfig
+from .clock import Clock, SystemClock
+from .execution import execute_run
+from .firing import plan_fires
+from .models import RunReason, RunStatus, Task
+from .ports import AIRunner, Notification, Notifier
+from .store import Store
+from .store.records import ClaimedRun, NewRun, RunOutcome
+from .triggers import next_fire_of_all
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _TaskState:
+    task: Task
+    cursor: datetime  # fires at or before this instant are already recorded
+    generation: int = 0
+    running: set[int] = field(default_factory=set)
+    queued: bool = False
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    lease_ttl: timedelta = timedelta(seconds=30)
+    heartbeat_interval: timedelta = timedelta(seconds=10)
+    poll_interval: timedelta = timedelta(seconds=1)  # other processes' changes (CLI), a safety net
+    max_concurrent_runs: int = 256
+    allow_overlap_cap: int = 16
+    batch_size: int = 5000
+    notify_failures: bool = True
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        config: ActionConfig,
+        clock: Clock | None = None,
+        options: EngineOptions | None = None,
+        notifier: Notifier | None = None,
+        ai_runner: AIRunner | None = None,
+        worker_id: str | None = None,
+        on_run_start: Callable[[int, datetime | None], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.options = options or EngineOptions()
+        self.notifier = notifier
+        self.ai_runner = ai_runner
+        self.worker_id = worker_id or f"engine-{uuid.uuid4().hex[:12]}"
+        self.on_run_start = on_run_start
+        self._heap: list[tuple[datetime, int, int]] = []
+        self._states: dict[int, _TaskState] = {}
+        self._inflight: dict[int, asyncio.Task[RunOutcome]] = {}
+        self._done: list[RunOutcome] = []
+        self._wake = asyncio.Event()
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cronpilot-store")
+        self._revision = 0
+        self._pending_due_at: datetime | None = None
+        self._next_poll_at: datetime | None = None
+        self._next_heartbeat_at: datetime | None = None
+        self._claiming = True
+        self._started = False
+        self._sem = asyncio.Semaphore(self.options.max_concurrent_runs)
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Register, load every task, recover lost runs. Misfires surface on the first tick."""
+        now = self.clock.now()
+        await self._store(self.store.register_worker, self.worker_id, now=now)
+        live, _deleted, self._revision = await self._store(self.store.tasks_changed_since, 0)
+        for task in live:
+            self._track(task)
+        self._pending_due_at = await self._store(self.store.next_pending_due)
+        self._next_poll_at = now + self.options.poll_interval
+        self._next_heartbeat_at = now + self.options.heartbeat_interval
+        self._started = True
+        await self._recover_expired(now)
+        log.info("engine started", extra={"worker_id": self.worker_id, "tasks": len(self._states)})
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        if not self._started:
+            await self.start()
+        stop_waiter = asyncio.ensure_future(stop.wait())
+        stop_waiter.add_done_callback(lambda _f: self._wake.set())
+        try:
+            while not stop.is_set():
+                await self.tick()
+                self._wake.clear()
+                if self._done or stop.is_set():
+                    continue
+                await self.clock.sleep_until(self._next_deadline(), self._wake)
+        finally:
+            stop_waiter.cancel()
+
+    async def shutdown(self, *, grace: timedelta = timedelta(seconds=30)) -> None:
+        """Stop claiming; let in-flight runs finish within ``grace``; cancel the rest (recorded
+        as cancelled and retried per policy); release the worker."""
+        self._claiming = False
+        pending = list(self._inflight.values())
+        if pending:
+            _done, still = await asyncio.wait(pending, timeout=grace.total_seconds())
+            for task in still:
+                task.cancel("stopped: cronpilot shut down during the run")
+            if still:
+                await asyncio.wait(still)
+        await self._flush_outcomes()
+        await self._store(self.store.unregister_worker, self.worker_id)
+        self._db.shutdown(wait=True)
+
+    def wake(self) -> None:
+        """Something changed in this process (a new task, a manual run): look again now."""
+        self._next_poll_at = self.clock.now()
+        self._wake.set()
+
+    # --- one pass ---------------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        now = self.clock.now()
+        if self._next_poll_at is None or now >= self._next_poll_at:
+            await self._poll(now)
+        if self._next_heartbeat_at is not None and now >= self._next_heartbeat_at:
+            await self._heartbeat(now)
+        await self._flush_outcomes()
+        if self._claiming:
+            await self._fire_due(now)
+            if self._pending_due_at is not None and self._pending_due_at <= now:
+                await self._claim_pending(now)
+
+    async def run_until_idle(self, *, max_passes: int = 1000) -> None:
+        """Tick until nothing is due at the current (fake) time and nothing is in flight.
+        Tests use this instead of sleeping."""
+        for _ in range(max_passes):
+            await self.tick()
+            if self._inflight:
+                await asyncio.wait(list(self._inflight.values()))
+                continue
+            if self._done:
+                continue
+            now = self.clock.now()
+            due = self._heap and self._heap[0][0] <= now
+            pending = self._pending_due_at is not None and self._pending_due_at <= now
+            if not due and not pending:
+                return
+        raise RuntimeError("engine did not settle")
+
+    def _next_deadline(self) -> datetime:
+        candidates = [d for d in (self._next_poll_at, self._next_heartbeat_at, self._pending_due_at) if d]
+        while self._heap and self._stale(self._heap[0]):
+            heapq.heappop(self._heap)
+        if self._heap:
+            candidates.append(self._heap[0][0])
+        return min(candidates) if candidates else self.clock.now() + self.options.poll_interval
+
+    # --- schedule ---------------------------------------------------------------------------
+
+    def _track(self, task: Task) -> None:
+        state = self._states.get(task.task_id)
+        cursor = task.last_fire_at or task.created_at
+        if state is None:
+            state = _TaskState(task=task, cursor=cursor)
+            self._states[task.task_id] = state
+        else:
+            state.task = task
+            state.cursor = max(state.cursor, cursor)
+        state.generation += 1
+        if task.is_schedulable:
+            fire = next_fire_of_all(task.triggers, state.cursor, task.zone)
+            if fire is not None:
+                heapq.heappush(self._heap, (fire, task.task_id, state.generation))
+
+    def _forget(self, task_id: int) -> None:
+        state = self._states.get(task_id)
+        if state is not None:
+            state.generation += 1
+            state.deleted = True
+            if not state.running:
+                del self._states[task_id]
+
+    def _stale(self, entry: tuple[datetime, int, int]) -> bool:
+        state = self._states.get(entry[1])
+        return (
+            state is None
+            or state.deleted
+            or state.generation != entry[2]
+            or not state.task.is_schedulable
+        )
+
+    async def _fire_due(self, now: datetime) -> None:
+        lease_until = now + self.options.lease_ttl
+        planned: list[NewRun] = []
+        while self._heap and self._heap[0][0] <= now and len(planned) < self.options.batch_size:
+            entry = heapq.heappop(self._heap)
+            if self._stale(entry):
+                continue
+            state = self._states[entry[1]]
+            plan = plan_fires(
+                state.task, due_at=entry[0], now=now, in_flight=len(state.running),
+                queued=state.queued, worker_id=self.worker_id, lease_until=lease_until,
+                allow_cap=self.options.allow_overlap_cap,
+            )
+            planned.extend(plan.runs)
+            state.queued = state.queued or plan.queued
+            state.cursor = max(state.cursor, max(r.scheduled_for for r in plan.runs if r.scheduled_for))
+            if plan.next_fire_at is not None:
+                heapq.heappush(self._heap, (plan.next_fire_at, entry[1], state.generation))
+        if not planned:
+            return
+        inserted = await self._store(self.store.record_fires, planned, now=now)
+        for run in inserted:
+            if run.status == RunStatus.RUNNING and run.run_id is not None:
+                self._launch(run.run_id, run.task_id, run.attempt, run.scheduled_for, run.reason)
+            elif run.status == RunStatus.PENDING:
+                self._note_pending(run.due_at)
+
+    async def _claim_pending(self, now: datetime) -> None:
+        claimed: list[ClaimedRun] = await self._store(
+            self.store.claim_due_runs, owner=self.worker_id, now=now,
+            lease_until=now + self.options.lease_ttl,
+        )
+        unknown = [c for c in claimed if c.task_id not in self._states]
+        if unknown:  # a task another process created since our last poll
+            await self._poll(now)
+        for c in claimed:
+            state = self._states.get(c.task_id)
+            if state is None:
+                self._done.append(_lost_task_outcome(c, now))
+                continue
+            if c.reason == RunReason.SCHEDULE:
+                state.queued = False
+            self._launch(c.run_id, c.task_id, c.attempt, c.scheduled_for, c.reason)
+        self._pending_due_at = await self._store(self.store.next_pending_due)
+
+    def _note_pending(self, due_at: datetime) -> None:
+        if self._pending_due_at is None or due_at < self._pending_due_at:
+            self._pending_due_at = due_at
+
+    # --- execution --------------------------------------------------------------------------
+
+    def _launch(
+        self, run_id: int, task_id: int, attempt: int, scheduled_for: datetime | None, reason: RunReason
+    ) -> None:
+        state = self._states[task_id]
+        state.running.add(run_id)
+        if self.on_run_start is not None:
+            self.on_run_start(run_id, scheduled_for)
+        job = asyncio.ensure_future(self._run(state.task, run_id, attempt, scheduled_for, reason))
+        self._inflight[run_id] = job
+        job.add_done_callback(partial(self._finished, run_id))
+
+    async def _run(
+        self, task: Task, run_id: int, attempt: int, scheduled_for: datetime | None, reason: RunReason
+    ) -> RunOutcome:
+        async with self._sem:
+            return await execute_run(
+                task, run_id=run_id, attempt=attempt, scheduled_for=scheduled_for, reason=reason,
+                config=self.config, now=self.clock.now, notifier=self.notifier,
+                ai_runner=self.ai_runner,
+            )
+
+    def _finished(self, run_id: int, job: asyncio.Task[RunOutcome]) -> None:
+        self._inflight.pop(run_id, None)
+        if job.cancelled():  # cancelled before the guard could record it (e.g. waiting on the semaphore)
+            return
+        self._done.append(job.result())
+        self._wake.set()
+
+    def cancel(self, run_id: int, reason: str = "cancelled by request") -> bool:
+        job = self._inflight.get(run_id)
+        if job is None:
+            return False
+        job.cancel(reason)
+        return True
+
+    async def _flush_outcomes(self) -> None:
+        if not self._done:
+            return
+        outcomes, self._done = self._done, []
+        now = self.clock.now()
+        await self._store(self.store.finish_runs, outcomes, now=now)
+        for outcome in outcomes:
+            state = self._states.get(outcome.task_id)
+            if state is not None:
+                state.running.discard(outcome.run_id)
+                if state.deleted and not state.running:
+                    self._states.pop(outcome.task_id, None)
+            if outcome.retry_due_at is not None:
+                self._note_pending(outcome.retry_due_at)
+            elif outcome.status == RunStatus.FAILED:
+                await self._notify_failure(outcome, state.task if state else None)
+        # A run that ended may unblock the next pending run of its task.
+        self._note_pending(now)
+
+    async def _notify_failure(self, outcome: RunOutcome, task: Task | None) -> None:
+        if not self.options.notify_failures or self.notifier is None or task is None:
+            return
+        try:
+            await self.notifier.notify(
+                Notification(
+                    owner=task.owner, task_id=task.task_id, run_id=outcome.run_id,
+                    title=f"{task.name} failed",
+                    text=f"Task '{task.name}' failed (run {outcome.run_id}): {outcome.error}",
+                )
+            )
+        except Exception:  # noqa: BLE001 - a failed notice must not stop the engine
+            log.warning("failure notice not delivered", extra={"run_id": outcome.run_id}, exc_info=True)
+
+    # --- housekeeping -----------------------------------------------------------------------
+
+    async def _poll(self, now: datetime) -> None:
+        live, deleted, self._revision = await self._store(self.store.tasks_changed_since, self._revision)
+        for task in live:
+            self._track(task)
+        for task_id in deleted:
+            self._forget(task_id)
+        self._pending_due_at = await self._store(self.store.next_pending_due)
+        for run_id in await self._store(self.store.cancel_requests, owner=self.worker_id):
+            self.cancel(run_id)
+        await self._recover_expired(now)
+        self._next_poll_at = now + self.options.poll_interval
+
+    async def _heartbeat(self, now: datetime) -> None:
+        await self._store(self.store.extend_leases, owner=self.worker_id, until=now + self.options.lease_ttl)
+        await self._store(self.store.heartbeat_worker, self.worker_id, now=now)
+        self._next_heartbeat_at = now + self.options.heartbeat_interval
+
+    async def _recover_expired(self, now: datetime) -> None:
+        expired: list[ClaimedRun] = await self._store(self.store.expired_runs, now=now)
+        if not expired:
+            return
+        outcomes = []
+        for run in expired:
+            if run.run_id in self._inflight:
+                continue  # ours and alive: the heartbeat is late, not the worker lost
+            state = self._states.get(run.task_id)
+            outcome = RunOutcome(
+                run_id=run.run_id, task_id=run.task_id, status=RunStatus.FAILED, finished_at=now,
+                error="worker lost: the process running it stopped before it finished (outcome unknown)",
+                attempt=run.attempt, scheduled_for=run.scheduled_for, reason=run.reason,
+            )
+            if state is not None and run.attempt < state.task.retry.max_attempts:
+                outcome.retry_due_at = now + state.task.retry.delay_before(run.attempt + 1)
+            outcomes.append(outcome)
+        recovered = await self._store(self.store.recover_expired, outcomes, now=now)
+        for outcome in recovered:
+            log.warning("recovered a lost run", extra={"run_id": outcome.run_id})
+            if outcome.retry_due_at is not None:
+                self._note_pending(outcome.retry_due_at)
+
+    async def _store(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db, partial(fn, *args, **kwargs))
+
+    # --- introspection (tests, status) --------------------------------------------------------
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._inflight)
+
+    def next_fire_at(self, task_id: int) -> datetime | None:
+        state = self._states.get(task_id)
+        if state is None:
+            return None
+        candidates = [e[0] for e in self._heap if e[1] == task_id and not self._stale(e)]
+        return min(candidates) if candidates else None
+
+
+def _lost_task_outcome(run: ClaimedRun, now: datetime) -> RunOutcome:
+    return RunOutcome(
+        run_id=run.run_id, task_id=run.task_id, status=RunStatus.CANCELLED, finished_at=now,
+        error="cancelled: the task was deleted", attempt=run.attempt,
+        scheduled_for=run.scheduled_for, reason=run.reason,
+    )

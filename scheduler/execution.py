@@ -1,0 +1,88 @@
+"""Running one claimed run: the action under its timeout, every failure turned into an outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from . import actions
+from .actions.base import ActionConfig, ActionContext, ActionFailed, OutputCapture
+from .models import RunReason, RunStatus, Task
+from .ports import AIRunner, Notifier
+from .store.records import RunOutcome
+
+log = logging.getLogger(__name__)
+
+
+class RunCancelled(Exception):
+    """Raised into a run's task to stop it, with the reason recorded on the run."""
+
+
+async def execute_run(
+    task: Task,
+    *,
+    run_id: int,
+    attempt: int,
+    scheduled_for: datetime | None,
+    reason: RunReason,
+    config: ActionConfig,
+    now: Callable[[], datetime],
+    notifier: Notifier | None,
+    ai_runner: AIRunner | None,
+) -> RunOutcome:
+    """Execute ``task``'s action for run ``run_id`` and describe how it ended. Never raises
+    except ``asyncio.CancelledError`` for a cancellation that is not ours to record."""
+    log_path = config.data_dir / "logs" / f"{run_id}.log"
+    output = OutputCapture(log_path, limit=config.output_limit, log_limit=config.log_limit)
+    ctx = ActionContext(
+        run_id=run_id, task_id=task.task_id, task_name=task.name, owner=task.owner,
+        attempt=attempt, timeout=task.timeout, config=config, output=output,
+        notifier=notifier, ai_runner=ai_runner, idempotency_key=f"cronpilot-run-{run_id}",
+    )
+    outcome = RunOutcome(
+        run_id=run_id, task_id=task.task_id, status=RunStatus.COMPLETED, finished_at=now(),
+        attempt=attempt, scheduled_for=scheduled_for, reason=reason,
+    )
+    try:
+        result = await asyncio.wait_for(actions.execute(task.action, ctx), task.timeout.total_seconds())
+        outcome.result = result.data or None
+        if result.summary:
+            outcome.result = {**(outcome.result or {}), "summary": result.summary}
+        if not result.ok:
+            outcome.status = RunStatus.FAILED
+            outcome.error = result.error or result.summary or "the action reported a failure"
+    except TimeoutError:
+        outcome.status = RunStatus.FAILED
+        outcome.error = f"timed out after {_seconds(task.timeout.total_seconds())}"
+    except ActionFailed as exc:
+        outcome.status = RunStatus.FAILED
+        outcome.error = str(exc)
+    except asyncio.CancelledError as exc:
+        outcome.status = RunStatus.CANCELLED
+        outcome.error = str(exc.args[0]) if exc.args else "cancelled"
+    except Exception as exc:  # noqa: BLE001 - the guard around one run: record, never crash the engine
+        outcome.status = RunStatus.FAILED
+        outcome.error = f"{type(exc).__name__}: {exc}"
+        outcome.traceback = traceback.format_exc()
+        log.warning("run crashed", extra={"run_id": run_id, "task_id": task.task_id}, exc_info=True)
+    finally:
+        output.close()
+    outcome.finished_at = now()
+    outcome.stdout = output.text("stdout")
+    outcome.stderr = output.text("stderr")
+    outcome.log_path = str(log_path) if output.has_log else None
+    if outcome.status == RunStatus.FAILED and attempt < task.retry.max_attempts:
+        outcome.retry_due_at = outcome.finished_at + task.retry.delay_before(attempt + 1)
+    return outcome
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s" if value < 120 else f"{value / 60:g} min"
+
+
+def log_file(data_dir: Path, run_id: int) -> Path:
+    return data_dir / "logs" / f"{run_id}.log"

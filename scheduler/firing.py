@@ -1,0 +1,128 @@
+"""What a due fire turns into: the misfire and overlap policies as pure functions of
+(task, due fire, now, what is in flight). The engine records and launches what this plans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .models import MisfirePolicy, OverlapPolicy, RunReason, RunStatus, Task
+from .store.records import NewRun
+from .triggers import iter_fires, next_fire_of_all
+
+MISSED_SCAN_LIMIT = 1000  # fires enumerated after an outage; beyond this we only say "at least"
+RUN_ALL_CAP = 100
+
+
+@dataclass(slots=True)
+class FirePlan:
+    runs: list[NewRun] = field(default_factory=list)
+    next_fire_at: datetime | None = None
+    starts: int = 0  # runs planned to start now (status running)
+    queued: bool = False
+
+
+def _fmt(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def plan_fires(
+    task: Task,
+    *,
+    due_at: datetime,
+    now: datetime,
+    in_flight: int,
+    queued: bool,
+    worker_id: str,
+    lease_until: datetime,
+    allow_cap: int,
+) -> FirePlan:
+    """Plan the runs for every fire of ``task`` from ``due_at`` up to ``now``.
+
+    Fires later than the grace time are misfires and follow the misfire policy; the others are
+    on time and follow the overlap policy against ``in_flight`` runs of this task."""
+    zone = task.zone
+    fires = [due_at]
+    for fire in iter_fires(task.triggers, due_at, zone, until=now):
+        fires.append(fire)
+        if len(fires) >= MISSED_SCAN_LIMIT:
+            break
+    truncated = len(fires) >= MISSED_SCAN_LIMIT
+    plan = FirePlan(next_fire_at=next_fire_of_all(task.triggers, now if truncated else fires[-1], zone))
+
+    late = [f for f in fires if now - f > task.misfire_grace]
+    on_time = [f for f in fires if now - f <= task.misfire_grace]
+    if late:
+        plan.runs.extend(_misfire_runs(task, late, truncated=truncated, now=now))
+    for fire in on_time:
+        run = _on_time_run(
+            task, fire, in_flight=in_flight + plan.starts, queued=queued or plan.queued,
+            worker_id=worker_id, lease_until=lease_until, now=now, allow_cap=allow_cap,
+        )
+        if run.status == RunStatus.RUNNING:
+            plan.starts += 1
+        elif run.status == RunStatus.PENDING:
+            plan.queued = True
+        plan.runs.append(run)
+    return plan
+
+
+def _misfire_runs(task: Task, late: list[datetime], *, truncated: bool, now: datetime) -> list[NewRun]:
+    count = f"{len(late)}{'+' if truncated else ''}"
+    span = f"between {_fmt(late[0])} and {_fmt(late[-1])}" if len(late) > 1 else f"at {_fmt(late[0])}"
+    policy = task.misfire_policy
+
+    def skipped(scheduled_for: datetime, message: str) -> NewRun:
+        return NewRun(task_id=task.task_id, status=RunStatus.SKIPPED, reason=RunReason.SCHEDULE,
+                      due_at=scheduled_for, scheduled_for=scheduled_for, message=message)
+
+    def catch_up(scheduled_for: datetime) -> NewRun:
+        return NewRun(task_id=task.task_id, status=RunStatus.PENDING, reason=RunReason.CATCH_UP,
+                      due_at=now, scheduled_for=scheduled_for)
+
+    if policy == MisfirePolicy.SKIP:
+        return [skipped(late[-1], f"missed while offline: {count} fire(s) {span}")]
+    if policy == MisfirePolicy.RUN_ONCE:
+        return [catch_up(late[-1])]
+    runs = [catch_up(f) for f in late[:RUN_ALL_CAP]]
+    if len(late) > RUN_ALL_CAP:
+        rest = f"{len(late) - RUN_ALL_CAP}{'+' if truncated else ''}"
+        runs.append(
+            skipped(late[-1], f"missed while offline: {rest} fire(s) beyond the {RUN_ALL_CAP} "
+                              f"caught up, up to {_fmt(late[-1])}")
+        )
+    return runs
+
+
+def _on_time_run(
+    task: Task,
+    fire: datetime,
+    *,
+    in_flight: int,
+    queued: bool,
+    worker_id: str,
+    lease_until: datetime,
+    now: datetime,
+    allow_cap: int,
+) -> NewRun:
+    def running() -> NewRun:
+        return NewRun(task_id=task.task_id, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE,
+                      due_at=fire, scheduled_for=fire, started_at=now,
+                      lease_owner=worker_id, lease_expires_at=lease_until)
+
+    def skipped(message: str) -> NewRun:
+        return NewRun(task_id=task.task_id, status=RunStatus.SKIPPED, reason=RunReason.SCHEDULE,
+                      due_at=fire, scheduled_for=fire, message=message)
+
+    if in_flight == 0:
+        return running()
+    if task.overlap == OverlapPolicy.SKIP:
+        return skipped("skipped: overlap (the previous run was still running)")
+    if task.overlap == OverlapPolicy.QUEUE:
+        if queued:
+            return skipped("skipped: overlap (one run is already queued)")
+        return NewRun(task_id=task.task_id, status=RunStatus.PENDING, reason=RunReason.SCHEDULE,
+                      due_at=fire, scheduled_for=fire, message=None)
+    if in_flight < allow_cap:
+        return running()
+    return skipped(f"skipped: overlap ({in_flight} runs already running, the cap is {allow_cap})")

@@ -1,0 +1,323 @@
+"""The one application service every interface calls (CLI, agent tools, Slack, Telegram, web).
+
+Validation, permissions and the rules about schedules live here once. Methods are synchronous
+short transactions; async callers hop to a thread. Every method raises ``CronpilotError``
+children with messages fit for a chat user.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .clock import Clock, SystemClock
+from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskStatus
+from .store import NewRun, Store
+from .triggers import IntervalTrigger, OnceTrigger, Trigger, next_fires
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a person mapped from a platform identity, or the local CLI user."""
+
+    user: str
+    role: Role = Role.MEMBER
+
+
+@dataclass
+class TaskStats:
+    task_id: int | None
+    name: str
+    runs: int = 0
+    completed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    durations: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def success_rate(self) -> float | None:
+        finished = self.completed + self.failed
+        return self.completed / finished if finished else None
+
+    @property
+    def avg_duration_s(self) -> float | None:
+        return statistics.fmean(self.durations) if self.durations else None
+
+    @property
+    def p95_duration_s(self) -> float | None:
+        if not self.durations:
+            return None
+        ordered = sorted(self.durations)
+        return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "task_id": self.task_id, "name": self.name, "runs": self.runs,
+            "completed": self.completed, "failed": self.failed, "skipped": self.skipped,
+            "success_rate": self.success_rate, "avg_duration_s": self.avg_duration_s,
+            "p95_duration_s": self.p95_duration_s,
+        }
+
+
+def validation_message(exc: ValidationError) -> str:
+    """One line from a pydantic error: where and why."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()) if not isinstance(p, int))
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+class Service:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        default_timezone: str = "UTC",
+        sql_databases: Sequence[str] = (),
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.default_timezone = default_timezone
+        self.sql_databases = tuple(sql_databases)
+        self.on_change = on_change or (lambda: None)
+
+    # --- tasks ------------------------------------------------------------------------------
+
+    def build_spec(self, data: dict[str, Any]) -> TaskSpec:
+        """Validate raw task fields (from a tool, a form, the CLI) into a ``TaskSpec``."""
+        data = {"timezone": self.default_timezone, **data}
+        try:
+            return TaskSpec.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidRequest(validation_message(exc)) from None
+
+    def create_task(self, spec: TaskSpec, *, actor: Actor, status: TaskStatus = TaskStatus.ACTIVE) -> Task:
+        self._require_writer(actor)
+        now = self.clock.now()
+        spec = self._checked(spec, now=now)
+        task = self.store.add_task(spec, owner=actor.user, actor=actor.user, now=now, status=status)
+        self.on_change()
+        return task
+
+    def update_task(self, ref: str, changes: dict[str, Any], *, actor: Actor) -> Task:
+        """Apply ``changes`` (TaskSpec fields) to a task; new triggers restart its schedule from now."""
+        task = self._owned(ref, actor)
+        current = task.model_dump(include=set(TaskSpec.model_fields))
+        merged = {**current, **changes}
+        spec = self.build_spec(merged)
+        now = self.clock.now()
+        spec = self._checked(spec, now=now)
+        reset = "triggers" in changes or "timezone" in changes
+        updated = self.store.update_task(task.task_id, spec=spec, actor=actor.user, now=now, reset_schedule=reset)
+        self.on_change()
+        return updated
+
+    def pause_task(self, ref: str, *, actor: Actor) -> Task:
+        task = self._owned(ref, actor)
+        if task.status == TaskStatus.PAUSED:
+            raise Conflict(f"task '{task.name}' is already paused")
+        updated = self.store.update_task(
+            task.task_id, status=TaskStatus.PAUSED, actor=actor.user, now=self.clock.now()
+        )
+        self.on_change()
+        return updated
+
+    def resume_task(self, ref: str, *, actor: Actor) -> Task:
+        """Resume from now: fires that fell in the pause are not replayed (it was paused on purpose)."""
+        task = self._owned(ref, actor)
+        if task.status == TaskStatus.ACTIVE:
+            raise Conflict(f"task '{task.name}' is not paused")
+        if task.status == TaskStatus.PENDING_APPROVAL:
+            raise Conflict(f"task '{task.name}' is waiting for approval, not paused")
+        updated = self.store.update_task(
+            task.task_id, status=TaskStatus.ACTIVE, actor=actor.user, now=self.clock.now(),
+            reset_schedule=True,
+        )
+        self.on_change()
+        return updated
+
+    def delete_task(self, ref: str, *, actor: Actor) -> Task:
+        task = self._owned(ref, actor)
+        self.store.delete_task(task.task_id, actor=actor.user, now=self.clock.now())
+        self.on_change()
+        return task
+
+    def get_task(self, ref: str | int, *, actor: Actor | None = None) -> Task:
+        task = self.store.find_task(str(ref))
+        if actor is not None and actor.role != Role.ADMIN and task.owner != actor.user:
+            raise NotFound(f"no task {ref!r}")  # others' tasks are invisible, not forbidden
+        return task
+
+    def list_tasks(
+        self, *, actor: Actor | None = None, status: TaskStatus | None = None, search: str | None = None
+    ) -> list[Task]:
+        owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
+        return self.store.list_tasks(owner=owner, status=status, name_contains=search)
+
+    def next_fires(self, task: Task, *, count: int = 5, after: datetime | None = None) -> list[datetime]:
+        """The next ``count`` fires of ``task`` (UTC), exactly as the engine will compute them."""
+        if not task.is_schedulable:
+            return []
+        now = self.clock.now()
+        start = max(after or now, task.last_fire_at or task.created_at)
+        return next_fires(task.triggers, start, task.zone, count)
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def run_now(self, ref: str, *, actor: Actor) -> Run:
+        task = self._owned(ref, actor)
+        if task.status == TaskStatus.PENDING_APPROVAL:
+            raise Conflict(f"task '{task.name}' is waiting for approval and can't run yet")
+        now = self.clock.now()
+        run = self.store.add_run(
+            NewRun(task_id=task.task_id, status=RunStatus.PENDING, reason=RunReason.MANUAL, due_at=now),
+            now=now,
+        )
+        self.on_change()
+        return run.model_copy(update={"task_name": task.name})
+
+    def cancel_run(self, run_id: int, *, actor: Actor) -> Run:
+        run = self.get_run(run_id, actor=actor)
+        self._owned(str(run.task_id), actor)
+        cancelled = self.store.request_cancel(run_id, now=self.clock.now())
+        self.on_change()
+        return cancelled
+
+    def get_run(self, run_id: int, *, actor: Actor | None = None) -> Run:
+        run = self.store.get_run(run_id)
+        if actor is not None and actor.role != Role.ADMIN:
+            task = self.store.get_task(run.task_id) if run.task_name else None
+            if task is None or task.owner != actor.user:
+                raise NotFound(f"no run with id {run_id}")
+        return run
+
+    def list_runs(
+        self,
+        *,
+        actor: Actor | None = None,
+        task: str | None = None,
+        statuses: Sequence[RunStatus] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        search: str | None = None,
+        limit: int = 50,
+    ) -> list[Run]:
+        task_id = self.get_task(task, actor=actor).task_id if task else None
+        owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
+        if since and until and since >= until:
+            raise InvalidRequest("the start of the time range must be before its end")
+        return self.store.list_runs(
+            task_id=task_id, statuses=statuses, since=since, until=until, search=search,
+            owner=owner, limit=max(1, min(limit, 10_000)),
+        )
+
+    def run_history(self, run_id: int, *, actor: Actor | None = None) -> list[RunEvent]:
+        self.get_run(run_id, actor=actor)
+        return self.store.run_history(run_id)
+
+    def read_log(self, run_id: int, *, actor: Actor | None = None, tail_bytes: int | None = None) -> str:
+        """The whole log of a run (or its last ``tail_bytes``), falling back to the kept output."""
+        run = self.get_run(run_id, actor=actor)
+        if run.log_path and Path(run.log_path).is_file():
+            data = Path(run.log_path).read_bytes()
+            if tail_bytes is not None:
+                data = data[-tail_bytes:]
+            return data.decode("utf-8", errors="replace")
+        parts = [p for p in (run.stdout, run.stderr) if p]
+        return "\n".join(parts)
+
+    def stats(
+        self, *, actor: Actor | None = None, since: datetime | None = None, task: str | None = None
+    ) -> tuple[TaskStats, list[TaskStats]]:
+        """(overall, per task) over ended runs created since ``since``."""
+        task_id = self.get_task(task, actor=actor).task_id if task else None
+        owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
+        overall = TaskStats(task_id=None, name="all tasks")
+        per_task: dict[int, TaskStats] = {}
+        for tid, name, status, started, finished, _created in self.store.run_timings(
+            since=since, task_id=task_id, owner=owner
+        ):
+            entry = per_task.setdefault(tid, TaskStats(task_id=tid, name=name))
+            for bucket in (entry, overall):
+                bucket.runs += 1
+                if status == RunStatus.COMPLETED:
+                    bucket.completed += 1
+                elif status == RunStatus.FAILED:
+                    bucket.failed += 1
+                elif status == RunStatus.SKIPPED:
+                    bucket.skipped += 1
+                if started and finished and status in (RunStatus.COMPLETED, RunStatus.FAILED):
+                    bucket.durations.append((finished - started).total_seconds())
+        return overall, sorted(per_task.values(), key=lambda s: s.task_id or 0)
+
+    # --- rules ------------------------------------------------------------------------------
+
+    def _checked(self, spec: TaskSpec, *, now: datetime) -> TaskSpec:
+        triggers: list[Trigger] = []
+        for trigger in spec.triggers:
+            if isinstance(trigger, OnceTrigger) and trigger.at <= now:
+                raise InvalidRequest(
+                    f"the time {trigger.at.astimezone(spec_zone(spec)).strftime('%Y-%m-%d %H:%M %Z')} "
+                    "is in the past; pick a time ahead"
+                )
+            if isinstance(trigger, IntervalTrigger) and trigger.anchor_at is None:
+                trigger = trigger.model_copy(update={"anchor_at": now})
+            triggers.append(trigger)
+        action = spec.action
+        if action.kind == "sql" and action.database not in self.sql_databases:
+            known = ", ".join(self.sql_databases) or "none configured (CRONPILOT_SQL_DATABASES)"
+            raise InvalidRequest(f"unknown database {action.database!r}; known: {known}")
+        if action.kind == "http" and not action.url.lower().startswith(("http://", "https://")):
+            raise InvalidRequest("an http task needs an http:// or https:// URL")
+        return spec.model_copy(update={"triggers": triggers})
+
+    def _owned(self, ref: str, actor: Actor) -> Task:
+        self._require_writer(actor)
+        task = self.get_task(ref, actor=actor)
+        return task
+
+    def _require_writer(self, actor: Actor) -> None:
+        if actor.role == Role.VIEWER:
+            raise PermissionDenied("viewers can look at tasks and runs but not change them")
+
+
+def spec_zone(spec: TaskSpec) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(spec.timezone)
+
+
+def parse_since(text: str, *, now: datetime) -> datetime:
+    """'24h', '7d', '30m', '2w' before ``now``, or an ISO time."""
+    from .durations import parse_duration
+
+    try:
+        return now - parse_duration(text)
+    except InvalidRequest:
+        pass
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(f"can't read {text!r} as a time; use 24h, 7d or 2026-11-01T00:00") from None
+    if value.tzinfo is None:
+        raise InvalidRequest(f"{text!r} needs a UTC offset, e.g. {text}+00:00, or use 24h / 7d")
+    return value
+
+
+__all__ = ["Service", "Actor", "Role", "TaskStats", "validation_message", "parse_since", "timedelta"]

@@ -1,0 +1,73 @@
+"""The single place where SQLite and PostgreSQL differ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from ..errors import InvalidRequest
+
+
+def create_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    if url.startswith("postgresql"):
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    raise InvalidRequest(f"unsupported database URL {_redact(url)!r}: use sqlite:/// or postgresql://")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is DEFERRED).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes in WAL mode
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # Writers take the lock up front: a deferred read-then-write upgrade is what surfaces
+        # "database is locked" when serve and the CLI write at once. Reads stay deferred.
+        if conn.get_execution_options().get("readonly"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def insert(engine: Engine, table: sa.Table) -> Any:
+    """An INSERT that supports ``on_conflict_do_nothing`` on either dialect."""
+    return (sqlite.insert if is_sqlite(engine) else postgresql.insert)(table)
+
+
+def lock_skip_locked(engine: Engine, select: sa.Select[Any]) -> sa.Select[Any]:
+    """Rows claimed by one worker are invisible to the others (PostgreSQL); SQLite has one writer."""
+    if is_sqlite(engine):
+        return select
+    return select.with_for_update(skip_locked=True)
+
+
+def _redact(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for an error message
+        return "<unparseable URL>"
+
+
+def redact(url: str) -> str:
+    return _redact(url)

@@ -1,0 +1,399 @@
+"""Run rows: fires, claims with leases, outcomes, retries, recovery, and reading history back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import Conflict, NotFound
+from ..models import Run, RunEvent, RunReason, RunStatus
+from . import dialect
+from .base import StoreBase
+from .records import ClaimedRun, NewRun, RunOutcome
+from .tables import run_events, runs, tasks
+
+
+def _clean(text: str | None) -> str | None:
+    # PostgreSQL text can't hold NUL; output is for people, so drop it on both dialects.
+    return text.replace("\x00", "") if text else text
+
+
+def run_from_row(row: sa.Row[Any], task_name: str | None = None) -> Run:
+    data = {c: getattr(row, c) for c in runs.c.keys() if c != "cancel_requested"}
+    return Run.model_validate({**data, "task_name": task_name})
+
+
+class RunStoreMixin(StoreBase):
+    # --- the engine's hot path ------------------------------------------------------------
+
+    def record_fires(self, fires: Sequence[NewRun], *, now: datetime) -> list[NewRun]:
+        """Insert scheduled fires, one row per (task, fire time, attempt); return those inserted
+        (a fire another engine already recorded is dropped) and advance each task's cursor."""
+        if not fires:
+            return []
+        params = [_new_run_params(f, now) for f in fires]
+        stmt = (
+            dialect.insert(self.engine, runs)
+            .on_conflict_do_nothing(index_elements=["task_id", "scheduled_for", "attempt"])
+            .returning(runs.c.run_id, runs.c.task_id, runs.c.scheduled_for, runs.c.attempt)
+        )
+        by_key = {(f.task_id, f.scheduled_for, f.attempt): f for f in fires}
+        inserted: list[NewRun] = []
+        cursors: dict[int, datetime] = {}
+        with self._write() as conn:
+            for row in conn.execute(stmt, params):
+                fire = by_key[(row.task_id, row.scheduled_for, row.attempt)]
+                fire.run_id = row.run_id
+                inserted.append(fire)
+            for fire in fires:
+                if fire.scheduled_for is not None:
+                    prev = cursors.get(fire.task_id)
+                    if prev is None or fire.scheduled_for > prev:
+                        cursors[fire.task_id] = fire.scheduled_for
+            self._insert_events(conn, [_creation_events(f, now) for f in inserted])
+            if cursors:
+                conn.execute(
+                    tasks.update()
+                    .where(
+                        tasks.c.task_id == sa.bindparam("b_task_id"),
+                        sa.or_(
+                            tasks.c.last_fire_at.is_(None),
+                            tasks.c.last_fire_at < sa.bindparam("b_fire"),
+                        ),
+                    )
+                    .values(last_fire_at=sa.bindparam("b_fire")),
+                    [{"b_task_id": t, "b_fire": f} for t, f in cursors.items()],
+                )
+        return inserted
+
+    def add_run(self, run: NewRun, *, now: datetime) -> Run:
+        with self._write() as conn:
+            row = conn.execute(runs.insert().returning(*runs.c), [_new_run_params(run, now)]).one()
+            run.run_id = row.run_id
+            self._insert_events(conn, [_creation_events(run, now)])
+        return run_from_row(row)
+
+    def claim_due_runs(
+        self, *, owner: str, now: datetime, lease_until: datetime, limit: int = 500
+    ) -> list[ClaimedRun]:
+        """Claim due pending runs (manual, retries, queued, catch-up) for ``owner``.
+
+        Pending runs of one task run one after another: at most one is claimed per task, and
+        none while the task has a running run. Candidates are locked (SKIP LOCKED on
+        PostgreSQL) so two workers never pick the same ones."""
+        busy = sa.select(runs.c.task_id).where(runs.c.status == RunStatus.RUNNING.value)
+        candidates = (
+            sa.select(runs.c.run_id, runs.c.task_id)
+            .where(
+                runs.c.status == RunStatus.PENDING.value,
+                runs.c.due_at <= now,
+                runs.c.task_id.notin_(busy.scalar_subquery()),
+            )
+            .order_by(runs.c.due_at, runs.c.run_id)
+            .limit(limit)
+        )
+        candidates = dialect.lock_skip_locked(self.engine, candidates)
+        returning = (runs.c.run_id, runs.c.task_id, runs.c.reason, runs.c.attempt,
+                     runs.c.scheduled_for, runs.c.due_at)
+        with self._write() as conn:
+            first_per_task: dict[int, int] = {}
+            for row in conn.execute(candidates):
+                first_per_task.setdefault(row.task_id, row.run_id)
+            if not first_per_task:
+                return []
+            rows = conn.execute(
+                runs.update()
+                .where(runs.c.run_id.in_(list(first_per_task.values())))
+                .values(status=RunStatus.RUNNING.value, started_at=now,
+                        lease_owner=owner, lease_expires_at=lease_until)
+                .returning(*returning)
+            )
+            claimed = [
+                ClaimedRun(r.run_id, r.task_id, RunReason(r.reason), r.attempt, r.scheduled_for, r.due_at)
+                for r in rows
+            ]
+            self._insert_events(
+                conn, [[(c.run_id, RunStatus.RUNNING, now, f"claimed by {owner}")] for c in claimed]
+            )
+        return claimed
+
+    def claim_run(self, run_id: int, *, owner: str, now: datetime, lease_until: datetime) -> ClaimedRun | None:
+        """Claim one pending run by id (a CLI running it in-process); None if it is not pending."""
+        with self._write() as conn:
+            row = conn.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id, runs.c.status == RunStatus.PENDING.value)
+                .values(status=RunStatus.RUNNING.value, started_at=now,
+                        lease_owner=owner, lease_expires_at=lease_until)
+                .returning(runs.c.run_id, runs.c.task_id, runs.c.reason, runs.c.attempt,
+                           runs.c.scheduled_for, runs.c.due_at)
+            ).first()
+            if row is None:
+                return None
+            self._insert_events(conn, [[(run_id, RunStatus.RUNNING, now, f"claimed by {owner}")]])
+        return ClaimedRun(row.run_id, row.task_id, RunReason(row.reason), row.attempt, row.scheduled_for, row.due_at)
+
+    def next_pending_due(self) -> datetime | None:
+        with self._read() as conn:
+            return conn.execute(
+                sa.select(sa.func.min(runs.c.due_at)).where(
+                    runs.c.status == RunStatus.PENDING.value
+                )
+            ).scalar()
+
+    def finish_runs(self, outcomes: Sequence[RunOutcome], *, now: datetime) -> None:
+        """Record outcomes; a failure with ``retry_due_at`` becomes ``retrying`` and gets its retry
+        run (pending, due at ``retry_due_at``)."""
+        if not outcomes:
+            return
+        with self._write() as conn:
+            self._write_outcomes(conn, outcomes, now)
+
+    def _write_outcomes(self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> None:
+        updates = []
+        retries: list[NewRun] = []
+        for o in outcomes:
+            status = RunStatus.RETRYING if o.retry_due_at is not None else o.status
+            updates.append(
+                {
+                    "b_run_id": o.run_id, "b_status": status.value, "b_finished_at": o.finished_at,
+                    "b_stdout": _clean(o.stdout), "b_stderr": _clean(o.stderr),
+                    "b_result": o.result, "b_error": _clean(o.error),
+                    "b_traceback": o.traceback, "b_log_path": o.log_path,
+                }
+            )
+            if o.retry_due_at is not None:
+                retries.append(
+                    NewRun(
+                        task_id=o.task_id, status=RunStatus.PENDING, reason=RunReason.RETRY,
+                        due_at=o.retry_due_at, scheduled_for=o.scheduled_for,
+                        attempt=o.attempt + 1, retry_of=o.run_id,
+                    )
+                )
+        conn.execute(
+            runs.update()
+            .where(runs.c.run_id == sa.bindparam("b_run_id"))
+            .values(
+                status=sa.bindparam("b_status"), finished_at=sa.bindparam("b_finished_at"),
+                stdout=sa.bindparam("b_stdout"), stderr=sa.bindparam("b_stderr"),
+                result=sa.bindparam("b_result"), error=sa.bindparam("b_error"),
+                traceback=sa.bindparam("b_traceback"), log_path=sa.bindparam("b_log_path"),
+                lease_owner=None, lease_expires_at=None,
+            ),
+            updates,
+        )
+        events = [[(o.run_id, RunStatus(u["b_status"]), o.finished_at, o.error)] for o, u in zip(outcomes, updates)]
+        if retries:
+            rows = conn.execute(
+                runs.insert().returning(runs.c.run_id, runs.c.retry_of, sort_by_parameter_order=True),
+                [_new_run_params(r, now) for r in retries],
+            ).all()
+            by_origin = {o.run_id: o for o in outcomes}
+            for retry, row in zip(retries, rows):
+                retry.run_id = row.run_id
+                by_origin[row.retry_of].retry_run_id = row.run_id
+                events.append(_creation_events(retry, now))
+        self._insert_events(conn, events)
+
+    def extend_leases(self, *, owner: str, until: datetime) -> int:
+        with self._write() as conn:
+            return conn.execute(
+                runs.update()
+                .where(runs.c.lease_owner == owner, runs.c.status == RunStatus.RUNNING.value)
+                .values(lease_expires_at=until)
+            ).rowcount
+
+    def cancel_requests(self, *, owner: str) -> list[int]:
+        with self._read() as conn:
+            return list(
+                conn.execute(
+                    sa.select(runs.c.run_id).where(
+                        runs.c.lease_owner == owner,
+                        runs.c.status == RunStatus.RUNNING.value,
+                        runs.c.cancel_requested.is_(True),
+                    )
+                ).scalars()
+            )
+
+    def expired_runs(self, *, now: datetime, limit: int = 500) -> list[ClaimedRun]:
+        """Running runs whose lease ran out: their worker stopped heartbeating."""
+        query = (
+            sa.select(runs.c.run_id, runs.c.task_id, runs.c.reason, runs.c.attempt,
+                      runs.c.scheduled_for, runs.c.due_at)
+            .where(runs.c.status == RunStatus.RUNNING.value, runs.c.lease_expires_at < now)
+            .order_by(runs.c.run_id)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [
+                ClaimedRun(r.run_id, r.task_id, RunReason(r.reason), r.attempt, r.scheduled_for, r.due_at)
+                for r in conn.execute(query)
+            ]
+
+    def recover_expired(self, outcomes: Sequence[RunOutcome], *, now: datetime) -> list[RunOutcome]:
+        """Finish runs of lost workers, but only those still expired (another worker may have
+        recovered them, or the owner come back and heartbeated, in between)."""
+        if not outcomes:
+            return []
+        with self._write() as conn:
+            still = set(
+                conn.execute(
+                    sa.select(runs.c.run_id).where(
+                        runs.c.run_id.in_([o.run_id for o in outcomes]),
+                        runs.c.status == RunStatus.RUNNING.value,
+                        runs.c.lease_expires_at < now,
+                    )
+                ).scalars()
+            )
+            mine = [o for o in outcomes if o.run_id in still]
+            if mine:
+                self._write_outcomes(conn, mine, now)
+        return mine
+
+    def _insert_events(
+        self, conn: sa.Connection, groups: Sequence[Sequence[tuple[int, RunStatus, datetime, str | None]]]
+    ) -> None:
+        rows = [
+            {"run_id": run_id, "status": status.value, "at": at, "message": message}
+            for group in groups
+            for run_id, status, at, message in group
+        ]
+        if rows:
+            conn.execute(run_events.insert(), rows)
+
+    # --- people's operations --------------------------------------------------------------
+
+    def request_cancel(self, run_id: int, *, now: datetime) -> Run:
+        """Cancel a pending run at once; flag a running one for its worker to stop."""
+        with self._write() as conn:
+            row = conn.execute(runs.select().where(runs.c.run_id == run_id)).first()
+            if row is None:
+                raise NotFound(f"no run with id {run_id}")
+            status = RunStatus(row.status)
+            if status == RunStatus.PENDING:
+                conn.execute(
+                    runs.update().where(runs.c.run_id == run_id)
+                    .values(status=RunStatus.CANCELLED.value, finished_at=now, error="cancelled")
+                )
+                self._insert_events(conn, [[(run_id, RunStatus.CANCELLED, now, "cancelled by request")]])
+            elif status == RunStatus.RUNNING:
+                conn.execute(runs.update().where(runs.c.run_id == run_id).values(cancel_requested=True))
+            else:
+                raise Conflict(f"run {run_id} already ended ({status.value})")
+            row = conn.execute(runs.select().where(runs.c.run_id == run_id)).one()
+        return run_from_row(row)
+
+    def get_run(self, run_id: int) -> Run:
+        with self._read() as conn:
+            row = conn.execute(
+                sa.select(runs, tasks.c.name.label("task_name"))
+                .join(tasks, tasks.c.task_id == runs.c.task_id)
+                .where(runs.c.run_id == run_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"no run with id {run_id}")
+        return run_from_row(row, row.task_name)
+
+    def list_runs(
+        self,
+        *,
+        task_id: int | None = None,
+        statuses: Sequence[RunStatus] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        search: str | None = None,
+        owner: str | None = None,
+        limit: int = 50,
+    ) -> list[Run]:
+        """Newest first. ``since``/``until`` bound the creation time; ``search`` matches output and
+        errors case-insensitively."""
+        query = (
+            sa.select(runs, tasks.c.name.label("task_name"))
+            .join(tasks, tasks.c.task_id == runs.c.task_id)
+            .order_by(runs.c.run_id.desc())
+            .limit(limit)
+        )
+        if task_id is not None:
+            query = query.where(runs.c.task_id == task_id)
+        if statuses:
+            query = query.where(runs.c.status.in_([s.value for s in statuses]))
+        if since is not None:
+            query = query.where(runs.c.created_at >= since)
+        if until is not None:
+            query = query.where(runs.c.created_at < until)
+        if owner is not None:
+            query = query.where(tasks.c.owner == owner)
+        if search:
+            pattern = f"%{search.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
+            query = query.where(
+                sa.or_(*(col.ilike(pattern, escape="\\") for col in (runs.c.stdout, runs.c.stderr, runs.c.error)))
+            )
+        with self._read() as conn:
+            return [run_from_row(row, row.task_name) for row in conn.execute(query)]
+
+    def run_history(self, run_id: int) -> list[RunEvent]:
+        with self._read() as conn:
+            rows = conn.execute(
+                run_events.select().where(run_events.c.run_id == run_id).order_by(run_events.c.event_id)
+            )
+            return [RunEvent(run_id=r.run_id, status=r.status, at=r.at, message=r.message) for r in rows]
+
+    def run_timings(
+        self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None
+    ) -> list[tuple[int, str, str, datetime | None, datetime | None, datetime]]:
+        """(task_id, task name, status, started_at, finished_at, created_at) of ended runs, for stats."""
+        query = (
+            sa.select(runs.c.task_id, tasks.c.name, runs.c.status, runs.c.started_at,
+                      runs.c.finished_at, runs.c.created_at)
+            .join(tasks, tasks.c.task_id == runs.c.task_id)
+            .where(runs.c.status.notin_([RunStatus.PENDING.value, RunStatus.RUNNING.value]))
+        )
+        if since is not None:
+            query = query.where(runs.c.created_at >= since)
+        if task_id is not None:
+            query = query.where(runs.c.task_id == task_id)
+        if owner is not None:
+            query = query.where(tasks.c.owner == owner)
+        with self._read() as conn:
+            return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
+
+    def running_count(self, task_id: int) -> int:
+        with self._read() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(
+                        runs.c.task_id == task_id, runs.c.status == RunStatus.RUNNING.value
+                    )
+                ).scalar_one()
+            )
+
+
+def _new_run_params(run: NewRun, now: datetime) -> dict[str, Any]:
+    terminal = run.status not in (RunStatus.PENDING, RunStatus.RUNNING)
+    return {
+        "task_id": run.task_id,
+        "status": run.status.value,
+        "reason": run.reason.value,
+        "attempt": run.attempt,
+        "scheduled_for": run.scheduled_for,
+        "due_at": run.due_at,
+        "created_at": now,
+        "started_at": run.started_at,
+        "finished_at": now if terminal else None,
+        "lease_owner": run.lease_owner,
+        "lease_expires_at": run.lease_expires_at,
+        "cancel_requested": False,
+        "retry_of": run.retry_of,
+        "error": run.message,
+    }
+
+
+def _creation_events(run: NewRun, now: datetime) -> list[tuple[int, RunStatus, datetime, str | None]]:
+    assert run.run_id is not None
+    events: list[tuple[int, RunStatus, datetime, str | None]] = [(run.run_id, RunStatus.PENDING, now, None)]
+    if run.status != RunStatus.PENDING:
+        events.append((run.run_id, run.status, now, run.message))
+    return events

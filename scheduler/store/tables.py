@@ -1,0 +1,118 @@
+"""The schema, as SQLAlchemy Core tables. Changes go through an Alembic migration too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: timestamps compare the same on both dialects."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("task_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("action_kind", sa.String(32), nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),  # triggers, action, policies
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("modified_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False, index=True),
+    sa.Column("last_fire_at", UTCDateTime),
+    sa.Column("deleted_at", UTCDateTime),
+)
+sa.Index(
+    "uq_tasks_live_name",
+    tasks.c.name,
+    unique=True,
+    sqlite_where=tasks.c.deleted_at.is_(None),
+    postgresql_where=tasks.c.deleted_at.is_(None),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("run_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.task_id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(16), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False, default=1),
+    sa.Column("scheduled_for", UTCDateTime),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("started_at", UTCDateTime),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_expires_at", UTCDateTime),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
+    sa.Column("retry_of", sa.Integer),
+    sa.Column("stdout", sa.Text),
+    sa.Column("stderr", sa.Text),
+    sa.Column("result", sa.JSON),
+    sa.Column("error", sa.Text),
+    sa.Column("traceback", sa.Text),
+    sa.Column("log_path", sa.Text),
+    # One durable row per (task, fire time, attempt): several engines racing on the same fire
+    # insert once. Manual runs have no fire time, and NULLs never collide.
+    sa.UniqueConstraint("task_id", "scheduled_for", "attempt", name="uq_runs_fire"),
+)
+sa.Index("ix_runs_status_due", runs.c.status, runs.c.due_at)
+sa.Index("ix_runs_task", runs.c.task_id, runs.c.run_id)
+sa.Index("ix_runs_lease", runs.c.status, runs.c.lease_expires_at)
+
+run_events = sa.Table(
+    "run_events",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("message", sa.Text),
+)
+
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+workers = sa.Table(
+    "workers",
+    metadata,
+    sa.Column("worker_id", sa.String(64), primary_key=True),
+    sa.Column("hostname", sa.String(200), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+)
