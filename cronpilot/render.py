@@ -39,6 +39,14 @@ def when(instant: datetime | None, zone: str | ZoneInfo | None = None) -> str:
     return local.strftime("%a %d %b %Y %H:%M:%S %Z")
 
 
+def short(instant: datetime | None, zone: str | None = None) -> str:
+    """Compact local time for table cells."""
+    if instant is None:
+        return "—"
+    local = instant.astimezone(ZoneInfo(zone)) if zone else instant.astimezone()
+    return local.strftime("%m-%d %H:%M:%S")
+
+
 def trigger_text(trigger: Trigger, zone: str) -> str:
     if isinstance(trigger, CronTrigger):
         return f"cron '{trigger.expression}' ({zone})"
@@ -79,13 +87,17 @@ def _clip(text: str, width: int = 60) -> str:
 
 def task_table(tasks: list[Task], next_fire: dict[int, datetime | None]) -> Table:
     table = Table(title=f"{len(tasks)} task(s)", title_justify="left")
-    for column in ("id", "name", "status", "schedule", "action", "next fire"):
-        table.add_column(column, overflow="fold")
+    table.add_column("id", no_wrap=True)
+    table.add_column("name", overflow="fold", max_width=24)
+    table.add_column("status", no_wrap=True)
+    table.add_column("schedule", overflow="fold")
+    table.add_column("action", overflow="fold")
+    table.add_column("next fire", no_wrap=True)
     for t in tasks:
         status = t.status.value if t.enabled else "disabled"
         table.add_row(
             str(t.task_id), escape(t.name), status, escape(_clip(schedule_text(t), 40)),
-            escape(_clip(action_text(t), 40)), when(next_fire.get(t.task_id), t.timezone),
+            escape(_clip(action_text(t), 40)), short(next_fire.get(t.task_id), t.timezone),
         )
     return table
 
@@ -125,15 +137,20 @@ def task_detail(task: Task, fires: list[datetime], runs: list[Run], isolation: s
 
 def runs_table(runs: list[Run], *, title: str | None = None) -> Table:
     table = Table(title=title or f"{len(runs)} run(s)", title_justify="left")
-    for column in ("run", "task", "status", "reason", "try", "scheduled", "started", "took", "detail"):
-        table.add_column(column, overflow="fold")
+    table.add_column("run", no_wrap=True)
+    table.add_column("task", overflow="fold", max_width=20)
+    table.add_column("status", no_wrap=True)
+    table.add_column("why", no_wrap=True)
+    table.add_column("started", no_wrap=True)
+    table.add_column("took", no_wrap=True)
+    table.add_column("detail", overflow="fold")
     for r in runs:
         style = STATUS_STYLE.get(r.status, "")
         detail = r.error or ((r.result or {}).get("summary") if r.result else None) or ""
         table.add_row(
             str(r.run_id), escape(r.task_name or str(r.task_id)), f"[{style}]{r.status.value}[/{style}]",
-            r.reason.value, str(r.attempt), when(r.scheduled_for), when(r.started_at),
-            _took(r.duration), escape(_clip(detail, 50)),
+            r.reason.value + (f" #{r.attempt}" if r.attempt > 1 else ""),
+            short(r.started_at or r.scheduled_for), _took(r.duration), escape(_clip(detail, 50)),
         )
     return table
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from .actions.base import ActionConfig
 from .clock import Clock, SystemClock
-from .execution import execute_run
+from .execution import SHUTDOWN_REASON, execute_run
 from .firing import plan_fires
 from .models import RunReason, RunStatus, Task
 from .ports import AIRunner, Notification, Notifier
@@ -127,7 +127,7 @@ class Engine:
         if pending:
             _done, still = await asyncio.wait(pending, timeout=grace.total_seconds())
             for task in still:
-                task.cancel("stopped: cronpilot shut down during the run")
+                task.cancel(SHUTDOWN_REASON)
             if still:
                 await asyncio.wait(still)
         await self._flush_outcomes()
@@ -303,13 +303,20 @@ class Engine:
             return
         outcomes, self._done = self._done, []
         now = self.clock.now()
-        await self._store(self.store.finish_runs, outcomes, now=now)
+        kept = await self._store(self.store.finish_runs, outcomes, owner=self.worker_id, now=now)
         for outcome in outcomes:
             state = self._states.get(outcome.task_id)
             if state is not None:
                 state.running.discard(outcome.run_id)
                 if state.deleted and not state.running:
                     self._states.pop(outcome.task_id, None)
+        if len(kept) != len(outcomes):
+            lost = sorted({o.run_id for o in outcomes} - {o.run_id for o in kept})
+            log.warning("late outcomes dropped: runs were recovered by another worker",
+                        extra={"run_ids": lost})
+        outcomes = kept
+        for outcome in outcomes:
+            state = self._states.get(outcome.task_id)
             if outcome.retry_due_at is not None:
                 self._note_pending(outcome.retry_due_at)
             elif outcome.status == RunStatus.FAILED:

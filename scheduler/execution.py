@@ -18,8 +18,7 @@ from .store.records import RunOutcome
 log = logging.getLogger(__name__)
 
 
-class RunCancelled(Exception):
-    """Raised into a run's task to stop it, with the reason recorded on the run."""
+SHUTDOWN_REASON = "stopped: cronpilot shut down during the run"
 
 
 async def execute_run(
@@ -75,7 +74,8 @@ async def execute_run(
     outcome.stdout = output.text("stdout")
     outcome.stderr = output.text("stderr")
     outcome.log_path = str(log_path) if output.has_log else None
-    if outcome.status == RunStatus.FAILED and attempt < task.retry.max_attempts:
+    interrupted = outcome.status == RunStatus.CANCELLED and outcome.error == SHUTDOWN_REASON
+    if (outcome.status == RunStatus.FAILED or interrupted) and attempt < task.retry.max_attempts:
         outcome.retry_due_at = outcome.finished_at + task.retry.delay_before(attempt + 1)
     return outcome
 

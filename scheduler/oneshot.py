@@ -41,5 +41,5 @@ async def run_pending_now(
         task, run_id=claimed.run_id, attempt=claimed.attempt, scheduled_for=claimed.scheduled_for,
         reason=claimed.reason, config=config, now=clock.now, notifier=notifier, ai_runner=ai_runner,
     )
-    await asyncio.to_thread(store.finish_runs, [outcome], now=clock.now())
+    await asyncio.to_thread(store.finish_runs, [outcome], owner=owner, now=clock.now())
     return store.get_run(run_id)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
 from typing import Optional
 
 import typer
 
-from scheduler.errors import InvalidRequest
+from connectors.console import ConsoleNotifier
 from scheduler.models import Run, RunStatus
 from scheduler.oneshot import run_pending_now
 from scheduler.service import parse_since
@@ -35,9 +34,11 @@ def run(
             return
         finished = _wait_for(app, queued.run_id, json_output)
     else:
+        # With --json, stdout carries only the JSON: a delivered reminder goes to stderr.
+        notifier = ConsoleNotifier(render.err_console) if json_output else app.notifier
         finished = asyncio.run(
             run_pending_now(app.store, queued.run_id, config=app.action_config, clock=app.clock,
-                            notifier=app.notifier)
+                            notifier=notifier)
         )
     _print_run(finished, json_output)
     if finished.status in (RunStatus.FAILED, RunStatus.RETRYING, RunStatus.CANCELLED):
@@ -145,9 +146,3 @@ def stats(
         render.console.print("no finished runs yet")
         return
     render.console.print(render.stats_table(overall, per_task))
-
-
-def _positive(value: timedelta) -> timedelta:
-    if value <= timedelta(0):
-        raise InvalidRequest("must be positive")
-    return value

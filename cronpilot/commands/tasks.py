@@ -86,8 +86,8 @@ def _report(service: Service, task: Task, verb: str, opts: dict[str, Any]) -> No
         render.console.print("  (paused: it won't fire until you resume it)")
 
 
-task_app.command("add", context_settings={"allow_interspersed_args": False})(add)
-task_app.command("edit", context_settings={"allow_interspersed_args": False})(edit)
+task_app.command("add")(add)
+task_app.command("edit")(edit)
 
 
 @task_app.command("list")

@@ -26,12 +26,17 @@ def _registry() -> dict[str, Runner]:
 _RUNNERS: dict[str, Runner] | None = None
 
 
-async def execute(action: Any, ctx: ActionContext) -> ActionResult:
-    """Run ``action`` with ``ctx``; the engine wraps this in its timeout and failure guard."""
+def runners() -> dict[str, Runner]:
+    """The runner of each action kind (tests swap one in with ``monkeypatch.setitem``)."""
     global _RUNNERS
     if _RUNNERS is None:
         _RUNNERS = _registry()
-    return await _RUNNERS[action.kind](action, ctx)
+    return _RUNNERS
 
 
-__all__ = ["ActionConfig", "ActionContext", "ActionFailed", "ActionResult", "OutputCapture", "execute"]
+async def execute(action: Any, ctx: ActionContext) -> ActionResult:
+    """Run ``action`` with ``ctx``; the engine wraps this in its timeout and failure guard."""
+    return await runners()[action.kind](action, ctx)
+
+
+__all__ = ["ActionConfig", "ActionContext", "ActionFailed", "ActionResult", "OutputCapture", "execute", "runners"]

@@ -144,13 +144,28 @@ class RunStoreMixin(StoreBase):
                 )
             ).scalar()
 
-    def finish_runs(self, outcomes: Sequence[RunOutcome], *, now: datetime) -> None:
-        """Record outcomes; a failure with ``retry_due_at`` becomes ``retrying`` and gets its retry
-        run (pending, due at ``retry_due_at``)."""
+    def finish_runs(self, outcomes: Sequence[RunOutcome], *, owner: str, now: datetime) -> list[RunOutcome]:
+        """Record outcomes of runs ``owner`` still holds; a failure with ``retry_due_at`` becomes
+        ``retrying`` and gets its retry run (pending, due at ``retry_due_at``).
+
+        An outcome for a run that was meanwhile recovered from us (our lease expired and
+        another worker declared us lost) is dropped and not returned: the recovery stands."""
         if not outcomes:
-            return
+            return []
         with self._write() as conn:
-            self._write_outcomes(conn, outcomes, now)
+            held = (
+                sa.select(runs.c.run_id)
+                .where(
+                    runs.c.run_id.in_([o.run_id for o in outcomes]),
+                    runs.c.lease_owner == owner,
+                    runs.c.status == RunStatus.RUNNING.value,
+                )
+            )
+            mine = set(conn.execute(held if self.is_sqlite else held.with_for_update()).scalars())
+            kept = [o for o in outcomes if o.run_id in mine]
+            if kept:
+                self._write_outcomes(conn, kept, now)
+        return kept
 
     def _write_outcomes(self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> None:
         updates = []

@@ -1,0 +1,102 @@
+"""Leases: a crashed worker's runs are recovered (failed: worker lost, then retried per policy);
+a live worker's runs are never stolen; several engines on one database record each fire once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from fakes.actions import ScriptedRunner, install
+from scheduler.models import RunReason, RunStatus
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_crashed_worker_run_is_recovered_and_retried(make_engine, add_task, clock, store, monkeypatch):
+    runner = install(monkeypatch, ScriptedRunner(["block"]))
+    add_task(retry={"max_attempts": 2, "delay": 5})
+    crashed = make_engine(lease_ttl=timedelta(seconds=30))
+    await crashed.start()
+    clock.advance(timedelta(minutes=10))
+    await crashed.tick()
+    await _settle()
+    (run,) = store.list_runs()
+    assert run.status == RunStatus.RUNNING and run.lease_owner == crashed.worker_id
+    # The first worker dies: it never ticks (nor heartbeats) again.
+    survivor = make_engine(lease_ttl=timedelta(seconds=30))
+    await survivor.start()
+    clock.advance(timedelta(seconds=29))
+    await survivor.run_until_idle()
+    assert store.get_run(run.run_id).status == RunStatus.RUNNING  # lease still valid
+    clock.advance(timedelta(seconds=2))
+    survivor.wake()
+    await survivor.run_until_idle()
+    lost = store.get_run(run.run_id)
+    assert lost.status == RunStatus.RETRYING and lost.error.startswith("worker lost")
+    clock.advance(timedelta(seconds=5))
+    await survivor.run_until_idle()
+    retry = store.list_runs(limit=1)[0]
+    assert (retry.reason, retry.attempt, retry.status) == (RunReason.RETRY, 2, RunStatus.COMPLETED)
+    assert retry.lease_owner is None
+    # The zombie comes back and finishes: its late outcome must not overwrite the recovery.
+    runner.release.set()
+    await _settle()
+    await crashed.tick()
+    assert store.get_run(run.run_id).status == RunStatus.RETRYING
+
+
+async def test_recovery_without_retries_fails_the_run(make_engine, add_task, clock, store, monkeypatch):
+    install(monkeypatch, ScriptedRunner(["block"]))
+    add_task()
+    crashed = make_engine()
+    await crashed.start()
+    clock.advance(timedelta(minutes=10))
+    await crashed.tick()
+    survivor = make_engine()
+    await survivor.start()
+    clock.advance(timedelta(minutes=1))
+    survivor.wake()
+    await survivor.run_until_idle()
+    runs = store.list_runs()
+    assert len(runs) == 1
+    assert runs[0].status == RunStatus.FAILED and "worker lost" in runs[0].error
+
+
+async def test_live_worker_heartbeat_keeps_its_runs(make_engine, add_task, clock, store, monkeypatch):
+    runner = install(monkeypatch, ScriptedRunner(["block"]))
+    add_task()
+    worker = make_engine(lease_ttl=timedelta(seconds=30), heartbeat_interval=timedelta(seconds=10))
+    other = make_engine(lease_ttl=timedelta(seconds=30), heartbeat_interval=timedelta(seconds=10))
+    await worker.start()
+    await other.start()
+    clock.advance(timedelta(minutes=10))
+    await worker.tick()
+    await _settle()
+    for _ in range(9 * 6):  # nine minutes of a long run, both engines awake
+        clock.advance(timedelta(seconds=10))
+        await worker.tick()
+        await other.tick()
+    (run,) = [r for r in store.list_runs() if r.status != RunStatus.SKIPPED]
+    assert run.status == RunStatus.RUNNING and run.lease_owner == worker.worker_id
+    runner.release.set()
+    await worker.run_until_idle()
+    assert store.get_run(run.run_id).status == RunStatus.COMPLETED
+
+
+async def test_two_engines_record_each_fire_once(make_engine, add_task, clock, store):
+    for i in range(5):
+        add_task(name=f"job {i}", triggers=[{"kind": "cron", "expression": "* * * * *"}])
+    first, second = make_engine(), make_engine()
+    await first.start()
+    await second.start()
+    for _ in range(10):
+        clock.advance(timedelta(minutes=1))
+        await asyncio.gather(first.run_until_idle(), second.run_until_idle())
+        await asyncio.gather(first.run_until_idle(), second.run_until_idle())
+    runs = store.list_runs(limit=1000)
+    keys = [(r.task_id, r.scheduled_for) for r in runs]
+    assert len(keys) == len(set(keys)) == 50
+    assert all(r.status == RunStatus.COMPLETED for r in runs)

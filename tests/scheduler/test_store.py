@@ -1,0 +1,168 @@
+"""The store contract, on SQLite and PostgreSQL: names, soft delete, the change feed, claims."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from scheduler.errors import Conflict, NotFound
+from scheduler.models import RunReason, RunStatus, TaskSpec
+from scheduler.store import NewRun, Store
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def _spec(name: str) -> TaskSpec:
+    return TaskSpec(name=name, action={"kind": "noop"})
+
+
+def _add(store: Store, name: str):
+    return store.add_task(_spec(name), owner="alice", actor="alice", now=NOW)
+
+
+def _pending(store: Store, task_id: int, count: int = 1) -> list[int]:
+    return [
+        store.add_run(NewRun(task_id=task_id, status=RunStatus.PENDING, reason=RunReason.MANUAL, due_at=NOW),
+                      now=NOW).run_id
+        for _ in range(count)
+    ]
+
+
+def test_store_finds_tasks_by_id_and_name(store):
+    task = _add(store, "backup")
+    assert store.find_task(str(task.task_id)).name == "backup"
+    assert store.find_task(" backup ").task_id == task.task_id
+    with pytest.raises(NotFound):
+        store.find_task("nope")
+
+
+def test_store_refuses_a_duplicate_name_until_the_first_is_deleted(store):
+    first = _add(store, "backup")
+    with pytest.raises(Conflict):
+        _add(store, "backup")
+    store.delete_task(first.task_id, actor="alice", now=NOW)
+    with pytest.raises(NotFound):
+        store.get_task(first.task_id)
+    assert _add(store, "backup").task_id != first.task_id
+
+
+def test_store_change_feed_reports_updates_and_deletions(store):
+    a, b = _add(store, "a"), _add(store, "b")
+    revision = store.task_revision()
+    store.update_task(a.task_id, spec=_spec("a2"), actor="bob", now=NOW)
+    store.delete_task(b.task_id, actor="bob", now=NOW)
+    live, deleted, newest = store.tasks_changed_since(revision)
+    assert [t.name for t in live] == ["a2"] and deleted == [b.task_id] and newest == revision + 2
+    assert live[0].modified_by == "bob"
+
+
+def test_store_deleted_task_keeps_its_runs(store):
+    task = _add(store, "a")
+    (run_id,) = _pending(store, task.task_id)
+    store.delete_task(task.task_id, actor="alice", now=NOW)
+    assert store.get_run(run_id).task_id == task.task_id
+
+
+def test_claim_takes_one_pending_run_per_task_and_none_while_one_runs(store):
+    task = _add(store, "a")
+    _pending(store, task.task_id, 3)
+    first = store.claim_due_runs(owner="w1", now=NOW, lease_until=NOW + timedelta(seconds=30))
+    assert len(first) == 1
+    assert store.claim_due_runs(owner="w2", now=NOW, lease_until=NOW + timedelta(seconds=30)) == []
+
+
+def test_claim_skips_runs_not_yet_due(store):
+    task = _add(store, "a")
+    store.add_run(NewRun(task_id=task.task_id, status=RunStatus.PENDING, reason=RunReason.RETRY,
+                         due_at=NOW + timedelta(minutes=1)), now=NOW)
+    assert store.claim_due_runs(owner="w", now=NOW, lease_until=NOW) == []
+    assert store.next_pending_due() == NOW + timedelta(minutes=1)
+
+
+def test_concurrent_claims_never_hand_out_a_run_twice(store):
+    tasks = [_add(store, f"t{i}") for i in range(200)]
+    for task in tasks:
+        _pending(store, task.task_id)
+    claimed: list[list[int]] = [[] for _ in range(4)]
+
+    def worker(slot: int) -> None:
+        while True:
+            got = store.claim_due_runs(owner=f"w{slot}", now=NOW, lease_until=NOW + timedelta(minutes=1), limit=7)
+            if not got:
+                return
+            claimed[slot].extend(c.run_id for c in got)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    everything = [r for chunk in claimed for r in chunk]
+    assert len(everything) == len(set(everything)) == 200
+
+
+def test_sqlite_claims_from_several_processes_never_collide(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    store = Store(url)
+    for i in range(400):
+        _pending(store, _add(store, f"t{i}").task_id)
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        from datetime import datetime, timedelta, UTC
+        from scheduler.store import Store
+        store = Store({url!r})
+        now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        got = []
+        while True:
+            batch = store.claim_due_runs(owner=sys.argv[1], now=now, lease_until=now + timedelta(minutes=1), limit=5)
+            if not batch:
+                break
+            got.extend(c.run_id for c in batch)
+        print(json.dumps(got))
+        """
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, f"p{i}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(4)
+    ]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert "locked" not in err
+        results.extend(__import__("json").loads(out))
+    assert len(results) == len(set(results)) == 400
+
+
+def test_record_fires_is_idempotent_per_fire(store):
+    task = _add(store, "a")
+    fire = NOW + timedelta(minutes=1)
+
+    def new() -> NewRun:
+        return NewRun(task_id=task.task_id, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE,
+                      due_at=fire, scheduled_for=fire, lease_owner="w", lease_expires_at=fire, started_at=fire)
+
+    assert len(store.record_fires([new()], now=fire)) == 1
+    assert store.record_fires([new()], now=fire) == []
+    assert store.get_task(task.task_id).last_fire_at == fire
+
+
+def test_run_search_matches_output_and_errors_case_insensitively(store):
+    from scheduler.store import RunOutcome
+
+    task = _add(store, "a")
+    (run_id,) = _pending(store, task.task_id)
+    store.claim_due_runs(owner="w", now=NOW, lease_until=NOW + timedelta(minutes=1))
+    store.finish_runs([RunOutcome(run_id=run_id, task_id=task.task_id, status=RunStatus.FAILED,
+                                  finished_at=NOW, stdout="Disk 93% FULL\x00", error="exit 1")],
+                      owner="w", now=NOW)
+    assert [r.run_id for r in store.list_runs(search="full")] == [run_id]
+    assert store.list_runs(search="100%") == []
+    assert store.get_run(run_id).stdout == "Disk 93% FULL"  # NUL dropped (PostgreSQL text can't hold it)
