@@ -251,6 +251,11 @@ class Task(TaskSpec):
     updated_at: datetime
     revision: int = 0
     last_fire_at: datetime | None = None  # the latest scheduled instant already turned into a run
+    origin: dict[str, Any] | None = None  # conversation, message, via (cli, slack, ai...)
+    created_by_run_id: int | None = None  # the AI run that spawned this task
+    spawn_depth: int = 0
+    approved_by: str | None = None
+    approved_at: datetime | None = None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -21,6 +21,7 @@ from .clock import Clock, SystemClock
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskStatus
 from .store import NewRun, Store
+from .store.task_store import SpawnCheck
 from .triggers import IntervalTrigger, OnceTrigger, Trigger, next_fires
 
 
@@ -32,10 +33,29 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is asking: a person mapped from a platform identity, or the local CLI user."""
+    """Who is asking: a person mapped from a platform identity, the local CLI user, or an AI
+    run acting for its owner (``ai_run_id``; its rights are the owner's, narrowed by policy)."""
 
     user: str
     role: Role = Role.MEMBER
+    ai_run_id: int | None = None
+    spawn_depth: int = 0  # depth of the task whose AI run this is (a person's task is 0)
+    origin: dict[str, Any] | None = None  # conversation address, message text, via
+
+    @property
+    def is_ai(self) -> bool:
+        return self.ai_run_id is not None
+
+
+@dataclass(frozen=True)
+class SpawnPolicy:
+    """Limits on tasks that AI runs create (all settings)."""
+
+    per_run: int = 5
+    per_owner_per_day: int = 20
+    max_depth: int = 2
+    min_recurring_interval: timedelta = timedelta(minutes=15)
+    approval_kinds: frozenset[str] = frozenset({"shell", "http", "sql"})
 
 
 @dataclass
@@ -90,8 +110,10 @@ class Service:
         default_timezone: str = "UTC",
         sql_databases: Sequence[str] = (),
         on_change: Callable[[], None] | None = None,
+        spawn_policy: SpawnPolicy | None = None,
     ) -> None:
         self.store = store
+        self.spawn_policy = spawn_policy or SpawnPolicy()
         self.clock = clock or SystemClock()
         self.default_timezone = default_timezone
         self.sql_databases = tuple(sql_databases)
@@ -108,12 +130,70 @@ class Service:
             raise InvalidRequest(validation_message(exc)) from None
 
     def create_task(self, spec: TaskSpec, *, actor: Actor, status: TaskStatus = TaskStatus.ACTIVE) -> Task:
-        self._require_writer(actor)
+        """Create a task owned by ``actor``. Tasks an AI run creates are held to the spawn policy
+        and wait in ``pending_approval`` when they run shell, http or sql."""
+        self._require_writer(actor, action="create_task", target=spec.name)
         now = self.clock.now()
         spec = self._checked(spec, now=now)
-        task = self.store.add_task(spec, owner=actor.user, actor=actor.user, now=now, status=status)
+        spawn = None
+        if actor.is_ai:
+            spawn = self._spawn_check(spec, actor, now=now)
+            if spec.action.kind in self.spawn_policy.approval_kinds:
+                status = TaskStatus.PENDING_APPROVAL
+        origin = dict(actor.origin or {})
+        if actor.is_ai:
+            origin.setdefault("via", "ai")
+            origin["ai_run_id"] = actor.ai_run_id
+        try:
+            task = self.store.add_task(
+                spec, owner=actor.user, actor=self._actor_name(actor), now=now, status=status,
+                origin=origin or None, spawn=spawn,
+            )
+        except PermissionDenied as exc:
+            self._audit(actor, "create_task", spec.name, refused=str(exc))
+            raise
+        self._audit(actor, "create_task", f"{task.task_id}:{task.name}")
         self.on_change()
         return task
+
+    def approve_task(self, ref: str, *, actor: Actor) -> Task:
+        """A person approves a task waiting in ``pending_approval``; AI runs never can."""
+        task = self.get_task(ref, actor=actor)
+        if actor.is_ai:
+            self._audit(actor, "approve_task", task.name, refused="AI runs can't approve tasks")
+            raise PermissionDenied("only a person can approve a task, not an AI run")
+        if task.status != TaskStatus.PENDING_APPROVAL:
+            raise Conflict(f"task '{task.name}' is not waiting for approval")
+        if task.action.kind == "shell" and actor.role != Role.ADMIN:
+            self._audit(actor, "approve_task", task.name, refused="shell tasks need an admin")
+            raise PermissionDenied("a shell task created by AI needs an admin's approval")
+        self._require_writer(actor, action="approve_task", target=task.name)
+        approved = self.store.update_task(
+            task.task_id, status=TaskStatus.ACTIVE, actor=actor.user, now=self.clock.now(),
+            reset_schedule=True, approved_by=actor.user,
+        )
+        self._audit(actor, "approve_task", f"{task.task_id}:{task.name}")
+        self.on_change()
+        return approved
+
+    def _spawn_check(self, spec: TaskSpec, actor: Actor, *, now: datetime) -> SpawnCheck:
+        policy = self.spawn_policy
+        depth = actor.spawn_depth + 1
+        refusal = None
+        if depth > policy.max_depth:
+            refusal = f"spawn depth {depth} is over the limit of {policy.max_depth}"
+        else:
+            fires = next_fires(spec.triggers, now, spec_zone(spec), 4)
+            gaps = [b - a for a, b in zip(fires, fires[1:])]
+            if gaps and min(gaps) < policy.min_recurring_interval:
+                minutes = policy.min_recurring_interval.total_seconds() / 60
+                refusal = f"AI-created tasks may recur at most every {minutes:g} minutes"
+        if refusal:
+            self._audit(actor, "create_task", spec.name, refused=refusal)
+            raise PermissionDenied(refusal)
+        assert actor.ai_run_id is not None
+        return SpawnCheck(run_id=actor.ai_run_id, depth=depth, per_run_limit=policy.per_run,
+                          per_day_limit=policy.per_owner_per_day)
 
     def update_task(self, ref: str, changes: dict[str, Any], *, actor: Actor) -> Task:
         """Apply ``changes`` (TaskSpec fields) to a task; new triggers restart its schedule from now."""
@@ -124,7 +204,14 @@ class Service:
         now = self.clock.now()
         spec = self._checked(spec, now=now)
         reset = "triggers" in changes or "timezone" in changes
-        updated = self.store.update_task(task.task_id, spec=spec, actor=actor.user, now=now, reset_schedule=reset)
+        status = None
+        if actor.is_ai and spec.action != task.action and spec.action.kind in self.spawn_policy.approval_kinds:
+            status = TaskStatus.PENDING_APPROVAL  # an AI can't swap in an unapproved action
+        updated = self.store.update_task(
+            task.task_id, spec=spec, actor=self._actor_name(actor), now=now, reset_schedule=reset,
+            origin=actor.origin, status=status,
+        )
+        self._audit(actor, "update_task", f"{task.task_id}:{task.name}")
         self.on_change()
         return updated
 
@@ -153,7 +240,11 @@ class Service:
         return updated
 
     def delete_task(self, ref: str, *, actor: Actor) -> Task:
-        task = self._owned(ref, actor)
+        if actor.is_ai:
+            self._audit(actor, "delete_task", ref, refused="AI runs can't delete tasks")
+            raise PermissionDenied("AI runs can't delete tasks; ask the owner to do it")
+        task = self._owned(ref, actor, action="delete_task")
+        self._audit(actor, "delete_task", f"{task.task_id}:{task.name}")
         self.store.delete_task(task.task_id, actor=actor.user, now=self.clock.now())
         self.on_change()
         return task
@@ -181,7 +272,7 @@ class Service:
     # --- runs -------------------------------------------------------------------------------
 
     def run_now(self, ref: str, *, actor: Actor) -> Run:
-        task = self._owned(ref, actor)
+        task = self._owned(ref, actor, action="run_now")
         if task.status == TaskStatus.PENDING_APPROVAL:
             raise Conflict(f"task '{task.name}' is waiting for approval and can't run yet")
         now = self.clock.now()
@@ -287,14 +378,37 @@ class Service:
             raise InvalidRequest("an http task needs an http:// or https:// URL")
         return spec.model_copy(update={"triggers": triggers})
 
-    def _owned(self, ref: str, actor: Actor) -> Task:
-        self._require_writer(actor)
+    def _owned(self, ref: str, actor: Actor, *, action: str = "change_task") -> Task:
+        self._require_writer(actor, action=action, target=ref)
         task = self.get_task(ref, actor=actor)
+        if actor.is_ai and task.created_by_run_id != actor.ai_run_id:
+            reason = "an AI run may only change tasks it created itself"
+            self._audit(actor, action, task.name, refused=reason)
+            raise PermissionDenied(reason)
         return task
 
-    def _require_writer(self, actor: Actor) -> None:
+    def _require_writer(self, actor: Actor, *, action: str = "change", target: str | None = None) -> None:
         if actor.role == Role.VIEWER:
+            self._audit(actor, action, target, refused="viewer")
             raise PermissionDenied("viewers can look at tasks and runs but not change them")
+
+    def _actor_name(self, actor: Actor) -> str:
+        return f"ai-run {actor.ai_run_id} for {actor.user}" if actor.is_ai else actor.user
+
+    def _audit(self, actor: Actor, action: str, target: str | None, *, refused: str | None = None) -> None:
+        self.store.add_audit(
+            at=self.clock.now(), actor=actor.user, ai_run_id=actor.ai_run_id, action=action,
+            target=target, decision="refused" if refused else "allowed", reason=refused,
+        )
+
+    def audit_log(self, *, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
+        """Admins read everything; others their own entries."""
+        return self.store.list_audit(actor=None if actor.role == Role.ADMIN else actor.user, limit=limit)
+
+    def tokens_used(self, task_id: int, *, since: datetime) -> int:
+        """Model tokens an AI task's runs reported since ``since`` (for its daily budget)."""
+        runs = self.store.list_runs(task_id=task_id, since=since, limit=10_000)
+        return sum(int((r.result or {}).get("tokens_used") or 0) for r in runs)
 
 
 def spec_zone(spec: TaskSpec) -> Any:
@@ -320,4 +434,4 @@ def parse_since(text: str, *, now: datetime) -> datetime:
     return value
 
 
-__all__ = ["Service", "Actor", "Role", "TaskStats", "validation_message", "parse_since", "timedelta"]
+__all__ = ["Service", "Actor", "Role", "SpawnPolicy", "TaskStats", "validation_message", "parse_since"]

@@ -15,7 +15,7 @@ from . import dialect
 from .tables import counters
 
 log = logging.getLogger(__name__)
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 
 class StoreBase:

@@ -50,6 +50,12 @@ tasks = sa.Table(
     sa.Column("revision", sa.BigInteger, nullable=False, index=True),
     sa.Column("last_fire_at", UTCDateTime),
     sa.Column("deleted_at", UTCDateTime),
+    # provenance: where the task came from (conversation, message), or the AI run that spawned it
+    sa.Column("origin", sa.JSON),
+    sa.Column("created_by_run_id", sa.Integer, index=True),
+    sa.Column("spawn_depth", sa.Integer, nullable=False, default=0),
+    sa.Column("approved_by", sa.String(200)),
+    sa.Column("approved_at", UTCDateTime),
 )
 sa.Index(
     "uq_tasks_live_name",
@@ -115,4 +121,18 @@ workers = sa.Table(
     sa.Column("pid", sa.Integer, nullable=False),
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+)
+
+# Append-only record of privileged and refused actions.
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("audit_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("ai_run_id", sa.Integer),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(200)),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),
 )

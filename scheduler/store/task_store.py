@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, NotFound, PermissionDenied
 from ..models import Task, TaskSpec, TaskStatus
 from .base import StoreBase
-from .tables import tasks
+from .tables import audit, tasks
 
 _TOP_LEVEL = ("name", "timezone", "enabled")
+
+
+@dataclass(frozen=True)
+class SpawnCheck:
+    """A task being created by AI run ``run_id`` at ``depth``, within these budgets."""
+
+    run_id: int
+    depth: int
+    per_run_limit: int
+    per_day_limit: int
 
 
 def _definition(spec: TaskSpec) -> dict[str, Any]:
@@ -36,6 +47,11 @@ def task_from_row(row: sa.Row[Any]) -> Task:
         updated_at=row.updated_at,
         revision=row.revision,
         last_fire_at=row.last_fire_at,
+        origin=row.origin,
+        created_by_run_id=row.created_by_run_id,
+        spawn_depth=row.spawn_depth or 0,
+        approved_by=row.approved_by,
+        approved_at=row.approved_at,
     )
     # Stored definitions were validated on the way in; skip the costly re-checks (cron search).
     return Task.model_validate(data, context={"trusted": True})
@@ -50,9 +66,16 @@ class TaskStoreMixin(StoreBase):
         actor: str,
         now: datetime,
         status: TaskStatus = TaskStatus.ACTIVE,
+        origin: dict[str, Any] | None = None,
+        spawn: SpawnCheck | None = None,
     ) -> Task:
+        """Insert a task. With ``spawn`` (an AI run creating it) the per-run and per-day budgets
+        are checked in the same transaction, behind a per-owner lock, so parallel runs can't
+        overshoot them."""
         with self._write() as conn:
             revision = self.next_counter(conn, "task_revision")
+            if spawn is not None:
+                self._check_spawn_budget(conn, spawn, owner=owner, now=now)
             try:
                 task_id = conn.execute(
                     tasks.insert()
@@ -69,12 +92,37 @@ class TaskStoreMixin(StoreBase):
                         created_at=now,
                         updated_at=now,
                         revision=revision,
+                        origin=origin,
+                        created_by_run_id=spawn.run_id if spawn else None,
+                        spawn_depth=spawn.depth if spawn else 0,
                     )
                     .returning(tasks.c.task_id)
                 ).scalar_one()
             except IntegrityError as exc:
                 raise Conflict(f"a task named {spec.name!r} already exists") from exc
             return task_from_row(conn.execute(tasks.select().where(tasks.c.task_id == task_id)).one())
+
+    def _check_spawn_budget(self, conn: sa.Connection, spawn: SpawnCheck, *, owner: str, now: datetime) -> None:
+        self.next_counter(conn, f"spawn:{owner}")  # row lock: budget checks of one owner queue up
+        per_run = conn.execute(
+            sa.select(sa.func.count()).where(tasks.c.created_by_run_id == spawn.run_id)
+        ).scalar_one()
+        if per_run >= spawn.per_run_limit:
+            raise PermissionDenied(
+                f"spawn budget reached: an AI run may create at most {spawn.per_run_limit} tasks"
+            )
+        per_day = conn.execute(
+            sa.select(sa.func.count()).where(
+                tasks.c.owner == owner,
+                tasks.c.created_by_run_id.is_not(None),
+                tasks.c.created_at >= now - timedelta(days=1),
+            )
+        ).scalar_one()
+        if per_day >= spawn.per_day_limit:
+            raise PermissionDenied(
+                f"spawn budget reached: AI tasks may create at most {spawn.per_day_limit} tasks "
+                "per owner per day"
+            )
 
     def get_task(self, task_id: int) -> Task:
         with self._read() as conn:
@@ -127,6 +175,8 @@ class TaskStoreMixin(StoreBase):
         spec: TaskSpec | None = None,
         status: TaskStatus | None = None,
         reset_schedule: bool = False,
+        approved_by: str | None = None,
+        origin: dict[str, Any] | None = None,
     ) -> Task:
         """Replace the definition and/or status; ``reset_schedule`` forgets the last fire so the
         schedule restarts from now (a changed trigger must not replay its past)."""
@@ -143,6 +193,10 @@ class TaskStoreMixin(StoreBase):
             values["status"] = status.value
         if reset_schedule:
             values["last_fire_at"] = now
+        if approved_by is not None:
+            values.update(approved_by=approved_by, approved_at=now)
+        if origin is not None:
+            values["origin"] = origin
         with self._write() as conn:
             values["revision"] = self.next_counter(conn, "task_revision")
             try:
@@ -184,6 +238,19 @@ class TaskStoreMixin(StoreBase):
         newest = max([revision, *(r.revision for r in rows)])
         return live, deleted, newest
 
+    def add_audit(
+        self, *, at: datetime, actor: str, action: str, decision: str,
+        target: str | None = None, reason: str | None = None, ai_run_id: int | None = None,
+    ) -> None:
+        with self._write() as conn:
+            conn.execute(
+                audit.insert().values(at=at, actor=actor, ai_run_id=ai_run_id, action=action,
+                                      target=target, decision=decision, reason=reason)
+            )
+
+    def list_audit(self, *, actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        return audit_rows(self, actor=actor, limit=limit)
+
     def task_names(self, task_ids: list[int]) -> dict[int, str]:
         if not task_ids:
             return {}
@@ -192,6 +259,14 @@ class TaskStoreMixin(StoreBase):
                 sa.select(tasks.c.task_id, tasks.c.name).where(tasks.c.task_id.in_(set(task_ids)))
             )
             return {r.task_id: r.name for r in rows}
+
+
+def audit_rows(store: StoreBase, *, actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    query = audit.select().order_by(audit.c.audit_id.desc()).limit(limit)
+    if actor is not None:
+        query = query.where(audit.c.actor == actor)
+    with store._read() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
 
 
 def _escape_like(text: str) -> str:
