@@ -15,7 +15,10 @@ from . import dialect
 from .tables import counters
 
 log = logging.getLogger(__name__)
-HEAD_REVISION = "0002"
+_VERSIONS = Path(__file__).parent / "migrations" / "versions"
+# Revisions are numbered files (0001_initial.py, ...): the newest number is the head, so a check
+# at start-up needs no Alembic import when the schema is current.
+HEAD_REVISION = max(p.name[:4] for p in _VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 class StoreBase:
