@@ -125,6 +125,23 @@ class SqlAction(_Frozen):
     allow_writes: bool = False
 
 
+class EmailAction(_Frozen):
+    """Send an email over the configured SMTP server."""
+
+    kind: Literal["email"] = "email"
+    to: list[str] = Field(min_length=1, max_length=50)
+    subject: str = Field(min_length=1, max_length=300)
+    body: str = Field(default="", max_length=200_000)
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, to: list[str]) -> list[str]:
+        for address in to:
+            if "@" not in address or any(c in address for c in "\r\n,;<> "):
+                raise ValueError(f"not an email address: {address!r}")
+        return to
+
+
 class AIAction(_Frozen):
     kind: Literal["ai"] = "ai"
     prompt: str = Field(min_length=1, max_length=20_000)
@@ -133,7 +150,7 @@ class AIAction(_Frozen):
 
 
 Action = Annotated[
-    NoopAction | ReminderAction | ShellAction | HttpAction | SqlAction | AIAction,
+    NoopAction | ReminderAction | ShellAction | HttpAction | SqlAction | EmailAction | AIAction,
     Field(discriminator="kind"),
 ]
 

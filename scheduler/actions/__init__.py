@@ -11,7 +11,7 @@ Runner = Callable[[Any, ActionContext], Awaitable[ActionResult]]
 
 
 def _registry() -> dict[str, Runner]:
-    from . import ai, http, noop, reminder, shell, sql
+    from . import ai, email, http, noop, reminder, shell, sql
 
     return {
         "noop": noop.run,
@@ -19,6 +19,7 @@ def _registry() -> dict[str, Runner]:
         "shell": shell.run,
         "http": http.run,
         "sql": sql.run,
+        "email": email.run,
         "ai": ai.run,
     }
 

@@ -39,6 +39,18 @@ class ActionConfig:
     shell_unprivileged_user: str = "nobody"
     output_limit: int = OUTPUT_LIMIT
     log_limit: int = LOG_LIMIT
+    smtp: SmtpConfig | None = None  # None: the email action fails with "email is not configured"
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int = 587
+    security: str = "starttls"  # starttls | tls | none
+    user: str | None = None
+    password: str | None = None
+    sender: str = "cronpilot@localhost"
+    timeout_s: float = 30.0
 
 
 class OutputCapture:
