@@ -1,0 +1,214 @@
+"""Time phrases: cronpilot's parser against dateparser (one-offs) and recurrent (repetitions).
+
+    .venv/bin/python bench/when.py [--json] [--repeat 50] [--dev PATH]
+
+Accuracy is measured on the public dev set (shared/eval/nl_schedules_dev.jsonl), each parser on
+what it can express: a row counts when the kind and every listed fire time match exactly
+(invalid rows: when the parser refuses). Speed is the time of one parse call after start-up
+(every phrase parsed once before timing), as p50/p95 over all rows x repeats.
+
+How the others are read: dateparser.parse(text) with the row's zone and "now" (RELATIVE_BASE,
+PREFER_DATES_FROM=future) gives a one-off, None a refusal; recurrent's RecurringEvent(now).parse
+gives an RRULE (evaluated with dateutil from "now", HOURLY/MINUTELY/SECONDLY counted as interval),
+a datetime (one-off) or None (refusal). Neither knows cronpilot's conventions (09:00 default,
+bare 1-6 as afternoon, elapsed hours across DST), which is part of what the table shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scheduler.errors import InvalidRequest
+from scheduler.phrases import parse_schedule, preview
+from scheduler.triggers import localtime
+
+DEFAULT_DEV = ROOT / ".." / "shared" / "eval" / "nl_schedules_dev.jsonl"
+
+Result = tuple[str, list[str]]  # (kind, next fire times as ISO 8601)
+
+
+def _now(row: dict) -> datetime:
+    return datetime.fromisoformat(row["now"]).replace(tzinfo=ZoneInfo(row["tz"]))
+
+
+def run_cronpilot(row: dict) -> Result:
+    now = _now(row)
+    try:
+        schedule = parse_schedule(row["text"], zone=row["tz"], now=now)
+    except InvalidRequest:
+        return "invalid", []
+    count = 1 if schedule.kind == "once" else 3
+    return schedule.kind, [
+        f.isoformat() for f in preview(schedule, zone=row["tz"], after=now, count=count)
+    ]
+
+
+def parse_cronpilot(row: dict) -> object:
+    try:
+        return parse_schedule(row["text"], zone=row["tz"], now=_now(row))
+    except InvalidRequest:
+        return None
+
+
+def _dateparser_settings(row: dict) -> dict:
+    return {
+        "RELATIVE_BASE": datetime.fromisoformat(row["now"]),
+        "TIMEZONE": row["tz"],
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DATES_FROM": "future",
+    }
+
+
+def parse_dateparser(row: dict) -> object:
+    import dateparser
+
+    return dateparser.parse(row["text"], languages=["en"], settings=_dateparser_settings(row))
+
+
+def run_dateparser(row: dict) -> Result:
+    got = parse_dateparser(row)
+    if got is None:
+        return "invalid", []
+    assert isinstance(got, datetime)
+    zone = ZoneInfo(row["tz"])
+    return "once", [got.astimezone(zone).isoformat()]
+
+
+def parse_recurrent(row: dict) -> object:
+    from recurrent.event_parser import RecurringEvent
+
+    return RecurringEvent(now_date=datetime.fromisoformat(row["now"])).parse(row["text"])
+
+
+def run_recurrent(row: dict) -> Result:
+    from dateutil.rrule import rrulestr
+
+    got = parse_recurrent(row)
+    zone = ZoneInfo(row["tz"])
+    now = _now(row)
+    if got is None:
+        return "invalid", []
+    if isinstance(got, datetime):
+        return "once", [
+            localtime.resolve(got.replace(tzinfo=None), zone).astimezone(zone).isoformat()
+        ]
+    text = str(got)
+    kind = (
+        "interval"
+        if any(f"FREQ={f}" in text for f in ("HOURLY", "MINUTELY", "SECONDLY"))
+        else "recurring"
+    )
+    try:
+        rule = rrulestr(text, dtstart=now.replace(tzinfo=None))
+    except (ValueError, TypeError):
+        return "invalid", []
+    fires: list[str] = []
+    wall = now.replace(tzinfo=None)
+    for _ in range(100):
+        wall = rule.after(wall)
+        if wall is None or len(fires) == 3:
+            break
+        instant = localtime.resolve(wall, zone)
+        if instant > now.astimezone(UTC):
+            fires.append(instant.astimezone(zone).isoformat())
+    return kind, fires
+
+
+PARSERS: dict[str, tuple[Callable[[dict], Result], Callable[[dict], object], set[str]]] = {
+    "cronpilot": (run_cronpilot, parse_cronpilot, {"once", "recurring", "interval", "invalid"}),
+    "dateparser": (run_dateparser, parse_dateparser, {"once", "invalid"}),
+    "recurrent": (run_recurrent, parse_recurrent, {"once", "recurring", "interval", "invalid"}),
+}
+
+
+def accuracy(run: Callable[[dict], Result], rows: list[dict]) -> tuple[int, list[str]]:
+    correct, misses = 0, []
+    for row in rows:
+        try:
+            kind, fires = run(row)
+        except Exception as exc:  # noqa: BLE001 - a competitor crashing on a phrase is a miss
+            kind, fires = "error", [type(exc).__name__]
+        if kind == row["kind"] and (row["kind"] == "invalid" or fires == row["next"]):
+            correct += 1
+        else:
+            misses.append(row["id"])
+    return correct, misses
+
+
+def _quietly(parse: Callable[[dict], object], row: dict) -> None:
+    """Time a competitor's call even when it raises on a phrase (that is its answer)."""
+    with contextlib.suppress(Exception):
+        parse(row)
+
+
+def timing(parse: Callable[[dict], object], rows: list[dict], repeat: int) -> tuple[float, float]:
+    for row in rows:  # start-up: imports, caches, first-call costs
+        _quietly(parse, row)
+    samples = []
+    for _ in range(repeat):
+        for row in rows:
+            start = time.perf_counter()
+            _quietly(parse, row)
+            samples.append(time.perf_counter() - start)
+    samples.sort()
+    return statistics.median(samples) * 1000, samples[int(len(samples) * 0.95) - 1] * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--repeat", type=int, default=30, help="timing passes over the dev set")
+    ap.add_argument("--dev", type=Path, default=DEFAULT_DEV, help="dev set (JSON lines)")
+    args = ap.parse_args(argv)
+    rows = [json.loads(line) for line in args.dev.read_text().splitlines() if line.strip()]
+    warnings.filterwarnings("ignore")
+    results = []
+    for name, (run, parse, scope) in PARSERS.items():
+        subset = [r for r in rows if r["kind"] in scope]
+        correct, misses = accuracy(run, subset)
+        p50, p95 = timing(parse, subset, args.repeat)
+        by_kind = {}
+        for kind in ("once", "recurring", "interval", "invalid"):
+            part = [r for r in subset if r["kind"] == kind]
+            if part:
+                by_kind[kind] = f"{accuracy(run, part)[0]}/{len(part)}"
+        results.append({
+            "parser": name, "scope": "+".join(sorted(scope)), "rows": len(subset), "correct": correct,
+            "accuracy": round(correct / len(subset), 4) if subset else 0.0, "by_kind": by_kind,
+            "p50_ms": round(p50, 3), "p95_ms": round(p95, 3), "misses": misses,
+        })  # fmt: skip
+    if args.json:
+        print(
+            json.dumps(
+                {"dev_set": str(args.dev.resolve()), "rows": len(rows), "results": results},
+                indent=2,
+            )
+        )
+        return 0
+    print(f"dev set: {len(rows)} rows; timing: {args.repeat} passes, one parse call each\n")
+    print(
+        "| parser | rows in scope | exact | once | recurring | interval | invalid | p50 ms | p95 ms |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        kinds = [r["by_kind"].get(k, "n/a") for k in ("once", "recurring", "interval", "invalid")]
+        print(f"| {r['parser']} | {r['rows']} | {r['correct']} ({r['accuracy']:.1%}) | " + " | ".join(kinds)
+              + f" | {r['p50_ms']:.3f} | {r['p95_ms']:.3f} |")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""`cronpilot when "<phrase>"`: how cronpilot reads a time phrase, and when it would fire.
+
+The fire times come from the engine's own trigger maths (``scheduler.triggers.next_fires``,
+DST rule included), so what this prints is exactly what a task with this schedule would do.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from scheduler.errors import InvalidRequest
+from scheduler.models import check_timezone
+from scheduler.phrases import Schedule, parse_schedule, preview
+from scheduler.triggers import localtime
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(" ".join(message.split()), err=True)
+    return typer.Exit(code=2)
+
+
+def _zone(tz: str | None) -> str:
+    if tz is None:
+        from cronpilot.settings import Settings
+
+        try:
+            return Settings().default_timezone
+        except Exception:  # noqa: BLE001 - a broken environment must not hide the phrase check
+            return "UTC"
+    try:
+        return check_timezone(tz.strip())
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _now(value: str | None, zone: str) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise _fail(
+            f"--now must be a local date and time like 2026-06-10T09:30, not {value!r}."
+        ) from None
+    if parsed.tzinfo is not None:
+        return parsed
+    return localtime.resolve(parsed, ZoneInfo(zone))
+
+
+def _trigger_line(schedule: Schedule) -> list[str]:
+    lines = []
+    for trigger in schedule.triggers[:5]:
+        data = trigger.model_dump(mode="json")
+        kind = data.pop("kind")
+        lines.append(f"  {kind}: " + ", ".join(f"{k}={v}" for k, v in data.items()))
+    if len(schedule.triggers) > 5:
+        lines.append(f"  ... and {len(schedule.triggers) - 5} more")
+    return lines
+
+
+def when(
+    phrase: Annotated[
+        str, typer.Argument(help='A time phrase, e.g. "every other Tuesday at 5pm".')
+    ],
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="IANA time zone (default: your zone).")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Local wall time to read the phrase at (ISO 8601).")
+    ] = None,
+    count: Annotated[
+        int, typer.Option("-n", "--count", min=1, max=1000, help="How many fire times.")
+    ] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Show how a time phrase is read and its next fire times."""
+    zone = _zone(tz)
+    start = _now(now, zone)
+    try:
+        schedule = parse_schedule(phrase, zone=zone, now=start)
+        fires = preview(schedule, zone=zone, after=start, count=count)
+    except InvalidRequest as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        payload: dict[str, object] = {
+            "kind": schedule.kind,
+            "description": schedule.description,
+            "trigger": schedule.triggers[0].model_dump(mode="json"),
+        }
+        if len(schedule.triggers) > 1:
+            payload["triggers"] = [t.model_dump(mode="json") for t in schedule.triggers]
+        payload["next"] = [f.isoformat() for f in fires]
+        if schedule.notes:
+            payload["notes"] = list(schedule.notes)
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    lines = [
+        f"{schedule.description}  ({schedule.kind})",
+        "trigger:" if len(schedule.triggers) == 1 else "triggers:",
+    ]
+    lines += _trigger_line(schedule)
+    lines.append(f"next {len(fires)}:" if fires else "next: (no more fire times)")
+    lines += [f"  {f:%a %d %b %Y %H:%M:%S} {f.tzname()} ({f.isoformat()})" for f in fires]
+    lines += [f"note: {n}" for n in schedule.notes]
+    typer.echo("\n".join(lines))

@@ -1,0 +1,65 @@
+"""English time phrases to exact triggers, deterministically (no model involved).
+
+    parse_schedule("every other Tuesday at 5pm", zone="Europe/Berlin", now=...)
+        -> Schedule(kind="recurring", description="every other Tuesday at 17:00, Europe/Berlin", ...)
+    preview(schedule, zone=..., after=now, count=5) -> the next fire times (the engine's maths)
+    split_request("remind me every Monday at 9 to send the report", ...)
+        -> ("send the report", Schedule(...))
+
+Conventions (09:00 when no time is given, bare hours 1-6 read as afternoon, "next Friday" is in
+the following week, ...) are written down in docs/time-phrases.md. Anything that is not a
+schedule, lies in the past or can't happen raises :class:`~scheduler.errors.InvalidRequest`
+with a short explanation and examples; nothing is guessed silently.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from scheduler.errors import InvalidRequest
+from scheduler.models import check_timezone
+
+from .assemble import build
+from .cronexpr import cron_trigger, describe_cron, looks_like_cron
+from .describe import dst_notes
+from .normalize import MAX_REQUEST_CHARS, clean
+from .scan import scan
+from .schedule import Schedule, preview
+from .split import split_request as _split_request
+
+
+def _zone(zone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(check_timezone(zone))
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from None
+
+
+def _aware(now: datetime) -> datetime:
+    if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidRequest("'now' must be an aware datetime (with a time zone or UTC offset).")
+    return now
+
+
+def parse_schedule(phrase: str, *, zone: str, now: datetime) -> Schedule:
+    """The schedule a time phrase means for a person in ``zone`` at the instant ``now``."""
+    tz = _zone(zone)
+    now = _aware(now)
+    text = clean(phrase)
+    expression = looks_like_cron(text)
+    if expression is not None:
+        trigger = cron_trigger(expression)
+        desc = f"{describe_cron(trigger.expression)}, {tz.key}"
+        return Schedule("recurring", desc, [trigger], dst_notes([trigger], tz, now))
+    return build(scan(text), tz, now)
+
+
+def split_request(text: str, *, zone: str, now: datetime) -> tuple[str, Schedule] | None:
+    """(what, when) of a whole request; None when it holds no schedule at all."""
+    tz = _zone(zone)
+    now = _aware(now)
+    return _split_request(clean(text, limit=MAX_REQUEST_CHARS), tz, now)
+
+
+__all__ = ["Schedule", "parse_schedule", "preview", "split_request"]

@@ -1,0 +1,139 @@
+"""Input hygiene, refusals with helpful messages, notes and the public API's edges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scheduler.errors import InvalidRequest
+from scheduler.phrases import Schedule, parse_schedule, preview
+from scheduler.triggers import CronTrigger, IntervalTrigger, OnceTrigger, RRuleTrigger
+
+ZONE = "Europe/Berlin"
+NOW = datetime(2026, 6, 10, 10, 0, tzinfo=ZoneInfo(ZONE))
+
+
+def fires(phrase: str, count: int = 1, *, zone: str = ZONE, now: datetime = NOW) -> list[str]:
+    schedule = parse_schedule(phrase, zone=zone, now=now)
+    return [f.isoformat() for f in preview(schedule, zone=zone, after=now, count=count)]
+
+
+def test_fullwidth_digits_and_letters_are_read() -> None:
+    assert fires("ｉｎ １５ ｍｉｎｕｔｅｓ") == ["2026-06-10T10:15:00+02:00"]
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u200d", "\u2066", "\u202e", "\ufeff", "\u00ad"])
+def test_invisible_characters_are_stripped(hidden: str) -> None:
+    assert fires(f"every{hidden} mon{hidden}day at 9", 1) == ["2026-06-15T09:00:00+02:00"]
+
+
+@pytest.mark.parametrize("phrase", ["in ١٥ minutes", "at ९ am", "every day at ๙"])
+def test_other_digit_scripts_are_refused_clearly(phrase: str) -> None:
+    with pytest.raises(InvalidRequest, match="digits 0-9"):
+        parse_schedule(phrase, zone=ZONE, now=NOW)
+
+
+def test_length_is_capped() -> None:
+    with pytest.raises(InvalidRequest, match="too long"):
+        parse_schedule("every day at 9am " + "please " * 60, zone=ZONE, now=NOW)
+
+
+@pytest.mark.parametrize("phrase", ["", "   ", "\u200b"])
+def test_empty_is_refused(phrase: str) -> None:
+    with pytest.raises(InvalidRequest, match="empty"):
+        parse_schedule(phrase, zone=ZONE, now=NOW)
+
+
+def test_refusals_explain_and_give_examples() -> None:
+    with pytest.raises(InvalidRequest) as err:
+        parse_schedule("every blue moon", zone=ZONE, now=NOW)
+    assert "every blue moon" in str(err.value) and "Try:" in str(err.value)
+    with pytest.raises(InvalidRequest) as err:
+        parse_schedule("yesterday at 5", zone=ZONE, now=NOW)
+    assert "past" in str(err.value) and "Tue 9 Jun 2026 at 17:00" in str(err.value)
+    with pytest.raises(InvalidRequest, match="February has no day 31"):
+        parse_schedule("31 February", zone=ZONE, now=NOW)
+    with pytest.raises(InvalidRequest, match="28pm"):
+        parse_schedule("Mar 9th at 28pm", zone=ZONE, now=NOW)
+
+
+def test_past_one_off_is_refused_not_moved() -> None:
+    with pytest.raises(InvalidRequest, match="past"):
+        parse_schedule("today at 9am", zone=ZONE, now=NOW)
+    with pytest.raises(InvalidRequest, match="past"):
+        parse_schedule("on 12/17/2020", zone=ZONE, now=NOW)
+
+
+def test_horizon() -> None:
+    assert fires("8/1/2100 at 12:15am") == ["2100-08-01T00:15:00+02:00"]
+    with pytest.raises(InvalidRequest, match="100 years"):
+        parse_schedule("in 1000 years", zone=ZONE, now=NOW)
+
+
+def test_naive_now_and_unknown_zone_are_refused() -> None:
+    with pytest.raises(InvalidRequest, match="aware"):
+        parse_schedule("tomorrow", zone=ZONE, now=datetime(2026, 6, 10, 10))
+    with pytest.raises(InvalidRequest, match="unknown time zone"):
+        parse_schedule("tomorrow", zone="Mars/Olympus", now=NOW)
+
+
+def test_now_in_any_zone_means_the_same_instant() -> None:
+    utc_now = NOW.astimezone(UTC)
+    a = parse_schedule("tomorrow at 3pm", zone=ZONE, now=NOW)
+    b = parse_schedule("tomorrow at 3pm", zone=ZONE, now=utc_now)
+    assert a == b
+
+
+def test_trigger_kinds() -> None:
+    assert isinstance(parse_schedule("every day at 9", zone=ZONE, now=NOW).triggers[0], CronTrigger)
+    assert isinstance(
+        parse_schedule("every other tuesday", zone=ZONE, now=NOW).triggers[0], RRuleTrigger
+    )
+    assert isinstance(
+        parse_schedule("every 2 hours", zone=ZONE, now=NOW).triggers[0], IntervalTrigger
+    )
+    assert isinstance(parse_schedule("tomorrow", zone=ZONE, now=NOW).triggers[0], OnceTrigger)
+    window = parse_schedule("every 15 minutes between 9 and 17 on weekdays", zone=ZONE, now=NOW)
+    assert [t.expression for t in window.triggers] == ["0,15,30,45 9-16 * * 1-5", "0 17 * * 1-5"]
+    assert isinstance(Schedule("once", "x", []), Schedule)
+
+
+def test_gap_note_for_one_off() -> None:
+    now = datetime(2026, 3, 28, 10, 0, tzinfo=ZoneInfo(ZONE))
+    schedule = parse_schedule("tomorrow at 2:30am", zone=ZONE, now=now)
+    assert [f.isoformat() for f in preview(schedule, zone=ZONE, after=now)] == [
+        "2026-03-29T03:00:00+02:00"
+    ]
+    assert schedule.notes and "02:30 doesn't exist on Sun 29 Mar 2026" in schedule.notes[0]
+
+
+def test_dst_notes_for_recurring() -> None:
+    schedule = parse_schedule("every day at 2:30am", zone=ZONE, now=NOW)
+    assert any("happens twice on Sun 25 Oct 2026" in n for n in schedule.notes)
+    assert any("doesn't exist on Sun 28 Mar 2027" in n for n in schedule.notes)
+    assert parse_schedule("every day at 9am", zone=ZONE, now=NOW).notes == ()
+
+
+def test_zone_named_in_phrase() -> None:
+    with pytest.raises(InvalidRequest, match="America/Los_Angeles"):
+        parse_schedule("weekdays at 9am PT", zone=ZONE, now=NOW)
+    assert fires("tomorrow 9am UTC") == ["2026-06-11T11:00:00+02:00"]
+
+
+def test_count_and_end_cap_the_fires() -> None:
+    assert len(fires("every friday for 5 times", 10)) == 5
+    assert len(fires("every 2 hours twice", 10)) == 2
+    assert fires("every day until june 12", 10) == [
+        "2026-06-11T09:00:00+02:00",
+        "2026-06-12T09:00:00+02:00",
+    ]
+
+
+def test_cron_expression_as_is_uses_engine_maths() -> None:
+    schedule = parse_schedule("0 9 * * 1", zone=ZONE, now=NOW)
+    assert schedule.kind == "recurring"
+    assert schedule.triggers == [CronTrigger(expression="0 9 * * 1")]
+    with pytest.raises(InvalidRequest, match="cron"):
+        parse_schedule("61 9 * * 1", zone=ZONE, now=NOW)
