@@ -18,8 +18,12 @@ from scheduler.service import validation_message
 
 from . import render
 from .commands import runs as run_commands
+from .commands.chat import chat
+from .commands.hooks import hook_app
+from .commands.pg import pg_app
 from .commands.serve import serve
 from .commands.tasks import task_app
+from .commands.workflows import workflow_app
 
 app = typer.Typer(
     name="cronpilot",
@@ -34,6 +38,11 @@ app.command("runs")(run_commands.runs)
 app.command("logs")(run_commands.logs)
 app.command("stats")(run_commands.stats)
 app.command("serve")(serve)
+app.command("chat")(chat)
+app.command("emit")(run_commands.emit)
+app.add_typer(workflow_app, name="workflow")
+app.add_typer(hook_app, name="hook")
+app.add_typer(pg_app, name="pg")
 
 
 def _register_optional() -> None:
@@ -50,7 +59,9 @@ _register_optional()
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns typer.Exit's code in this mode
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -15,6 +15,7 @@ from scheduler.durations import format_duration
 from scheduler.models import Run, RunEvent, RunStatus, Task
 from scheduler.service import TaskStats
 from scheduler.triggers import CronTrigger, IntervalTrigger, OnceTrigger, RRuleTrigger, Trigger
+from tools.describe import provenance
 
 console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False)
@@ -56,6 +57,15 @@ def trigger_text(trigger: Trigger, zone: str) -> str:
         return f"once at {when(trigger.at, zone)}"
     if isinstance(trigger, RRuleTrigger):
         return f"rrule {trigger.rule} from {trigger.start:%Y-%m-%d %H:%M} ({zone})"
+    kind = getattr(trigger, "kind", "")
+    if kind == "event":
+        return f"on event {trigger.event}"  # type: ignore[union-attr]
+    if kind == "file":
+        return f"on file {trigger.glob} in {trigger.path}"  # type: ignore[union-attr]
+    if kind == "pg_notify":
+        return f"on NOTIFY {trigger.channel}"  # type: ignore[union-attr]
+    if kind == "condition":
+        return f"when {trigger.check.kind} check turns true (every {format_duration(trigger.every)})"  # type: ignore[union-attr]
     return str(trigger)
 
 
@@ -77,6 +87,10 @@ def action_text(task: Task) -> str:
         return f"sql on {a.database}{' (writes)' if a.allow_writes else ''}: {a.statement}"
     if a.kind == "ai":
         return f"ai: {a.prompt}"
+    if a.kind == "email":
+        return f"email {', '.join(a.to)}: {a.subject}"
+    if a.kind == "workflow":
+        return f"workflow (up to {a.max_parallel} steps at once)"
     return a.kind
 
 
@@ -102,7 +116,10 @@ def task_table(tasks: list[Task], next_fire: dict[int, datetime | None]) -> Tabl
     return table
 
 
-def task_detail(task: Task, fires: list[datetime], runs: list[Run], isolation: str | None) -> None:
+def task_detail(
+    task: Task, fires: list[datetime], runs: list[Run], isolation: str | None,
+    deps: dict[str, list[tuple[Task, str]]] | None = None,
+) -> None:
     rows = [
         ("id", str(task.task_id)), ("name", task.name), ("status", task.status.value),
         ("owner", task.owner), ("time zone", task.timezone), ("schedule", schedule_text(task)),
@@ -114,9 +131,13 @@ def task_detail(task: Task, fires: list[datetime], runs: list[Run], isolation: s
         ("overlap", task.overlap.value),
         ("created", f"{when(task.created_at, task.timezone)} by {task.created_by}"),
         ("modified", f"{when(task.updated_at, task.timezone)} by {task.modified_by}"),
+        ("origin", provenance(task)),
     ]
     if isolation:
         rows.append(("isolation", isolation))
+    for key, label in (("after", "runs after"), ("before", "then releases")):
+        if deps and deps.get(key):
+            rows.append((label, ", ".join(f"{t.name} ({c})" for t, c in deps[key])))
     if task.description:
         rows.append(("description", task.description))
     table = Table(show_header=False, box=None, padding=(0, 2))

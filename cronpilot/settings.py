@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
@@ -68,6 +70,61 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     model: str = "gpt-4o-mini"
+    model_timeout: timedelta = timedelta(seconds=60)
+    model_max_retries: int = 2
+
+    # the chat assistant (per person's message)
+    chat_max_message_chars: int = 4000
+    chat_max_tool_calls: int = 15
+
+    # AI tasks: what an AI run may do (the service enforces the spawn limits)
+    ai_spawn_per_run: int = 5
+    ai_spawn_per_day: int = 20
+    ai_max_depth: int = 2
+    ai_min_interval: timedelta = timedelta(minutes=15)
+    ai_daily_tokens: int = 200_000  # per AI task, over 24 hours, as the model reports usage
+    ai_max_tool_calls: int = 20  # per run
+
+    # HTTP server of `serve` (Slack events, Telegram webhook, event webhooks)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8787, ge=0, le=65535)
+
+    # people: "slack:U123", "telegram:42" (comma-separated or a JSON list)
+    admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # Slack (docs/slack.md)
+    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str | None = Field(default=None, validation_alias="SLACK_API_URL")
+    slack_open_signup: bool = True
+    slack_allowed: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # Telegram (docs/telegram.md)
+    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
+    telegram_api_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_URL")
+    telegram_open_signup: bool = False
+    telegram_allowed: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # email (docs/email.md)
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)  # default: by security
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+
+    @field_validator("admins", "slack_allowed", "telegram_allowed", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @field_validator("timezone")
     @classmethod

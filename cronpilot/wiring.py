@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from connectors.console import ConsoleNotifier
-from scheduler.actions.base import ActionConfig
+from scheduler.actions.base import ActionConfig, SmtpConfig
 from scheduler.clock import Clock, SystemClock
 from scheduler.engine import Engine, EngineOptions
-from scheduler.ports import Notifier
-from scheduler.service import Actor, Role, Service
+from scheduler.ports import AIRunner, Notifier
+from scheduler.service import Actor, Role, Service, SpawnPolicy
 from scheduler.store import Store
 
 from .settings import Settings
+
+if TYPE_CHECKING:  # the connectors pull in slack-bolt, PTB and FastAPI: imported when first used
+    from connectors.chat import ChatGateway
+    from connectors.identity import Directory
+    from connectors.runtime import Connectors
+    from langchain_core.language_models import BaseChatModel
+
+    from agent.assistant import Assistant  # langchain is slow to import: only when chatting
+    from agent.config import ModelConfig
 
 
 @dataclass
@@ -27,7 +38,52 @@ class App:
 
     @cached_property
     def notifier(self) -> Notifier:
-        return ConsoleNotifier()
+        """Routes each notice to where its task was asked from (Slack, Telegram, email, here)."""
+        return self.connectors.notifier
+
+    @cached_property
+    def connectors(self) -> Connectors:
+        from connectors.delivery import address_of
+        from connectors.runtime import Connectors
+        from connectors.slack.app import SlackConfig
+        from connectors.telegram.bot import TelegramConfig
+
+        s = self.settings
+        slack = telegram = None
+        if s.slack_bot_token:
+            slack = SlackConfig(bot_token=s.slack_bot_token, signing_secret=s.slack_signing_secret,
+                                app_token=s.slack_app_token, api_url=s.slack_api_url)
+        if s.telegram_bot_token:
+            telegram = TelegramConfig(bot_token=s.telegram_bot_token, api_url=s.telegram_api_url,
+                                      webhook_secret=s.telegram_webhook_secret,
+                                      webhook_url=s.telegram_webhook_url)
+
+        async def locate(task_id: int) -> dict[str, str]:
+            return address_of((await asyncio.to_thread(self.store.get_task, task_id)).origin)
+
+        return Connectors(gateway=self.gateway, console=ConsoleNotifier(), slack=slack,
+                          telegram=telegram, smtp=self.action_config.smtp, locate=locate)
+
+    @cached_property
+    def directory(self) -> Directory:
+        from connectors.identity import AccessPolicy, Directory
+
+        s = self.settings
+        allowed = {f"slack:{i}" for i in s.slack_allowed} | {f"telegram:{i}" for i in s.telegram_allowed}
+        platforms = (("slack", s.slack_open_signup), ("telegram", s.telegram_open_signup))
+        open_signup = {platform for platform, on in platforms if on}
+        policy = AccessPolicy(admins=frozenset(s.admins), open_signup=frozenset(open_signup),
+                              allowed=frozenset(allowed))
+        return Directory(self.store, policy, clock=self.clock)
+
+    @cached_property
+    def gateway(self) -> ChatGateway:
+        from connectors.chat import ChatGateway
+
+        # The assistant is looked up on first message: delivery-only uses never build it.
+        return ChatGateway(store=self.store, service=self.service, directory=self.directory,
+                           assistant=lambda: self.assistant, clock=self.clock,
+                           default_timezone=self.settings.default_timezone)
 
     @cached_property
     def action_config(self) -> ActionConfig:
@@ -38,6 +94,7 @@ class App:
             sql_databases=dict(s.sql_databases),
             shell_sandbox=s.shell_sandbox,
             shell_unprivileged_user=s.shell_user,
+            smtp=_smtp_config(s),
         )
 
     @cached_property
@@ -47,6 +104,56 @@ class App:
             clock=self.clock,
             default_timezone=self.settings.default_timezone,
             sql_databases=list(self.settings.sql_databases),
+            spawn_policy=self.spawn_policy,
+        )
+
+    @property
+    def spawn_policy(self) -> SpawnPolicy:
+        s = self.settings
+        return SpawnPolicy(per_run=s.ai_spawn_per_run, per_owner_per_day=s.ai_spawn_per_day,
+                           max_depth=s.ai_max_depth, min_recurring_interval=s.ai_min_interval)
+
+    @cached_property
+    def chat_model(self) -> BaseChatModel | None:
+        """The model of the agent and AI tasks; None (offline) without OPENAI_API_KEY."""
+        if not self.settings.openai_api_key:
+            return None
+        from agent.config import openai_chat_model
+
+        return openai_chat_model(self.model_config)
+
+    @property
+    def model_config(self) -> ModelConfig:
+        from agent.config import ModelConfig
+
+        s = self.settings
+        return ModelConfig(model=s.model, api_key=s.openai_api_key, base_url=s.openai_base_url,
+                           timeout=s.model_timeout, max_retries=s.model_max_retries)
+
+    @cached_property
+    def ai_runner(self) -> AIRunner | None:
+        if self.chat_model is None:
+            return None  # the ai action then fails with "no model configured"
+        from agent.ai_runner import AgentAIRunner
+        from agent.config import AIRunLimits
+
+        s = self.settings
+        limits = AIRunLimits(daily_tokens=s.ai_daily_tokens, max_tool_calls=s.ai_max_tool_calls)
+        return AgentAIRunner(self.service, self.chat_model, limits=limits, notifier=self.notifier,
+                             action_config=self.action_config)
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        """The chat assistant: with the model when configured, otherwise offline."""
+        from agent.assistant import Assistant
+        from agent.config import ChatLimits
+
+        s = self.settings
+        return Assistant(
+            self.service, model=self.chat_model, default_timezone=s.default_timezone,
+            database_url=s.effective_database_url,
+            limits=ChatLimits(max_message_chars=s.chat_max_message_chars,
+                              max_tool_calls=s.chat_max_tool_calls),
         )
 
     @property
@@ -54,14 +161,16 @@ class App:
         """Whoever runs the CLI on this machine owns the install."""
         return Actor(user=self.settings.user, role=Role.ADMIN)
 
-    def engine(self) -> Engine:
+    def engine(self, *, options: EngineOptions | None = None) -> Engine:
+        """The engine; ``options`` replaces the settings' (a CLI running work in-process)."""
         s = self.settings
         engine = Engine(
             self.store,
             config=self.action_config,
             clock=self.clock,
             notifier=self.notifier,
-            options=EngineOptions(
+            ai_runner=self.ai_runner,
+            options=options or EngineOptions(
                 lease_ttl=s.lease_ttl,
                 heartbeat_interval=s.heartbeat_interval,
                 max_concurrent_runs=s.max_concurrent_runs,
@@ -70,6 +179,17 @@ class App:
         )
         self.service.on_change = engine.wake
         return engine
+
+
+def _smtp_config(s: Settings) -> SmtpConfig | None:
+    if not s.smtp_host:
+        return None
+    port = s.smtp_port or {"tls": 465, "starttls": 587, "none": 25}[s.smtp_security]
+    return SmtpConfig(
+        host=s.smtp_host, port=port, security=s.smtp_security, user=s.smtp_user,
+        password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+        sender=s.smtp_from or s.smtp_user or "cronpilot@localhost",
+    )
 
 
 def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> App:

@@ -8,12 +8,14 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from . import actions
 from .actions.base import ActionConfig, ActionContext, ActionFailed, OutputCapture
 from .models import RunReason, RunStatus, Task
 from .ports import AIRunner, Notifier
 from .store.records import RunOutcome
+from .templating import TemplateFailed, render_action
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ async def execute_run(
     now: Callable[[], datetime],
     notifier: Notifier | None,
     ai_runner: AIRunner | None,
+    context: dict[str, Any] | None = None,
 ) -> RunOutcome:
     """Execute ``task``'s action for run ``run_id`` and describe how it ended. Never raises
     except ``asyncio.CancelledError`` for a cancellation that is not ours to record."""
@@ -41,13 +44,15 @@ async def execute_run(
         run_id=run_id, task_id=task.task_id, task_name=task.name, owner=task.owner,
         attempt=attempt, timeout=task.timeout, config=config, output=output,
         notifier=notifier, ai_runner=ai_runner, idempotency_key=f"cronpilot-run-{run_id}",
+        destination=_destination(task.origin),
     )
     outcome = RunOutcome(
         run_id=run_id, task_id=task.task_id, status=RunStatus.COMPLETED, finished_at=now(),
         attempt=attempt, scheduled_for=scheduled_for, reason=reason,
     )
     try:
-        result = await asyncio.wait_for(actions.execute(task.action, ctx), task.timeout.total_seconds())
+        action = render_action(task.action, context) if context else task.action
+        result = await asyncio.wait_for(actions.execute(action, ctx), task.timeout.total_seconds())
         outcome.result = result.data or None
         if result.summary:
             outcome.result = {**(outcome.result or {}), "summary": result.summary}
@@ -57,7 +62,7 @@ async def execute_run(
     except TimeoutError:
         outcome.status = RunStatus.FAILED
         outcome.error = f"timed out after {_seconds(task.timeout.total_seconds())}"
-    except ActionFailed as exc:
+    except (ActionFailed, TemplateFailed) as exc:
         outcome.status = RunStatus.FAILED
         outcome.error = str(exc)
     except asyncio.CancelledError as exc:
@@ -78,6 +83,13 @@ async def execute_run(
     if (outcome.status == RunStatus.FAILED or interrupted) and attempt < task.retry.max_attempts:
         outcome.retry_due_at = outcome.finished_at + task.retry.delay_before(attempt + 1)
     return outcome
+
+
+def _destination(origin: dict[str, Any] | None) -> dict[str, str]:
+    """Where notices go: ``origin["deliver_to"]`` when the task names a place, else the
+    conversation it was created in. Values are stringified: origin is free-form JSON."""
+    address = (origin or {}).get("deliver_to") or (origin or {}).get("conversation") or {}
+    return {str(k): str(v) for k, v in address.items()} if isinstance(address, dict) else {}
 
 
 def _seconds(value: float) -> str:

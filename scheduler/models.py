@@ -44,6 +44,15 @@ class RunReason(StrEnum):
     MANUAL = "manual"
     CATCH_UP = "catch-up"
     RETRY = "retry"
+    DEPENDENCY = "dependency"
+    EVENT = "event"
+    CONDITION = "condition"
+
+
+class DependencyCondition(StrEnum):
+    SUCCESS = "success"  # the predecessor completed
+    FAILURE = "failure"  # the predecessor failed (after its retries)
+    DONE = "done"  # either, or it was skipped: run anyway
 
 
 class MisfirePolicy(StrEnum):
@@ -62,98 +71,20 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# --- actions ------------------------------------------------------------------------------
+# --- actions (defined in actionspec.py, re-exported here) ------------------------------------
 
-
-class NoopAction(_Frozen):
-    """Does nothing and succeeds: for benchmarks and dry runs."""
-
-    kind: Literal["noop"] = "noop"
-
-
-class ReminderAction(_Frozen):
-    kind: Literal["reminder"] = "reminder"
-    message: str = Field(min_length=1, max_length=4000)
-
-
-class ShellLimits(_Frozen):
-    cpu_seconds: int | None = Field(default=None, ge=1, le=86_400)
-    memory_mb: int | None = Field(default=None, ge=16, le=1_048_576)
-    max_processes: int | None = Field(default=None, ge=1, le=100_000)
-    max_file_mb: int | None = Field(default=None, ge=1, le=1_048_576)
-    max_open_files: int | None = Field(default=None, ge=8, le=1_048_576)
-
-
-class ShellAction(_Frozen):
-    """A program run without a shell (``argv``), or through ``sh -c`` only when ``use_shell``."""
-
-    kind: Literal["shell"] = "shell"
-    argv: list[str] = Field(min_length=1, max_length=4096)
-    use_shell: bool = False
-    env: dict[str, str] = Field(default_factory=dict)
-    cwd: str | None = None
-    limits: ShellLimits = Field(default_factory=ShellLimits)
-
-    @field_validator("argv")
-    @classmethod
-    def _no_nul(cls, argv: list[str]) -> list[str]:
-        if any("\x00" in a for a in argv):
-            raise ValueError("arguments may not contain NUL bytes")
-        if sum(len(a) for a in argv) > 128 * 1024:
-            raise ValueError("the command line is longer than 128 KiB")
-        return argv
-
-    @model_validator(mode="after")
-    def _shell_form(self) -> ShellAction:
-        if self.use_shell and len(self.argv) != 1:
-            raise ValueError("with use_shell the command is one string")
-        return self
-
-
-class HttpAction(_Frozen):
-    kind: Literal["http"] = "http"
-    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] = "GET"
-    url: str = Field(min_length=1, max_length=8192)
-    headers: dict[str, str] = Field(default_factory=dict)
-    body: str | None = None
-
-
-class SqlAction(_Frozen):
-    kind: Literal["sql"] = "sql"
-    database: str = Field(min_length=1, max_length=100, description="a name from settings")
-    statement: str = Field(min_length=1, max_length=100_000)
-    allow_writes: bool = False
-
-
-class EmailAction(_Frozen):
-    """Send an email over the configured SMTP server."""
-
-    kind: Literal["email"] = "email"
-    to: list[str] = Field(min_length=1, max_length=50)
-    subject: str = Field(min_length=1, max_length=300)
-    body: str = Field(default="", max_length=200_000)
-
-    @field_validator("to")
-    @classmethod
-    def _addresses(cls, to: list[str]) -> list[str]:
-        for address in to:
-            if "@" not in address or any(c in address for c in "\r\n,;<> "):
-                raise ValueError(f"not an email address: {address!r}")
-        return to
-
-
-class AIAction(_Frozen):
-    kind: Literal["ai"] = "ai"
-    prompt: str = Field(min_length=1, max_length=20_000)
-    template: str | None = None
-    inputs: dict[str, str] = Field(default_factory=dict)
-
-
-Action = Annotated[
-    NoopAction | ReminderAction | ShellAction | HttpAction | SqlAction | EmailAction | AIAction,
-    Field(discriminator="kind"),
-]
-
+from .actionspec import (  # noqa: E402
+    Action,
+    AIAction,
+    EmailAction,
+    HttpAction,
+    NoopAction,
+    ReminderAction,
+    ShellAction,
+    ShellLimits,
+    SqlAction,
+    WorkflowAction,
+)
 
 # --- policies -----------------------------------------------------------------------------
 
@@ -273,6 +204,7 @@ class Task(TaskSpec):
     spawn_depth: int = 0
     approved_by: str | None = None
     approved_at: datetime | None = None
+    workflow_id: int | None = None  # a workflow step: the workflow's head task
 
     @property
     def zone(self) -> ZoneInfo:
@@ -309,6 +241,11 @@ class Run(BaseModel):
     error: str | None = None
     traceback: str | None = None
     log_path: str | None = None
+    workflow_run_id: int | None = None
+    caused_by_run_id: int | None = None
+    chain_depth: int = 0
+    event: str | None = None
+    context: dict[str, Any] | None = None
 
     @property
     def duration(self) -> timedelta | None:

@@ -21,8 +21,13 @@ from .clock import Clock, SystemClock
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskStatus
 from .store import NewRun, Store
+from .service_flows import FlowsMixin
 from .store.task_store import SpawnCheck
-from .triggers import IntervalTrigger, OnceTrigger, Trigger, next_fires
+from .triggers import EventTrigger, IntervalTrigger, OnceTrigger, Trigger, next_fires
+from .triggers.event import outcome_source
+
+
+NEW_TASK = -1  # the id a task being created stands under in loop checks
 
 
 class Role(StrEnum):
@@ -101,7 +106,7 @@ def validation_message(exc: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
-class Service:
+class Service(FlowsMixin):
     def __init__(
         self,
         store: Store,
@@ -135,6 +140,7 @@ class Service:
         self._require_writer(actor, action="create_task", target=spec.name)
         now = self.clock.now()
         spec = self._checked(spec, now=now)
+        self.check_event_loops(NEW_TASK, spec)
         spawn = None
         if actor.is_ai:
             spawn = self._spawn_check(spec, actor, now=now)
@@ -203,6 +209,7 @@ class Service:
         spec = self.build_spec(merged)
         now = self.clock.now()
         spec = self._checked(spec, now=now)
+        self.check_event_loops(task.task_id, spec)
         reset = "triggers" in changes or "timezone" in changes
         status = None
         if actor.is_ai and spec.action != task.action and spec.action.kind in self.spawn_policy.approval_kinds:
@@ -369,6 +376,8 @@ class Service:
                 )
             if isinstance(trigger, IntervalTrigger) and trigger.anchor_at is None:
                 trigger = trigger.model_copy(update={"anchor_at": now})
+            if isinstance(trigger, EventTrigger):
+                trigger = self._resolve_outcome_event(trigger)
             triggers.append(trigger)
         action = spec.action
         if action.kind == "sql" and action.database not in self.sql_databases:
@@ -377,6 +386,15 @@ class Service:
         if action.kind == "http" and not action.url.lower().startswith(("http://", "https://")):
             raise InvalidRequest("an http task needs an http:// or https:// URL")
         return spec.model_copy(update={"triggers": triggers})
+
+    def _resolve_outcome_event(self, trigger: EventTrigger) -> EventTrigger:
+        """'task.completed:backup' → 'task.completed:12': outcome events name tasks by id, so a
+        rename doesn't break them."""
+        source = outcome_source(trigger.event)
+        if source is None or source[1] is None or source[1].isdigit():
+            return trigger
+        task = self.get_task(source[1])
+        return trigger.model_copy(update={"event": f"{source[0]}:{task.task_id}"})
 
     def _owned(self, ref: str, actor: Actor, *, action: str = "change_task") -> Task:
         self._require_writer(actor, action=action, target=ref)

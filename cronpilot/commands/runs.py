@@ -2,70 +2,83 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Optional
 
 import typer
 
 from connectors.console import ConsoleNotifier
 from scheduler.models import Run, RunStatus
-from scheduler.oneshot import run_pending_now
 from scheduler.service import parse_since
 
 from .. import render
-from ..wiring import App
+from . import waiting
 from .context import current_app
-
-WAIT_POLL_SECONDS = 0.2
 
 
 def run(
     ref: str = typer.Argument(..., help="Task id or name."),
     wait: bool = typer.Option(False, "--wait", help="Wait for the run to finish, even when an engine runs it."),
+    downstream: bool = typer.Option(False, "--downstream", help="Also wait for the tasks it releases, as they run."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Run a task now. Without a running engine (cronpilot serve) it runs here and waits."""
+    """Run a task now (its dependents follow as they are released). Without a running engine
+    (cronpilot serve) the work runs here and the command waits for it."""
     app = current_app()
     queued = app.service.run_now(ref, actor=app.local_actor)
-    if _engine_running(app):
-        if not wait:
-            _print_run(queued, json_output, note="queued; the running engine picks it up")
-            return
-        finished = _wait_for(app, queued.run_id, json_output)
+    if waiting.engine_running(app) and not wait and not downstream:
+        _print_run(queued, json_output, note="queued; the running engine picks it up")
+        return
+    later = app.service.downstream_of(queued.task_id) if downstream else set()
+    if not waiting.engine_running(app) and json_output:
+        app.notifier = ConsoleNotifier(render.err_console)  # stdout carries only the JSON
+    runs = waiting.wait_for(app, [queued.run_id], downstream=later, quiet=json_output)
+    finished = next(r for r in runs if r.run_id == queued.run_id)
+    if json_output:
+        render.print_json([r.model_dump(mode="json") for r in runs] if downstream else finished.model_dump(mode="json"))
+    elif downstream:
+        render.console.print(render.runs_table(runs, title=f"run {queued.run_id} and downstream"))
     else:
-        # With --json, stdout carries only the JSON: a delivered reminder goes to stderr.
-        notifier = ConsoleNotifier(render.err_console) if json_output else app.notifier
-        finished = asyncio.run(
-            run_pending_now(app.store, queued.run_id, config=app.action_config, clock=app.clock,
-                            notifier=notifier)
-        )
-    _print_run(finished, json_output)
-    if finished.status in (RunStatus.FAILED, RunStatus.RETRYING, RunStatus.CANCELLED):
+        _print_run(finished, False)
+    if any(r.status in (RunStatus.FAILED, RunStatus.CANCELLED) for r in runs) or finished.status == RunStatus.RETRYING:
         raise typer.Exit(1)
 
 
-def _engine_running(app: App) -> bool:
-    since = app.clock.now() - 3 * app.settings.heartbeat_interval
-    return bool(app.store.live_workers(since=since))
+def emit(
+    event: str = typer.Argument(..., help="Event name, e.g. deploy.done."),
+    data: Optional[str] = typer.Option(None, "--data", help="JSON payload."),
+    wait: bool = typer.Option(False, "--wait", help="Wait for the runs it causes (running them here if no engine runs)."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Emit an event: every task listening to it fires."""
+    import json as jsonlib
 
+    from scheduler.errors import InvalidRequest
 
-def _wait_for(app: App, run_id: int, quiet: bool) -> Run:
-    # The CLI waits by looking again: it is a separate process from the engine.
-    with render.console.status(f"run {run_id} is running…", spinner="dots") if not quiet else _null():
-        while True:
-            run = app.service.get_run(run_id)
-            if run.status.is_terminal:
-                return run
-            time.sleep(WAIT_POLL_SECONDS)
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+    app = current_app()
+    try:
+        payload = jsonlib.loads(data) if data else None
+    except ValueError as exc:
+        raise InvalidRequest(f"--data is not valid JSON: {exc}") from None
+    released = app.service.emit(event, payload, actor=app.local_actor)
+    ids = [r.run_id for r in released.runs if r.run_id is not None]
+    if not wait:
+        if json_output:
+            render.print_json({"event": event, "runs": ids})
+        else:
+            render.console.print(f"{render.escape(event)}: {len(ids)} task(s) fired" + (f" (runs {', '.join(map(str, ids))})" if ids else ""))
+        return
+    later = set().union(*(app.service.downstream_of(r.task_id) for r in released.runs)) if released.runs else set()
+    if json_output and not waiting.engine_running(app):
+        app.notifier = ConsoleNotifier(render.err_console)
+    runs = waiting.wait_for(app, ids, downstream=later, quiet=json_output) if ids else []
+    if json_output:
+        render.print_json({"event": event, "runs": [r.model_dump(mode="json") for r in runs]})
+    elif runs:
+        render.console.print(render.runs_table(runs, title=f"runs caused by {event}"))
+    else:
+        render.console.print(f"{render.escape(event)}: no task listens to it")
+    if any(r.status == RunStatus.FAILED for r in runs):
+        raise typer.Exit(1)
 
 
 def _print_run(run: Run, json_output: bool, note: str | None = None) -> None:

@@ -1,15 +1,22 @@
-"""``cronpilot serve``: the engine in the foreground; Ctrl-C stops it cleanly."""
+"""``cronpilot serve``: the engine, the chat connectors whose settings are present and the HTTP
+server, in the foreground; Ctrl-C stops them cleanly."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from .. import render
 from .context import current_app
+
+if TYPE_CHECKING:
+    from connectors.runtime import Connectors
+    from connectors.web import HttpServer
+    from cronpilot.wiring import App
 
 
 def serve(
@@ -39,11 +46,53 @@ async def _serve(grace: timedelta) -> None:
         f"cronpilot engine running: {len(tasks)} task(s), database "
         f"{render.escape(_where(app.settings.effective_database_url))}. Ctrl-C to stop."
     )
+    connectors = app.connectors
+    http: HttpServer | None = None
     try:
+        # One line per connector, after the engine's line (scripts read that one first).
+        for status in await connectors.start():
+            _say(render.escape(status.line()))
+        http = await _start_http(app, connectors)
+        _say("terminal: on (notices with no chat address print here)")
+        if connectors.chat_enabled and app.directory.needs_admin():
+            code = app.directory.issue_claim_code()
+            _say(
+                f"No admin yet: send [bold]claim {code}[/bold] to the bot in a direct message to "
+                "become the admin (single use, valid 24 h; a new code replaces it at each start)."
+            )
         await engine.run_forever(stop)
     finally:
+        if http is not None:
+            await http.stop()
+        await connectors.stop()
         await engine.shutdown(grace=grace)
         render.console.print("stopped cleanly")
+
+
+async def _start_http(app: App, connectors: Connectors) -> HttpServer | None:
+    """The HTTP server every inbound route shares; a taken port is reported, not fatal."""
+    from connectors.web import HttpServer, build_api
+
+    s = app.settings
+    routers = connectors.routers()
+    server = HttpServer(build_api(routers), host=s.http_host, port=s.http_port)
+    try:
+        await server.start()
+    except OSError as exc:
+        _say(render.escape(f"http: off (can't listen on {s.http_host}:{s.http_port}: {exc})"))
+        return None
+    paths = ", ".join(sorted(p for r in routers for p in _paths(r))) or "only /healthz"
+    _say(render.escape(f"http: on ({server.url}; {paths})"))
+    return server
+
+
+def _say(line: str) -> None:
+    # One status per line, never wrapped: people grep these and scripts read them.
+    render.console.print(line, soft_wrap=True)
+
+
+def _paths(router: Any) -> list[str]:
+    return [str(getattr(route, "path", "")) for route in router.routes]
 
 
 def _where(url: str) -> str:

@@ -14,7 +14,7 @@ import typer
 
 from scheduler.durations import parse_duration
 from scheduler.errors import InvalidRequest
-from scheduler.models import MisfirePolicy, OverlapPolicy, Task, check_timezone
+from scheduler.models import DependencyCondition, MisfirePolicy, OverlapPolicy, Task, check_timezone
 
 F = TypeVar("F", bound=Callable[..., Any])
 KW = inspect.Parameter.KEYWORD_ONLY
@@ -26,6 +26,9 @@ _OPTIONS: list[tuple[str, Any, Any]] = [
     ("every", Optional[str], typer.Option(None, "--every", help="Fixed interval, e.g. 90s, 15m, 6h, 1d.")),
     ("at", Optional[str], typer.Option(None, "--at", help="Once, at this time (ISO; local to --tz unless it has an offset).")),
     ("when", Optional[str], typer.Option(None, "--when", help="A time phrase: 'every Monday at 9am', 'in 15 minutes'.")),
+    ("on", list[str], typer.Option([], "--on", help="Fire on this event (e.g. deploy.done, task.failed:backup). Repeatable.")),
+    ("after", Optional[str], typer.Option(None, "--after", help="Run after these tasks finish: TASK[,TASK]. '' clears.")),
+    ("after_condition", Optional[DependencyCondition], typer.Option(None, "--after-condition", help="Wait for success (default), failure or done.")),
     ("tz", Optional[str], typer.Option(None, "--tz", help="IANA time zone (default: CRONPILOT_TIMEZONE or the system's).")),
     ("remind", Optional[str], typer.Option(None, "--remind", help="Reminder text to deliver.")),
     ("shell", bool, typer.Option(False, "--shell", help="Run the command given after -- (no shell).")),
@@ -113,6 +116,8 @@ def _triggers(opts: dict[str, Any], *, zone: str, now: datetime) -> list[dict[st
         triggers.append({"kind": "interval", "every": parse_duration(opts["every"])})
     if opts.get("at"):
         triggers.append({"kind": "once", "at": _parse_at(opts["at"], zone)})
+    for event in opts.get("on") or []:
+        triggers.append({"kind": "event", "event": event})
     if opts.get("when"):
         from scheduler.phrases import parse_schedule
 
@@ -228,6 +233,13 @@ def _policies(opts: dict[str, Any], *, current: Task | None) -> dict[str, Any]:
     if opts.get("overlap") is not None:
         changes["overlap"] = opts["overlap"]
     return changes
+
+
+def predecessors(opts: dict[str, Any]) -> list[str] | None:
+    """The --after list (None when not given; [] clears)."""
+    if opts.get("after") is None:
+        return None
+    return [p.strip() for p in opts["after"].split(",") if p.strip()]
 
 
 def default_name(action: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from scheduler.service import Service
 
 from .. import render
 from .context import current_app
-from .task_options import changes_from_options, default_name, with_task_options
+from .task_options import changes_from_options, default_name, predecessors, with_task_options
 
 task_app = typer.Typer(help="Create and manage tasks.", no_args_is_help=True)
 POS = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -38,7 +38,18 @@ def add(**opts: Any) -> None:
     changes.setdefault("name", _free_name(service, default_name(changes["action"])))
     spec = service.build_spec(changes)
     status = TaskStatus.PAUSED if opts.get("paused") else TaskStatus.ACTIVE
+    after = predecessors(opts)
+    if after:  # check them before creating anything
+        for ref in after:
+            service.get_task(ref, actor=app.local_actor)
     task = service.create_task(spec, actor=app.local_actor, status=status)
+    if after:
+        try:
+            service.set_dependencies(str(task.task_id), after, actor=app.local_actor,
+                                     condition=opts.get("after_condition") or "success")
+        except Exception:
+            service.delete_task(str(task.task_id), actor=app.local_actor)  # nothing half-made
+            raise
     _report(service, task, "added", opts)
 
 
@@ -52,7 +63,11 @@ def edit(ref: str, **opts: Any) -> None:
         opts, now=app.clock.now(), default_zone=app.settings.default_timezone, current=current
     )
     paused = opts.get("paused")
-    if not changes and paused is None:
+    after = predecessors(opts)
+    if after is not None:
+        service.set_dependencies(ref, after, actor=app.local_actor,
+                                 condition=opts.get("after_condition") or "success")
+    if not changes and paused is None and after is None:
         raise InvalidRequest("nothing to change: give at least one flag (see cronpilot task edit --help)")
     task = service.update_task(ref, changes, actor=app.local_actor) if changes else current
     if paused is True and task.status != TaskStatus.PAUSED:
@@ -78,6 +93,9 @@ def _report(service: Service, task: Task, verb: str, opts: dict[str, Any]) -> No
         return
     fires = service.next_fires(task, count=1)
     nxt = f", next {render.when(fires[0], task.timezone)}" if fires else ""
+    after = service.dependencies_of(str(task.task_id))["after"]
+    if after:
+        nxt += ", after " + ", ".join(f"{t.name} ({c})" for t, c in after)
     render.console.print(
         f"{verb} task {task.task_id} [bold]{render.escape(task.name)}[/bold]: "
         f"{render.escape(render.schedule_text(task))}{nxt}"
@@ -124,10 +142,14 @@ def show(
         data = _task_json(app.service, task)
         data["next_fires"] = [f.isoformat() for f in fires]
         data["isolation"] = isolation
+        deps = app.service.dependencies_of(str(task.task_id))
+        data["after"] = [{"task": t.name, "condition": c} for t, c in deps["after"]]
+        data["before"] = [{"task": t.name, "condition": c} for t, c in deps["before"]]
         render.print_json(data)
         return
     runs = app.service.list_runs(actor=app.local_actor, task=str(task.task_id), limit=5)
-    render.task_detail(task, fires, runs, isolation)
+    deps = app.service.dependencies_of(str(task.task_id))
+    render.task_detail(task, fires, runs, isolation, deps)
 
 
 def _isolation(app: Any, task: Task) -> str | None:

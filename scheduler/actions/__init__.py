@@ -11,7 +11,7 @@ Runner = Callable[[Any, ActionContext], Awaitable[ActionResult]]
 
 
 def _registry() -> dict[str, Runner]:
-    from . import ai, email, http, noop, reminder, shell, sql
+    from . import ai, email, http, noop, reminder, shell, sql, workflow
 
     return {
         "noop": noop.run,
@@ -21,6 +21,7 @@ def _registry() -> dict[str, Runner]:
         "sql": sql.run,
         "email": email.run,
         "ai": ai.run,
+        "workflow": workflow.run,
     }
 
 

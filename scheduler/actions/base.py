@@ -124,6 +124,9 @@ class ActionContext:
     notifier: Notifier | None = None
     ai_runner: AIRunner | None = None
     idempotency_key: str = ""
+    # Where the task's notices go: the conversation it was created in (Task.origin), e.g.
+    # {"platform": "slack", "team": "T1", "channel": "C1", "thread": "5.0"}; empty: the default.
+    destination: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Reminder: deliver the task's message to its owner through the plugged-in ``Notifier``."""
+"""Reminder: deliver the task's message through the plugged-in ``Notifier``, to the place the
+task was asked from (``ctx.destination``; empty means the notifier's default)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ async def run(action: ReminderAction, ctx: ActionContext) -> ActionResult:
             task_id=ctx.task_id,
             run_id=ctx.run_id,
             title=ctx.task_name,
+            destination=dict(ctx.destination),
         )
     )
     return ActionResult(ok=True, summary="delivered", data={"message": action.message})

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from .dag_store import DagStoreMixin, Edge, Released, SkipChain
+from .event_store import EventStoreMixin
+from .identity_store import IdentityStoreMixin, UserRecord
 from .records import ClaimedRun, NewRun, RunOutcome
 from .run_store import RunStoreMixin
 from .task_store import TaskStoreMixin
 from .worker_store import WorkerStoreMixin
 
 
-class Store(TaskStoreMixin, RunStoreMixin, WorkerStoreMixin):
-    """Tasks, runs and their history, workers. Synchronous: each call is one short transaction;
-    the engine calls it from one named worker thread, the CLI directly."""
+class Store(
+    TaskStoreMixin, RunStoreMixin, DagStoreMixin, EventStoreMixin, WorkerStoreMixin, IdentityStoreMixin
+):
+    """Tasks, runs and their history, dependencies, events, workers, people. Synchronous: each
+    call is one short transaction; the engine calls it from one named worker thread, the CLI
+    directly."""
 
 
-__all__ = ["Store", "NewRun", "ClaimedRun", "RunOutcome"]
+__all__ = [
+    "Store", "NewRun", "ClaimedRun", "RunOutcome", "UserRecord", "Released", "SkipChain", "Edge",
+]

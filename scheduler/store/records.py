@@ -23,6 +23,11 @@ class NewRun:
     lease_expires_at: datetime | None = None
     started_at: datetime | None = None
     retry_of: int | None = None
+    workflow_run_id: int | None = None
+    caused_by_run_id: int | None = None
+    chain_depth: int = 0
+    event: str | None = None
+    context: dict[str, Any] | None = None
     run_id: int | None = None  # filled in once inserted
 
 
@@ -34,6 +39,8 @@ class ClaimedRun:
     attempt: int
     scheduled_for: datetime | None
     due_at: datetime
+    workflow_run_id: int | None = None
+    context: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from ..errors import Conflict, NotFound
 from ..models import Run, RunEvent, RunReason, RunStatus
 from . import dialect
 from .base import StoreBase
+from .dag_store import Released
 from .records import ClaimedRun, NewRun, RunOutcome
 from .tables import run_events, runs, tasks
 
@@ -22,18 +23,63 @@ from .tables import run_events, runs, tasks
 _BULK_RUNS = sa.table("runs", *(sa.column(name) for name in runs.c.keys()))
 _BULK_EVENTS = sa.table("run_events", *(sa.column(name) for name in ("run_id", "status", "at", "message")))
 _BULK_TASKS = sa.table("tasks", sa.column("task_id"), sa.column("last_fire_at"))
+# Built once: composing a statement costs more than executing it for a small batch.
+_ADVANCE_CURSORS = (
+    _BULK_TASKS.update()
+    .where(
+        _BULK_TASKS.c.task_id == sa.bindparam("b_task_id"),
+        sa.or_(_BULK_TASKS.c.last_fire_at.is_(None), _BULK_TASKS.c.last_fire_at < sa.bindparam("b_fire")),
+    )
+    .values(last_fire_at=sa.bindparam("b_fire"))
+)
+_FINISH_RUNS = (
+    _BULK_RUNS.update()
+    .where(_BULK_RUNS.c.run_id == sa.bindparam("b_run_id"))
+    .values(
+        status=sa.bindparam("b_status"), finished_at=sa.bindparam("b_finished_at"),
+        stdout=sa.bindparam("b_stdout"), stderr=sa.bindparam("b_stderr"),
+        result=sa.bindparam("b_result"), error=sa.bindparam("b_error"),
+        traceback=sa.bindparam("b_traceback"), log_path=sa.bindparam("b_log_path"),
+        lease_owner=None, lease_expires_at=None,
+    )
+)
+_ADD_EVENTS = _BULK_EVENTS.insert()
+_HELD = sa.select(runs.c.run_id).where(  # which of these runs does this owner still hold
+    runs.c.run_id.in_(sa.bindparam("ids", expanding=True)),
+    runs.c.lease_owner == sa.bindparam("owner"),
+    runs.c.status == RunStatus.RUNNING.value,
+)
+_HELD_FOR_UPDATE = _HELD.with_for_update()
+_RECORD_FIRES: dict[str, Any] = {}  # by dialect name: the INSERT ... ON CONFLICT DO NOTHING
+
+
+def _record_fires_statement(engine: sa.Engine) -> Any:
+    stmt = _RECORD_FIRES.get(engine.dialect.name)
+    if stmt is None:
+        table = _BULK_RUNS
+        stmt = _RECORD_FIRES[engine.dialect.name] = (
+            dialect.insert(engine, table)
+            .on_conflict_do_nothing(index_elements=["task_id", "scheduled_for", "attempt"])
+            .returning(table.c.run_id, table.c.task_id, table.c.scheduled_for, table.c.attempt)
+        )
+    return stmt
 
 
 class _Binder:
     """Values as the driver receives them for the real columns (one batch's worth of memory)."""
 
-    def __init__(self, sa_dialect: sa.Dialect) -> None:
-        def processor(column: sa.Column[Any]) -> Any:
-            return column.type.dialect_impl(sa_dialect).bind_processor(sa_dialect) or (lambda v: v)
+    _processors: dict[tuple[str, str], tuple[Any, Any, Any]] = {}  # per dialect, built once
 
-        self._time = processor(runs.c.due_at)
-        self._json = processor(runs.c.result)
-        self.false = processor(runs.c.cancel_requested)(False)
+    def __init__(self, sa_dialect: sa.Dialect) -> None:
+        key = (sa_dialect.name, sa_dialect.driver)
+        if key not in self._processors:
+            def processor(column: sa.Column[Any]) -> Any:
+                return column.type.dialect_impl(sa_dialect).bind_processor(sa_dialect) or (lambda v: v)
+
+            self._processors[key] = (
+                processor(runs.c.due_at), processor(runs.c.result), processor(runs.c.cancel_requested)(False)
+            )
+        self._time, self._json, self.false = self._processors[key]
         self._times: dict[datetime, Any] = {}
 
     def time(self, value: datetime | None) -> Any:
@@ -59,6 +105,14 @@ def run_from_row(row: sa.Row[Any], task_name: str | None = None) -> Run:
 
 
 class RunStoreMixin(StoreBase):
+    def _after_outcomes(self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> Released:
+        """Dependents and outcome events, defined by the DAG and event parts of the store."""
+        released = self._release(conn, outcomes, now)  # type: ignore[attr-defined]
+        events = self._outcome_events(conn, outcomes, now)  # type: ignore[attr-defined]
+        released.runs.extend(events.runs)
+        released.cut.extend(events.cut)
+        return released
+
     # --- the engine's hot path ------------------------------------------------------------
 
     def record_fires(self, fires: Sequence[NewRun], *, now: datetime) -> list[NewRun]:
@@ -68,12 +122,7 @@ class RunStoreMixin(StoreBase):
             return []
         bind = _Binder(self.engine.dialect)
         params = [_bulk_run_params(f, now, bind) for f in fires]
-        table = _BULK_RUNS
-        stmt = (
-            dialect.insert(self.engine, table)
-            .on_conflict_do_nothing(index_elements=["task_id", "scheduled_for", "attempt"])
-            .returning(table.c.run_id, table.c.task_id, table.c.scheduled_for, table.c.attempt)
-        )
+        stmt = _record_fires_statement(self.engine)
         # Returned rows are not converted back: match them on the values as sent.
         by_key = {(f.task_id, p["scheduled_for"], f.attempt): f for f, p in zip(fires, params)}
         inserted: list[NewRun] = []
@@ -91,16 +140,7 @@ class RunStoreMixin(StoreBase):
             self._insert_events(conn, [_creation_events(f, now) for f in inserted], bind=bind)
             if cursors:
                 conn.execute(
-                    _BULK_TASKS.update()
-                    .where(
-                        _BULK_TASKS.c.task_id == sa.bindparam("b_task_id"),
-                        sa.or_(
-                            _BULK_TASKS.c.last_fire_at.is_(None),
-                            _BULK_TASKS.c.last_fire_at < sa.bindparam("b_fire"),
-                        ),
-                    )
-                    .values(last_fire_at=sa.bindparam("b_fire")),
-                    [{"b_task_id": t, "b_fire": bind.time(f)} for t, f in cursors.items()],
+                    _ADVANCE_CURSORS, [{"b_task_id": t, "b_fire": bind.time(f)} for t, f in cursors.items()]
                 )
         return inserted
 
@@ -132,7 +172,7 @@ class RunStoreMixin(StoreBase):
         )
         candidates = dialect.lock_skip_locked(self.engine, candidates)
         returning = (runs.c.run_id, runs.c.task_id, runs.c.reason, runs.c.attempt,
-                     runs.c.scheduled_for, runs.c.due_at)
+                     runs.c.scheduled_for, runs.c.due_at, runs.c.workflow_run_id, runs.c.context)
         with self._write() as conn:
             first_per_task: dict[int, int] = {}
             for row in conn.execute(candidates):
@@ -147,7 +187,8 @@ class RunStoreMixin(StoreBase):
                 .returning(*returning)
             )
             claimed = [
-                ClaimedRun(r.run_id, r.task_id, RunReason(r.reason), r.attempt, r.scheduled_for, r.due_at)
+                ClaimedRun(r.run_id, r.task_id, RunReason(r.reason), r.attempt, r.scheduled_for, r.due_at,
+                           r.workflow_run_id, r.context)
                 for r in rows
             ]
             self._insert_events(
@@ -164,12 +205,13 @@ class RunStoreMixin(StoreBase):
                 .values(status=RunStatus.RUNNING.value, started_at=now,
                         lease_owner=owner, lease_expires_at=lease_until)
                 .returning(runs.c.run_id, runs.c.task_id, runs.c.reason, runs.c.attempt,
-                           runs.c.scheduled_for, runs.c.due_at)
+                           runs.c.scheduled_for, runs.c.due_at, runs.c.workflow_run_id, runs.c.context)
             ).first()
             if row is None:
                 return None
             self._insert_events(conn, [[(run_id, RunStatus.RUNNING, now, f"claimed by {owner}")]])
-        return ClaimedRun(row.run_id, row.task_id, RunReason(row.reason), row.attempt, row.scheduled_for, row.due_at)
+        return ClaimedRun(row.run_id, row.task_id, RunReason(row.reason), row.attempt, row.scheduled_for,
+                          row.due_at, row.workflow_run_id, row.context)
 
     def next_pending_due(self) -> datetime | None:
         with self._read() as conn:
@@ -180,27 +222,29 @@ class RunStoreMixin(StoreBase):
             ).scalar()
 
     def finish_runs(self, outcomes: Sequence[RunOutcome], *, owner: str, now: datetime) -> list[RunOutcome]:
+        """``finish_and_release`` for callers that only need the outcomes kept."""
+        return self.finish_and_release(outcomes, owner=owner, now=now)[0]
+
+    def finish_and_release(
+        self, outcomes: Sequence[RunOutcome], *, owner: str, now: datetime
+    ) -> tuple[list[RunOutcome], Released]:
         """Record outcomes of runs ``owner`` still holds; a failure with ``retry_due_at`` becomes
-        ``retrying`` and gets its retry run (pending, due at ``retry_due_at``).
+        ``retrying`` and gets its retry run (pending, due at ``retry_due_at``). In the same
+        transaction, dependents are released or skipped and outcome events emitted.
 
         An outcome for a run that was meanwhile recovered from us (our lease expired and
         another worker declared us lost) is dropped and not returned: the recovery stands."""
         if not outcomes:
-            return []
+            return [], Released()
         with self._write() as conn:
-            held = (
-                sa.select(runs.c.run_id)
-                .where(
-                    runs.c.run_id.in_([o.run_id for o in outcomes]),
-                    runs.c.lease_owner == owner,
-                    runs.c.status == RunStatus.RUNNING.value,
-                )
-            )
-            mine = set(conn.execute(held if self.is_sqlite else held.with_for_update()).scalars())
+            held = _HELD if self.is_sqlite else _HELD_FOR_UPDATE
+            mine = set(conn.execute(held, {"ids": [o.run_id for o in outcomes], "owner": owner}).scalars())
             kept = [o for o in outcomes if o.run_id in mine]
+            released = Released()
             if kept:
                 self._write_outcomes(conn, kept, now)
-        return kept
+                released = self._after_outcomes(conn, kept, now)
+        return kept, released
 
     def _write_outcomes(self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> None:
         bind = _Binder(self.engine.dialect)
@@ -224,18 +268,7 @@ class RunStoreMixin(StoreBase):
                         attempt=o.attempt + 1, retry_of=o.run_id,
                     )
                 )
-        conn.execute(
-            _BULK_RUNS.update()
-            .where(_BULK_RUNS.c.run_id == sa.bindparam("b_run_id"))
-            .values(
-                status=sa.bindparam("b_status"), finished_at=sa.bindparam("b_finished_at"),
-                stdout=sa.bindparam("b_stdout"), stderr=sa.bindparam("b_stderr"),
-                result=sa.bindparam("b_result"), error=sa.bindparam("b_error"),
-                traceback=sa.bindparam("b_traceback"), log_path=sa.bindparam("b_log_path"),
-                lease_owner=None, lease_expires_at=None,
-            ),
-            updates,
-        )
+        conn.execute(_FINISH_RUNS, updates)
         events = [[(o.run_id, RunStatus(u["b_status"]), o.finished_at, o.error)] for o, u in zip(outcomes, updates)]
         if retries:
             rows = conn.execute(
@@ -247,6 +280,7 @@ class RunStoreMixin(StoreBase):
                 retry.run_id = row.run_id
                 by_origin[row.retry_of].retry_run_id = row.run_id
                 events.append(_creation_events(retry, now))
+            self._inherit_from_retry_origin(conn, [r.run_id for r in retries if r.run_id])  # type: ignore[attr-defined]
         self._insert_events(conn, events, bind=bind)
 
     def extend_leases(self, *, owner: str, until: datetime) -> int:
@@ -302,6 +336,7 @@ class RunStoreMixin(StoreBase):
             mine = [o for o in outcomes if o.run_id in still]
             if mine:
                 self._write_outcomes(conn, mine, now)
+                self._after_outcomes(conn, mine, now)
         return mine
 
     def _insert_events(
@@ -318,7 +353,7 @@ class RunStoreMixin(StoreBase):
             for run_id, status, at, message in group
         ]
         if rows:
-            conn.execute(_BULK_EVENTS.insert(), rows)
+            conn.execute(_ADD_EVENTS, rows)
 
     # --- people's operations --------------------------------------------------------------
 
@@ -362,6 +397,7 @@ class RunStoreMixin(StoreBase):
         until: datetime | None = None,
         search: str | None = None,
         owner: str | None = None,
+        workflow_run_id: int | None = None,
         limit: int = 50,
     ) -> list[Run]:
         """Newest first. ``since``/``until`` bound the creation time; ``search`` matches output and
@@ -382,6 +418,8 @@ class RunStoreMixin(StoreBase):
             query = query.where(runs.c.created_at < until)
         if owner is not None:
             query = query.where(tasks.c.owner == owner)
+        if workflow_run_id is not None:
+            query = query.where(runs.c.workflow_run_id == workflow_run_id)
         if search:
             pattern = f"%{search.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
             query = query.where(
@@ -444,6 +482,11 @@ def _new_run_params(run: NewRun, now: datetime) -> dict[str, Any]:
         "cancel_requested": False,
         "retry_of": run.retry_of,
         "error": run.message,
+        "workflow_run_id": run.workflow_run_id,
+        "caused_by_run_id": run.caused_by_run_id,
+        "chain_depth": run.chain_depth,
+        "event": run.event,
+        "context": run.context,
     }
 
 
@@ -466,6 +509,11 @@ def _bulk_run_params(run: NewRun, now: datetime, bind: _Binder) -> dict[str, Any
         "cancel_requested": bind.false,
         "retry_of": run.retry_of,
         "error": run.message,
+        "workflow_run_id": run.workflow_run_id,
+        "caused_by_run_id": run.caused_by_run_id,
+        "chain_depth": run.chain_depth,
+        "event": run.event,
+        "context": bind.json(run.context),
     }
 
 

@@ -56,6 +56,7 @@ tasks = sa.Table(
     sa.Column("spawn_depth", sa.Integer, nullable=False, default=0),
     sa.Column("approved_by", sa.String(200)),
     sa.Column("approved_at", UTCDateTime),
+    sa.Column("workflow_id", sa.Integer, index=True),  # a workflow step: the head task's id
 )
 sa.Index(
     "uq_tasks_live_name",
@@ -88,6 +89,11 @@ runs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("traceback", sa.Text),
     sa.Column("log_path", sa.Text),
+    sa.Column("workflow_run_id", sa.Integer, index=True),  # the head run of the workflow run
+    sa.Column("caused_by_run_id", sa.Integer),  # the run whose outcome or event caused this one
+    sa.Column("chain_depth", sa.Integer, nullable=False, default=0),  # event hops from a root
+    sa.Column("event", sa.String(100)),
+    sa.Column("context", sa.JSON),  # template inputs: the event payload, earlier steps' outputs
     # One durable row per (task, fire time, attempt): several engines racing on the same fire
     # insert once. Manual runs have no fire time, and NULLs never collide.
     sa.UniqueConstraint("task_id", "scheduled_for", "attempt", name="uq_runs_fire"),
@@ -113,6 +119,50 @@ counters = sa.Table(
     sa.Column("value", sa.BigInteger, nullable=False),
 )
 
+dependencies = sa.Table(
+    "dependencies",
+    metadata,
+    sa.Column("predecessor_id", sa.Integer, sa.ForeignKey("tasks.task_id"), primary_key=True),
+    sa.Column("successor_id", sa.Integer, sa.ForeignKey("tasks.task_id"), primary_key=True, index=True),
+    sa.Column("condition", sa.String(16), nullable=False),  # success | failure | done
+    # The predecessor run the successor's last release (or skip) took into account.
+    sa.Column("consumed_run_id", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+task_events = sa.Table(  # which live tasks listen to which event names (from their triggers)
+    "task_events",
+    metadata,
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.task_id"), primary_key=True),
+    sa.Column("event", sa.String(100), primary_key=True, index=True),
+)
+
+webhook_secrets = sa.Table(
+    "webhook_secrets",
+    metadata,
+    sa.Column("event", sa.String(100), primary_key=True),
+    sa.Column("secret", sa.String(200), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+webhook_deliveries = sa.Table(  # seen delivery ids: a replayed webhook is refused
+    "webhook_deliveries",
+    metadata,
+    sa.Column("delivery_id", sa.String(200), primary_key=True),
+    sa.Column("event", sa.String(100), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+condition_state = sa.Table(
+    "condition_state",
+    metadata,
+    sa.Column("task_id", sa.Integer, primary_key=True),
+    sa.Column("trigger_index", sa.Integer, primary_key=True),
+    sa.Column("value", sa.Boolean, nullable=False),
+    sa.Column("checked_at", UTCDateTime, nullable=False),
+)
+
 workers = sa.Table(
     "workers",
     metadata,
@@ -135,4 +185,43 @@ audit = sa.Table(
     sa.Column("target", sa.String(200)),
     sa.Column("decision", sa.String(16), nullable=False),
     sa.Column("reason", sa.Text),
+)
+
+# --- people (connectors map platform identities to cronpilot users) ---------------------------
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", sa.String(200), primary_key=True),  # "slack:U123", "telegram:42"
+    sa.Column("display_name", sa.String(200)),
+    sa.Column("role", sa.String(16), nullable=False),  # admin | member | viewer
+    sa.Column("timezone", sa.String(64)),  # chosen with /tz; None: the platform's or the default
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+identities = sa.Table(
+    "identities",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("platform_user_id", sa.String(200), primary_key=True),
+    sa.Column("user_id", sa.String(200), sa.ForeignKey("users.user_id"), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Inbound events already handled (Slack event_id, Telegram update_id): retries are dropped.
+processed_events = sa.Table(
+    "processed_events",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+)
+
+# One-time codes that make whoever sends "claim <code>" an admin; only a hash is kept.
+admin_claims = sa.Table(
+    "admin_claims",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("claimed_by", sa.String(200)),
+    sa.Column("claimed_at", UTCDateTime),
 )

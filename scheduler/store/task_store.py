@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Conflict, NotFound, PermissionDenied
 from ..models import Task, TaskSpec, TaskStatus
 from .base import StoreBase
-from .tables import audit, tasks
+from .tables import audit, dependencies, tasks
 
 _TOP_LEVEL = ("name", "timezone", "enabled")
 
@@ -52,6 +52,7 @@ def task_from_row(row: sa.Row[Any]) -> Task:
         spawn_depth=row.spawn_depth or 0,
         approved_by=row.approved_by,
         approved_at=row.approved_at,
+        workflow_id=row.workflow_id,
     )
     # Stored definitions were validated on the way in; skip the costly re-checks (cron search).
     return Task.model_validate(data, context={"trusted": True})
@@ -68,6 +69,7 @@ class TaskStoreMixin(StoreBase):
         status: TaskStatus = TaskStatus.ACTIVE,
         origin: dict[str, Any] | None = None,
         spawn: SpawnCheck | None = None,
+        workflow_id: int | None = None,
     ) -> Task:
         """Insert a task. With ``spawn`` (an AI run creating it) the per-run and per-day budgets
         are checked in the same transaction, behind a per-owner lock, so parallel runs can't
@@ -95,11 +97,13 @@ class TaskStoreMixin(StoreBase):
                         origin=origin,
                         created_by_run_id=spawn.run_id if spawn else None,
                         spawn_depth=spawn.depth if spawn else 0,
+                        workflow_id=workflow_id,
                     )
                     .returning(tasks.c.task_id)
                 ).scalar_one()
             except IntegrityError as exc:
                 raise Conflict(f"a task named {spec.name!r} already exists") from exc
+            self._sync_subscriptions(conn, task_id, spec)  # type: ignore[attr-defined]
             return task_from_row(conn.execute(tasks.select().where(tasks.c.task_id == task_id)).one())
 
     def _check_spawn_budget(self, conn: sa.Connection, spawn: SpawnCheck, *, owner: str, now: datetime) -> None:
@@ -209,6 +213,8 @@ class TaskStoreMixin(StoreBase):
                 raise Conflict(f"a task named {spec.name if spec else '?'!r} already exists") from exc
             if result.rowcount == 0:
                 raise NotFound(f"no task with id {task_id}")
+            if spec is not None:
+                self._sync_subscriptions(conn, task_id, spec)  # type: ignore[attr-defined]
             return task_from_row(conn.execute(tasks.select().where(tasks.c.task_id == task_id)).one())
 
     def delete_task(self, task_id: int, *, actor: str, now: datetime) -> None:
@@ -222,6 +228,9 @@ class TaskStoreMixin(StoreBase):
             )
             if result.rowcount == 0:
                 raise NotFound(f"no task with id {task_id}")
+            self._sync_subscriptions(conn, task_id, None)  # type: ignore[attr-defined]
+            conn.execute(dependencies.delete().where(
+                sa.or_(dependencies.c.predecessor_id == task_id, dependencies.c.successor_id == task_id)))
 
     def task_revision(self) -> int:
         with self._read() as conn:
@@ -229,13 +238,20 @@ class TaskStoreMixin(StoreBase):
 
     def tasks_changed_since(self, revision: int) -> tuple[list[Task], list[int], int]:
         """(live tasks changed after ``revision``, ids deleted after it, the newest revision)."""
+        live: list[Task] = []
+        deleted: list[int] = []
+        newest = revision
+        # Rows become tasks as they stream in: at start-up that is every task, and holding all
+        # the rows next to all the tasks would add half again to the engine's peak memory.
         with self._read() as conn:
-            rows = conn.execute(
+            for row in conn.execute(
                 tasks.select().where(tasks.c.revision > revision).order_by(tasks.c.revision)
-            ).all()
-        live = [task_from_row(r) for r in rows if r.deleted_at is None]
-        deleted = [r.task_id for r in rows if r.deleted_at is not None]
-        newest = max([revision, *(r.revision for r in rows)])
+            ):
+                if row.deleted_at is None:
+                    live.append(task_from_row(row))
+                else:
+                    deleted.append(row.task_id)
+                newest = max(newest, row.revision)
         return live, deleted, newest
 
     def add_audit(
@@ -250,6 +266,10 @@ class TaskStoreMixin(StoreBase):
 
     def list_audit(self, *, actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         return audit_rows(self, actor=actor, limit=limit)
+
+    def task_ids(self) -> list[int]:
+        with self._read() as conn:
+            return list(conn.execute(sa.select(tasks.c.task_id).where(tasks.c.deleted_at.is_(None))).scalars())
 
     def task_names(self, task_ids: list[int]) -> dict[int, str]:
         if not task_ids:

@@ -1,7 +1,8 @@
 """Trigger kinds and their maths: pure functions of (trigger, after, zone), never the clock.
 
 Each kind lives in its own module; ``Trigger`` is the discriminated union stored with a task.
-Event and dependency triggers join the union in their own modules.
+Reactive kinds (event, file, pg_notify, condition) have no fire times: ``next_fire_after``
+returns None for them and the engine fires them from their sources.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from pydantic import Field
 
 from . import cron, interval, once, rrule
 from .cron import CronTrigger
+from .event import ConditionTrigger, EventTrigger, FileTrigger, PgNotifyTrigger
 from .interval import IntervalTrigger
 from .once import OnceTrigger
 from .rrule import RRuleTrigger
 
 Trigger = Annotated[
-    CronTrigger | IntervalTrigger | OnceTrigger | RRuleTrigger,
+    CronTrigger | IntervalTrigger | OnceTrigger | RRuleTrigger
+    | EventTrigger | FileTrigger | PgNotifyTrigger | ConditionTrigger,
     Field(discriminator="kind"),
 ]
+TIME_KINDS = frozenset({"cron", "interval", "once", "rrule"})
 
 
 def next_fire_after(trigger: Trigger, after: datetime, zone: ZoneInfo) -> datetime | None:
@@ -72,6 +76,11 @@ __all__ = [
     "IntervalTrigger",
     "OnceTrigger",
     "RRuleTrigger",
+    "EventTrigger",
+    "FileTrigger",
+    "PgNotifyTrigger",
+    "ConditionTrigger",
+    "TIME_KINDS",
     "next_fire_after",
     "next_fire_of_all",
     "iter_fires",

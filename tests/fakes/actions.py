@@ -40,3 +40,33 @@ class ScriptedRunner:
 def install(monkeypatch: Any, runner: ScriptedRunner, kind: str = "noop") -> ScriptedRunner:
     monkeypatch.setitem(actions.runners(), kind, runner)
     return runner
+
+
+class PerTaskRunner:
+    """Outcomes by task name: {"b": ["fail", "ok"]}; others succeed. Records who ran and the
+    most that ran at once; "block" waits for ``release``."""
+
+    def __init__(self, outcomes: dict[str, list[str]] | None = None) -> None:
+        self.outcomes = {k: list(v) for k, v in (outcomes or {}).items()}
+        self.order: list[str] = []
+        self.running: set[str] = set()
+        self.overlaps: list[set[str]] = []
+        self.release = asyncio.Event()
+        self.contexts: dict[str, Any] = {}
+
+    async def __call__(self, action: Any, ctx: ActionContext) -> ActionResult:
+        name = ctx.task_name.rsplit("/", 1)[-1]
+        self.order.append(name)
+        script = self.outcomes.get(name) or []
+        outcome = script.pop(0) if script else "ok"
+        self.running.add(name)
+        self.overlaps.append(set(self.running))
+        try:
+            if outcome == "block":
+                await self.release.wait()
+            if outcome == "fail":
+                raise ActionFailed(f"{name} broke")
+            ctx.output.write("stdout", f"{name}-output".encode())
+            return ActionResult(ok=True)
+        finally:
+            self.running.discard(name)

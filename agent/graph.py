@@ -1,0 +1,134 @@
+"""The LangGraph agent: ``langchain.agents.create_agent`` over the tool catalog, with the
+identity of the speaker passed as run context (hidden from the model), a system prompt rendered
+per turn from that context, and limits on tool and model calls so nothing loops.
+
+Also the reading of a finished run's messages: the final text, the tokens the model reported,
+and a transcript (prompt, every tool call and result, replies) kept with AI runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    ModelCallLimitMiddleware,
+    ModelRequest,
+    ToolCallLimitMiddleware,
+    dynamic_prompt,
+)
+from langchain.tools import ToolRuntime
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool, StructuredTool
+from langgraph.types import Checkpointer
+from pydantic import ConfigDict
+
+from tools.catalog import ToolDef
+from tools.context import ToolContext
+
+log = logging.getLogger(__name__)
+
+
+def as_langchain_tool(definition: ToolDef) -> BaseTool:
+    """The catalog tool as a LangChain tool; ``runtime`` is injected, not in the model's schema."""
+
+    def run(runtime: ToolRuntime[ToolContext], **kwargs: Any) -> str:
+        try:
+            return definition.call(runtime.context, kwargs)
+        except Exception:  # noqa: BLE001 - the model's edge: a tool bug must not leave the
+            # conversation with a tool call that has no answer (the next turn would be rejected)
+            log.exception("tool crashed", extra={"tool": definition.name})
+            return "Error: the tool failed unexpectedly (it's logged). Tell the person and stop."
+
+    # LangChain validates the call with ``runtime`` injected into it; the catalog's models forbid
+    # unknown fields, so the schema given to LangChain ignores extras (the catalog validates again).
+    schema = type(definition.args.__name__, (definition.args,), {"model_config": ConfigDict(extra="ignore")})
+    return StructuredTool.from_function(
+        func=run, name=definition.name, description=definition.description, args_schema=schema,
+    )
+
+
+def build_agent(
+    model: BaseChatModel,
+    definitions: Sequence[ToolDef],
+    *,
+    system_prompt: Callable[[ToolContext], str],
+    checkpointer: Checkpointer = None,
+    max_tool_calls: int | None = None,
+    max_model_calls: int | None = None,
+) -> Any:
+    """A compiled agent graph; call ``ainvoke(inputs, config, context=ToolContext(...))``."""
+
+    @dynamic_prompt
+    def prompt(request: ModelRequest) -> str:
+        return system_prompt(request.runtime.context)
+
+    middleware: list[AgentMiddleware[Any, Any]] = [prompt]
+    if max_tool_calls:
+        # Calls past the cap are answered with an error message, so the model learns and stops.
+        middleware.append(ToolCallLimitMiddleware(run_limit=max_tool_calls, exit_behavior="continue"))
+    if max_model_calls:
+        middleware.append(ModelCallLimitMiddleware(run_limit=max_model_calls, exit_behavior="end"))
+    return create_agent(
+        model,
+        [as_langchain_tool(d) for d in definitions],
+        middleware=middleware,
+        context_schema=ToolContext,
+        checkpointer=checkpointer,
+    )
+
+
+def this_turn(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """The messages after the last person's message (with memory, earlier turns are in there too)."""
+    for index in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[index], HumanMessage):
+            return list(messages[index:])
+    return list(messages)
+
+
+def final_text(messages: Sequence[BaseMessage]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, AIMessage) and not message.tool_calls:
+            return message.text.strip()
+    return ""
+
+
+def tokens_reported(messages: Sequence[BaseMessage]) -> int:
+    """Total tokens the model reported for these messages (its own usage, not an estimate)."""
+    total = 0
+    for message in messages:
+        usage = getattr(message, "usage_metadata", None)
+        if isinstance(message, AIMessage) and usage:
+            total += int(usage.get("total_tokens") or 0)
+    return total
+
+
+def is_refusal(message: ToolMessage) -> bool:
+    text = message.text
+    # "Refused:" is a policy decision (catalog); error status covers a tool outside the allowed
+    # set and calls past the limit, which LangGraph answers itself.
+    return text.startswith("Refused:") or getattr(message, "status", "success") == "error"
+
+
+def transcript(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """Plain dicts for the run row: who said what, every tool call and its result."""
+    entries: list[dict[str, Any]] = []
+    for message in messages:
+        if isinstance(message, HumanMessage):
+            entries.append({"role": "user", "content": message.text})
+        elif isinstance(message, AIMessage):
+            entry: dict[str, Any] = {"role": "assistant", "content": message.text}
+            if message.tool_calls:
+                entry["tool_calls"] = [{"id": c.get("id"), "name": c["name"], "args": c["args"]}
+                                       for c in message.tool_calls]
+            if message.usage_metadata:
+                entry["tokens"] = int(message.usage_metadata.get("total_tokens") or 0)
+            entries.append(entry)
+        elif isinstance(message, ToolMessage):
+            entries.append({"role": "tool", "name": message.name, "tool_call_id": message.tool_call_id,
+                            "content": message.text, "refused": is_refusal(message)})
+    return entries

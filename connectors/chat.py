@@ -1,0 +1,192 @@
+"""What every chat connector does between "a platform event arrived" and "here is the reply":
+drop repeats, know who is writing, handle the admin claim, hand the message to the assistant.
+
+Slack and Telegram translate at their edges (platform event → ``ChatEvent``, ``OutboundMessage``
+→ platform call); everything in between lives here once, including the one catch-all that turns
+an unexpected error into a reply instead of a dead conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from agent.messages import ButtonAction, InboundMessage, OutboundMessage
+from scheduler.clock import Clock, SystemClock
+from scheduler.errors import CronpilotError, InvalidRequest
+from scheduler.models import check_timezone
+from scheduler.service import Actor, Role, Service
+from scheduler.store import Store
+
+from .identity import Directory, Person, Stranger, claim_code_in
+from .views import RunView, TaskView, run_views, task_views
+
+log = logging.getLogger(__name__)
+
+# Slack retries for about 5 minutes, Telegram may re-deliver within a day: keep keys 2 days.
+EVENT_TTL = timedelta(hours=48)
+_CLEANUP_EVERY = timedelta(hours=1)
+SORRY = "Sorry, something went wrong on my side; the error is in cronpilot's log. Please try again."
+
+
+class AssistantLike(Protocol):
+    async def handle(self, message: InboundMessage) -> OutboundMessage: ...
+
+    async def press(self, action: ButtonAction, *, user: str, role: str) -> OutboundMessage: ...
+
+
+@dataclass(frozen=True)
+class ChatEvent:
+    """One message from a person, already translated from the platform's shape."""
+
+    platform: str  # slack | telegram
+    platform_user: str
+    text: str
+    conversation: dict[str, str]
+    conversation_id: str
+    display_name: str | None = None
+    timezone: str | None = None  # what the platform says (Slack profile); a /tz choice wins
+    message_id: str | None = None
+    event_key: str | None = None  # dedupe key (Slack event_id, Telegram update_id)
+    private: bool = True  # a DM: strangers get told why; in groups they are ignored quietly
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class ChatGateway:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        service: Service,
+        directory: Directory,
+        assistant: Callable[[], AssistantLike],
+        clock: Clock | None = None,
+        default_timezone: str = "UTC",
+    ) -> None:
+        self.store = store
+        self.service = service
+        self.directory = directory
+        self._assistant = assistant
+        self.clock = clock or SystemClock()
+        self.default_timezone = default_timezone
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last_cleanup = self.clock.now()
+
+    # --- the steps every connector uses --------------------------------------------------------
+
+    async def first_time(self, key: str) -> bool:
+        """True the first time an inbound event key is seen (the ledger survives restarts)."""
+        now = self.clock.now()
+        fresh = await asyncio.to_thread(self.store.mark_event_processed, key, now=now)
+        if now - self._last_cleanup >= _CLEANUP_EVERY:
+            self._last_cleanup = now
+            await asyncio.to_thread(self.store.forget_processed_events, before=now - EVENT_TTL)
+        if not fresh:
+            log.info("duplicate event dropped", extra={"event_key": key})
+        return fresh
+
+    async def identify(
+        self, platform: str, platform_user: str, *, display_name: str | None = None
+    ) -> Person | Stranger:
+        return await asyncio.to_thread(
+            self.directory.identify, platform, platform_user, display_name=display_name
+        )
+
+    def zone_of(self, person: Person, platform_zone: str | None = None) -> str:
+        for candidate in (person.timezone, platform_zone):
+            if candidate:
+                try:
+                    return check_timezone(candidate)
+                except ValueError:
+                    continue
+        return self.default_timezone
+
+    # --- conversations ---------------------------------------------------------------------------
+
+    async def converse(self, event: ChatEvent) -> OutboundMessage | None:
+        """The reply to ``event``, or None when there is nothing to say (a repeat, a stranger in a
+        group). Never raises."""
+        try:
+            if event.event_key and not await self.first_time(event.event_key):
+                return None
+            code = claim_code_in(event.text)
+            if code is not None:
+                return await self._claim(event, code)
+            who = await self.identify(event.platform, event.platform_user, display_name=event.display_name)
+            if isinstance(who, Stranger):
+                return OutboundMessage(who.reason) if event.private else None
+            message = InboundMessage(
+                text=event.text, user=who.user_id, role=who.role, conversation=dict(event.conversation),
+                conversation_id=event.conversation_id, timezone=self.zone_of(who, event.timezone),
+                message_id=event.message_id,
+            )
+            # One turn at a time per conversation: the agent's memory of it is sequential.
+            async with self._lock(event.conversation_id):
+                return await self._assistant().handle(message)
+        except Exception:  # noqa: BLE001 - a connector's edge: record it, answer, keep serving
+            log.exception("chat message failed", extra={"conversation_id": event.conversation_id})
+            return OutboundMessage(SORRY)
+
+    async def press(
+        self, *, platform: str, platform_user: str, button: ButtonAction, event_key: str | None,
+        display_name: str | None = None,
+    ) -> OutboundMessage | None:
+        """A button click, authorized for the person who clicked (not whoever got the message)."""
+        try:
+            if event_key and not await self.first_time(event_key):
+                return None
+            who = await self.identify(platform, platform_user, display_name=display_name)
+            if isinstance(who, Stranger):
+                return OutboundMessage(who.reason)
+            return await self._assistant().press(button, user=who.user_id, role=who.role)
+        except Exception:  # noqa: BLE001 - as above
+            log.exception("button press failed", extra={"task_id": button.task_id})
+            return OutboundMessage(SORRY)
+
+    # --- commands that need no agent ---------------------------------------------------------------
+
+    async def tasks_of(self, person: Person, *, zone: str) -> tuple[list[TaskView], int]:
+        return await asyncio.to_thread(task_views, self.service, _actor(person), zone=zone)
+
+    async def runs_of(self, person: Person, *, zone: str, task: str | None = None) -> list[RunView]:
+        return await asyncio.to_thread(run_views, self.service, _actor(person), zone=zone, task=task)
+
+    async def set_timezone(self, person: Person, zone: str) -> str:
+        """Remember ``zone`` for ``person``; the reply text (the error, if the zone is unknown)."""
+        try:
+            zone = check_timezone(zone.strip())
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        await asyncio.to_thread(self.directory.set_timezone, person, zone)
+        return f"Your time zone is now {zone}."
+
+    # --- internals -----------------------------------------------------------------------------
+
+    async def _claim(self, event: ChatEvent, code: str) -> OutboundMessage:
+        if not event.private:
+            # A code pasted into a group is seen by everyone: refuse, and it stays unused.
+            return OutboundMessage("Send the claim code in a direct message to me, not in a group.")
+        person = await asyncio.to_thread(
+            self.directory.claim, event.platform, event.platform_user, code, display_name=event.display_name
+        )
+        if person is None:
+            return OutboundMessage("That claim code is not valid (wrong, already used, or expired).")
+        return OutboundMessage(f"Done: you are now an admin of this cronpilot ({person.user_id}).")
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        if len(self._locks) > 10_000:  # forget idle conversations; a held lock is kept
+            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+        return self._locks.setdefault(key, asyncio.Lock())
+
+
+def _actor(person: Person) -> Actor:
+    return Actor(user=person.user_id, role=Role(person.role))
+
+
+def error_text(exc: BaseException) -> str:
+    """One line for a person: our errors say what to do; anything else is ours to fix."""
+    return str(exc) if isinstance(exc, CronpilotError) else SORRY

@@ -1,0 +1,146 @@
+"""Outgoing delivery: the ``Notifier`` the engine calls, routing each notice to the place it
+belongs (``Notification.destination["platform"]``), in pieces the platform accepts, with retries.
+
+Destinations are conversation addresses kept in ``Task.origin``:
+
+    {"platform": "slack", "team": "T1", "channel": "C1", "thread": "5.0"}
+    {"platform": "telegram", "chat": "42"}            (+ "thread" for a forum topic)
+    {"platform": "email", "address": "me@example.com"}
+    {"platform": "terminal"} or {}                    the console where ``serve`` runs
+
+A notice without a destination (the engine's failure notices) is sent where its task was asked
+from, looked up by ``task_id``. A task may name another place with ``origin["deliver_to"]``.
+
+Each piece is retried on its own (a 429 waits what the platform asks, capped), so a retry never
+repeats the pieces already delivered; after the last try ``DeliveryFailed`` says where it failed,
+and the reminder's run records that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from scheduler.ports import Notification, Notifier
+
+log = logging.getLogger(__name__)
+
+LOCAL_PLATFORMS = frozenset({"", "terminal", "cli", "console"})
+
+
+class DeliveryFailed(Exception):
+    """A notice could not be delivered; the message names the destination."""
+
+
+class RetryLater(Exception):
+    """A transient failure (rate limit, network); ``retry_after`` seconds when the platform says."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Channel(Protocol):
+    """One platform's outgoing side."""
+
+    def describe(self, destination: Mapping[str, str]) -> str:
+        """Where this is, for error messages ("slack channel C1, thread 5.0")."""
+        ...
+
+    def pieces(self, notification: Notification, destination: Mapping[str, str]) -> Sequence[Any]:
+        """The notice rendered and split into what one platform call carries."""
+        ...
+
+    async def send(self, piece: Any, destination: Mapping[str, str]) -> None:
+        """Send one piece: raise ``RetryLater`` for a transient failure, ``DeliveryFailed`` (or
+        anything else) for a permanent one."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4  # tries per piece, the first included
+    base_delay: float = 1.0  # seconds before the 2nd try, doubled after (when the platform says nothing)
+    # Cap on any single wait, even a platform's Retry-After: the engine awaits failure notices
+    # inline, so a rate-limit storm must not hold it for minutes.
+    max_delay: float = 30.0
+
+
+def address_of(origin: Mapping[str, Any] | None) -> dict[str, str]:
+    """The destination of a task from its origin: ``deliver_to`` wins over ``conversation``."""
+    origin = origin or {}
+    address = origin.get("deliver_to") or origin.get("conversation") or {}
+    return {str(k): str(v) for k, v in address.items()} if isinstance(address, Mapping) else {}
+
+
+class DeliveryRouter:
+    """A ``Notifier`` over several channels; ``default`` takes local destinations."""
+
+    def __init__(
+        self,
+        *,
+        default: Notifier,
+        channels: Mapping[str, Channel] | None = None,
+        locate: Callable[[int], Awaitable[dict[str, str]]] | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.default = default
+        self.channels: dict[str, Channel] = dict(channels or {})
+        self.locate = locate
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+
+    def add_channel(self, platform: str, channel: Channel) -> None:
+        self.channels[platform] = channel
+
+    async def notify(self, notification: Notification) -> None:
+        destination = dict(notification.destination)
+        if not destination and notification.task_id is not None and self.locate is not None:
+            try:
+                destination = await self.locate(notification.task_id)
+            except Exception:  # noqa: BLE001 - a deleted task: its notice still reaches the console
+                log.info("no destination for task", extra={"task_id": notification.task_id})
+        platform = destination.get("platform", "")
+        if platform in LOCAL_PLATFORMS:
+            await self.default.notify(notification)
+            return
+        channel = self.channels.get(platform)
+        if channel is None:
+            raise DeliveryFailed(
+                f"delivery to {platform} failed: the {platform} connector is not configured here"
+            )
+        where = channel.describe(destination)
+        pieces = channel.pieces(notification, destination)
+        for index, piece in enumerate(pieces, start=1):
+            await self._send(channel, piece, destination, where=where, part=(index, len(pieces)))
+        log.info("delivered", extra={"run_id": notification.run_id, "where": where, "pieces": len(pieces)})
+
+    async def _send(
+        self, channel: Channel, piece: Any, destination: Mapping[str, str], *, where: str,
+        part: tuple[int, int],
+    ) -> None:
+        label = f" (part {part[0]} of {part[1]})" if part[1] > 1 else ""
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                await channel.send(piece, destination)
+                return
+            except RetryLater as exc:
+                if attempt == self.retry.attempts:
+                    raise DeliveryFailed(
+                        f"delivery to {where}{label} failed after {attempt} tries: {exc}"
+                    ) from None
+                wait = exc.retry_after
+                if wait is None:
+                    wait = self.retry.base_delay * 2 ** (attempt - 1)
+                wait = min(max(wait, 0.0), self.retry.max_delay)
+                log.info("delivery retry", extra={"where": where, "attempt": attempt, "wait_s": wait})
+                await self.sleep(wait)
+            except DeliveryFailed as exc:
+                raise DeliveryFailed(f"delivery to {where}{label} failed: {exc}") from None
+            except Exception as exc:  # noqa: BLE001 - anything else is permanent: say where and what
+                detail = f"{type(exc).__name__}: {exc}"
+                raise DeliveryFailed(f"delivery to {where}{label} failed: {detail}") from exc

@@ -1,0 +1,2 @@
+"""Telegram: the python-telegram-bot application (inbound), HTML rendering, the webhook route
+and outgoing delivery."""

@@ -1,0 +1,81 @@
+"""The HTTP side of ``cronpilot serve``: one FastAPI app that every inbound route joins.
+
+Each integration brings its own router (``/slack/events``, ``/telegram/webhook``; the event
+webhooks ``/hooks/{event}`` come the same way), so this module only assembles them and serves the
+result with uvicorn inside the process's one event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Generator, Iterable
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+
+
+def build_api(routers: Iterable[APIRouter] = (), *, extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
+    """The app: ``/healthz`` plus the given routers (connectors' first, then ``extra_routers``)."""
+    api = FastAPI(title="cronpilot", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @api.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for router in (*routers, *extra_routers):
+        api.include_router(router)
+    return api
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its signal handling: ``serve`` owns Ctrl-C and stops us itself (uvicorn
+    would otherwise replace those handlers and re-raise the signal when it exits)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class HttpServer:
+    """Serves ``api`` on ``host:port`` (0: any free port) until ``stop``."""
+
+    def __init__(self, api: FastAPI, *, host: str, port: int) -> None:
+        config = uvicorn.Config(api, host=host, port=port, log_level="warning", lifespan="off",
+                                access_log=False)
+        self.server = _EmbeddedServer(config)
+        self.host = host
+        self._socket: socket.socket | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Bind and begin serving; raises ``OSError`` when the address is taken. We bind the
+        socket ourselves: uvicorn's own bind calls ``sys.exit`` on failure."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        self._socket = socket.create_server((self.host, self.server.config.port), family=family)
+        self._task = asyncio.ensure_future(self.server.serve(sockets=[self._socket]))
+        while not self.server.started and not self._task.done():
+            await asyncio.sleep(0.01)  # uvicorn offers no "started" event; this is start-up only
+        if self._task.done():
+            raise OSError(f"the HTTP server on {self.url} stopped at start-up")
+
+    @property
+    def port(self) -> int:
+        assert self._socket is not None, "not started"
+        return int(self._socket.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self.server.should_exit = True
+        with contextlib.suppress(Exception):
+            await self._task
+        self._task = None
+        if self._socket is not None:
+            self._socket.close()

@@ -1,0 +1,284 @@
+"""The service's part for tasks that react: dependencies, workflows, events and webhooks.
+
+Part of the one application service (``Service`` inherits it); the same rules apply: checked
+here once, errors with a message fit for a chat user."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .dag import Graph, workflow_status
+from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from .models import DependencyCondition, Run, RunStatus, Task, TaskSpec, TaskStatus
+from .store import Released
+from .store.dag_store import find_cycle
+from .triggers import EventTrigger
+from .triggers.event import check_event_name, outcome_source
+
+if TYPE_CHECKING:
+    from .service import Actor, Service
+
+STEP_SEPARATOR = "/"
+
+
+@dataclass
+class Workflow:
+    head: Task
+    steps: dict[str, Task]  # short name → step task
+    graph: Graph
+
+    @property
+    def name(self) -> str:
+        return self.head.name
+
+
+@dataclass
+class WorkflowRun:
+    run: Run  # the head's run
+    steps: dict[str, Run]  # short name → the step's latest run in this workflow run
+    status: str
+
+
+class FlowsMixin:
+    # --- dependencies -----------------------------------------------------------------------
+
+    def add_dependency(
+        self: Service, successor: str, predecessor: str, *, actor: Actor,
+        condition: DependencyCondition | str = DependencyCondition.SUCCESS,
+    ) -> Task:
+        """``successor`` runs after ``predecessor`` finishes with ``condition``."""
+        succ = self._owned(successor, actor, action="add_dependency")
+        pred = self.get_task(predecessor, actor=actor)
+        try:
+            condition = DependencyCondition(condition)
+        except ValueError:
+            raise InvalidRequest("the condition is success, failure or done") from None
+        self.store.add_dependency(
+            pred.task_id, succ.task_id, condition=condition, now=self.clock.now(),
+            extra_edges=self._event_arrows(),
+        )
+        self._audit(actor, "add_dependency", f"{pred.name} -> {succ.name}")
+        self.on_change()
+        return succ
+
+    def set_dependencies(
+        self: Service, successor: str, predecessors: list[str], *, actor: Actor,
+        condition: DependencyCondition | str = DependencyCondition.SUCCESS,
+    ) -> Task:
+        """Make ``predecessors`` exactly the tasks ``successor`` waits for."""
+        succ = self._owned(successor, actor, action="set_dependencies")
+        wanted = {self.get_task(p, actor=actor).task_id for p in predecessors}
+        for edge in self.store.list_edges(task_ids=[succ.task_id]):
+            if edge.successor_id == succ.task_id and edge.predecessor_id not in wanted:
+                self.store.remove_dependency(edge.predecessor_id, succ.task_id)
+        for pred_id in sorted(wanted):
+            self.add_dependency(str(succ.task_id), str(pred_id), actor=actor, condition=condition)
+        return succ
+
+    def dependencies_of(self: Service, ref: str, *, actor: Actor | None = None) -> dict[str, list[tuple[Task, str]]]:
+        """{"after": [(task, condition)], "before": [(task, condition)]} of a task."""
+        task = self.get_task(ref, actor=actor)
+        after, before = [], []
+        for edge in self.store.list_edges(task_ids=[task.task_id]):
+            if edge.successor_id == task.task_id:
+                after.append((self.store.get_task(edge.predecessor_id), edge.condition.value))
+            elif edge.predecessor_id == task.task_id:
+                before.append((self.store.get_task(edge.successor_id), edge.condition.value))
+        return {"after": after, "before": before}
+
+    def downstream_of(self: Service, task_id: int) -> set[int]:
+        """Every task reachable from ``task_id`` through dependencies."""
+        edges = self.store.list_edges()
+        found, stack = set(), [task_id]
+        while stack:
+            node = stack.pop()
+            for e in edges:
+                if e.predecessor_id == node and e.successor_id not in found:
+                    found.add(e.successor_id)
+                    stack.append(e.successor_id)
+        return found
+
+    def _event_arrows(self: Service, extra: dict[int, set[str]] | None = None) -> list[tuple[int, int]]:
+        """X → L for every task L that fires on X's outcome (named, or any task's)."""
+        listening: dict[int, set[str]] = {}
+        for task_id, event in self.store.all_subscriptions():
+            if outcome_source(event) is not None:
+                listening.setdefault(task_id, set()).add(event)
+        for task_id, events in (extra or {}).items():
+            listening[task_id] = {e for e in events if outcome_source(e) is not None}
+        arrows: list[tuple[int, int]] = []
+        everyone: list[int] | None = None
+        for listener, events in listening.items():
+            for event in events:
+                target = outcome_source(event)[1]  # type: ignore[index]
+                if target is None:
+                    if everyone is None:  # only when someone listens to every task's outcome
+                        everyone = self.store.task_ids() + list((extra or {}).keys())
+                    arrows.extend((other, listener) for other in everyone if other != listener)
+                elif target.isdigit():
+                    arrows.append((int(target), listener))
+        return arrows
+
+    def check_event_loops(self: Service, task_id: int, spec: TaskSpec) -> None:
+        """Refuse, naming it, a task whose outcome events would feed back into itself."""
+        events = {t.event for t in spec.triggers if isinstance(t, EventTrigger)}
+        if not any(outcome_source(e) is not None for e in events):
+            return  # nothing feeds into this task: it can't close a loop
+        for event in events:
+            source = outcome_source(event)
+            if source is not None and source[1] == str(task_id):
+                raise Conflict(f"task '{spec.name}' can't fire on its own outcome")
+        arrows = self._event_arrows({task_id: events})
+        arrows += [(e.predecessor_id, e.successor_id) for e in self.store.list_edges()]
+        cycle = find_cycle(arrows, task_id)
+        if cycle:
+            names = self.store.task_names(list(set(cycle)))
+            names[task_id] = spec.name
+            raise Conflict("that would make a loop of events: " + " → ".join(names.get(t, str(t)) for t in cycle))
+
+    # --- workflows --------------------------------------------------------------------------
+
+    def create_workflow(
+        self: Service, name: str, steps: list[dict[str, Any]], *, actor: Actor,
+        triggers: list[dict[str, Any]] | None = None, timezone: str | None = None, max_parallel: int = 4,
+    ) -> Workflow:
+        """A named DAG of steps with one set of triggers. Each step: {"name", "action", "after":
+        [names], "condition", and optional "timeout", "retry"}."""
+        if not steps:
+            raise InvalidRequest("a workflow needs at least one step")
+        short_names = [str(s.get("name", "")).strip() for s in steps]
+        for short in short_names:
+            if not short or STEP_SEPARATOR in short:
+                raise InvalidRequest(f"step name {short!r}: give each step a name without '/'")
+        if len(set(short_names)) != len(short_names):
+            raise InvalidRequest("step names must be different")
+        edges = []
+        for step in steps:
+            for before in step.get("after") or []:
+                if before not in short_names:
+                    raise InvalidRequest(f"step '{step['name']}' comes after '{before}', which is not a step")
+                edges.append((before, step["name"]))
+        index = {n: i for i, n in enumerate(short_names)}
+        for short in short_names:
+            cycle = find_cycle([(index[a], index[b]) for a, b in edges], index[short])
+            if cycle:
+                raise Conflict("the steps form a cycle: " + " → ".join(short_names[i] for i in cycle))
+        zone = {"timezone": timezone} if timezone else {}
+        head_spec = self.build_spec({"name": name, "action": {"kind": "workflow", "max_parallel": max_parallel},
+                                     "triggers": triggers or [], **zone})
+        step_specs = []
+        for step in steps:
+            fields = {k: v for k, v in step.items() if k not in ("name", "after", "condition")}
+            step_specs.append(self.build_spec({"name": f"{name}{STEP_SEPARATOR}{step['name']}", "triggers": [],
+                                               **zone, **fields}))
+        head = self.create_task(head_spec, actor=actor)
+        created: dict[str, Task] = {}
+        try:
+            for short, spec in zip(short_names, step_specs):
+                created[short] = self._create_step(spec, head, actor)
+            for step in steps:
+                condition = step.get("condition") or DependencyCondition.SUCCESS
+                befores = step.get("after") or []
+                for before in befores or [None]:
+                    pred = head if before is None else created[before]
+                    self.store.add_dependency(pred.task_id, created[step["name"]].task_id,
+                                              condition=DependencyCondition(condition), now=self.clock.now())
+        except Exception:
+            for task in [*created.values(), head]:  # leave nothing half-made behind
+                self.store.delete_task(task.task_id, actor=actor.user, now=self.clock.now())
+            raise
+        self.on_change()
+        return self.get_workflow(str(head.task_id), actor=actor)
+
+    def _create_step(self: Service, spec: TaskSpec, head: Task, actor: Actor) -> Task:
+        spec = self._checked(spec, now=self.clock.now())
+        return self.store.add_task(spec, owner=actor.user, actor=self._actor_name(actor), now=self.clock.now(),
+                                   origin=actor.origin, workflow_id=head.task_id,
+                                   status=TaskStatus.ACTIVE if head.status != TaskStatus.PENDING_APPROVAL
+                                   else TaskStatus.PENDING_APPROVAL)
+
+    def get_workflow(self: Service, ref: str, *, actor: Actor | None = None) -> Workflow:
+        head = self.get_task(ref, actor=actor)
+        if head.action.kind != "workflow":
+            raise NotFound(f"'{head.name}' is a task, not a workflow")
+        steps = {t.name.rsplit(STEP_SEPARATOR, 1)[-1]: t for t in self.store.list_tasks()
+                 if t.workflow_id == head.task_id}
+        by_id = {t.task_id: short for short, t in steps.items()}
+        edges = [(by_id[e.predecessor_id], by_id[e.successor_id])
+                 for e in self.store.list_edges(task_ids=list(by_id))
+                 if e.predecessor_id in by_id and e.successor_id in by_id]
+        return Workflow(head=head, steps=steps, graph=Graph(steps=list(steps), edges=edges))
+
+    def list_workflows(self: Service, *, actor: Actor | None = None) -> list[Task]:
+        return [t for t in self.list_tasks(actor=actor) if t.action.kind == "workflow"]
+
+    def workflow_runs(self: Service, ref: str, *, actor: Actor | None = None, limit: int = 10) -> list[WorkflowRun]:
+        workflow = self.get_workflow(ref, actor=actor)
+        heads = self.store.list_runs(task_id=workflow.head.task_id, limit=limit)
+        step_ids = {t.task_id: short for short, t in workflow.steps.items()}
+        result = []
+        for head_run in heads:
+            steps: dict[str, Run] = {}
+            for run in sorted(self.store.list_runs(workflow_run_id=head_run.run_id, limit=10_000), key=lambda r: r.run_id):
+                if run.task_id in step_ids:
+                    steps[step_ids[run.task_id]] = run
+            statuses = [steps[s].status if s in steps else RunStatus.PENDING for s in workflow.steps]
+            if head_run.status in (RunStatus.SKIPPED, RunStatus.CANCELLED, RunStatus.FAILED):
+                status = head_run.status.value
+            else:
+                status = workflow_status(statuses)
+            result.append(WorkflowRun(run=head_run, steps=steps, status=status))
+        return result
+
+    def delete_workflow(self: Service, ref: str, *, actor: Actor) -> Workflow:
+        workflow = self.get_workflow(ref, actor=actor)
+        for step in workflow.steps.values():
+            self.delete_task(str(step.task_id), actor=actor)
+        self.delete_task(str(workflow.head.task_id), actor=actor)
+        return workflow
+
+    # --- events -----------------------------------------------------------------------------
+
+    def emit(
+        self: Service, event: str, payload: dict[str, Any] | None = None, *, actor: Actor,
+        caused_by_run_id: int | None = None,
+    ) -> Released:
+        """Fire every task listening to ``event``; returns the runs created (pending).
+        ``caused_by_run_id`` links them to the run that emitted it (a task calling a webhook
+        sends its run id), so loops through events are cut by the causal-chain limit."""
+        self._require_writer(actor, action="emit", target=event)
+        try:
+            name = check_event_name(event)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        if payload is not None and not isinstance(payload, dict):
+            payload = {"value": payload}
+        cause = caused_by_run_id if caused_by_run_id is not None else actor.ai_run_id
+        if cause is not None:
+            try:
+                self.store.get_run(cause)
+            except NotFound:
+                cause = None  # a claimed cause that doesn't exist: start a new chain
+        released = self.store.emit_event(name, payload, now=self.clock.now(), caused_by_run_id=cause)
+        self._audit(actor, "emit", name)
+        self.on_change()
+        return released
+
+    def create_webhook(self: Service, event: str, *, actor: Actor) -> str:
+        """A new secret for ``POST /hooks/{event}`` (replacing any old one); shown once."""
+        from .service import Role
+
+        if actor.is_ai or actor.role != Role.ADMIN:
+            self._audit(actor, "create_webhook", event, refused="admins only")
+            raise PermissionDenied("only an admin can create webhook secrets")
+        try:
+            name = check_event_name(event)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        secret = secrets.token_urlsafe(32)
+        self.store.set_webhook_secret(name, secret, actor=actor.user, now=self.clock.now())
+        self._audit(actor, "create_webhook", name)
+        return secret
+

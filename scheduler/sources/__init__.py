@@ -1,0 +1,134 @@
+"""Reactive sources the engine runs for tasks with file, pg_notify and condition triggers.
+
+The engine calls ``reconcile`` with its live tasks whenever they change, ``check_conditions``
+on every tick (so condition checks follow the injected clock), ``next_check_at`` to know when
+to wake, and ``stop`` on shutdown. Sources fire a task through ``engine.trigger``.
+
+    files.py       watchfiles, one watcher per distinct path
+    pgnotify.py    LISTEN, one connection per (database, channel); install_notify_trigger
+    conditions.py  checks on the engine's clock, fired on a false → true edge
+
+Every source works in this process only: two engines on the same tasks would both fire (the
+trigger's ``debounce`` narrows that for files and NOTIFY).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidRequest
+from ..triggers import ConditionTrigger, FileTrigger, PgNotifyTrigger
+from .conditions import ConditionChecks
+from .files import FileWatchers
+from .pgnotify import NotifyListeners, libpq_url
+from .subscription import Subscription
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..models import RunReason, Task
+
+log = logging.getLogger(__name__)
+
+
+class Sources:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.files = FileWatchers(self._fire)
+        self.listeners = NotifyListeners(self._fire)
+        self.conditions = ConditionChecks(
+            self._fire, store=engine.store, store_call=self._store_call, config=engine.config,
+            now=engine.clock.now,
+        )
+        self._stopped = False
+        self._unresolved: set[str | None] = set()  # databases already reported as unusable
+
+    async def reconcile(self, tasks: dict[int, Task]) -> None:
+        """Start watchers for new reactive triggers, stop those of changed or deleted tasks."""
+        if self._stopped:
+            return
+        files: dict[Subscription, FileTrigger] = {}
+        notifies: dict[Subscription, PgNotifyTrigger] = {}
+        conditions: dict[Subscription, tuple[Task, ConditionTrigger]] = {}
+        for task in tasks.values():
+            if not task.is_schedulable:
+                continue
+            for index, trigger in enumerate(task.triggers):
+                if not isinstance(trigger, FileTrigger | PgNotifyTrigger | ConditionTrigger):
+                    continue
+                sub = Subscription(task.task_id, index, trigger.model_dump_json())
+                if isinstance(trigger, FileTrigger):
+                    files[sub] = trigger
+                elif isinstance(trigger, PgNotifyTrigger):
+                    notifies[sub] = trigger
+                else:
+                    conditions[sub] = (task, trigger)
+        await self.files.reconcile(files)
+        await self.listeners.reconcile(notifies, self._database_urls({t.database for t in notifies.values()}))
+        await self.conditions.reconcile(conditions)
+
+    async def check_conditions(self, now: datetime) -> None:
+        """Start the condition checks that are due at ``now``; each fires its task on a
+        false → true edge when it completes (in the background: see ``settle``)."""
+        if not self._stopped:
+            self.conditions.launch_due(now)
+
+    def next_check_at(self) -> datetime | None:
+        return self.conditions.next_check_at()
+
+    async def ready(self) -> None:
+        """Wait until every file watcher and NOTIFY listener is listening (or has reported
+        why it can't yet)."""
+        await self.files.ready()
+        await self.listeners.ready()
+
+    async def settle(self) -> None:
+        """Wait for condition checks in flight to finish and fire."""
+        await self.conditions.settle()
+
+    async def stop(self) -> None:
+        """Stop every watcher and listener."""
+        self._stopped = True
+        await self.files.stop()
+        await self.listeners.stop()
+        await self.conditions.stop()
+
+    async def _fire(
+        self, task_id: int, *, reason: RunReason, event: str, payload: dict[str, Any],
+        debounce: timedelta | None,
+    ) -> int | None:
+        return await self.engine.trigger(task_id, reason=reason, event=event, payload=payload,
+                                         debounce=debounce)
+
+    async def _store_call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        # The engine's store thread: condition state is written in order with its own batches.
+        return await self.engine._store(fn, *args, **kwargs)
+
+    def _database_urls(self, names: set[str | None]) -> dict[str | None, str]:
+        """Trigger database name (None: the store's own) → libpq URL, for the usable ones."""
+        urls: dict[str | None, str] = {}
+        for name in names:
+            problem = None
+            if name is None:
+                if self.engine.store.is_sqlite:
+                    problem = "pg_notify needs PostgreSQL, and the task store is SQLite: name a " \
+                              "PostgreSQL database from settings (sql_databases) in the trigger"
+                else:
+                    urls[name] = libpq_url(self.engine.store.url)
+            elif name not in self.engine.config.sql_databases:
+                problem = f"pg_notify: unknown database {name!r} (not in sql_databases)"
+            else:
+                try:
+                    urls[name] = libpq_url(self.engine.config.sql_databases[name])
+                except InvalidRequest:
+                    problem = f"pg_notify: database {name!r} is not PostgreSQL"
+            if problem and name not in self._unresolved:
+                self._unresolved.add(name)
+                log.error(problem, extra={"database": name})
+            elif not problem:
+                self._unresolved.discard(name)
+        return urls
+
+
+__all__ = ["Sources", "Subscription"]

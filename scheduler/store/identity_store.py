@@ -1,0 +1,172 @@
+"""People: cronpilot users and the platform identities mapped to them, one-time admin claim
+codes, and the ledger of inbound events already handled.
+
+The connectors decide *who* may have an account (the signup policy lives with them); this part
+only keeps the rows, and makes the two races that matter atomic in the database: two first
+messages from the same person create one user, and many claims of one code make one admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import InvalidRequest, NotFound
+from . import dialect
+from .base import StoreBase
+from .tables import admin_claims, identities, processed_events, users
+
+ROLES = ("admin", "member", "viewer")
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A cronpilot user; ``timezone`` is the zone they chose (None: unknown)."""
+
+    user_id: str
+    role: str
+    display_name: str | None = None
+    timezone: str | None = None
+
+
+def _user(row: sa.Row[object]) -> UserRecord:
+    return UserRecord(
+        user_id=str(row.user_id), role=str(row.role), display_name=row.display_name,
+        timezone=row.timezone,
+    )
+
+
+class IdentityStoreMixin(StoreBase):
+    # --- users and identities -----------------------------------------------------------------
+
+    def find_identity(self, platform: str, platform_user_id: str) -> UserRecord | None:
+        """The user a platform identity is mapped to, or None when it is unknown."""
+        query = (
+            sa.select(users)
+            .join(identities, identities.c.user_id == users.c.user_id)
+            .where(identities.c.platform == platform, identities.c.platform_user_id == platform_user_id)
+        )
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return _user(row) if row is not None else None
+
+    def add_identity(
+        self, platform: str, platform_user_id: str, *, role: str, now: datetime,
+        display_name: str | None = None, user_id: str | None = None,
+    ) -> UserRecord:
+        """Map an identity to a new user (``user_id`` defaults to ``platform:id``), or return
+        the user it is already mapped to: two first messages at once create one user."""
+        _check_role(role)
+        user_id = user_id or f"{platform}:{platform_user_id}"
+        try:
+            with self._write() as conn:
+                exists = conn.execute(sa.select(users.c.user_id).where(users.c.user_id == user_id)).first()
+                if exists is None:
+                    conn.execute(users.insert().values(
+                        user_id=user_id, display_name=_clip(display_name), role=role, created_at=now,
+                    ))
+                conn.execute(identities.insert().values(
+                    platform=platform, platform_user_id=platform_user_id, user_id=user_id, created_at=now,
+                ))
+        except IntegrityError:
+            pass  # someone mapped it a moment ago: theirs stands
+        found = self.find_identity(platform, platform_user_id)
+        if found is None:  # pragma: no cover - the insert or the race winner left a row
+            raise NotFound(f"no user for {platform}:{platform_user_id}")
+        return found
+
+    def get_user(self, user_id: str) -> UserRecord:
+        with self._read() as conn:
+            row = conn.execute(sa.select(users).where(users.c.user_id == user_id)).first()
+        if row is None:
+            raise NotFound(f"no user {user_id!r}")
+        return _user(row)
+
+    def set_role(self, user_id: str, role: str) -> UserRecord:
+        _check_role(role)
+        with self._write() as conn:
+            done = conn.execute(users.update().where(users.c.user_id == user_id).values(role=role))
+        if done.rowcount == 0:
+            raise NotFound(f"no user {user_id!r}")
+        return self.get_user(user_id)
+
+    def set_user_timezone(self, user_id: str, timezone: str | None) -> UserRecord:
+        with self._write() as conn:
+            done = conn.execute(users.update().where(users.c.user_id == user_id).values(timezone=timezone))
+        if done.rowcount == 0:
+            raise NotFound(f"no user {user_id!r}")
+        return self.get_user(user_id)
+
+    def count_admins(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(
+                sa.select(sa.func.count()).select_from(users).where(users.c.role == "admin")
+            ).scalar_one())
+
+    # --- admin claim codes --------------------------------------------------------------------
+
+    def issue_claim(self, code_hash: str, *, now: datetime) -> None:
+        """Keep a new claim code's hash; codes not yet used stop working (one code at a time)."""
+        with self._write() as conn:
+            conn.execute(admin_claims.delete().where(admin_claims.c.claimed_by.is_(None)))
+            conn.execute(admin_claims.insert().values(code_hash=code_hash, created_at=now))
+
+    def claim_admin(
+        self, code_hash: str, platform: str, platform_user_id: str, *, now: datetime,
+        max_age: timedelta, display_name: str | None = None,
+    ) -> UserRecord | None:
+        """Use a claim code: the identity's user becomes an admin, or None when the code is
+        unknown, used or too old. The conditional UPDATE is the lock: of many concurrent claims
+        exactly one changes the row (PostgreSQL re-checks the WHERE after the winner commits;
+        SQLite writers are serialized by BEGIN IMMEDIATE)."""
+        user = self.find_identity(platform, platform_user_id) or self.add_identity(
+            platform, platform_user_id, role="member", now=now, display_name=display_name
+        )
+        with self._write() as conn:
+            won = conn.execute(
+                admin_claims.update()
+                .where(
+                    admin_claims.c.code_hash == code_hash,
+                    admin_claims.c.claimed_by.is_(None),
+                    admin_claims.c.created_at >= now - max_age,
+                )
+                .values(claimed_by=user.user_id, claimed_at=now)
+            )
+            if won.rowcount != 1:
+                return None
+            conn.execute(users.update().where(users.c.user_id == user.user_id).values(role="admin"))
+        return self.get_user(user.user_id)
+
+    # --- inbound event ledger -----------------------------------------------------------------
+
+    def mark_event_processed(self, key: str, *, now: datetime) -> bool:
+        """Insert-or-ignore ``key``: True the first time it is seen, False for a repeat."""
+        if not key or len(key) > 200:
+            raise InvalidRequest("an event key is 1 to 200 characters")
+        with self._write() as conn:
+            # RETURNING rather than rowcount: psycopg reports no count for a skipped upsert.
+            row = conn.execute(
+                dialect.insert(self.engine, processed_events)
+                .values(key=key, at=now)
+                .on_conflict_do_nothing()
+                .returning(processed_events.c.key)
+            ).first()
+        return row is not None
+
+    def forget_processed_events(self, *, before: datetime) -> int:
+        """Drop ledger entries older than ``before`` (retries stop long before that)."""
+        with self._write() as conn:
+            done = conn.execute(processed_events.delete().where(processed_events.c.at < before))
+        return int(done.rowcount or 0)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidRequest(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+
+
+def _clip(name: str | None) -> str | None:
+    return name[:200] if name else None

@@ -1,0 +1,98 @@
+"""Reactive triggers: a named event, a file appearing or changing, a PostgreSQL NOTIFY, a
+condition turning true. They have no fire times; the engine fires them when their source speaks.
+
+Built-in events: ``task.completed``, ``task.failed`` (any task's outcome) and
+``task.completed:<task id>`` / ``task.failed:<task id>`` (one task's outcome). A task never
+fires on its own outcome.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..actionspec import CheckAction
+
+EVENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._:\-/]{0,99}$")
+OUTCOME_EVENTS = ("task.completed", "task.failed")
+
+
+def check_event_name(name: str) -> str:
+    name = name.strip().lower()
+    if not EVENT_NAME.match(name):
+        raise ValueError(
+            f"event name {name!r}: use lowercase letters, digits and . _ : - / (at most 100), "
+            "e.g. 'deploy.finished'"
+        )
+    return name
+
+
+def outcome_source(event: str) -> tuple[str, str | None] | None:
+    """('task.completed', '12') for 'task.completed:12' (a name until the service resolves it
+    to an id); ('task.completed', None) for any task; None for other events."""
+    base, _, target = event.partition(":")
+    if base not in OUTCOME_EVENTS:
+        return None
+    return base, target or None
+
+
+class _Reactive(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    debounce: timedelta | None = None  # fire at most once per this window
+
+    @field_validator("debounce")
+    @classmethod
+    def _window(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and not timedelta(0) <= value <= timedelta(days=7):
+            raise ValueError("the debounce window must be between 0 and 7 days")
+        return value
+
+
+class EventTrigger(_Reactive):
+    kind: Literal["event"] = "event"
+    event: str
+
+    @field_validator("event")
+    @classmethod
+    def _name(cls, event: str) -> str:
+        return check_event_name(event)
+
+
+class FileTrigger(_Reactive):
+    """Fires when a file matching ``glob`` is created or modified under ``path``."""
+
+    kind: Literal["file"] = "file"
+    path: str = Field(min_length=1, max_length=4096)
+    glob: str = Field(default="*", min_length=1, max_length=200)
+    on: list[Literal["create", "modify"]] = Field(default_factory=lambda: ["create", "modify"], min_length=1)
+
+
+class PgNotifyTrigger(_Reactive):
+    """Fires on PostgreSQL ``NOTIFY channel``; ``database`` names one from settings (None: the
+    store's own database)."""
+
+    kind: Literal["pg_notify"] = "pg_notify"
+    channel: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    database: str | None = None
+
+
+class ConditionTrigger(BaseModel):
+    """Evaluates ``check`` every ``every``; fires when it turns true (not on every true poll).
+    True means: exit 0 (shell), a 2xx status (http), a first cell that is truthy (sql)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["condition"] = "condition"
+    check: CheckAction
+    every: timedelta
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, every: timedelta) -> timedelta:
+        if every < timedelta(seconds=5):
+            raise ValueError("a condition is checked at most every 5 seconds")
+        return every

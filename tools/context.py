@@ -1,0 +1,75 @@
+"""What every tool call carries besides its arguments: the service, who is asking and where.
+
+The model never sees or chooses any of this: the agent passes it as LangGraph run context
+(hidden from the tool schema), so identity can't be forged from a prompt. A tool call records
+itself in ``calls`` so an AI run's transcript keeps every call, result and refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from scheduler.service import Actor, Service
+
+ButtonKind = Literal["approve", "pause", "resume", "run_now"]
+
+
+@dataclass(frozen=True)
+class ButtonOffer:
+    """A button the reply should carry; the click is authorized for whoever clicks it."""
+
+    label: str
+    action: ButtonKind
+    task_id: int
+
+
+@dataclass(frozen=True)
+class ToolCallRecord:
+    name: str
+    args: dict[str, Any]
+    result: str  # what the model reads
+    refused: bool = False  # a policy said no (PermissionDenied)
+    error: str | None = None  # the plain message of any failure, for people
+
+
+@dataclass
+class Confirmations:
+    """Deletes a conversation asked about, keyed by task id, with the turn that asked.
+
+    A delete only goes through in a *later* turn than the one that asked, so the model can't
+    ask and confirm in one breath: the person's next message is what confirms."""
+
+    asked: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class ToolContext:
+    service: Service
+    actor: Actor
+    timezone: str
+    conversation: dict[str, str] = field(default_factory=dict)
+    turn: int = 0
+    confirmations: Confirmations = field(default_factory=Confirmations)
+    notes: list[str] = field(default_factory=list)  # notify_owner messages (AI runs)
+    buttons: list[ButtonOffer] = field(default_factory=list)
+    calls: list[ToolCallRecord] = field(default_factory=list)
+
+    @property
+    def now(self) -> datetime:
+        return self.service.clock.now()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def offer(self, label: str, action: ButtonKind, task_id: int) -> None:
+        offer = ButtonOffer(label, action, task_id)
+        if offer not in self.buttons:
+            self.buttons.append(offer)
+
+    @property
+    def refusals(self) -> list[ToolCallRecord]:
+        return [c for c in self.calls if c.refused]

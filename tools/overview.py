@@ -1,0 +1,84 @@
+"""Read-only tools about tasks: list them, describe one (with next fires and where it came
+from), and preview what a time phrase means before anything is created."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scheduler.models import TaskStatus
+from scheduler.phrases import parse_schedule, preview
+
+from .context import ToolContext
+from .describe import provenance, run_line, short_when, task_line
+from .lookup import resolve_task
+
+
+class ListTasksArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["active", "paused", "pending_approval"] | None = Field(
+        default=None, description="Only tasks in this state.")
+    search: str | None = Field(default=None, description="Only tasks whose name contains this.")
+
+
+class DescribeTaskArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    task: str = Field(description="Task id or name.")
+
+
+class PreviewScheduleArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phrase: str = Field(description="A time phrase as the person said it.")
+    count: int = Field(default=5, ge=1, le=20)
+
+
+def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> str:
+    """List the person's tasks with their schedule, state and next fire time."""
+    status = TaskStatus(args.status) if args.status else None
+    tasks = ctx.service.list_tasks(actor=ctx.actor, status=status, search=args.search)
+    if not tasks:
+        return "No tasks" + (f" that are {args.status}" if args.status else "") + " yet."
+    lines = []
+    for task in tasks[:50]:
+        fires = ctx.service.next_fires(task, count=1)
+        lines.append(task_line(task, fires[0] if fires else None, zone=ctx.timezone, now=ctx.now))
+        if task.status == TaskStatus.PENDING_APPROVAL:
+            ctx.offer(f"Approve #{task.task_id}", "approve", task.task_id)
+    more = f"\n…and {len(tasks) - 50} more" if len(tasks) > 50 else ""
+    return f"{len(tasks)} task(s):\n" + "\n".join(lines) + more
+
+
+def describe_task(ctx: ToolContext, args: DescribeTaskArgs) -> str:
+    """Describe one task: schedule, action, state, where it came from, next fire times and its
+    last runs."""
+    task = resolve_task(ctx, args.task)
+    fires = ctx.service.next_fires(task, count=5)
+    lines = [task_line(task, fires[0] if fires else None, zone=ctx.timezone, now=ctx.now),
+             _sentence(provenance(task, viewer=ctx.actor.user))]
+    if fires:
+        lines.append("Next fires: " + ", ".join(short_when(f, ctx.timezone, now=ctx.now) for f in fires))
+    if task.status == TaskStatus.PENDING_APPROVAL:
+        lines.append("Waiting for a person's approval.")
+    if task.approved_by:
+        lines.append(f"Approved by {task.approved_by}.")
+    runs = ctx.service.list_runs(actor=ctx.actor, task=str(task.task_id), limit=3)
+    lines.extend("Recent: " + run_line(r, zone=ctx.timezone, now=ctx.now) for r in runs)
+    return "\n".join(lines)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
+def preview_schedule(ctx: ToolContext, args: PreviewScheduleArgs) -> str:
+    """Show how a time phrase is understood and its next fire times, without creating anything.
+    Use it when the person's phrase might be ambiguous."""
+    schedule = parse_schedule(args.phrase, zone=ctx.timezone, now=ctx.now)
+    fires = preview(schedule, zone=ctx.timezone, after=ctx.now, count=args.count)
+    text = f"'{args.phrase}' means {schedule.description}."
+    if fires:
+        text += " Next: " + ", ".join(short_when(f, ctx.timezone, now=ctx.now) for f in fires) + "."
+    for note in schedule.notes:
+        text += f" Note: {note}"
+    return text
