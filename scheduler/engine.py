@@ -12,6 +12,7 @@ import contextlib
 import gc
 import heapq
 import logging
+import random
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,10 +24,11 @@ from typing import Any, TypeVar
 from .actions.base import ActionConfig
 from .clock import Clock, SystemClock
 from .execution import SHUTDOWN_REASON, execute_run
+from .errors import StoreUnavailable
 from .firing import plan_fires
-from .sources import Sources
 from .models import RunReason, RunStatus, Task
 from .ports import AIRunner, Notification, Notifier
+from .sources import Sources
 from .store import Store
 from .store import SkipChain
 from .store.records import ClaimedRun, NewRun, RunOutcome
@@ -130,9 +132,21 @@ class Engine:
             await self.start()
         stop_waiter = asyncio.ensure_future(stop.wait())
         stop_waiter.add_done_callback(lambda _f: self._wake.set())
+        failures = 0
         try:
             while not stop.is_set():
-                await self.tick()
+                try:
+                    await self.tick()
+                    failures = 0
+                except StoreUnavailable as exc:
+                    # The database is away: nothing was lost (the tick puts back what it took);
+                    # back off with jitter, capped at 5 s, and try again.
+                    failures += 1
+                    delay = min(5.0, 0.1 * 2 ** failures) * random.uniform(0.5, 1.0)
+                    log.warning("store unavailable, retrying in %.1f s: %s", delay, exc)
+                    await self.clock.sleep_until(self.clock.now() + timedelta(seconds=delay), self._wake)
+                    self._wake.clear()
+                    continue
                 self._wake.clear()
                 if self._done or stop.is_set():
                     continue
@@ -264,11 +278,13 @@ class Engine:
     async def _fire_due(self, now: datetime) -> None:
         lease_until = now + self.options.lease_ttl
         planned: list[NewRun] = []
+        taken: list[tuple[tuple[datetime, int, int], datetime, bool]] = []  # to put back on failure
         while self._heap and self._heap[0][0] <= now and len(planned) < self.options.batch_size:
             entry = heapq.heappop(self._heap)
             if self._stale(entry):
                 continue
             state = self._states[entry[1]]
+            taken.append((entry, state.cursor, state.queued))
             plan = plan_fires(
                 state.task, due_at=entry[0], now=now, in_flight=len(state.running),
                 queued=state.queued, worker_id=self.worker_id, lease_until=lease_until,
@@ -281,7 +297,16 @@ class Engine:
                 heapq.heappush(self._heap, (plan.next_fire_at, entry[1], state.generation))
         if not planned:
             return
-        inserted = await self._store(self.store.record_fires, planned, now=now)
+        try:
+            inserted = await self._store(self.store.record_fires, planned, now=now)
+        except StoreUnavailable:
+            # Nothing was recorded: forget this pass's plans so the same fires come due again.
+            for entry, cursor, queued in taken:
+                state = self._states[entry[1]]
+                state.cursor, state.queued = cursor, queued
+                state.generation += 1
+                heapq.heappush(self._heap, (entry[0], entry[1], state.generation))
+            raise
         for run in inserted:
             if run.status == RunStatus.RUNNING and run.run_id is not None:
                 self._launch(run.run_id, run.task_id, run.attempt, run.scheduled_for, run.reason)
@@ -369,9 +394,13 @@ class Engine:
             return
         outcomes, self._done = self._done, []
         now = self.clock.now()
-        kept, released = await self._store(
-            self.store.finish_and_release, outcomes, owner=self.worker_id, now=now
-        )
+        try:
+            kept, released = await self._store(
+                self.store.finish_and_release, outcomes, owner=self.worker_id, now=now
+            )
+        except StoreUnavailable:
+            self._done = outcomes + self._done  # record them when the database is back
+            raise
         for outcome in outcomes:
             state = self._states.get(outcome.task_id)
             if state is not None:

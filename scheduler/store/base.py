@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ..errors import StoreUnavailable
 from . import dialect
@@ -38,7 +38,7 @@ class StoreBase:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError) as exc:
             raise StoreUnavailable(self._unavailable(exc)) from exc
 
     @contextmanager
@@ -46,10 +46,10 @@ class StoreBase:
         try:
             with self.engine.connect().execution_options(readonly=True) as conn, conn.begin():
                 yield conn
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError) as exc:
             raise StoreUnavailable(self._unavailable(exc)) from exc
 
-    def _unavailable(self, exc: OperationalError) -> str:
+    def _unavailable(self, exc: OperationalError | InterfaceError) -> str:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unknown error"
         return f"the database at {dialect.redact(self.url)} is unavailable: {reason}"
 

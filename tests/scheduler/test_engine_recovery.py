@@ -100,3 +100,64 @@ async def test_two_engines_record_each_fire_once(make_engine, add_task, clock, s
     keys = [(r.task_id, r.scheduled_for) for r in runs]
     assert len(keys) == len(set(keys)) == 50
     assert all(r.status == RunStatus.COMPLETED for r in runs)
+
+
+async def test_database_outage_loses_no_fire_and_no_outcome(make_engine, add_task, clock, store, monkeypatch):
+    from scheduler.errors import StoreUnavailable
+
+    add_task(triggers=[{"kind": "cron", "expression": "* * * * *"}], misfire_grace=600)
+    engine = make_engine()
+    await engine.start()
+    real_record, real_finish = store.record_fires, store.finish_and_release
+    outage = {"record": 2, "finish": 2}
+
+    def flaky(name, real):
+        def call(*args, **kwargs):
+            if outage[name]:
+                outage[name] -= 1
+                raise StoreUnavailable("the database is down (test)")
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(store, "record_fires", flaky("record", real_record))
+    monkeypatch.setattr(store, "finish_and_release", flaky("finish", real_finish))
+    clock.advance(timedelta(minutes=1))
+    for _ in range(6):  # what run_forever does: tick, back off, tick again
+        try:
+            await engine.run_until_idle()
+        except StoreUnavailable:
+            continue
+    runs = store.list_runs()
+    assert [(r.scheduled_for.minute, r.status) for r in runs] == [(1, RunStatus.COMPLETED)]
+    assert outage == {"record": 0, "finish": 0}
+
+
+async def test_run_forever_survives_an_outage(make_engine, add_task, clock, store, monkeypatch):
+    from scheduler.errors import StoreUnavailable
+
+    add_task(triggers=[{"kind": "cron", "expression": "* * * * *"}], misfire_grace=600)
+    engine = make_engine()
+    await engine.start()
+    real = store.record_fires
+    failures = {"left": 3}
+
+    def flaky(*args, **kwargs):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise StoreUnavailable("down")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "record_fires", flaky)
+    stop = asyncio.Event()
+    loop_task = asyncio.create_task(engine.run_forever(stop))
+    clock.advance(timedelta(minutes=1))
+    for _ in range(200):
+        await asyncio.sleep(0)
+        clock.advance(timedelta(seconds=1))  # the backoff sleeps on the injected clock
+        if store.list_runs():
+            break
+    stop.set()
+    await loop_task
+    assert failures["left"] == 0
+    minutes = sorted(r.scheduled_for.minute for r in store.list_runs())
+    assert minutes == list(range(1, minutes[-1] + 1))  # every fire since the outage, once
