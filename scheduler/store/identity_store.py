@@ -118,13 +118,12 @@ class IdentityStoreMixin(StoreBase):
         self, code_hash: str, platform: str, platform_user_id: str, *, now: datetime,
         max_age: timedelta, display_name: str | None = None,
     ) -> UserRecord | None:
-        """Use a claim code: the identity's user becomes an admin, or None when the code is
-        unknown, used or too old. The conditional UPDATE is the lock: of many concurrent claims
-        exactly one changes the row (PostgreSQL re-checks the WHERE after the winner commits;
-        SQLite writers are serialized by BEGIN IMMEDIATE)."""
-        user = self.find_identity(platform, platform_user_id) or self.add_identity(
-            platform, platform_user_id, role="member", now=now, display_name=display_name
-        )
+        """Use a claim code: the identity's user (created if new) becomes an admin, or None when
+        the code is unknown, used or too old, and then nothing is created. The conditional
+        UPDATE is the lock: of many concurrent claims exactly one changes the row (PostgreSQL
+        re-checks the WHERE after the winner commits; SQLite writers are serialized)."""
+        existing = self.find_identity(platform, platform_user_id)
+        user_id = existing.user_id if existing else f"{platform}:{platform_user_id}"
         with self._write() as conn:
             won = conn.execute(
                 admin_claims.update()
@@ -133,12 +132,20 @@ class IdentityStoreMixin(StoreBase):
                     admin_claims.c.claimed_by.is_(None),
                     admin_claims.c.created_at >= now - max_age,
                 )
-                .values(claimed_by=user.user_id, claimed_at=now)
+                .values(claimed_by=user_id, claimed_at=now)
             )
             if won.rowcount != 1:
                 return None
-            conn.execute(users.update().where(users.c.user_id == user.user_id).values(role="admin"))
-        return self.get_user(user.user_id)
+            if existing is None:
+                conn.execute(users.insert().values(
+                    user_id=user_id, display_name=_clip(display_name), role="admin", created_at=now,
+                ))
+                conn.execute(identities.insert().values(
+                    platform=platform, platform_user_id=platform_user_id, user_id=user_id, created_at=now,
+                ))
+            else:
+                conn.execute(users.update().where(users.c.user_id == user_id).values(role="admin"))
+        return self.get_user(user_id)
 
     # --- inbound event ledger -----------------------------------------------------------------
 

@@ -74,6 +74,8 @@ def test_stranger_cannot_become_admin_without_the_code(store, clock):
     people.issue_claim_code()
     for guess in ("AAAA-BBBB-CCCC", "", "claim"):
         assert people.claim("slack", "U1", guess) is None
+        assert people.claim("telegram", "777", guess) is None
+    assert store.find_identity("telegram", "777") is None  # a wrong code opens no door
     assert people.identify("slack", "U1").role == "member"
     assert store.count_admins() == 0
 

@@ -7,6 +7,7 @@ import json
 import time
 from urllib.parse import urlencode
 
+import httpx
 from fakes.slack_api import event_body, mention, signed_headers
 
 
@@ -188,3 +189,42 @@ async def test_slack_user_from_another_organization_is_ignored(slack_http, slack
     assert (await slack_http.post("/slack/events", content=body, headers=signed_headers(body))).status_code == 200
     await slack.drain()
     assert service.list_tasks() == [] and slack_api.posts() == []
+
+
+async def test_slack_is_acknowledged_before_the_assistant_answers(slack_api, sqlite_store, service, clock):
+    import asyncio
+
+    from fakes.slack_api import SIGNING_SECRET
+
+    from agent.messages import OutboundMessage
+    from connectors.chat import ChatGateway
+    from connectors.identity import Directory
+    from connectors.slack.app import SlackConfig, SlackConnector
+    from connectors.slack.http import slack_router
+    from connectors.web import build_api
+
+    release = asyncio.Event()
+
+    class SlowAssistant:  # an agent turn that takes longer than Slack's 3 seconds
+        async def handle(self, message):
+            await release.wait()
+            return OutboundMessage("done thinking")
+
+        async def press(self, action, *, user, role):
+            return OutboundMessage("pressed")
+
+    slow = SlowAssistant()
+    gateway = ChatGateway(store=sqlite_store, service=service, directory=Directory(sqlite_store, clock=clock),
+                          assistant=lambda: slow, clock=clock)
+    connector = SlackConnector(
+        SlackConfig(bot_token="xoxb-test", signing_secret=SIGNING_SECRET, api_url=slack_api.api_url), gateway
+    )
+    api = build_api([slack_router(connector)])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://cronpilot") as client:
+        body = event_body(mention("think hard"), event_id="EvSlow")
+        response = await client.post("/slack/events", content=body, headers=signed_headers(body))
+    assert response.status_code == 200 and not release.is_set()  # acked while the turn still runs
+    assert slack_api.posts() == []
+    release.set()
+    await connector.drain()
+    assert slack_api.posts()[-1]["text"] == "done thinking"

@@ -116,3 +116,17 @@ async def test_telegram_help_and_runs_commands_answer(telegram_http, telegram, t
     await telegram.drain()
     texts = [m["text"] for m in telegram_api.sent()]
     assert any("/tasks" in t for t in texts) and any("Recent runs" in t for t in texts)
+
+
+async def test_telegram_claim_command_makes_one_sender_admin(telegram_http, telegram, telegram_api,
+                                                             gateway, sqlite_store):
+    code = gateway.directory.issue_claim_code()
+    for update_id, user_id in ((40, 555), (41, 556)):  # two chats: handled concurrently
+        update = message_update(update_id, f"/claim {code}", user_id=user_id)
+        await telegram_http.post("/telegram/webhook", json=update, headers=GOOD)
+    await telegram.drain()
+    texts = sorted(m["text"] for m in telegram_api.sent())
+    assert "now an admin" in texts[0] and "not valid" in texts[1]
+    people = [sqlite_store.find_identity("telegram", uid) for uid in ("555", "556")]
+    assert sorted(str(p and p.role) for p in people) == ["None", "admin"]  # the loser got no account
+    assert sqlite_store.count_admins() == 1
