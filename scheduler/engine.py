@@ -103,6 +103,7 @@ class Engine:
         self._sem = asyncio.Semaphore(self.options.max_concurrent_runs)
         self._workflow_slots: dict[int, asyncio.Semaphore] = {}
         self._last_cut_seen = 0
+        self._notices: set[asyncio.Future[None]] = set()
         self.sources = Sources(self)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -167,6 +168,8 @@ class Engine:
             if still:
                 await asyncio.wait(still)
         await self._flush_outcomes()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.notices_sent(), timeout=grace.total_seconds() or 1.0)
         await self._store(self.store.unregister_worker, self.worker_id)
         self._db.shutdown(wait=True)
 
@@ -227,6 +230,7 @@ class Engine:
             due = self.options.schedules and self._heap and self._heap[0][0] <= now
             pending = self._pending_due_at is not None and self._pending_due_at <= now
             if not due and not pending:
+                await self.notices_sent()
                 return
         raise RuntimeError("engine did not settle")
 
@@ -431,16 +435,13 @@ class Engine:
     async def _notify_failure(self, outcome: RunOutcome, task: Task | None) -> None:
         if not self.options.notify_failures or self.notifier is None or task is None:
             return
-        try:
-            await self.notifier.notify(
-                Notification(
-                    owner=task.owner, task_id=task.task_id, run_id=outcome.run_id,
-                    title=f"{task.name} failed",
-                    text=f"Task '{task.name}' failed (run {outcome.run_id}): {outcome.error}",
-                )
+        await self._send(
+            Notification(
+                owner=task.owner, task_id=task.task_id, run_id=outcome.run_id,
+                title=f"{task.name} failed",
+                text=f"Task '{task.name}' failed (run {outcome.run_id}): {outcome.error}",
             )
-        except Exception:  # noqa: BLE001 - a failed notice must not stop the engine
-            log.warning("failure notice not delivered", extra={"run_id": outcome.run_id}, exc_info=True)
+        )
 
     async def _notify_chain(self, chain: SkipChain) -> None:
         """One notice for a failure and everything it skipped downstream."""
@@ -461,11 +462,22 @@ class Engine:
                                       title=f"{state.task.name} stopped", text=run.message or "loop stopped"))
 
     async def _send(self, notification: Notification) -> None:
+        """Deliver a notice in the background: a slow chat platform must not hold the loop."""
+        job = asyncio.ensure_future(self._deliver(notification))
+        self._notices.add(job)
+        job.add_done_callback(self._notices.discard)
+
+    async def _deliver(self, notification: Notification) -> None:
         assert self.notifier is not None
         try:
             await self.notifier.notify(notification)
         except Exception:  # noqa: BLE001 - a failed notice must not stop the engine
             log.warning("notice not delivered", extra={"run_id": notification.run_id}, exc_info=True)
+
+    async def notices_sent(self) -> None:
+        """Wait for the notices in flight (shutdown, tests)."""
+        if self._notices:
+            await asyncio.wait(list(self._notices))
 
     # --- housekeeping -----------------------------------------------------------------------
 

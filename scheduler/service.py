@@ -214,9 +214,11 @@ class Service(FlowsMixin):
         status = None
         if actor.is_ai and spec.action != task.action and spec.action.kind in self.spawn_policy.approval_kinds:
             status = TaskStatus.PENDING_APPROVAL  # an AI can't swap in an unapproved action
+        # The task keeps delivering where it was created; the change is noted beside it.
+        origin = {**(task.origin or {}), "last_change": actor.origin} if actor.origin else None
         updated = self.store.update_task(
             task.task_id, spec=spec, actor=self._actor_name(actor), now=now, reset_schedule=reset,
-            origin=actor.origin, status=status,
+            origin=origin, status=status,
         )
         self._audit(actor, "update_task", f"{task.task_id}:{task.name}")
         self.on_change()
