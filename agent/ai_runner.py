@@ -110,7 +110,6 @@ class AgentAIRunner:
         values = dict(request.inputs)
         if values.get("url"):
             values["content"] = await self._fetch(values["url"], task, request.run_id)
-        values.setdefault("focus", "")
         if request.template:
             return prompts.load_template(request.template, **values)
         if not request.inputs:
@@ -148,7 +147,7 @@ class AgentAIRunner:
             await self.notifier.notify(Notification(owner=task.owner, text=body, task_id=task.task_id,
                                                     run_id=run_id, title=task.name,
                                                     destination=destination_of(task)))
-        except Exception as exc:  # noqa: BLE001 - the result is kept in the run either way
+        except Exception as exc:
             log.warning("AI result not delivered", extra={"run_id": run_id}, exc_info=True)
             entries.append({"role": "cronpilot", "delivery_failed": f"{type(exc).__name__}: {exc}"})
 
@@ -173,18 +172,14 @@ class AgentAIRunner:
 
 
 def destination_of(task: Task) -> dict[str, str]:
-    """Where a task's messages go: the conversation it was created in, if known."""
+    """Where a task's messages go: the address of the conversation it was created in (a
+    connector's dict: platform, channel, thread…); empty when unknown, so delivery falls back to
+    the owner's default."""
     origin = task.origin or {}
-    conversation = origin.get("conversation")
-    if isinstance(conversation, dict):
-        address = {str(k): str(v) for k, v in conversation.items()}
-    elif conversation:
-        address = {"conversation_id": str(conversation)}
-    else:
-        address = {}
-    if origin.get("conversation_id"):
-        address.setdefault("conversation_id", str(origin["conversation_id"]))
-    return address
+    address = origin.get("deliver_to") or origin.get("conversation")
+    if isinstance(address, dict):
+        return {str(k): str(v) for k, v in address.items()}
+    return {}
 
 
 def _reason(content: str) -> str:

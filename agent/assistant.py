@@ -15,7 +15,7 @@ import logging
 from collections import OrderedDict
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
@@ -70,14 +70,16 @@ class Assistant:
     def online(self) -> bool:
         return self.model is not None
 
-    async def __aenter__(self) -> Assistant:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the memory's connection; the next message opens it again (in its own loop)."""
         await self._stack.aclose()
+        self._stack = AsyncExitStack()
         self._graph = None
 
     # --- messages ---------------------------------------------------------------------------
@@ -99,7 +101,7 @@ class Assistant:
                                else self._offline(ctx, text))
             buttons = tuple(ButtonAction(b.label, b.action, b.task_id) for b in ctx.buttons)
             return OutboundMessage(reply, buttons=buttons)
-        except Exception:  # noqa: BLE001 - the connectors' edge: log it, answer kindly
+        except Exception:
             log.exception("message failed", extra={"conversation_id": message.conversation_id,
                                                    "user": message.user})
             return OutboundMessage(SORRY)
@@ -111,7 +113,7 @@ class Assistant:
             return OutboundMessage(await asyncio.to_thread(self._press, action, actor))
         except CronpilotError as exc:
             return OutboundMessage(offline.sorry(str(exc)))
-        except Exception:  # noqa: BLE001 - the connectors' edge
+        except Exception:
             log.exception("button failed", extra={"task_id": action.task_id, "user": user})
             return OutboundMessage(SORRY)
 
@@ -142,7 +144,7 @@ class Assistant:
             result = await graph.ainvoke({"messages": [HumanMessage(text)]}, config, context=ctx)
         except GraphRecursionError:
             return "That took me too many steps, so I stopped. Could you ask in smaller pieces?"
-        except Exception as exc:  # noqa: BLE001 - the model or its endpoint failed
+        except Exception as exc:
             log.warning("model call failed", extra={"conversation_id": message.conversation_id},
                         exc_info=True)
             return await self._without_model(ctx, text, exc)
@@ -166,7 +168,7 @@ class Assistant:
                 self._graph = build_agent(
                     self.model, catalog.PERSON_TOOLS, system_prompt=self._system_prompt,
                     checkpointer=saver, max_tool_calls=self.limits.max_tool_calls,
-                    max_model_calls=self.limits.max_model_calls,
+                    max_model_calls=self.limits.max_model_calls, history_tokens=self.limits.history_tokens,
                 )
             return self._graph
 

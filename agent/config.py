@@ -34,6 +34,7 @@ class ChatLimits:
     max_tool_calls: int = 15
     max_model_calls: int = 12
     recursion_limit: int = 50
+    history_tokens: int = 12_000  # of earlier turns sent to the model (approximate count)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from langchain.agents.middleware import (
 from langchain.tools import ToolRuntime
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages.utils import trim_messages
 from langchain_core.tools import BaseTool, StructuredTool
 from langgraph.types import Checkpointer
 from pydantic import ConfigDict
@@ -39,7 +40,7 @@ def as_langchain_tool(definition: ToolDef) -> BaseTool:
     def run(runtime: ToolRuntime[ToolContext], **kwargs: Any) -> str:
         try:
             return definition.call(runtime.context, kwargs)
-        except Exception:  # noqa: BLE001 - the model's edge: a tool bug must not leave the
+        except Exception:
             # conversation with a tool call that has no answer (the next turn would be rejected)
             log.exception("tool crashed", extra={"tool": definition.name})
             return "Error: the tool failed unexpectedly (it's logged). Tell the person and stop."
@@ -52,6 +53,26 @@ def as_langchain_tool(definition: ToolDef) -> BaseTool:
     )
 
 
+class TrimHistory(AgentMiddleware[Any, Any]):
+    """Send the model only the recent part of a long conversation (the checkpoint keeps it all).
+    Token counts are approximate on purpose: tiktoken would download its tables at run time."""
+
+    def __init__(self, max_tokens: int) -> None:
+        super().__init__()
+        self.max_tokens = max_tokens
+
+    def _trimmed(self, request: ModelRequest) -> ModelRequest:
+        kept = trim_messages(request.messages, max_tokens=self.max_tokens, token_counter="approximate",
+                             strategy="last", start_on="human", allow_partial=False)
+        return request.override(messages=kept or request.messages[-1:])
+
+    def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], Any]) -> Any:
+        return handler(self._trimmed(request))
+
+    async def awrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], Any]) -> Any:
+        return await handler(self._trimmed(request))
+
+
 def build_agent(
     model: BaseChatModel,
     definitions: Sequence[ToolDef],
@@ -60,6 +81,7 @@ def build_agent(
     checkpointer: Checkpointer = None,
     max_tool_calls: int | None = None,
     max_model_calls: int | None = None,
+    history_tokens: int | None = None,
 ) -> Any:
     """A compiled agent graph; call ``ainvoke(inputs, config, context=ToolContext(...))``."""
 
@@ -68,6 +90,8 @@ def build_agent(
         return system_prompt(request.runtime.context)
 
     middleware: list[AgentMiddleware[Any, Any]] = [prompt]
+    if history_tokens:
+        middleware.append(TrimHistory(history_tokens))
     if max_tool_calls:
         # Calls past the cap are answered with an error message, so the model learns and stops.
         middleware.append(ToolCallLimitMiddleware(run_limit=max_tool_calls, exit_behavior="continue"))

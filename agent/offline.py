@@ -84,7 +84,10 @@ def answer(ctx: ToolContext, text: str) -> Answer:
 
 def sorry(message: str) -> str:
     message = message.strip().rstrip(".")
-    return f"Sorry, {message[:1].lower() + message[1:]}."
+    first = message.split(" ", 1)[0]
+    if not (first == "I" or first.startswith("I'") or first[1:2].isupper()):  # keep "I", "SQL"
+        message = message[:1].lower() + message[1:]
+    return f"Sorry, {message}."
 
 
 def _tool(ctx: ToolContext, name: str, **args: Any) -> str:

@@ -29,14 +29,31 @@ def prompts_dir() -> Path:
     return Path(str(importlib.resources.files("prompts")))
 
 
+_COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)
+
+
 @cache
 def _read(relative: str) -> str:
-    return (prompts_dir() / relative).read_text(encoding="utf-8")
+    # <!-- comments --> are notes for people editing the prompt; the model never sees them.
+    return _COMMENT.sub("", (prompts_dir() / relative).read_text(encoding="utf-8"))
 
 
 def load(name: str, **values: str) -> str:
     """The prompt ``prompts/<name>.md`` with ``values`` filled in."""
     return Template(_read(f"{name}.md")).safe_substitute(values).strip()
+
+
+# What a template says when a task leaves an input out (an AI task's inputs override these).
+TEMPLATE_DEFAULTS = {
+    "focus": "",
+    "categories": "billing, bug, feature request, account, other",
+    "event": "a new ticket",
+    "conversation": "this conversation",
+    "messages": "(no messages were given to this task)",
+    "content": "(nothing was fetched: give the task a 'url' input)",
+    "url": "the source",
+    "ticket": "(the ticket text was not given: use an input like {{ event.data }})",
+}
 
 
 def template_names() -> list[str]:
@@ -49,4 +66,6 @@ def load_template(name: str, **values: str) -> str:
     if not _NAME.match(key) or key not in template_names():
         known = ", ".join(template_names())
         raise InvalidRequest(f"unknown prompt template {name!r}; known: {known}")
-    return Template(_read(f"templates/{key}.md")).safe_substitute(values).strip()
+    # Inputs are data inside <<< >>> fences: they must not be able to close one.
+    safe = {k: v.replace(">>>", "> > >") for k, v in values.items()}
+    return Template(_read(f"templates/{key}.md")).safe_substitute({**TEMPLATE_DEFAULTS, **safe}).strip()

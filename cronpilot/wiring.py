@@ -18,13 +18,13 @@ from scheduler.store import Store
 from .settings import Settings
 
 if TYPE_CHECKING:  # the connectors pull in slack-bolt, PTB and FastAPI: imported when first used
-    from connectors.chat import ChatGateway
-    from connectors.identity import Directory
-    from connectors.runtime import Connectors
     from langchain_core.language_models import BaseChatModel
 
     from agent.assistant import Assistant  # langchain is slow to import: only when chatting
     from agent.config import ModelConfig
+    from connectors.chat import ChatGateway
+    from connectors.identity import Directory
+    from connectors.runtime import Connectors
 
 
 @dataclass

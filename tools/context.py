@@ -37,12 +37,14 @@ class ToolCallRecord:
 
 @dataclass
 class Confirmations:
-    """Deletes a conversation asked about, keyed by task id, with the turn that asked.
+    """Deletes (by task id) and workflow plans (by fingerprint) a conversation asked about, with
+    the turn that asked.
 
-    A delete only goes through in a *later* turn than the one that asked, so the model can't
-    ask and confirm in one breath: the person's next message is what confirms."""
+    They only go through in a *later* turn than the one that asked, so the model can't ask and
+    confirm in one breath: the person's next message is what confirms."""
 
     asked: dict[int, int] = field(default_factory=dict)
+    plans: dict[str, int] = field(default_factory=dict)  # workflow plan fingerprint -> turn shown
 
 
 @dataclass

@@ -126,15 +126,11 @@ def explain_failure(ctx: ToolContext, args: ExplainFailureArgs) -> str:
     if args.run_id is not None:
         run = ctx.service.get_run(args.run_id, actor=ctx.actor)
     else:
-        if not args.task:
-            failed = ctx.service.list_runs(actor=ctx.actor, statuses=[RunStatus.FAILED, RunStatus.RETRYING],
-                                           limit=1)
-        else:
-            task = resolve_task(ctx, args.task)
-            failed = ctx.service.list_runs(actor=ctx.actor, task=str(task.task_id),
-                                           statuses=[RunStatus.FAILED, RunStatus.RETRYING], limit=1)
+        task = resolve_task(ctx, args.task) if args.task else None
+        failed = ctx.service.list_runs(actor=ctx.actor, task=str(task.task_id) if task else None,
+                                       statuses=[RunStatus.FAILED, RunStatus.RETRYING], limit=1)
         if not failed:
-            raise NotFound(f"'{args.task}' has no failed runs" if args.task else "nothing has failed")
+            raise NotFound(f"'{task.name}' has no failed runs" if task else "nothing has failed")
         run = failed[0]
     when = short_when(run.finished_at or run.created_at, ctx.timezone, now=ctx.now)
     name = run.task_name or str(run.task_id)

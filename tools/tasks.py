@@ -231,11 +231,11 @@ def delete_task(ctx: ToolContext, args: DeleteTaskArgs) -> str:
     stale = asked is not None and ctx.turn - asked > CONFIRM_WITHIN_TURNS
     if stale:
         ctx.confirmations.asked.pop(task.task_id, None)
-    if not args.confirmed or asked is None or stale or asked >= ctx.turn:
-        if not ctx.actor.is_ai:  # an AI run can't delete at all; the service says so below
-            ctx.confirmations.asked.setdefault(task.task_id, ctx.turn)
-            return (f"Confirm first: delete '{task.name}' (task #{task.task_id})? Ask the person; "
-                    "delete only after they say yes.")
+    unconfirmed = not args.confirmed or asked is None or stale or asked >= ctx.turn
+    if unconfirmed and not ctx.actor.is_ai:  # an AI run can't delete at all; the service says so
+        ctx.confirmations.asked.setdefault(task.task_id, ctx.turn)
+        return (f"Confirm first: delete '{task.name}' (task #{task.task_id})? Ask the person; "
+                "delete only after they say yes.")
     deleted = ctx.service.delete_task(str(task.task_id), actor=ctx.actor)
     ctx.confirmations.asked.pop(task.task_id, None)
     return f"Deleted '{deleted.name}' (task #{deleted.task_id})."

@@ -90,10 +90,10 @@ async def _repl() -> None:
     await engine.start()
     stop = asyncio.Event()
     running = asyncio.ensure_future(engine.run_forever(stop))
-    mode = (f"model {app.settings.model}" if app.settings.openai_api_key
-            else "offline: no model configured (set OPENAI_API_KEY for free-form requests)")
-    render.console.print(f"cronpilot chat ({render.escape(mode)}). Reminders appear here while it runs. "
-                         "/quit or Ctrl-D to leave.")
+    mode = (f"using the model {app.settings.model}" if app.settings.openai_api_key
+            else "offline, no model configured: set OPENAI_API_KEY for free-form requests")
+    render.console.print(f"cronpilot chat — {render.escape(mode)}. Reminders appear here while it "
+                         "runs. /quit or Ctrl-D to leave.", soft_wrap=True)
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     threading.Thread(target=_read_lines, args=(asyncio.get_running_loop(), queue), daemon=True,
                      name="cronpilot-chat-input").start()

@@ -17,7 +17,7 @@ hook_app = typer.Typer(help="Webhooks: outside systems fire an event with a sign
 
 def hook_url(app: App, event: str) -> str:
     host = app.settings.http_host
-    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - display only
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     host = f"[{host}]" if ":" in host else host
     return f"http://{host}:{app.settings.http_port}/hooks/{event}"
 

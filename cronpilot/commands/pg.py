@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Optional
 
 import typer
 
@@ -20,7 +19,7 @@ pg_app = typer.Typer(help="PostgreSQL helpers for pg_notify triggers.", no_args_
 def watch_table(
     table: str = typer.Argument(..., help="Table, optionally schema.table (default schema: public)."),
     channel: str = typer.Option(..., "--channel", help="NOTIFY channel, e.g. new_tickets."),
-    db: Optional[str] = typer.Option(None, "--db", help="A database from sql_databases (default: cronpilot's own)."),
+    db: str | None = typer.Option(None, "--db", help="A database from sql_databases (default: cronpilot's own)."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Add (or replace) a trigger that sends each inserted row as JSON on CHANNEL."""

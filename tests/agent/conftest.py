@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.chat_model import forbid_real_models
+from fakes.notifier import RecordingNotifier
 
 from agent.assistant import Assistant
 from agent.messages import InboundMessage
-from fakes.chat_model import forbid_real_models
-from fakes.notifier import RecordingNotifier
 from scheduler.actions.base import ActionConfig
 from scheduler.clock import FakeClock
 from scheduler.engine import Engine

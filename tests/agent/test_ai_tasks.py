@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.chat_model import ScriptedChatModel, by_rules, call, obedient
 
 from agent.ai_runner import AgentAIRunner
 from agent.config import AIRunLimits
-from fakes.chat_model import ScriptedChatModel, by_rules, call, obedient
 from scheduler.actions.base import ActionConfig
 from scheduler.models import RunStatus, TaskStatus
 from tools.catalog import AI_RUN_TOOLS
@@ -99,7 +99,7 @@ async def test_a_runaway_ai_task_creates_exactly_its_budget_and_every_refusal_is
 @pytest.fixture
 def hostile_page() -> Iterator[str]:
     class Page(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = INJECTED.encode()
             self.send_response(200)
             self.send_header("content-type", "text/html; charset=utf-8")

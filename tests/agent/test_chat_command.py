@@ -57,7 +57,7 @@ def test_chat_repl_runs_the_engine_and_turns_buttons_into_slash_commands(capsys,
     monkeypatch.setattr("sys.stdin", io.StringIO("approve cleanup\n/approve 1\nlist my tasks\n/quit\n"))
     code, out, err = cronpilot(capsys, "chat")
     assert code == 0, err
-    assert "cronpilot chat (offline" in out
+    assert "cronpilot chat — offline" in out
     assert "Approve #1: type /approve 1" in out
     assert "Approved 'cleanup' (task #1)" in out
     assert "'cleanup'" in out.split("Approved", 1)[1] and "active" in out.split("Approved", 1)[1]

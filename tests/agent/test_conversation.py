@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakes.chat_model import ScriptedChatModel, by_rules, call
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agent.assistant import Assistant
 from agent.graph import as_langchain_tool
 from agent.messages import ButtonAction, InboundMessage
-from fakes.chat_model import ScriptedChatModel, by_rules, call
 from scheduler.models import TaskStatus
 from scheduler.service import Actor, Role
 from tools.catalog import PERSON_TOOLS
@@ -137,3 +137,45 @@ async def test_an_unreachable_model_falls_back_to_the_offline_understanding(say,
     other = await say("summarize my inbox", model=model)
     assert "couldn't reach the language model (ConnectionError: connection refused)" in other.text
     assert "Traceback" not in other.text
+
+
+WEEKLY = {"name": "weekly report", "when": "every Friday at 4pm", "steps": [
+    {"name": "gather", "kind": "ai", "template": "weekly_report"},
+    {"name": "summarize", "kind": "ai", "prompt": "summarize for the team", "after": ["gather"]},
+    {"name": "email", "kind": "email", "to": ["team@example.com"], "subject": "Weekly report",
+     "body": "{{ steps.summarize.output }}", "after": ["summarize"]},
+]}
+
+
+async def test_prepare_the_weekly_report_plans_a_workflow_and_makes_it_after_approval(say, service):
+    model = ScriptedChatModel(respond=by_rules([
+        (r"prepare the weekly report", lambda m: [call("create_workflow", **WEEKLY)]),
+        (r"^(yes|looks good)", lambda m: [call("create_workflow", **WEEKLY, confirmed=True)]),
+    ]))
+    plan = await say("prepare the weekly report every Friday at 4pm", model=model)
+    assert "Plan for workflow 'weekly report'" in plan.text
+    assert "gather\n  → summarize\n    → email" in plan.text
+    assert service.list_tasks() == []
+    done = await say("looks good, go ahead", model=model)
+    assert done.text.startswith("Done: workflow 'weekly report' (task #1) with 3 steps")
+    workflow = service.get_workflow("weekly report")
+    assert workflow.graph.edges == [("gather", "summarize"), ("summarize", "email")]
+    assert workflow.head.origin["message"] == "looks good, go ahead"  # the approving message
+
+
+async def test_a_long_conversation_sends_the_model_only_its_recent_part(service, store_url):
+    from agent.config import ChatLimits
+
+    model = conversation_model()
+    assistant = Assistant(service, model=model, default_timezone=ZONE, database_url=store_url,
+                          limits=ChatLimits(history_tokens=400))
+    try:
+        for i in range(16):
+            await assistant.handle(InboundMessage(text=f"what did I ask? ({i}) " + "words " * 20,
+                                                  user="alice", conversation_id="long"))
+    finally:
+        await assistant.aclose()
+    sent = model.seen[-1]
+    assert isinstance(sent[0], SystemMessage) and isinstance(sent[1], HumanMessage)
+    assert 1 < len(sent) < 20 and "(15)" in sent[-1].text
+    assert not any("(0)" in m.text for m in sent)  # the checkpoint keeps it; the model doesn't get it

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from fakes.openai_server import OpenAIStub, completion, tool_then_text
 
 from agent.ai_runner import AgentAIRunner
 from agent.config import ModelConfig, openai_chat_model
 from agent.messages import InboundMessage
 from cronpilot.settings import Settings
 from cronpilot.wiring import build_app
-from fakes.openai_server import OpenAIStub, completion, tool_then_text
 from scheduler.clock import FakeClock
 from scheduler.models import RunStatus
 from scheduler.ports import AIRequest

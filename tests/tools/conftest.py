@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from fakes.chat_model import forbid_real_models
+
 from scheduler.actions.base import ActionConfig
 from scheduler.clock import FakeClock
 from scheduler.engine import Engine
