@@ -174,10 +174,18 @@ class Service(FlowsMixin):
             self._audit(actor, "approve_task", task.name, refused="shell tasks need an admin")
             raise PermissionDenied("a shell task created by AI needs an admin's approval")
         self._require_writer(actor, action="approve_task", target=task.name)
+        steps = [t for t in self.store.list_tasks() if t.workflow_id == task.task_id]
+        if actor.role != Role.ADMIN and any(t.action.kind == "shell" for t in steps):
+            self._audit(actor, "approve_task", task.name, refused="shell steps need an admin")
+            raise PermissionDenied("a workflow with shell steps created by AI needs an admin's approval")
         approved = self.store.update_task(
             task.task_id, status=TaskStatus.ACTIVE, actor=actor.user, now=self.clock.now(),
             reset_schedule=True, approved_by=actor.user,
         )
+        for step in steps:  # approving a workflow approves the steps it was shown with
+            if step.status == TaskStatus.PENDING_APPROVAL:
+                self.store.update_task(step.task_id, status=TaskStatus.ACTIVE, actor=actor.user,
+                                       now=self.clock.now(), approved_by=actor.user)
         self._audit(actor, "approve_task", f"{task.task_id}:{task.name}")
         self.on_change()
         return approved
@@ -229,8 +237,9 @@ class Service(FlowsMixin):
         if task.status == TaskStatus.PAUSED:
             raise Conflict(f"task '{task.name}' is already paused")
         updated = self.store.update_task(
-            task.task_id, status=TaskStatus.PAUSED, actor=actor.user, now=self.clock.now()
+            task.task_id, status=TaskStatus.PAUSED, actor=self._actor_name(actor), now=self.clock.now()
         )
+        self._audit(actor, "pause_task", f"{task.task_id}:{task.name}")
         self.on_change()
         return updated
 
@@ -242,9 +251,10 @@ class Service(FlowsMixin):
         if task.status == TaskStatus.PENDING_APPROVAL:
             raise Conflict(f"task '{task.name}' is waiting for approval, not paused")
         updated = self.store.update_task(
-            task.task_id, status=TaskStatus.ACTIVE, actor=actor.user, now=self.clock.now(),
+            task.task_id, status=TaskStatus.ACTIVE, actor=self._actor_name(actor), now=self.clock.now(),
             reset_schedule=True,
         )
+        self._audit(actor, "resume_task", f"{task.task_id}:{task.name}")
         self.on_change()
         return updated
 

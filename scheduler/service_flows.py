@@ -173,7 +173,11 @@ class FlowsMixin:
             fields = {k: v for k, v in step.items() if k not in ("name", "after", "condition")}
             step_specs.append(self.build_spec({"name": f"{name}{STEP_SEPARATOR}{step['name']}", "triggers": [],
                                                **zone, **fields}))
-        head = self.create_task(head_spec, actor=actor)
+        # An AI-made workflow waits for a person when any step runs shell, http or sql.
+        risky = actor.is_ai and any(s.action.kind in self.spawn_policy.approval_kinds for s in step_specs)
+        head = self.create_task(
+            head_spec, actor=actor, status=TaskStatus.PENDING_APPROVAL if risky else TaskStatus.ACTIVE
+        )
         created: dict[str, Task] = {}
         try:
             for short, spec in zip(short_names, step_specs):
@@ -193,11 +197,14 @@ class FlowsMixin:
         return self.get_workflow(str(head.task_id), actor=actor)
 
     def _create_step(self: Service, spec: TaskSpec, head: Task, actor: Actor) -> Task:
-        spec = self._checked(spec, now=self.clock.now())
-        return self.store.add_task(spec, owner=actor.user, actor=self._actor_name(actor), now=self.clock.now(),
-                                   origin=actor.origin, workflow_id=head.task_id,
-                                   status=TaskStatus.ACTIVE if head.status != TaskStatus.PENDING_APPROVAL
-                                   else TaskStatus.PENDING_APPROVAL)
+        """A step counts against an AI run's spawn budget like any task it creates."""
+        now = self.clock.now()
+        spec = self._checked(spec, now=now)
+        spawn = self._spawn_check(spec, actor, now=now) if actor.is_ai else None
+        return self.store.add_task(
+            spec, owner=actor.user, actor=self._actor_name(actor), now=now, origin=actor.origin,
+            workflow_id=head.task_id, spawn=spawn, status=head.status,
+        )
 
     def get_workflow(self: Service, ref: str, *, actor: Actor | None = None) -> Workflow:
         head = self.get_task(ref, actor=actor)

@@ -105,3 +105,18 @@ def test_audit_log_is_per_user_except_for_admins(service):
     service.create_task(_spec(service, "b"), actor=Actor("bob"))
     assert {a["actor"] for a in service.audit_log(actor=ALICE)} == {"alice"}
     assert {a["actor"] for a in service.audit_log(actor=ADMIN)} == {"alice", "bob"}
+
+
+def test_ai_made_workflow_counts_its_steps_and_waits_for_approval(service):
+    steps = [{"name": f"s{i}", "action": {"kind": "http", "url": "https://example.com"}} for i in range(3)]
+    workflow = service.create_workflow("fetcher", steps, actor=_ai(run_id=21))
+    assert workflow.head.status == TaskStatus.PENDING_APPROVAL
+    assert {t.status for t in workflow.steps.values()} == {TaskStatus.PENDING_APPROVAL}
+    # head + 3 steps = 4 of the 5 this run may create: a 3-step workflow more is refused
+    with pytest.raises(PermissionDenied, match="at most 5"):
+        service.create_workflow("another", steps, actor=_ai(run_id=21))
+    assert [t.name for t in service.list_tasks(actor=ALICE) if t.name.startswith("another")] == []
+    service.approve_task("fetcher", actor=ALICE)
+    approved = service.get_workflow("fetcher")
+    assert approved.head.status == TaskStatus.ACTIVE
+    assert {t.status for t in approved.steps.values()} == {TaskStatus.ACTIVE}
