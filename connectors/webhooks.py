@@ -150,4 +150,4 @@ def _claim(service: Service, event: str, delivery: str, signature: str) -> bool:
     return fresh_signature and fresh_delivery
 
 
-__all__ = ["webhook_router", "sign", "MAX_BODY"]
+__all__ = ["MAX_BODY", "sign", "webhook_router"]

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from .. import actions
 from ..actions.base import ActionConfig, ActionContext, ActionFailed, OutputCapture
@@ -32,7 +32,6 @@ from ..triggers import ConditionTrigger
 from .subscription import Fire, Subscription
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 StoreCall = Callable[..., Awaitable[Any]]
 
 MAX_CHECK_TIME = timedelta(seconds=60)
@@ -77,6 +76,9 @@ class _Check:
 
 
 class ConditionChecks:
+    """The condition source: ``reconcile`` with the wanted triggers, ``launch_due`` on each
+    engine tick (times on the engine's clock, aware UTC), ``settle`` and ``stop``."""
+
     def __init__(
         self, fire: Fire, *, store: Store, store_call: StoreCall, config: ActionConfig,
         now: Callable[[], datetime],
@@ -143,7 +145,7 @@ class ConditionChecks:
                                  debounce=None)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - e.g. the store is down: try again at the next check
+        except Exception:
             log.warning("condition check of task %s could not be recorded", sub.task_id, extra=where,
                         exc_info=True)
         finally:
@@ -176,7 +178,7 @@ class ConditionChecks:
         except ActionFailed as exc:
             log.info("condition check of task %s failed: %s", sub.task_id, exc, extra=where)
             return Verdict(False, str(exc))
-        except Exception as exc:  # noqa: BLE001 - a broken check is a false one, not a crash
+        except Exception as exc:
             log.warning("condition check of task %s crashed", sub.task_id, extra=where, exc_info=True)
             return Verdict(False, f"{type(exc).__name__}: {exc}")
         finally:

@@ -88,13 +88,14 @@ class FileWatchers:
         self._fire = fire
         self._subs: dict[Subscription, FileTrigger] = {}
         self._watchers: dict[str, _PathWatcher] = {}
+        self._retiring: set[asyncio.Task[None]] = set()
         self._created: dict[str, float] = {}
 
     async def reconcile(self, wanted: dict[Subscription, FileTrigger]) -> None:
         self._subs = dict(wanted)
         paths = {watched_path(t) for t in wanted.values()}
         for root in set(self._watchers) - paths:
-            await self._stop_watcher(self._watchers.pop(root))
+            self._retire(self._watchers.pop(root))  # not awaited: the engine's tick goes on
         for root in sorted(paths - set(self._watchers)):
             watcher = _PathWatcher(root)
             watcher.job = asyncio.ensure_future(self._watch(watcher))
@@ -110,15 +111,18 @@ class FileWatchers:
         return sorted(self._watchers)
 
     async def stop(self) -> None:
+        """Stop every watcher and wait for their threads to let go."""
         watchers, self._watchers = list(self._watchers.values()), {}
         for watcher in watchers:
-            await self._stop_watcher(watcher)
+            self._retire(watcher)
+        if self._retiring:
+            await asyncio.gather(*self._retiring, return_exceptions=True)
 
-    async def _stop_watcher(self, watcher: _PathWatcher) -> None:
+    def _retire(self, watcher: _PathWatcher) -> None:
         watcher.stop_event.set()  # the watch thread sees it within watchfiles' step (50 ms)
-        if watcher.job is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher.job
+        if watcher.job is not None and not watcher.job.done():
+            self._retiring.add(watcher.job)
+            watcher.job.add_done_callback(self._retiring.discard)
 
     async def _watch(self, watcher: _PathWatcher) -> None:
         delay = RETRY_FIRST
@@ -136,7 +140,7 @@ class FileWatchers:
                 if await self._follow(watcher):
                     delay = RETRY_FIRST
                     continue  # the path went away: look for it again
-            except Exception:  # noqa: BLE001 - a watcher's failure must not reach the engine
+            except Exception:
                 log.warning("file trigger: watching %s failed; retrying in %.0f s", watcher.root, delay,
                             extra={"path": watcher.root}, exc_info=True)
                 watcher.started.set()
@@ -166,7 +170,7 @@ class FileWatchers:
                     await self._fire(sub.task_id, reason=RunReason.EVENT,
                                      event=bounded_event_name("file", trigger.path),
                                      payload={"path": path, "change": kind}, debounce=trigger.debounce)
-                except Exception:  # noqa: BLE001 - e.g. the store is down: log, keep watching
+                except Exception:
                     log.warning("file trigger: could not fire task %s for %s", sub.task_id, path,
                                 extra={"task_id": sub.task_id, "path": path}, exc_info=True)
 

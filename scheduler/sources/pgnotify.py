@@ -8,7 +8,6 @@ listeners); the reconnect is logged, so a gap can be told.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import re
@@ -73,8 +72,8 @@ class NotifyListeners:
             grouped.setdefault(key, {})[sub] = trigger
             labels[key] = trigger.database or "store"
         self._subs = grouped
-        for key in set(self._listeners) - set(grouped):
-            await _stop(self._listeners.pop(key))
+        gone = [self._listeners.pop(key) for key in set(self._listeners) - set(grouped)]
+        await _stop(gone)
         for key in sorted(set(grouped) - set(self._listeners)):
             listener = _Listener(conninfo=key[0], channel=key[1], label=labels[key])
             listener.job = asyncio.ensure_future(self._listen(listener))
@@ -87,8 +86,7 @@ class NotifyListeners:
 
     async def stop(self) -> None:
         listeners, self._listeners = list(self._listeners.values()), {}
-        for listener in listeners:
-            await _stop(listener)
+        await _stop(listeners)
 
     async def _listen(self, listener: _Listener) -> None:
         delay = RETRY_FIRST
@@ -132,17 +130,19 @@ class NotifyListeners:
             try:
                 await self._fire(sub.task_id, reason=RunReason.EVENT, event=event, payload=payload,
                                  debounce=trigger.debounce)
-            except Exception:  # noqa: BLE001 - the store may be down: log, keep listening
+            except Exception:
                 log.warning("pg_notify: could not fire task %s for %s", sub.task_id, channel,
                             extra={"task_id": sub.task_id, "channel": channel, "database": label},
                             exc_info=True)
 
 
-async def _stop(listener: _Listener) -> None:
-    if listener.job is not None:
-        listener.job.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener.job
+async def _stop(listeners: list[_Listener]) -> None:
+    """Cancel the listeners (closing their connections) and wait for them, together."""
+    jobs = [listener.job for listener in listeners if listener.job is not None]
+    for job in jobs:
+        job.cancel()
+    if jobs:
+        await asyncio.gather(*jobs, return_exceptions=True)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -7,8 +7,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-
 from fakes.actions import ScriptedRunner, install
+
 from scheduler.models import RunReason, RunStatus
 from scheduler.sources.conditions import is_truthy_cell
 

@@ -13,7 +13,7 @@ from scheduler.service import Actor, Role
 from scheduler.sources import files
 from scheduler.sources.files import file_changes
 
-from .conftest import FireLog, Fired
+from .conftest import Fired, FireLog
 
 OWNER = Actor("alice", Role.MEMBER)
 
@@ -46,8 +46,10 @@ async def flush(folder: Path, fires: FireLog, barrier_id: int) -> list[Fired]:
     every earlier change (and the rest of its batch) through."""
     got: list[Fired] = []
     for n in (1, 2):
-        (folder / f"flush-{n}.done").write_text("")
-        got += await fires.until(lambda f: f.task_id == barrier_id and f.payload["path"].endswith(f"flush-{n}.done"))
+        name = f"flush-{n}.done"
+        (folder / name).write_text("")
+        got += await fires.until(
+            lambda f, name=name: f.task_id == barrier_id and f.payload["path"].endswith(name))
     return got
 
 
