@@ -12,6 +12,7 @@ and the result goes to the conversation the task came from.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import tempfile
 from datetime import timedelta
@@ -156,10 +157,8 @@ class AgentAIRunner:
 
     async def _pause_for_budget(self, task: Task, used: int, run_id: int) -> None:
         owner = Actor(user=task.owner, role=Role.MEMBER, origin={"via": "ai-budget", "run_id": run_id})
-        try:
+        with contextlib.suppress(Conflict):  # already paused
             await asyncio.to_thread(self.service.pause_task, str(task.task_id), actor=owner)
-        except Conflict:
-            pass  # already paused
         if self.notifier is None or task.status == TaskStatus.PAUSED:
             return
         await self.notifier.notify(Notification(

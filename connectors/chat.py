@@ -127,7 +127,7 @@ class ChatGateway:
             # One turn at a time per conversation: the agent's memory of it is sequential.
             async with self._lock(event.conversation_id):
                 return await self._assistant().handle(message)
-        except Exception:  # noqa: BLE001 - a connector's edge: record it, answer, keep serving
+        except Exception:
             log.exception("chat message failed", extra={"conversation_id": event.conversation_id})
             return OutboundMessage(SORRY)
 
@@ -143,7 +143,7 @@ class ChatGateway:
             if isinstance(who, Stranger):
                 return OutboundMessage(who.reason)
             return await self._assistant().press(button, user=who.user_id, role=who.role)
-        except Exception:  # noqa: BLE001 - as above
+        except Exception:
             log.exception("button press failed", extra={"task_id": button.task_id})
             return OutboundMessage(SORRY)
 

@@ -102,7 +102,7 @@ class DeliveryRouter:
         if not destination and notification.task_id is not None and self.locate is not None:
             try:
                 destination = await self.locate(notification.task_id)
-            except Exception:  # noqa: BLE001 - a deleted task: its notice still reaches the console
+            except Exception:
                 log.info("no destination for task", extra={"task_id": notification.task_id})
         platform = destination.get("platform", "")
         if platform in LOCAL_PLATFORMS:
@@ -141,6 +141,6 @@ class DeliveryRouter:
                 await self.sleep(wait)
             except DeliveryFailed as exc:
                 raise DeliveryFailed(f"delivery to {where}{label} failed: {exc}") from None
-            except Exception as exc:  # noqa: BLE001 - anything else is permanent: say where and what
+            except Exception as exc:
                 detail = f"{type(exc).__name__}: {exc}"
                 raise DeliveryFailed(f"delivery to {where}{label} failed: {detail}") from exc

@@ -102,7 +102,7 @@ class Connectors:
         for stop in reversed(self._running):
             try:
                 await stop()
-            except Exception:  # noqa: BLE001 - shutting down: the rest must still stop
+            except Exception:
                 log.warning("connector did not stop cleanly", exc_info=True)
         self._running.clear()
 
@@ -114,13 +114,13 @@ class Connectors:
         config = self.slack.config
         try:
             who = await asyncio.wait_for(self.slack.client.auth_test(), 20)
-        except Exception as exc:  # noqa: BLE001 - report and go on without Slack
+        except Exception as exc:
             return ConnectorStatus("slack", False, f"auth.test failed: {_short(exc)}")
         modes = []
         if config.app_token:
             try:
                 await asyncio.wait_for(self.slack.start_socket_mode(), 30)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 return ConnectorStatus("slack", False, f"Socket Mode failed to connect: {_short(exc)}")
             modes.append("Socket Mode")
         if config.signing_secret:
@@ -147,7 +147,7 @@ class Connectors:
             )
         try:
             await asyncio.wait_for(self.telegram.start(), 30)
-        except Exception as exc:  # noqa: BLE001 - report and go on without Telegram
+        except Exception as exc:
             return ConnectorStatus("telegram", False, f"could not start: {_short(exc)}")
         self._running.append(self.telegram.stop)
         name = f"@{self.telegram.bot.username}" if self.telegram.bot.username else "bot"

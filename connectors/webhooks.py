@@ -28,6 +28,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import re
 import time
 from datetime import timedelta
 
@@ -95,7 +96,9 @@ def webhook_router(service: Service, *, max_body: int = MAX_BODY) -> APIRouter:
             return JSONResponse({"detail": "this delivery was already received"}, status_code=409)
         actor = Actor(f"webhook:{name}", Role.MEMBER)
         try:
-            released = await asyncio.to_thread(service.emit, name, body_payload(body), actor=actor)
+            released = await asyncio.to_thread(
+                service.emit, name, body_payload(body), actor=actor, caused_by_run_id=_calling_run(request)
+            )
         except CronpilotError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=503 if isinstance(exc, StoreUnavailable) else 400)
         if time.monotonic() - forgotten_at[0] > FORGET_EVERY:
@@ -151,3 +154,14 @@ def _claim(service: Service, event: str, delivery: str, signature: str) -> bool:
 
 
 __all__ = ["MAX_BODY", "sign", "webhook_router"]
+
+
+_RUN_KEY = re.compile(r"^cronpilot-run-(\d{1,18})$")
+
+
+def _calling_run(request: Request) -> int | None:
+    """A cronpilot http action sends ``Idempotency-Key: cronpilot-run-<id>``: the event it
+    causes continues that run's causal chain, so a task calling its own webhook is cut off
+    by the chain limit instead of looping (the request is already signed at this point)."""
+    match = _RUN_KEY.match(request.headers.get("idempotency-key", ""))
+    return int(match.group(1)) if match else None

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the process edge: one line for the person, details to a file
+    except Exception as exc:
         import click
 
         if isinstance(exc, click.exceptions.ClickException):
@@ -97,7 +97,7 @@ def _save_traceback() -> str:
         with path.open("a") as fh:
             fh.write(f"--- {datetime.now(UTC).isoformat()}\n{traceback.format_exc()}\n")
         return str(path)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "stderr"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -25,10 +26,8 @@ class SystemClock:
         delay = (when - self.now()).total_seconds()
         if delay <= 0 or wake.is_set():
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=delay)
-        except TimeoutError:
-            pass
 
 
 class FakeClock:
@@ -85,4 +84,4 @@ def ensure_utc(value: datetime, *, what: str = "time") -> datetime:
     return value.astimezone(UTC)
 
 
-__all__ = ["Clock", "SystemClock", "FakeClock", "ensure_utc", "timedelta"]
+__all__ = ["Clock", "FakeClock", "SystemClock", "ensure_utc", "timedelta"]

@@ -23,14 +23,13 @@ from typing import Any, TypeVar
 
 from .actions.base import ActionConfig
 from .clock import Clock, SystemClock
-from .execution import SHUTDOWN_REASON, execute_run
 from .errors import StoreUnavailable
+from .execution import SHUTDOWN_REASON, execute_run
 from .firing import plan_fires
 from .models import RunReason, RunStatus, Task
 from .ports import AIRunner, Notification, Notifier
 from .sources import Sources
-from .store import Store
-from .store import SkipChain
+from .store import SkipChain, Store
 from .store.records import ClaimedRun, NewRun, RunOutcome
 from .triggers import next_fire_of_all
 
@@ -103,6 +102,7 @@ class Engine:
         self._sem = asyncio.Semaphore(self.options.max_concurrent_runs)
         self._workflow_slots: dict[int, asyncio.Semaphore] = {}
         self._last_cut_seen = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._notices: set[asyncio.Future[None]] = set()
         self.sources = Sources(self)
 
@@ -110,6 +110,7 @@ class Engine:
 
     async def start(self) -> None:
         """Register, load every task, recover lost runs. Misfires surface on the first tick."""
+        self._loop = asyncio.get_running_loop()
         now = self.clock.now()
         await self._store(self.store.register_worker, self.worker_id, now=now)
         with _collector_paused():
@@ -196,7 +197,20 @@ class Engine:
         return {tid: st.task for tid, st in self._states.items() if not st.deleted}
 
     def wake(self) -> None:
-        """Something changed in this process (a new task, a manual run): look again now."""
+        """Something changed in this process (a new task, a manual run): look again now.
+        Safe to call from other threads (service calls made in a worker thread)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is not loop:
+                loop.call_soon_threadsafe(self._wake_now)
+                return
+        self._wake_now()
+
+    def _wake_now(self) -> None:
         self._next_poll_at = self.clock.now()
         self._wake.set()
 
@@ -230,6 +244,8 @@ class Engine:
             due = self.options.schedules and self._heap and self._heap[0][0] <= now
             pending = self._pending_due_at is not None and self._pending_due_at <= now
             if not due and not pending:
+                # Condition checks run in the background (a slow one must not hold heartbeats):
+                # tests that need them finished call ``sources.settle()``.
                 await self.notices_sent()
                 return
         raise RuntimeError("engine did not settle")
@@ -471,7 +487,7 @@ class Engine:
         assert self.notifier is not None
         try:
             await self.notifier.notify(notification)
-        except Exception:  # noqa: BLE001 - a failed notice must not stop the engine
+        except Exception:
             log.warning("notice not delivered", extra={"run_id": notification.run_id}, exc_info=True)
 
     async def notices_sent(self) -> None:
@@ -526,6 +542,10 @@ class Engine:
             log.warning("recovered a lost run", extra={"run_id": outcome.run_id})
             if outcome.retry_due_at is not None:
                 self._note_pending(outcome.retry_due_at)
+
+    async def store_call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store call on the engine's store thread (for sources and other plug-ins)."""
+        return await self._store(fn, *args, **kwargs)
 
     async def _store(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()

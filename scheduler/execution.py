@@ -68,7 +68,7 @@ async def execute_run(
     except asyncio.CancelledError as exc:
         outcome.status = RunStatus.CANCELLED
         outcome.error = str(exc.args[0]) if exc.args else "cancelled"
-    except Exception as exc:  # noqa: BLE001 - the guard around one run: record, never crash the engine
+    except Exception as exc:
         outcome.status = RunStatus.FAILED
         outcome.error = f"{type(exc).__name__}: {exc}"
         outcome.traceback = traceback.format_exc()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .triggers import Trigger
 
@@ -85,6 +85,13 @@ from .actionspec import (  # noqa: E402
     SqlAction,
     WorkflowAction,
 )
+
+__all__ = [
+    "AIAction", "Action", "DependencyCondition", "EmailAction", "HttpAction", "MisfirePolicy",
+    "NoopAction", "OverlapPolicy", "ReminderAction", "RetryPolicy", "Run", "RunEvent", "RunReason",
+    "RunStatus", "ShellAction", "ShellLimits", "SqlAction", "Task", "TaskSpec", "TaskStatus",
+    "WorkflowAction", "check_timezone",
+]
 
 # --- policies -----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ children with messages fit for a chat user.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,12 +21,18 @@ from pydantic import ValidationError
 from .clock import Clock, SystemClock
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskStatus
-from .store import NewRun, Store
 from .service_flows import FlowsMixin
+from .store import NewRun, Store
 from .store.task_store import SpawnCheck
-from .triggers import EventTrigger, IntervalTrigger, OnceTrigger, Trigger, next_fires
+from .triggers import (
+    ConditionTrigger,
+    EventTrigger,
+    IntervalTrigger,
+    OnceTrigger,
+    Trigger,
+    next_fires,
+)
 from .triggers.event import outcome_source
-
 
 NEW_TASK = -1  # the id a task being created stands under in loop checks
 
@@ -87,7 +94,7 @@ class TaskStats:
         if not self.durations:
             return None
         ordered = sorted(self.durations)
-        return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -144,7 +151,7 @@ class Service(FlowsMixin):
         spawn = None
         if actor.is_ai:
             spawn = self._spawn_check(spec, actor, now=now)
-            if spec.action.kind in self.spawn_policy.approval_kinds:
+            if self._needs_approval(spec):
                 status = TaskStatus.PENDING_APPROVAL
         origin = dict(actor.origin or {})
         if actor.is_ai:
@@ -190,6 +197,11 @@ class Service(FlowsMixin):
         self.on_change()
         return approved
 
+    def _needs_approval(self, spec: TaskSpec) -> bool:
+        """A risky action, or a condition whose check is one (a check runs code too)."""
+        kinds = {spec.action.kind} | {t.check.kind for t in spec.triggers if isinstance(t, ConditionTrigger)}
+        return bool(kinds & self.spawn_policy.approval_kinds)
+
     def _spawn_check(self, spec: TaskSpec, actor: Actor, *, now: datetime) -> SpawnCheck:
         policy = self.spawn_policy
         depth = actor.spawn_depth + 1
@@ -198,7 +210,7 @@ class Service(FlowsMixin):
             refusal = f"spawn depth {depth} is over the limit of {policy.max_depth}"
         else:
             fires = next_fires(spec.triggers, now, spec_zone(spec), 4)
-            gaps = [b - a for a, b in zip(fires, fires[1:])]
+            gaps = [b - a for a, b in itertools.pairwise(fires)]
             if gaps and min(gaps) < policy.min_recurring_interval:
                 minutes = policy.min_recurring_interval.total_seconds() / 60
                 refusal = f"AI-created tasks may recur at most every {minutes:g} minutes"
@@ -220,8 +232,8 @@ class Service(FlowsMixin):
         self.check_event_loops(task.task_id, spec)
         reset = "triggers" in changes or "timezone" in changes
         status = None
-        if actor.is_ai and spec.action != task.action and spec.action.kind in self.spawn_policy.approval_kinds:
-            status = TaskStatus.PENDING_APPROVAL  # an AI can't swap in an unapproved action
+        if actor.is_ai and (spec.action != task.action or spec.triggers != task.triggers) and self._needs_approval(spec):
+            status = TaskStatus.PENDING_APPROVAL  # an AI can't swap in an unapproved action or check
         # The task keeps delivering where it was created; the change is noted beside it.
         origin = {**(task.origin or {}), "last_change": actor.origin} if actor.origin else None
         updated = self.store.update_task(
@@ -392,6 +404,11 @@ class Service(FlowsMixin):
                 trigger = self._resolve_outcome_event(trigger)
             triggers.append(trigger)
         action = spec.action
+        checks = [t.check for t in triggers if isinstance(t, ConditionTrigger)]
+        for check in checks:
+            if check.kind == "sql" and check.database not in self.sql_databases:
+                known = ", ".join(self.sql_databases) or "none configured (CRONPILOT_SQL_DATABASES)"
+                raise InvalidRequest(f"unknown database {check.database!r} in the condition; known: {known}")
         if action.kind == "sql" and action.database not in self.sql_databases:
             known = ", ".join(self.sql_databases) or "none configured (CRONPILOT_SQL_DATABASES)"
             raise InvalidRequest(f"unknown database {action.database!r}; known: {known}")
@@ -464,4 +481,4 @@ def parse_since(text: str, *, now: datetime) -> datetime:
     return value
 
 
-__all__ = ["Service", "Actor", "Role", "SpawnPolicy", "TaskStats", "validation_message", "parse_since"]
+__all__ = ["Actor", "Role", "Service", "SpawnPolicy", "TaskStats", "parse_since", "validation_message"]

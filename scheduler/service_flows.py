@@ -174,13 +174,13 @@ class FlowsMixin:
             step_specs.append(self.build_spec({"name": f"{name}{STEP_SEPARATOR}{step['name']}", "triggers": [],
                                                **zone, **fields}))
         # An AI-made workflow waits for a person when any step runs shell, http or sql.
-        risky = actor.is_ai and any(s.action.kind in self.spawn_policy.approval_kinds for s in step_specs)
+        risky = actor.is_ai and any(self._needs_approval(s) for s in [head_spec, *step_specs])
         head = self.create_task(
             head_spec, actor=actor, status=TaskStatus.PENDING_APPROVAL if risky else TaskStatus.ACTIVE
         )
         created: dict[str, Task] = {}
         try:
-            for short, spec in zip(short_names, step_specs):
+            for short, spec in zip(short_names, step_specs, strict=False):
                 created[short] = self._create_step(spec, head, actor)
             for step in steps:
                 condition = step.get("condition") or DependencyCondition.SUCCESS
@@ -288,4 +288,19 @@ class FlowsMixin:
         self.store.set_webhook_secret(name, secret, actor=actor.user, now=self.clock.now())
         self._audit(actor, "create_webhook", name)
         return secret
+
+    def list_webhooks(self: Service, *, actor: Actor) -> list[str]:
+        """Events that accept signed webhooks (names only; secrets are shown once, at creation)."""
+        self._require_writer(actor, action="list_webhooks")
+        return self.store.list_webhooks()
+
+    def delete_webhook(self: Service, event: str, *, actor: Actor) -> None:
+        from .service import Role
+
+        if actor.is_ai or actor.role != Role.ADMIN:
+            self._audit(actor, "delete_webhook", event, refused="admins only")
+            raise PermissionDenied("only an admin can delete webhook secrets")
+        if not self.store.delete_webhook(event.strip().lower()):
+            raise NotFound(f"no webhook for event {event!r}")
+        self._audit(actor, "delete_webhook", event)
 

@@ -22,9 +22,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own data folder and no ambient configuration."""
     for name in list(os.environ):
-        if name.startswith(("CRONPILOT_", "OPENAI_", "SLACK_", "TELEGRAM_")) or name == "DATABASE_URL":
-            if name != "CRONPILOT_TEST_PG_URL":
-                monkeypatch.delenv(name, raising=False)
+        ambient = name.startswith(("CRONPILOT_", "OPENAI_", "SLACK_", "TELEGRAM_")) or name == "DATABASE_URL"
+        if ambient and name != "CRONPILOT_TEST_PG_URL":
+            monkeypatch.delenv(name, raising=False)
     data = tmp_path / "data"
     monkeypatch.setenv("CRONPILOT_DATA_DIR", str(data))
     monkeypatch.setenv("CRONPILOT_TIMEZONE", "UTC")

@@ -183,7 +183,7 @@ class SlackConnector:
             if reply is not None:
                 fallback, body = blocks.reply_message(reply)
                 await respond(text=fallback, blocks=body)
-        except Exception as exc:  # noqa: BLE001 - a connector's edge: answer in one line, log the rest
+        except Exception as exc:
             log.warning("slash command failed", exc_info=True)
             await respond(text=error_text(exc))
 
@@ -232,7 +232,7 @@ class SlackConnector:
             name = profile.get("real_name") or profile.get("name")
         except SlackApiError as exc:  # missing users:read scope, a deleted user: default zone then
             log.info("users.info failed", extra={"user": user, "error": exc.response.get("error")})
-        except Exception:  # noqa: BLE001 - the zone is a nicety; never lose the message over it
+        except Exception:
             log.info("users.info failed", extra={"user": user}, exc_info=True)
         self._profiles[user] = (time.monotonic(), zone, name)
         return zone, name

@@ -118,7 +118,7 @@ class TelegramConnector:
         self._started = True
         try:
             await self.bot.set_my_commands(COMMANDS)
-        except Exception:  # noqa: BLE001 - the command menu is a nicety
+        except Exception:
             log.info("setMyCommands failed", exc_info=True)
         if self.config.webhook_mode:
             await self.bot.set_webhook(
@@ -199,7 +199,7 @@ class TelegramConnector:
             task = " ".join(context.args or []) or None
             try:
                 views = await self.gateway.runs_of(person, zone=self.gateway.zone_of(person), task=task)
-            except Exception as exc:  # noqa: BLE001 - an unknown task name: say so
+            except Exception as exc:
                 await self._reply(update, OutboundMessage(error_text(exc)))
                 return
             await self._send_html(update, *fmt.runs_piece(views, task=task))
@@ -215,7 +215,7 @@ class TelegramConnector:
             return
         try:
             text = await self.gateway.set_timezone(person, context.args[0])
-        except Exception as exc:  # noqa: BLE001 - an unknown zone: say so
+        except Exception as exc:
             text = error_text(exc)
         await self._reply(update, OutboundMessage(text))
 

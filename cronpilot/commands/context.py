@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from cronpilot.settings import Settings
 from cronpilot.wiring import App, build_app
 
@@ -19,8 +21,6 @@ def reset_app(app: App | None = None) -> None:
     """Forget the App (tests build a fresh one per invocation)."""
     global _app
     if _app is not None and app is None:
-        try:
+        with contextlib.suppress(Exception):
             _app.store.close() if "store" in _app.__dict__ else None
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
     _app = app

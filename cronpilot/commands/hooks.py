@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from scheduler.errors import NotFound
 from scheduler.triggers.event import check_event_name
 
 from .. import render
@@ -64,8 +63,7 @@ def create(
 def list_hooks(json_output: bool = typer.Option(False, "--json")) -> None:
     """The events that accept webhooks (secrets are never shown again)."""
     app = current_app()
-    # The service has no listing of webhooks yet; the local user is the install's admin.
-    events = app.store.list_webhooks()
+    events = app.service.list_webhooks(actor=app.local_actor)
     if json_output:
         render.print_json([{"event": e, "url": hook_url(app, e)} for e in events])
         return
@@ -81,6 +79,5 @@ def delete(event: str = typer.Argument(..., help="Event name.")) -> None:
     """Forget the event's secret: POST /hooks/EVENT answers 404 from now on."""
     app = current_app()
     name = check_event_name(event)
-    if not app.store.delete_webhook(name):
-        raise NotFound(f"no webhook for event '{name}'")
+    app.service.delete_webhook(name, actor=app.local_actor)
     render.console.print(f"webhook for {render.escape(name)} deleted")

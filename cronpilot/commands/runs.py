@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from connectors.console import ConsoleNotifier
@@ -45,7 +43,7 @@ def run(
 
 def emit(
     event: str = typer.Argument(..., help="Event name, e.g. deploy.done."),
-    data: Optional[str] = typer.Option(None, "--data", help="JSON payload."),
+    data: str | None = typer.Option(None, "--data", help="JSON payload."),
     wait: bool = typer.Option(False, "--wait", help="Wait for the runs it causes (running them here if no engine runs)."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -100,11 +98,11 @@ def _print_run(run: Run, json_output: bool, note: str | None = None) -> None:
 
 
 def runs(
-    task: Optional[str] = typer.Option(None, "--task", "-t", help="Only runs of this task (id or name)."),
+    task: str | None = typer.Option(None, "--task", "-t", help="Only runs of this task (id or name)."),
     status: list[RunStatus] = typer.Option([], "--status", "-s", help="Only runs in this status. Repeatable."),
-    since: Optional[str] = typer.Option(None, "--since", help="Created within, e.g. 24h, 7d, or an ISO time."),
-    until: Optional[str] = typer.Option(None, "--until", help="Created before, e.g. 1h or an ISO time."),
-    search: Optional[str] = typer.Option(None, "--search", help="A word in the output or error."),
+    since: str | None = typer.Option(None, "--since", help="Created within, e.g. 24h, 7d, or an ISO time."),
+    until: str | None = typer.Option(None, "--until", help="Created before, e.g. 1h or an ISO time."),
+    search: str | None = typer.Option(None, "--search", help="A word in the output or error."),
     limit: int = typer.Option(20, "--limit", min=1, max=10_000),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -144,8 +142,8 @@ def logs(
 
 
 def stats(
-    since: Optional[str] = typer.Option(None, "--since", help="Only runs within, e.g. 7d."),
-    task: Optional[str] = typer.Option(None, "--task", "-t", help="Only this task."),
+    since: str | None = typer.Option(None, "--since", help="Only runs within, e.g. 7d."),
+    task: str | None = typer.Option(None, "--task", "-t", help="Only this task."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Runs, success rate, average and p95 duration, per task and overall."""

@@ -72,9 +72,10 @@ async def _serve(grace: timedelta) -> None:
 async def _start_http(app: App, connectors: Connectors) -> HttpServer | None:
     """The HTTP server every inbound route shares; a taken port is reported, not fatal."""
     from connectors.web import HttpServer, build_api
+    from connectors.webhooks import webhook_router
 
     s = app.settings
-    routers = connectors.routers()
+    routers = [*connectors.routers(), webhook_router(app.service)]
     server = HttpServer(build_api(routers), host=s.http_host, port=s.http_port)
     try:
         await server.start()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -21,43 +21,43 @@ KW = inspect.Parameter.KEYWORD_ONLY
 
 # (name, annotation, typer option)
 _OPTIONS: list[tuple[str, Any, Any]] = [
-    ("name", Optional[str], typer.Option(None, "--name", "-n", help="A unique name (default: from the action).")),
+    ("name", str | None, typer.Option(None, "--name", "-n", help="A unique name (default: from the action).")),
     ("cron", list[str], typer.Option([], "--cron", help="Cron expression, 5 fields (or 6 with seconds first). Repeatable.")),
-    ("every", Optional[str], typer.Option(None, "--every", help="Fixed interval, e.g. 90s, 15m, 6h, 1d.")),
-    ("at", Optional[str], typer.Option(None, "--at", help="Once, at this time (ISO; local to --tz unless it has an offset).")),
-    ("when", Optional[str], typer.Option(None, "--when", help="A time phrase: 'every Monday at 9am', 'in 15 minutes'.")),
+    ("every", str | None, typer.Option(None, "--every", help="Fixed interval, e.g. 90s, 15m, 6h, 1d.")),
+    ("at", str | None, typer.Option(None, "--at", help="Once, at this time (ISO; local to --tz unless it has an offset).")),
+    ("when", str | None, typer.Option(None, "--when", help="A time phrase: 'every Monday at 9am', 'in 15 minutes'.")),
     ("on", list[str], typer.Option([], "--on", help="Fire on this event (e.g. deploy.done, task.failed:backup). Repeatable.")),
-    ("after", Optional[str], typer.Option(None, "--after", help="Run after these tasks finish: TASK[,TASK]. '' clears.")),
-    ("after_condition", Optional[DependencyCondition], typer.Option(None, "--after-condition", help="Wait for success (default), failure or done.")),
-    ("tz", Optional[str], typer.Option(None, "--tz", help="IANA time zone (default: CRONPILOT_TIMEZONE or the system's).")),
-    ("remind", Optional[str], typer.Option(None, "--remind", help="Reminder text to deliver.")),
+    ("after", str | None, typer.Option(None, "--after", help="Run after these tasks finish: TASK[,TASK]. '' clears.")),
+    ("after_condition", DependencyCondition | None, typer.Option(None, "--after-condition", help="Wait for success (default), failure or done.")),
+    ("tz", str | None, typer.Option(None, "--tz", help="IANA time zone (default: CRONPILOT_TIMEZONE or the system's).")),
+    ("remind", str | None, typer.Option(None, "--remind", help="Reminder text to deliver.")),
     ("shell", bool, typer.Option(False, "--shell", help="Run the command given after -- (no shell).")),
-    ("sh", Optional[str], typer.Option(None, "--sh", help="Run this string with /bin/sh -c.")),
-    ("http", Optional[str], typer.Option(None, "--http", help="Call this URL.")),
-    ("method", Optional[str], typer.Option(None, "--method", help="HTTP method (default GET).")),
+    ("sh", str | None, typer.Option(None, "--sh", help="Run this string with /bin/sh -c.")),
+    ("http", str | None, typer.Option(None, "--http", help="Call this URL.")),
+    ("method", str | None, typer.Option(None, "--method", help="HTTP method (default GET).")),
     ("header", list[str], typer.Option([], "--header", "-H", help="HTTP header 'Name: value'. Repeatable.")),
-    ("data", Optional[str], typer.Option(None, "--data", help="HTTP request body.")),
-    ("sql", Optional[str], typer.Option(None, "--sql", help="One SQL statement to run.")),
-    ("db", Optional[str], typer.Option(None, "--db", help="Database name from CRONPILOT_SQL_DATABASES.")),
-    ("write", Optional[bool], typer.Option(None, "--write/--read-only", help="Allow the SQL statement to write.")),
-    ("ai", Optional[str], typer.Option(None, "--ai", help="Prompt for an AI task (needs a model).")),
+    ("data", str | None, typer.Option(None, "--data", help="HTTP request body.")),
+    ("sql", str | None, typer.Option(None, "--sql", help="One SQL statement to run.")),
+    ("db", str | None, typer.Option(None, "--db", help="Database name from CRONPILOT_SQL_DATABASES.")),
+    ("write", bool | None, typer.Option(None, "--write/--read-only", help="Allow the SQL statement to write.")),
+    ("ai", str | None, typer.Option(None, "--ai", help="Prompt for an AI task (needs a model).")),
     ("noop", bool, typer.Option(False, "--noop", help="Do nothing (for trying schedules).")),
     ("env", list[str], typer.Option([], "--env", "-e", help="KEY=VALUE for a shell task. Repeatable.")),
-    ("cwd", Optional[str], typer.Option(None, "--cwd", help="Working directory of a shell task.")),
-    ("cpu", Optional[int], typer.Option(None, "--cpu", help="CPU-time limit of a shell task, seconds.")),
-    ("memory", Optional[int], typer.Option(None, "--memory", help="Memory limit of a shell task, MB.")),
-    ("max_procs", Optional[int], typer.Option(None, "--max-procs", help="Process-count limit of a shell task.")),
-    ("max_file_mb", Optional[int], typer.Option(None, "--max-file-mb", help="File-size limit of a shell task, MB.")),
-    ("retries", Optional[int], typer.Option(None, "--retries", min=0, max=49, help="Retries after a failure.")),
-    ("retry_delay", Optional[str], typer.Option(None, "--retry-delay", help="Wait before the first retry (e.g. 30s).")),
-    ("backoff", Optional[float], typer.Option(None, "--backoff", help="Multiply the wait by this each retry.")),
-    ("retry_max_delay", Optional[str], typer.Option(None, "--retry-max-delay", help="Cap on the wait between retries.")),
-    ("timeout", Optional[str], typer.Option(None, "--timeout", help="Stop a run after this long (e.g. 10m).")),
-    ("misfire", Optional[MisfirePolicy], typer.Option(None, "--misfire", help="What to do with fires missed while down.")),
-    ("grace", Optional[str], typer.Option(None, "--grace", help="A fire this late still counts as on time.")),
-    ("overlap", Optional[OverlapPolicy], typer.Option(None, "--overlap", help="What to do when a fire comes while a run is going.")),
-    ("paused", Optional[bool], typer.Option(None, "--paused/--enabled", help="Create or set the task paused/enabled.")),
-    ("description", Optional[str], typer.Option(None, "--description", help="A note about the task.")),
+    ("cwd", str | None, typer.Option(None, "--cwd", help="Working directory of a shell task.")),
+    ("cpu", int | None, typer.Option(None, "--cpu", help="CPU-time limit of a shell task, seconds.")),
+    ("memory", int | None, typer.Option(None, "--memory", help="Memory limit of a shell task, MB.")),
+    ("max_procs", int | None, typer.Option(None, "--max-procs", help="Process-count limit of a shell task.")),
+    ("max_file_mb", int | None, typer.Option(None, "--max-file-mb", help="File-size limit of a shell task, MB.")),
+    ("retries", int | None, typer.Option(None, "--retries", min=0, max=49, help="Retries after a failure.")),
+    ("retry_delay", str | None, typer.Option(None, "--retry-delay", help="Wait before the first retry (e.g. 30s).")),
+    ("backoff", float | None, typer.Option(None, "--backoff", help="Multiply the wait by this each retry.")),
+    ("retry_max_delay", str | None, typer.Option(None, "--retry-max-delay", help="Cap on the wait between retries.")),
+    ("timeout", str | None, typer.Option(None, "--timeout", help="Stop a run after this long (e.g. 10m).")),
+    ("misfire", MisfirePolicy | None, typer.Option(None, "--misfire", help="What to do with fires missed while down.")),
+    ("grace", str | None, typer.Option(None, "--grace", help="A fire this late still counts as on time.")),
+    ("overlap", OverlapPolicy | None, typer.Option(None, "--overlap", help="What to do when a fire comes while a run is going.")),
+    ("paused", bool | None, typer.Option(None, "--paused/--enabled", help="Create or set the task paused/enabled.")),
+    ("description", str | None, typer.Option(None, "--description", help="A note about the task.")),
     ("json_output", bool, typer.Option(False, "--json", help="Print the task as JSON.")),
 ]
 
@@ -73,7 +73,7 @@ def with_task_options(*leading: inspect.Parameter) -> Callable[[F], F]:
         params.append(
             inspect.Parameter(
                 "command", KW, default=typer.Argument(None, help="The command of a --shell task, after --."),
-                annotation=Optional[list[str]],
+                annotation=list[str] | None,
             )
         )
         fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]

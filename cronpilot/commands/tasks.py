@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -110,8 +110,8 @@ task_app.command("edit")(edit)
 
 @task_app.command("list")
 def list_tasks(
-    status: Optional[TaskStatus] = typer.Option(None, "--status", help="Only tasks in this state."),
-    search: Optional[str] = typer.Option(None, "--search", help="Only names containing this."),
+    status: TaskStatus | None = typer.Option(None, "--status", help="Only tasks in this state."),
+    search: str | None = typer.Option(None, "--search", help="Only names containing this."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """List tasks with their next fire."""

@@ -48,7 +48,7 @@ def wait_for(app: App, run_ids: list[int], *, downstream: set[int] | None = None
         status = render.console.status("waiting for the runs to finish…", spinner="dots")
         with status if not quiet else _Quiet():
             while True:
-                runs, going = _open(app, run_ids, downstream, first)
+                _runs, going = _open(app, run_ids, downstream, first)
                 if not going:
                     break
                 time.sleep(POLL_SECONDS)

@@ -30,7 +30,7 @@ def _zone(tz: str | None) -> str:
 
         try:
             return Settings().default_timezone
-        except Exception:  # noqa: BLE001 - a broken environment must not hide the phrase check
+        except Exception:
             return "UTC"
     try:
         return check_timezone(tz.strip())

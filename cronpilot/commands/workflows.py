@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 import yaml
@@ -101,16 +101,16 @@ def _steps(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 @workflow_app.command("create")
 def create(
-    name: Optional[str] = typer.Argument(None, help="Workflow name (or give it in the file)."),
-    file: Optional[Path] = typer.Option(None, "--file", "-f", help="A YAML file describing the workflow."),
+    name: str | None = typer.Argument(None, help="Workflow name (or give it in the file)."),
+    file: Path | None = typer.Option(None, "--file", "-f", help="A YAML file describing the workflow."),
     step: list[str] = typer.Option([], "--step", help="NAME=COMMAND (run with /bin/sh -c). Repeatable, in order."),
     edge: list[str] = typer.Option([], "--edge", help="A->B: step B runs after step A. Repeatable."),
     cron: list[str] = typer.Option([], "--cron"),
-    every: Optional[str] = typer.Option(None, "--every"),
-    when: Optional[str] = typer.Option(None, "--when"),
+    every: str | None = typer.Option(None, "--every"),
+    when: str | None = typer.Option(None, "--when"),
     on: list[str] = typer.Option([], "--on", help="Fire on this event. Repeatable."),
-    tz: Optional[str] = typer.Option(None, "--tz"),
-    max_parallel: Optional[int] = typer.Option(None, "--max-parallel", min=1, max=256),
+    tz: str | None = typer.Option(None, "--tz"),
+    max_parallel: int | None = typer.Option(None, "--max-parallel", min=1, max=256),
     example: bool = typer.Option(False, "--example", help="Print an example YAML file and exit."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:

@@ -86,8 +86,7 @@ class OutputCapture:
             self._file = open(self.log_path, "ab")  # noqa: SIM115 - closed in close()
         room = self.log_limit - self._logged
         chunk = data[:room]
-        prefix = b"" if stream == "stdout" else b""
-        self._file.write(prefix + chunk)
+        self._file.write(chunk)
         self._logged += len(chunk)
         if len(data) > room:
             self._log_truncated = True

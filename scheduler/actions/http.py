@@ -54,7 +54,7 @@ def _request_headers(given: dict[str, str], idempotency_key: str) -> dict[str, s
     for name, value in given.items():
         if not _TOKEN.match(name):
             raise ActionFailed(f"the header name {name!r} is not valid")
-        if any(ord(ch) < 32 and ch != "\t" or ord(ch) == 127 for ch in value):
+        if any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in value):
             raise ActionFailed(f"the header {name} contains a line break or control character")
         if name.lower() in FORBIDDEN_HEADERS:
             raise ActionFailed(f"the {name} header is set by cronpilot and can't be overridden")
@@ -125,7 +125,7 @@ def _redirected(
     status: int, method: str, body: str | None, headers: dict[str, str]
 ) -> tuple[str, str | None, dict[str, str]]:
     """Method and body for the next hop, as browsers and httpx do it (RFC 9110 §15.4)."""
-    if status == 303 and method != "HEAD" or status in (301, 302) and method == "POST":
+    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
         dropped = ("content-type",)
         return "GET", None, {k: v for k, v in headers.items() if k.lower() not in dropped}
     return method, body, headers

@@ -335,7 +335,7 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
         # httpx has no public hook for the network backend, so replace the pool it built. If a
         # future httpx renames the attribute, fail loudly rather than connect unpinned.
         if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
-            raise RuntimeError("this httpx version cannot be pinned; update netguard.py")  # noqa: TRY004
+            raise RuntimeError("this httpx version cannot be pinned; update netguard.py")
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=context, network_backend=_PinnedBackend(pins), max_connections=4,
         )

@@ -349,7 +349,7 @@ async def _ensure_role(conn: psycopg.AsyncConnection[Any], role: str, *,
             " OR EXISTS (SELECT 1 FROM pg_roles p WHERE p.rolname::text = ANY(%s)"
             "            AND pg_has_role(r.oid, p.oid, 'MEMBER'))"
             " FROM pg_roles r WHERE rolname = %s",
-            (list(_SERVER_FILE_ROLES) + ["pg_write_all_data"], role))
+            ([*list(_SERVER_FILE_ROLES), "pg_write_all_data"], role))
         found = await cur.fetchone()
         if found is None:
             # Another process may create it at the same moment.

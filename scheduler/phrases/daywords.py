@@ -57,7 +57,7 @@ def match_relative_day(s: Stream, i: int) -> tuple[DaySpec, int] | None:
     """today, tomorrow, the day after tomorrow, next week/month/year, this weekend, end of month."""
     j = s.skip(i, "the")
     w = s.word(j)
-    if w == "today" or w == "tod" and j == i:
+    if w == "today" or (w == "tod" and j == i):
         return DaySpec("offset", 0, text="today"), j + 1
     if w in _TOMORROW:
         return DaySpec("offset", 1, text="tomorrow"), j + 1
@@ -175,7 +175,7 @@ def match_date_weekday(s: Stream, i: int) -> tuple[DaySpec, int] | None:
     spec, j = got
     k = j + 1 if s.is_punct(j, ",") else j
     wd = weekday_at(s, k)
-    if wd is None or s.is_word(wd[1], "at") and False:
+    if wd is None or (s.is_word(wd[1], "at") and False):
         return None
     return DaySpec("date", year=spec.year, month=spec.month, day=spec.day, weekday=wd[0],
                    text=s.span(i, wd[1])), wd[1]  # fmt: skip

@@ -213,15 +213,15 @@ def match_relative(s: Stream, i: int) -> tuple[Relative, int] | None:
                     delta, text=s.span(i, stop), base=spec, before=s.word(end) == "before"
                 ), stop
         if fwd is None:
-            if s.is_word(end - 1, "h") and s.tok(end - 1).glued or s.tok(end - 1).kind == "num":
+            if (s.is_word(end - 1, "h") and s.tok(end - 1).glued) or s.tok(end - 1).kind == "num":
                 return None  # "21h", "9h30": a time of day
             return Relative(delta, weak=True, text=s.span(i, end)), end
         end = fwd
     elif (
-        lead == "in"
-        and s.is_word(end, "time")
-        or s.is_word(end, "'s")
-        and s.is_word(end + 1, "time")
+        (lead == "in"
+        and s.is_word(end, "time"))
+        or (s.is_word(end, "'s")
+        and s.is_word(end + 1, "time"))
     ):
         end = end + 1 if s.is_word(end, "time") else end + 2
     elif s.is_punct(end, "'") and s.is_word(end + 1, "time"):

@@ -137,7 +137,7 @@ def _bound(s: Stream, i: int) -> tuple[Bound, int] | None:
     mon = month_at(s, k)
     if mon is not None and not (
         s.tok(mon[1]) is not None
-        and (s.tok(mon[1]).kind == "num" and len(s.tok(mon[1]).text) <= 2 or s.ordinal(mon[1]))
+        and ((s.tok(mon[1]).kind == "num" and len(s.tok(mon[1]).text) <= 2) or s.ordinal(mon[1]))
     ):
         end = mon[1]
         year = None
@@ -247,10 +247,10 @@ def match_except(s: Stream, i: int) -> tuple[Except, int] | None:
     if w in ("except", "excluding", "exclude", "skipping", "skip", "besides"):
         j = i + 1
     elif (
-        w == "but"
-        and s.is_word(i + 1, "not")
-        or w in ("apart", "other")
-        and s.is_word(i + 1, "from", "than")
+        (w == "but"
+        and s.is_word(i + 1, "not"))
+        or (w in ("apart", "other")
+        and s.is_word(i + 1, "from", "than"))
     ):
         j = i + 2
     elif w == "not" and s.is_word(i + 1, "on", "in"):
@@ -301,7 +301,7 @@ def match_except(s: Stream, i: int) -> tuple[Except, int] | None:
 
 def _day_follows(s: Stream, j: int) -> bool:
     t = s.tok(j)
-    return t is not None and (t.kind == "num" and len(t.text) <= 2 or s.ordinal(j) is not None)
+    return t is not None and ((t.kind == "num" and len(t.text) <= 2) or s.ordinal(j) is not None)
 
 
 _HOURS_WORDS = ("business", "working", "work", "office")

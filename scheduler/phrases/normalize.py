@@ -18,11 +18,7 @@ MAX_REQUEST_CHARS = 2000
 # Zero-width characters, bidi embeddings/overrides/isolates, the BOM and the soft hyphen: they
 # change how text looks (or nothing at all) and can hide what a phrase really says.
 _INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x180E, 0x061C, 0xFEFF]
-    + list(range(0x200B, 0x2010))
-    + list(range(0x202A, 0x202F))
-    + list(range(0x2060, 0x2065))
-    + list(range(0x2066, 0x206A)),
+    [173, 6158, 1564, 65279, *list(range(8203, 8208)), *list(range(8234, 8239)), *list(range(8288, 8293)), *list(range(8294, 8298))],
     None,
 )
 _PUNCT = str.maketrans(

@@ -22,10 +22,10 @@ def merge(recurs: list[Recur]) -> Recur:
     for r in recurs:
         if r.unit is not None:
             if out.unit is None or (
-                r.interval > 1
-                and out.interval == 1
-                or r.unit in ("second", "minute", "hour")
-                and out.unit not in ("second", "minute", "hour")
+                (r.interval > 1
+                and out.interval == 1)
+                or (r.unit in ("second", "minute", "hour")
+                and out.unit not in ("second", "minute", "hour"))
             ):
                 out.unit, out.interval, out.step_seconds = r.unit, r.interval, r.step_seconds
             elif (

@@ -111,7 +111,7 @@ def _try(s: Stream, i: int, last: Piece | None) -> Piece | None:
     got = match_period(s, i)
     if got is not None:
         return Piece("period", got[:2], i, got[2])
-    if last is not None and last.kind == "time" and last.end == i or s.word(i + 1) == "time":
+    if (last is not None and last.kind == "time" and last.end == i) or s.word(i + 1) == "time":
         got = match_zone(s, i)
         if got is not None:
             return Piece("zone", got[0], i, got[1])
@@ -148,8 +148,8 @@ def scan(text: str) -> Scan:
         if piece is None or piece.end <= i:
             result.content.append(i)
             if (
-                tok.kind == "word"
-                and tok.text in _STRAY_WORDS
+                (tok.kind == "word"
+                and tok.text in _STRAY_WORDS)
                 or (
                     tok.kind == "word"
                     and tok.text in lexicon.MONTHS

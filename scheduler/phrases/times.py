@@ -274,7 +274,7 @@ def _hour_ref(s: Stream, i: int) -> tuple[TimeSpec, int] | None:
     if t.kind == "word" and t.text in ("noon", "midday", "midnight"):
         return TimeSpec(lexicon.NAMED_TIMES[t.text].hour), i + 1
     got = s.integer(i)
-    if got is None or not 1 <= got[0] <= 12 and not (t.kind == "num" and got[0] <= 23):
+    if got is None or (not 1 <= got[0] <= 12 and not (t.kind == "num" and got[0] <= 23)):
         return None
     h, j = got
     mer = meridiem(s, j)

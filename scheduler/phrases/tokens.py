@@ -41,7 +41,7 @@ def tokenize(text: str) -> list[Token]:
     quotes = quoted_spans(text)
     tokens: list[Token] = []
     pos = 0
-    for q_start, q_end in quotes + [(len(text), len(text))]:
+    for q_start, q_end in [*quotes, (len(text), len(text))]:
         tokens.extend(_plain_tokens(lowered, pos, q_start))
         if q_end > q_start:
             tokens.append(Token("quote", text[q_start:q_end], q_start, q_end))

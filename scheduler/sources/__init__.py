@@ -103,7 +103,7 @@ class Sources:
 
     async def _store_call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         # The engine's store thread: condition state is written in order with its own batches.
-        return await self.engine._store(fn, *args, **kwargs)
+        return await self.engine.store_call(fn, *args, **kwargs)
 
     def _database_urls(self, names: set[str | None]) -> dict[str | None, str]:
         """Trigger database name (None: the store's own) → libpq URL, for the usable ones."""

@@ -127,7 +127,7 @@ class FileWatchers:
     async def _watch(self, watcher: _PathWatcher) -> None:
         delay = RETRY_FIRST
         while not watcher.stop_event.is_set():
-            if not os.path.exists(watcher.root):
+            if not os.path.exists(watcher.root):  # noqa: ASYNC240 - one stat, not worth a thread
                 # Warn once per absence; the retries after that are routine.
                 level = logging.WARNING if delay == RETRY_FIRST else logging.DEBUG
                 log.log(level, "file trigger: %s does not exist; looking again in %.0f s", watcher.root,
@@ -161,7 +161,7 @@ class FileWatchers:
 
     async def _dispatch(self, root: str, batch: set[tuple[Change, str]]) -> None:
         for path, kind in file_changes(batch, self._created, at=time.monotonic()):
-            if os.path.isdir(path):
+            if os.path.isdir(path):  # noqa: ASYNC240 - one stat per change, not worth a thread
                 continue  # a new folder is not a file; files created inside it arrive on their own
             for sub, trigger in list(self._subs.items()):
                 if watched_path(trigger) != root or not matches(trigger, root, path, kind):

@@ -20,5 +20,12 @@ class Store(
 
 
 __all__ = [
-    "Store", "NewRun", "ClaimedRun", "RunOutcome", "UserRecord", "Released", "SkipChain", "Edge",
+    "ClaimedRun",
+    "Edge",
+    "NewRun",
+    "Released",
+    "RunOutcome",
+    "SkipChain",
+    "Store",
+    "UserRecord",
 ]

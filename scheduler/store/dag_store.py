@@ -155,7 +155,7 @@ class DagStoreMixin(StoreBase):
             (o.run_id, o.task_id, None, None) for o in finals
         )
         while queue:
-            run_id, task_id, skip_reason, chain = queue.popleft()
+            run_id, task_id, _skip_reason, chain = queue.popleft()
             successors = conn.execute(
                 sa.select(dependencies.c.successor_id)
                 .join(tasks, tasks.c.task_id == dependencies.c.successor_id)

@@ -65,7 +65,7 @@ def lock_skip_locked(engine: Engine, select: sa.Select[Any]) -> sa.Select[Any]:
 def _redact(url: str) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - only for an error message
+    except Exception:
         return "<unparseable URL>"
 
 

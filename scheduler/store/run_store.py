@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
@@ -20,7 +20,7 @@ from .tables import run_events, runs, tasks
 # SQLAlchemy passes their values to the driver untouched, so ``_Binder`` converts each distinct
 # value once with the real column's own bind processor: the stored values are the same, at half
 # the cost of a fire, because a batch repeats ``now``, the lease and each fire time many times.
-_BULK_RUNS = sa.table("runs", *(sa.column(name) for name in runs.c.keys()))
+_BULK_RUNS = sa.table("runs", *(sa.column(column.name) for column in runs.c))
 _BULK_EVENTS = sa.table("run_events", *(sa.column(name) for name in ("run_id", "status", "at", "message")))
 _BULK_TASKS = sa.table("tasks", sa.column("task_id"), sa.column("last_fire_at"))
 # Built once: composing a statement costs more than executing it for a small batch.
@@ -68,7 +68,7 @@ def _record_fires_statement(engine: sa.Engine) -> Any:
 class _Binder:
     """Values as the driver receives them for the real columns (one batch's worth of memory)."""
 
-    _processors: dict[tuple[str, str], tuple[Any, Any, Any]] = {}  # per dialect, built once
+    _processors: ClassVar[dict[tuple[str, str], tuple[Any, Any, Any]]] = {}  # per dialect, once
 
     def __init__(self, sa_dialect: sa.Dialect) -> None:
         key = (sa_dialect.name, sa_dialect.driver)
@@ -100,7 +100,7 @@ def _clean(text: str | None) -> str | None:
 
 
 def run_from_row(row: sa.Row[Any], task_name: str | None = None) -> Run:
-    data = {c: getattr(row, c) for c in runs.c.keys() if c != "cancel_requested"}
+    data = {name: getattr(row, name) for name in runs.c.keys() if name != "cancel_requested"}  # noqa: SIM118 - column names, not columns
     return Run.model_validate({**data, "task_name": task_name})
 
 
@@ -124,7 +124,7 @@ class RunStoreMixin(StoreBase):
         params = [_bulk_run_params(f, now, bind) for f in fires]
         stmt = _record_fires_statement(self.engine)
         # Returned rows are not converted back: match them on the values as sent.
-        by_key = {(f.task_id, p["scheduled_for"], f.attempt): f for f, p in zip(fires, params)}
+        by_key = {(f.task_id, p["scheduled_for"], f.attempt): f for f, p in zip(fires, params, strict=False)}
         inserted: list[NewRun] = []
         cursors: dict[int, datetime] = {}
         with self._write() as conn:
@@ -269,14 +269,14 @@ class RunStoreMixin(StoreBase):
                     )
                 )
         conn.execute(_FINISH_RUNS, updates)
-        events = [[(o.run_id, RunStatus(u["b_status"]), o.finished_at, o.error)] for o, u in zip(outcomes, updates)]
+        events = [[(o.run_id, RunStatus(u["b_status"]), o.finished_at, o.error)] for o, u in zip(outcomes, updates, strict=False)]
         if retries:
             rows = conn.execute(
                 runs.insert().returning(runs.c.run_id, runs.c.retry_of, sort_by_parameter_order=True),
                 [_new_run_params(r, now) for r in retries],
             ).all()
             by_origin = {o.run_id: o for o in outcomes}
-            for retry, row in zip(retries, rows):
+            for retry, row in zip(retries, rows, strict=False):
                 retry.run_id = row.run_id
                 by_origin[row.retry_of].retry_run_id = row.run_id
                 events.append(_creation_events(retry, now))

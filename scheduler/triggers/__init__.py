@@ -71,18 +71,18 @@ def next_fires(triggers: list[Trigger], after: datetime, zone: ZoneInfo, count: 
 
 
 __all__ = [
-    "Trigger",
+    "TIME_KINDS",
+    "ConditionTrigger",
     "CronTrigger",
-    "IntervalTrigger",
-    "OnceTrigger",
-    "RRuleTrigger",
     "EventTrigger",
     "FileTrigger",
+    "IntervalTrigger",
+    "OnceTrigger",
     "PgNotifyTrigger",
-    "ConditionTrigger",
-    "TIME_KINDS",
+    "RRuleTrigger",
+    "Trigger",
+    "iter_fires",
     "next_fire_after",
     "next_fire_of_all",
-    "iter_fires",
     "next_fires",
 ]

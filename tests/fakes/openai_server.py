@@ -57,7 +57,7 @@ class OpenAIStub:
                     return
                 try:
                     self._send(200, stub.reply(body))
-                except Exception as exc:  # noqa: BLE001 - shown to the client as a server error
+                except Exception as exc:
                     self._send(500, {"error": {"message": f"{type(exc).__name__}: {exc}"}})
 
             def _send(self, status: int, data: dict[str, Any]) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
 import pytest
-
 from fakes.actions import PerTaskRunner, install
+
 from scheduler.errors import Conflict
 from scheduler.models import RunReason, RunStatus
 from scheduler.service import Actor, Role
@@ -142,7 +143,7 @@ def test_long_cycle_check_is_iterative(tmp_path, clock):
     with store.engine.begin() as conn:  # a long chain, laid down in one go
         conn.execute(dependencies.insert(), [
             {"predecessor_id": a, "successor_id": b, "condition": "success", "consumed_run_id": 0,
-             "created_at": service.clock.now()} for a, b in zip(ids, ids[1:])
+             "created_at": service.clock.now()} for a, b in itertools.pairwise(ids)
         ])
     with pytest.raises(Conflict, match="cycle: n1199 → n0 → n1 → n2"):
         service.add_dependency("n0", "n1199", actor=ME)
@@ -285,3 +286,13 @@ async def test_dynamic_event_loop_is_cut_at_ten_hops_and_reported(make_engine, s
     cut = [r for r in runs if r.status == RunStatus.SKIPPED]
     assert len(cut) == 1 and "over the limit of 10" in cut[0].error
     assert any("over the limit" in n.text for n in notifier.sent)
+
+
+def test_webhook_called_by_a_run_continues_its_causal_chain(service, store):
+    _task(service, "caller")
+    run = service.run_now("caller", actor=ME)
+    _task(service, "listener", triggers=[{"kind": "event", "event": "hook.hit"}])
+    (created,) = service.emit("hook.hit", {}, actor=ME, caused_by_run_id=run.run_id).runs
+    assert created.caused_by_run_id == run.run_id and created.chain_depth == 1
+    (fresh,) = service.emit("hook.hit", {}, actor=ME, caused_by_run_id=999_999).runs  # unknown: new chain
+    assert fresh.caused_by_run_id is None and fresh.chain_depth == 0

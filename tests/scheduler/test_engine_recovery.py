@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from fakes.actions import ScriptedRunner, install
+
 from scheduler.models import RunReason, RunStatus
 
 

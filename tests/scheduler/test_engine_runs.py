@@ -4,11 +4,12 @@ failure notices. Actions are scripted so a run takes as long (in fake time) as a
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
 import pytest
-
 from fakes.actions import ScriptedRunner, install
+
 from scheduler.models import RunReason, RunStatus
 from scheduler.service import Actor, Role
 
@@ -92,7 +93,7 @@ async def test_retries_back_off_exponentially_then_succeed(make_engine, add_task
     assert [r.status for r in runs] == [RunStatus.RETRYING] * 4 + [RunStatus.COMPLETED]
     assert [r.attempt for r in runs] == [1, 2, 3, 4, 5]
     assert [r.reason for r in runs[1:]] == [RunReason.RETRY] * 4
-    gaps = [(b.due_at - a.finished_at).total_seconds() for a, b in zip(runs, runs[1:])]
+    gaps = [(b.due_at - a.finished_at).total_seconds() for a, b in itertools.pairwise(runs)]
     assert gaps == [2, 4, 8, 16]
     assert {r.scheduled_for for r in runs} == {runs[0].scheduled_for}  # no extra schedule fire
 

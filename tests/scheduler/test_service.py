@@ -79,7 +79,7 @@ def test_service_stats_count_success_rate_and_durations(service, store, clock):
     task = _create(service)
     now = clock.now()
     outcomes = []
-    for i, (status, seconds) in enumerate([("completed", 1), ("completed", 3), ("failed", 2), ("completed", 10)]):
+    for _i, (status, seconds) in enumerate([("completed", 1), ("completed", 3), ("failed", 2), ("completed", 10)]):
         run = service.run_now(task.name, actor=ALICE)
         store.claim_due_runs(owner="w", now=now, lease_until=now + timedelta(minutes=1))
         outcomes.append(RunOutcome(run_id=run.run_id, task_id=task.task_id, status=RunStatus(status),

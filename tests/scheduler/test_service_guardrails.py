@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -51,10 +52,8 @@ def test_ai_run_creates_at_most_five_tasks_and_every_refusal_is_audited(service,
 def test_parallel_ai_runs_cannot_overshoot_the_daily_budget(service):
     def attempt(run_id: int) -> None:
         for i in range(10):
-            try:
+            with contextlib.suppress(PermissionDenied):
                 service.create_task(_spec(service, f"r{run_id}-{i}"), actor=_ai(run_id=run_id))
-            except PermissionDenied:
-                pass
 
     threads = [threading.Thread(target=attempt, args=(100 + n,)) for n in range(10)]
     for t in threads:
@@ -120,3 +119,9 @@ def test_ai_made_workflow_counts_its_steps_and_waits_for_approval(service):
     approved = service.get_workflow("fetcher")
     assert approved.head.status == TaskStatus.ACTIVE
     assert {t.status for t in approved.steps.values()} == {TaskStatus.ACTIVE}
+
+
+def test_ai_task_with_a_risky_condition_check_waits_for_approval(service):
+    spec = _spec(service, "watcher", action={"kind": "noop"},
+                 triggers=[{"kind": "condition", "check": {"kind": "shell", "argv": ["curl", "x"]}, "every": 60}])
+    assert service.create_task(spec, actor=_ai(run_id=31)).status == TaskStatus.PENDING_APPROVAL

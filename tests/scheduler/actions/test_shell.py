@@ -8,6 +8,7 @@ expected to install it (``apt-get install -y bubblewrap``) and a skip would hide
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import random
@@ -34,7 +35,6 @@ from scheduler.actions.base import (
 )
 from scheduler.actions.shell_isolation import EffectiveLimits
 from scheduler.models import ShellAction, ShellLimits
-import contextlib
 
 # The command runs as nobody when the tests run as root, so it needs an interpreter nobody can
 # execute (a pyenv under /root is not one).
