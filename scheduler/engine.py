@@ -416,7 +416,8 @@ class Engine:
         now = self.clock.now()
         try:
             kept, released = await self._store(
-                self.store.finish_and_release, outcomes, owner=self.worker_id, now=now
+                self.store.finish_and_release, outcomes, owner=self.worker_id, now=now,
+                lease_until=None if not self._claiming else now + self.options.lease_ttl,
             )
         except StoreUnavailable:
             self._done = outcomes + self._done  # record them when the database is back
@@ -440,10 +441,21 @@ class Engine:
                 await self._notify_failure(outcome, state.task if state else None)
         for chain in released.chains:
             await self._notify_chain(chain)
+        claimed = [r for r in released.runs if r.status == RunStatus.RUNNING and r.run_id is not None]
+        if any(r.task_id not in self._states for r in claimed):
+            await self._poll(now)  # a task created elsewhere since our last look
+        for run in claimed:
+            assert run.run_id is not None
+            if run.task_id in self._states:
+                self._launch(run.run_id, run.task_id, run.attempt, run.scheduled_for, run.reason,
+                             context=run.context, workflow_run_id=run.workflow_run_id)
+            else:
+                self._done.append(_lost_task_outcome(
+                    ClaimedRun(run.run_id, run.task_id, run.reason, run.attempt, None, now), now))
         # A run that ended may unblock the next pending run of its task (or released some).
         # With no pending run known there is nothing to unblock: another process's new ones
         # arrive with the poll.
-        if released.runs or self._pending_due_at is not None:
+        if len(claimed) < len(released.runs) or self._pending_due_at is not None:
             self._note_pending(now)
         if released.runs and any(r.task_id not in self._states for r in released.runs):
             self._next_poll_at = now

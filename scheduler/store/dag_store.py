@@ -9,7 +9,6 @@ processes and restarts, without relying on timestamps.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +58,12 @@ def _verdict(condition: DependencyCondition, status: str) -> bool:
     if condition == DependencyCondition.SUCCESS:
         return status == RunStatus.COMPLETED.value
     return status == RunStatus.FAILED.value
+
+
+def _skip_reason(outcome: sa.Row[Any]) -> str:
+    if outcome.status == RunStatus.SKIPPED.value and outcome.error:
+        return str(outcome.error)  # keep the root cause through the chain
+    return f"skipped: {outcome.name} {outcome.status} in run {outcome.run_id}"
 
 
 def find_cycle(edges: Iterable[tuple[int, int]], start: int) -> list[int] | None:
@@ -145,117 +150,165 @@ class DagStoreMixin(StoreBase):
     # --- release ------------------------------------------------------------------------------
 
     def _release(self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> Released:
-        """Inside the caller's transaction: release or skip successors of the runs that ended."""
+        """Inside the caller's transaction: release or skip successors of the runs that ended.
+
+        Set-based, wave by wave (a wave is the runs whose successors are looked at together;
+        the next wave is the skips to propagate): a fan-out of a thousand costs a handful of
+        statements, not a thousand round trips."""
         result = Released()
         finals = [o for o in outcomes if o.retry_due_at is None and o.status in (RunStatus.COMPLETED, RunStatus.FAILED)]
-        if not finals:
-            return result
         roots: dict[int, SkipChain] = {}
-        queue: deque[tuple[int, int, str | None, SkipChain | None]] = deque(
-            (o.run_id, o.task_id, None, None) for o in finals
-        )
-        while queue:
-            run_id, task_id, _skip_reason, chain = queue.popleft()
-            successors = conn.execute(
-                sa.select(dependencies.c.successor_id)
-                .join(tasks, tasks.c.task_id == dependencies.c.successor_id)
-                .where(dependencies.c.predecessor_id == task_id, tasks.c.deleted_at.is_(None),
-                       tasks.c.status == "active")
-            ).scalars().all()
-            for successor in successors:
-                decision = self._decide(conn, successor)
-                if decision is None:
-                    continue
-                verdicts, consumed = decision
-                cause = self._cause(conn, run_id)
-                if all(verdicts.values()):
-                    new = self._dependency_run(conn, successor, cause, RunStatus.PENDING, None, now)
-                    result.runs.append(new)
-                elif any(v is False for v in verdicts.values()):
-                    failed = [p for p, v in verdicts.items() if v is False]
-                    reason = self._skip_reason(conn, failed, consumed)
-                    new = self._dependency_run(conn, successor, cause, RunStatus.SKIPPED, reason, now)
-                    if chain is None:
-                        # The root is the predecessor run that broke the condition, which need
-                        # not be the run whose ending made us look (a sibling may end later).
-                        root_run = consumed[failed[0]]
-                        chain = roots.get(root_run)
-                        if chain is None:
-                            chain = roots[root_run] = SkipChain(root_run_id=root_run, root_task_id=failed[0], reason=reason)
-                            result.chains.append(chain)
-                    chain.skipped_task_ids.append(successor)
-                    assert new.run_id is not None
-                    queue.append((new.run_id, successor, reason, chain))
-                else:
-                    continue
-                if new.status == RunStatus.SKIPPED:
-                    # A skip uses up only the outcomes that broke the condition: the satisfied
-                    # ones still count, so re-running the failed task resumes downstream.
-                    consumed = {p: r for p, r in consumed.items() if verdicts[p] is False}
-                conn.execute(
-                    dependencies.update()
-                    .where(dependencies.c.successor_id == successor,
-                           dependencies.c.predecessor_id == sa.bindparam("b_pred"))
-                    .values(consumed_run_id=sa.bindparam("b_run")),
-                    [{"b_pred": p, "b_run": r} for p, r in consumed.items()],
-                )
+        contexts: dict[int, dict[str, Any]] = {}
+        wave: list[tuple[int, int, SkipChain | None]] = [(o.run_id, o.task_id, None) for o in finals]
+        while wave:
+            wave = self._release_wave(conn, wave, now, result, roots, contexts)
         return result
 
-    def _decide(self, conn: sa.Connection, successor: int) -> tuple[dict[int, bool | None], dict[int, int]] | None:
-        verdicts: dict[int, bool | None] = {}
-        consumed: dict[int, int] = {}
-        for edge in conn.execute(dependencies.select().where(dependencies.c.successor_id == successor)):
-            latest = conn.execute(
-                sa.select(runs.c.run_id, runs.c.status)
-                .where(runs.c.task_id == edge.predecessor_id, runs.c.run_id > edge.consumed_run_id, _OUTCOME_FILTER)
-                .order_by(runs.c.run_id.desc()).limit(1)
-            ).first()
-            if latest is None:
-                verdicts[edge.predecessor_id] = None
+    def _release_wave(
+        self, conn: sa.Connection, wave: list[tuple[int, int, SkipChain | None]], now: datetime,
+        result: Released, roots: dict[int, SkipChain], contexts: dict[int, dict[str, Any]],
+    ) -> list[tuple[int, int, SkipChain | None]]:
+        by_task = {task_id: (run_id, chain) for run_id, task_id, chain in reversed(wave)}
+        rows = conn.execute(
+            sa.select(dependencies.c.predecessor_id, dependencies.c.successor_id, tasks.c.workflow_id)
+            .join(tasks, tasks.c.task_id == dependencies.c.successor_id)
+            .where(dependencies.c.predecessor_id.in_(list(by_task)), tasks.c.deleted_at.is_(None),
+                   tasks.c.status == "active")
+            .order_by(dependencies.c.successor_id)
+        ).all()
+        if not rows:
+            return []
+        trigger: dict[int, tuple[int, SkipChain | None]] = {}
+        workflow_of: dict[int, int | None] = {}
+        for row in rows:
+            trigger.setdefault(row.successor_id, by_task[row.predecessor_id])
+            workflow_of[row.successor_id] = row.workflow_id
+        edges = conn.execute(dependencies.select().where(dependencies.c.successor_id.in_(list(trigger)))).all()
+        latest = self._latest_outcomes(conn, {e.predecessor_id for e in edges})
+        causes = {r.run_id: r for r in conn.execute(
+            sa.select(runs.c.run_id, runs.c.workflow_run_id, runs.c.chain_depth)
+            .where(runs.c.run_id.in_({run_id for run_id, _ in trigger.values()}))
+        )}
+        incoming: dict[int, list[Any]] = {}
+        for edge in edges:
+            incoming.setdefault(edge.successor_id, []).append(edge)
+        new_runs: list[NewRun] = []
+        consumed_updates: list[dict[str, int]] = []
+        chains: list[SkipChain | None] = []
+        for successor, (run_id, chain) in trigger.items():
+            verdicts: dict[int, bool | None] = {}
+            consumed: dict[int, int] = {}
+            for edge in incoming[successor]:
+                outcome = latest.get(edge.predecessor_id)
+                if outcome is None or outcome.run_id <= edge.consumed_run_id:
+                    verdicts[edge.predecessor_id] = None
+                else:
+                    verdicts[edge.predecessor_id] = _verdict(DependencyCondition(edge.condition), outcome.status)
+                    consumed[edge.predecessor_id] = outcome.run_id
+            if not consumed:
+                continue
+            cause = causes[run_id]
+            workflow_run_id = (cause.workflow_run_id or cause.run_id) if workflow_of[successor] is not None else None
+            failed = [p for p, v in verdicts.items() if v is False]
+            if failed:
+                reason = _skip_reason(latest[failed[0]])
+                if chain is None:
+                    # The root is the predecessor run that broke the condition, which need not
+                    # be the run whose ending made us look (a sibling may have ended later).
+                    root_run = consumed[failed[0]]
+                    chain = roots.get(root_run)
+                    if chain is None:
+                        chain = roots[root_run] = SkipChain(root_run_id=root_run, root_task_id=failed[0], reason=reason)
+                        result.chains.append(chain)
+                chain.skipped_task_ids.append(successor)
+                status, message, context = RunStatus.SKIPPED, reason, None
+                # A skip uses up only the outcomes that broke the condition: the satisfied ones
+                # still count, so re-running the failed task resumes downstream.
+                consumed = {p: r for p, r in consumed.items() if verdicts[p] is False}
+            elif all(verdicts.values()):
+                status, message = RunStatus.PENDING, None
+                context = None
+                if workflow_run_id is not None:
+                    if workflow_run_id not in contexts:
+                        contexts[workflow_run_id] = self._step_context(conn, workflow_run_id)
+                    context = contexts[workflow_run_id]
             else:
-                verdicts[edge.predecessor_id] = _verdict(DependencyCondition(edge.condition), latest.status)
-                consumed[edge.predecessor_id] = latest.run_id
-        return (verdicts, consumed) if consumed else None
-
-    def _skip_reason(self, conn: sa.Connection, failed_preds: list[int], consumed: dict[int, int]) -> str:
-        pred = failed_preds[0]
-        row = conn.execute(
-            sa.select(runs.c.run_id, runs.c.status, runs.c.error, tasks.c.name)
-            .join(tasks, tasks.c.task_id == runs.c.task_id).where(runs.c.run_id == consumed[pred])
-        ).one()
-        if row.status == RunStatus.SKIPPED.value and row.error:
-            return row.error  # keep the root cause through the chain
-        outcome = {"completed": "completed", "failed": "failed"}.get(row.status, row.status)
-        return f"skipped: {row.name} {outcome} in run {row.run_id}"
-
-    def _cause(self, conn: sa.Connection, run_id: int) -> sa.Row[Any]:
-        return conn.execute(
-            sa.select(runs.c.run_id, runs.c.workflow_run_id, runs.c.chain_depth, runs.c.context,
-                      tasks.c.action_kind)
-            .join(tasks, tasks.c.task_id == runs.c.task_id).where(runs.c.run_id == run_id)
-        ).one()
-
-    def _dependency_run(
-        self, conn: sa.Connection, successor: int, cause: sa.Row[Any], status: RunStatus,
-        reason: str | None, now: datetime,
-    ) -> NewRun:
-        workflow_id = conn.execute(sa.select(tasks.c.workflow_id).where(tasks.c.task_id == successor)).scalar()
-        workflow_run_id = None
-        context = None
-        if workflow_id is not None:
-            workflow_run_id = cause.workflow_run_id or cause.run_id
-            if status == RunStatus.PENDING:
-                context = self._step_context(conn, workflow_run_id)
-        run = NewRun(
-            task_id=successor, status=status, reason=RunReason.DEPENDENCY, due_at=now,
-            message=reason, caused_by_run_id=cause.run_id, workflow_run_id=workflow_run_id,
-            chain_depth=cause.chain_depth, context=context,
+                continue
+            new_runs.append(NewRun(
+                task_id=successor, status=status, reason=RunReason.DEPENDENCY, due_at=now, message=message,
+                caused_by_run_id=cause.run_id, workflow_run_id=workflow_run_id, chain_depth=cause.chain_depth,
+                context=context,
+            ))
+            chains.append(chain)
+            consumed_updates += [{"b_succ": successor, "b_pred": p, "b_run": r} for p, r in consumed.items()]
+        if not new_runs:
+            return []
+        self._insert_dependency_runs(conn, new_runs, now)
+        conn.execute(
+            dependencies.update()
+            .where(dependencies.c.successor_id == sa.bindparam("b_succ"),
+                   dependencies.c.predecessor_id == sa.bindparam("b_pred"))
+            .values(consumed_run_id=sa.bindparam("b_run")),
+            consumed_updates,
         )
+        result.runs += [r for r in new_runs if r.status == RunStatus.PENDING]
+        return [(r.run_id, r.task_id, c) for r, c in zip(new_runs, chains, strict=True)
+                if r.status == RunStatus.SKIPPED and r.run_id is not None]
+
+    def _latest_outcomes(self, conn: sa.Connection, task_ids: set[int]) -> dict[int, sa.Row[Any]]:
+        """Each task's newest run that counts as an outcome (completed, failed, or skipped by a
+        dependency), with its task name for messages."""
+        newest = (
+            sa.select(runs.c.task_id, sa.func.max(runs.c.run_id).label("run_id"))
+            .where(runs.c.task_id.in_(task_ids), _OUTCOME_FILTER)
+            .group_by(runs.c.task_id)
+            .subquery()
+        )
+        rows = conn.execute(
+            sa.select(runs.c.run_id, runs.c.task_id, runs.c.status, runs.c.error, tasks.c.name)
+            .join(newest, newest.c.run_id == runs.c.run_id)
+            .join(tasks, tasks.c.task_id == runs.c.task_id)
+        )
+        return {row.task_id: row for row in rows}
+
+    def _insert_dependency_runs(self, conn: sa.Connection, new_runs: list[NewRun], now: datetime) -> None:
         from .run_store import _creation_events, _new_run_params
 
-        run.run_id = conn.execute(runs.insert().returning(runs.c.run_id), [_new_run_params(run, now)]).scalar_one()
-        self._insert_events(conn, [_creation_events(run, now)])  # type: ignore[attr-defined]
-        return run
+        ids = conn.execute(
+            runs.insert().returning(runs.c.run_id, sort_by_parameter_order=True),
+            [_new_run_params(r, now) for r in new_runs],
+        ).scalars().all()
+        for run, run_id in zip(new_runs, ids, strict=True):
+            run.run_id = run_id
+        self._insert_events(conn, [_creation_events(r, now) for r in new_runs])  # type: ignore[attr-defined]
+
+    def _claim_released(
+        self, conn: sa.Connection, released: list[NewRun], *, owner: str, now: datetime, lease_until: datetime
+    ) -> None:
+        """Hand released runs straight to the engine that ended their cause: one per task, none
+        for a task that is running (as the claim query would), saving a round trip."""
+        candidates = [r for r in released if r.status == RunStatus.PENDING and r.run_id is not None]
+        if not candidates:
+            return
+        busy = set(conn.execute(
+            sa.select(runs.c.task_id).where(runs.c.status == RunStatus.RUNNING.value,
+                                            runs.c.task_id.in_({r.task_id for r in candidates}))
+        ).scalars())
+        picked: dict[int, NewRun] = {}
+        for run in candidates:
+            if run.task_id not in busy and run.task_id not in picked:
+                picked[run.task_id] = run
+        if not picked:
+            return
+        conn.execute(
+            runs.update().where(runs.c.run_id.in_([r.run_id for r in picked.values()]),
+                                runs.c.status == RunStatus.PENDING.value)
+            .values(status=RunStatus.RUNNING.value, started_at=now, lease_owner=owner, lease_expires_at=lease_until)
+        )
+        for run in picked.values():
+            run.status, run.lease_owner, run.lease_expires_at, run.started_at = RunStatus.RUNNING, owner, lease_until, now
+        self._insert_events(conn, [[(r.run_id, RunStatus.RUNNING, now, f"claimed by {owner}")]  # type: ignore[attr-defined]
+                                   for r in picked.values()])
 
     def _step_context(self, conn: sa.Connection, workflow_run_id: int) -> dict[str, Any]:
         """What a step's templates see: the outputs of the steps of this workflow run so far,

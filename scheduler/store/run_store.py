@@ -105,12 +105,18 @@ def run_from_row(row: sa.Row[Any], task_name: str | None = None) -> Run:
 
 
 class RunStoreMixin(StoreBase):
-    def _after_outcomes(self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> Released:
-        """Dependents and outcome events, defined by the DAG and event parts of the store."""
+    def _after_outcomes(
+        self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime,
+        *, claim_for: str | None = None, lease_until: datetime | None = None,
+    ) -> Released:
+        """Dependents and outcome events, defined by the DAG and event parts of the store; with
+        ``claim_for`` the runs they create are claimed for that engine at once."""
         released = self._release(conn, outcomes, now)  # type: ignore[attr-defined]
         events = self._outcome_events(conn, outcomes, now)  # type: ignore[attr-defined]
         released.runs.extend(events.runs)
         released.cut.extend(events.cut)
+        if claim_for is not None and lease_until is not None:
+            self._claim_released(conn, released.runs, owner=claim_for, now=now, lease_until=lease_until)  # type: ignore[attr-defined]
         return released
 
     # --- the engine's hot path ------------------------------------------------------------
@@ -226,7 +232,8 @@ class RunStoreMixin(StoreBase):
         return self.finish_and_release(outcomes, owner=owner, now=now)[0]
 
     def finish_and_release(
-        self, outcomes: Sequence[RunOutcome], *, owner: str, now: datetime
+        self, outcomes: Sequence[RunOutcome], *, owner: str, now: datetime,
+        lease_until: datetime | None = None,
     ) -> tuple[list[RunOutcome], Released]:
         """Record outcomes of runs ``owner`` still holds; a failure with ``retry_due_at`` becomes
         ``retrying`` and gets its retry run (pending, due at ``retry_due_at``). In the same
@@ -243,7 +250,9 @@ class RunStoreMixin(StoreBase):
             released = Released()
             if kept:
                 self._write_outcomes(conn, kept, now)
-                released = self._after_outcomes(conn, kept, now)
+                released = self._after_outcomes(
+                    conn, kept, now, claim_for=owner if lease_until else None, lease_until=lease_until
+                )
         return kept, released
 
     def _write_outcomes(self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> None:

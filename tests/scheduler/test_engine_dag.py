@@ -53,7 +53,8 @@ async def test_diamond_runs_in_order_with_the_branches_overlapping(make_engine, 
     service.run_now("a", actor=ME)
     for _ in range(3):
         await engine.tick()
-        await asyncio.sleep(0)
+        for _ in range(20):
+            await asyncio.sleep(0)
     assert {"b", "c"} in runner.overlaps  # both branches were running at once
     runner.release.set()
     await engine.run_until_idle()
@@ -222,7 +223,8 @@ async def test_workflow_parallel_branches_are_bounded(make_engine, service, stor
     service.run_now("fan", actor=ME)
     for _ in range(6):
         await engine.tick()
-        await asyncio.sleep(0)
+        for _ in range(20):  # let the launched steps reach the runner
+            await asyncio.sleep(0)
     assert max(len(o) for o in runner.overlaps) == 2
     runner.release.set()
     await engine.run_until_idle()
