@@ -117,7 +117,9 @@ async def test_file_trigger_watches_subfolders_and_skips_new_folders(
     # write until one is heard.
     fired = await write_until_fired(root / "sub", fires)
     assert fired.task_id == task.task_id
-    assert fired.payload["change"] == "create"
+    # A file written while the watch on its brand-new folder is being added can be heard only
+    # as modified (inotify race); either way it fires, and the folder itself never does.
+    assert fired.payload["change"] in ("create", "modify")
     assert Path(fired.payload["path"]).parent == root / "sub"  # the folder itself did not fire
 
 
