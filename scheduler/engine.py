@@ -95,6 +95,7 @@ class Engine:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cronpilot-store")
         self._revision = 0
         self._pending_due_at: datetime | None = None
+        self._pending_blocked = False  # a due pending run waits for its task's running run
         self._next_poll_at: datetime | None = None
         self._next_heartbeat_at: datetime | None = None
         self._claiming = True
@@ -350,7 +351,12 @@ class Engine:
                 state.queued = False
             self._launch(c.run_id, c.task_id, c.attempt, c.scheduled_for, c.reason,
                          context=c.context, workflow_run_id=c.workflow_run_id)
-        self._pending_due_at = await self._store(self.store.next_pending_due)
+        due = await self._store(self.store.next_pending_due)
+        if due is not None and due <= now and not claimed:
+            # Due but blocked (its task has a run going): wait for a run to end, not spin.
+            self._pending_due_at, self._pending_blocked = None, True
+        else:
+            self._pending_due_at = due
 
     def _note_pending(self, due_at: datetime) -> None:
         if self._pending_due_at is None or due_at < self._pending_due_at:
@@ -371,7 +377,7 @@ class Engine:
             self._run(state.task, run_id, attempt, scheduled_for, reason, context, limit)
         )
         self._inflight[run_id] = job
-        job.add_done_callback(partial(self._finished, run_id))
+        job.add_done_callback(partial(self._finished, run_id, task_id))
 
     async def _run(
         self, task: Task, run_id: int, attempt: int, scheduled_for: datetime | None, reason: RunReason,
@@ -395,8 +401,13 @@ class Engine:
             semaphore = self._workflow_slots[workflow_run_id] = asyncio.Semaphore(limit)
         return semaphore
 
-    def _finished(self, run_id: int, job: asyncio.Task[RunOutcome]) -> None:
+    def _finished(self, run_id: int, task_id: int, job: asyncio.Task[RunOutcome]) -> None:
         self._inflight.pop(run_id, None)
+        state = self._states.get(task_id)
+        if state is not None:
+            # The action has ended: the next fire may start even before the outcome is written,
+            # or a busy engine would record false overlaps that pile up (and feed themselves).
+            state.running.discard(run_id)
         if job.cancelled():  # cancelled before the guard could record it (e.g. waiting on the semaphore)
             return
         self._done.append(job.result())
@@ -455,7 +466,8 @@ class Engine:
         # A run that ended may unblock the next pending run of its task (or released some).
         # With no pending run known there is nothing to unblock: another process's new ones
         # arrive with the poll.
-        if len(claimed) < len(released.runs) or self._pending_due_at is not None:
+        if len(claimed) < len(released.runs) or self._pending_due_at is not None or self._pending_blocked:
+            self._pending_blocked = False
             self._note_pending(now)
         if released.runs and any(r.task_id not in self._states for r in released.runs):
             self._next_poll_at = now

@@ -152,8 +152,8 @@ async def test_run_forever_survives_an_outage(make_engine, add_task, clock, stor
     stop = asyncio.Event()
     loop_task = asyncio.create_task(engine.run_forever(stop))
     clock.advance(timedelta(minutes=1))
-    for _ in range(200):
-        await asyncio.sleep(0)
+    for _ in range(500):
+        await asyncio.sleep(0.01)  # let the store thread answer
         clock.advance(timedelta(seconds=1))  # the backoff sleeps on the injected clock
         if store.list_runs():
             break

@@ -234,3 +234,43 @@ async def test_deleted_task_stops_firing(make_engine, add_task, clock, store, se
     clock.advance(timedelta(minutes=30))
     await engine.run_until_idle()
     assert store.list_runs() == []
+
+
+async def test_a_queued_run_waiting_for_its_task_does_not_make_the_engine_spin(
+    make_engine, add_task, clock, store, monkeypatch
+):
+    runner = install(monkeypatch, ScriptedRunner(["block"]))
+    add_task(overlap="queue")
+    engine = make_engine()
+    await engine.start()
+    await _fire(engine, clock)
+    await _fire(engine, clock)  # queued behind the blocked run
+    claims = []
+    real = store.claim_due_runs
+    monkeypatch.setattr(store, "claim_due_runs", lambda **kw: claims.append(1) or real(**kw))
+    for _ in range(50):
+        await engine.tick()
+    assert len(claims) <= 1
+    deadline = engine._next_deadline()
+    assert deadline > clock.now()  # it would sleep, not loop
+    runner.release.set()
+    await engine.run_until_idle()
+    assert [r.status for r in reversed(store.list_runs())] == [RunStatus.COMPLETED, RunStatus.COMPLETED]
+
+
+async def test_an_ended_run_frees_its_task_before_the_outcome_is_written(
+    make_engine, add_task, clock, store, monkeypatch
+):
+    install(monkeypatch, ScriptedRunner())
+    task = add_task(overlap="skip", triggers=[{"kind": "interval", "every": 1}], misfire_grace=60)
+    engine = make_engine()
+    await engine.start()
+    clock.advance(timedelta(seconds=1))
+    await engine.tick()
+    await _settle()  # the action ended; its outcome is not flushed yet
+    assert engine._done and store.list_runs()[0].status == RunStatus.RUNNING
+    # A busy store may flush late: the next fire must not count the ended run as overlapping.
+    assert engine.in_flight == 0 and not engine._states[task.task_id].running
+    clock.advance(timedelta(seconds=1))
+    await engine.run_until_idle()
+    assert [r.status for r in store.list_runs()] == [RunStatus.COMPLETED, RunStatus.COMPLETED]
