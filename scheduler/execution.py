@@ -52,7 +52,8 @@ async def execute_run(
     )
     try:
         action = render_action(task.action, context) if context else task.action
-        result = await asyncio.wait_for(actions.execute(action, ctx), task.timeout.total_seconds())
+        async with asyncio.timeout(task.timeout.total_seconds()):  # no extra task, unlike wait_for
+            result = await actions.execute(action, ctx)
         outcome.result = result.data or None
         if result.summary:
             outcome.result = {**(outcome.result or {}), "summary": result.summary}

@@ -527,8 +527,7 @@ def _bulk_run_params(run: NewRun, now: datetime, bind: _Binder) -> dict[str, Any
 
 
 def _creation_events(run: NewRun, now: datetime) -> list[tuple[int, RunStatus, datetime, str | None]]:
+    """The history a new row starts with: the status it was created in. A fire claimed as it is
+    recorded never waited, so it starts 'running' (one history row, not two, per fire)."""
     assert run.run_id is not None
-    events: list[tuple[int, RunStatus, datetime, str | None]] = [(run.run_id, RunStatus.PENDING, now, None)]
-    if run.status != RunStatus.PENDING:
-        events.append((run.run_id, run.status, now, run.message))
-    return events
+    return [(run.run_id, run.status, now, run.message)]
