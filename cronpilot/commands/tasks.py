@@ -7,11 +7,12 @@ from typing import Any
 
 import typer
 
-from scheduler.errors import Conflict, InvalidRequest
+from scheduler.errors import InvalidRequest
 from scheduler.models import Task, TaskStatus
 from scheduler.service import Service
 
 from .. import render
+from .confirm import confirm_or_refuse
 from .context import current_app
 from .task_options import changes_from_options, default_name, predecessors, with_task_options
 
@@ -186,11 +187,6 @@ def delete(
     """Delete a task (its run history is kept)."""
     app = current_app()
     task = app.service.get_task(ref, actor=app.local_actor)
-    if not yes:
-        import sys
-
-        if not sys.stdin.isatty():
-            raise Conflict(f"deleting '{task.name}' needs confirmation: add --yes")
-        typer.confirm(f"Delete task {task.task_id} '{task.name}'?", abort=True)
+    confirm_or_refuse(f"Delete task {task.task_id} '{task.name}'?", name=task.name, yes=yes)
     app.service.delete_task(str(task.task_id), actor=app.local_actor)
     render.console.print(f"deleted task {task.task_id} [bold]{render.escape(task.name)}[/bold]")

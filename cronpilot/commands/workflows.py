@@ -15,6 +15,7 @@ from scheduler.service_flows import Workflow
 
 from .. import render
 from . import waiting
+from .confirm import confirm_or_refuse
 from .context import current_app
 
 workflow_app = typer.Typer(help="Workflows: named graphs of steps with one set of triggers.", no_args_is_help=True)
@@ -247,14 +248,8 @@ def delete(
     """Delete a workflow and its steps (run history is kept)."""
     app = current_app()
     workflow = app.service.get_workflow(ref, actor=app.local_actor)
-    if not yes:
-        import sys
-
-        from scheduler.errors import Conflict
-
-        if not sys.stdin.isatty():
-            raise Conflict(f"deleting '{workflow.name}' needs confirmation: add --yes")
-        typer.confirm(f"Delete workflow '{workflow.name}' and its {len(workflow.steps)} steps?", abort=True)
+    confirm_or_refuse(f"Delete workflow '{workflow.name}' and its {len(workflow.steps)} steps?",
+                      name=workflow.name, yes=yes)
     app.service.delete_workflow(ref, actor=app.local_actor)
     render.console.print(f"deleted workflow [bold]{render.escape(workflow.name)}[/bold]")
 
