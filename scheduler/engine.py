@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from .actions.base import ActionConfig
+from .background import BackgroundJobs
 from .clock import Clock, SystemClock
 from .errors import StoreUnavailable
 from .execution import SHUTDOWN_REASON, execute_run
@@ -104,7 +105,7 @@ class Engine:
         self._workflow_slots: dict[int, asyncio.Semaphore] = {}
         self._last_cut_seen = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._notices: set[asyncio.Future[None]] = set()
+        self._notices = BackgroundJobs()
         self.sources = Sources(self)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -503,9 +504,7 @@ class Engine:
 
     async def _send(self, notification: Notification) -> None:
         """Deliver a notice in the background: a slow chat platform must not hold the loop."""
-        job = asyncio.ensure_future(self._deliver(notification))
-        self._notices.add(job)
-        job.add_done_callback(self._notices.discard)
+        self._notices.spawn(self._deliver(notification))
 
     async def _deliver(self, notification: Notification) -> None:
         assert self.notifier is not None
@@ -516,8 +515,7 @@ class Engine:
 
     async def notices_sent(self) -> None:
         """Wait for the notices in flight (shutdown, tests)."""
-        if self._notices:
-            await asyncio.wait(list(self._notices))
+        await self._notices.drain()
 
     # --- housekeeping -----------------------------------------------------------------------
 

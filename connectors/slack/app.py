@@ -10,7 +10,6 @@ The same listeners serve HTTP mode (``/slack/events``, signatures checked by bol
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -23,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.messages import OutboundMessage
+from scheduler.background import BackgroundJobs
 
 from ..chat import ChatEvent, ChatGateway, error_text
 from ..identity import Stranger
@@ -66,7 +66,7 @@ class SlackConnector:
             request_verification_enabled=bool(config.signing_secret),
             name="cronpilot",
         )
-        self._jobs: set[asyncio.Task[None]] = set()
+        self._jobs = BackgroundJobs()
         self._profiles: dict[str, tuple[float, str | None, str | None]] = {}
         self._socket: Any = None
         self._register()
@@ -88,13 +88,10 @@ class SlackConnector:
 
     async def drain(self) -> None:
         """Wait for the work started by acknowledged events (tests; shutdown)."""
-        while self._jobs:
-            await asyncio.gather(*list(self._jobs), return_exceptions=True)
+        await self._jobs.drain()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        job = asyncio.ensure_future(work)
-        self._jobs.add(job)
-        job.add_done_callback(self._jobs.discard)
+        self._jobs.spawn(work)
 
     # --- listeners: acknowledge, then work -----------------------------------------------------------
 

@@ -32,6 +32,7 @@ from telegram.ext import (
 )
 
 from agent.messages import OutboundMessage
+from scheduler.background import BackgroundJobs
 
 from ..chat import ChatEvent, ChatGateway, error_text
 from ..identity import Person, Stranger
@@ -101,7 +102,7 @@ class TelegramConnector:
         if config.webhook_mode:
             builder = builder.updater(None)  # updates arrive through our own FastAPI route
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
-        self._jobs: set[asyncio.Task[None]] = set()
+        self._jobs = BackgroundJobs()
         self._started = False
         self._register()
 
@@ -146,13 +147,11 @@ class TelegramConnector:
         self._spawn(processor.process_update(update, self.application.process_update(update)))
 
     async def drain(self) -> None:
-        while self._jobs:
-            await asyncio.gather(*list(self._jobs), return_exceptions=True)
+        """Wait for the work started by acknowledged events (tests; shutdown)."""
+        await self._jobs.drain()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        job = asyncio.ensure_future(work)
-        self._jobs.add(job)
-        job.add_done_callback(self._jobs.discard)
+        self._jobs.spawn(work)
 
     # --- handlers ------------------------------------------------------------------------------
 
