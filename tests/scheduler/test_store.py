@@ -166,3 +166,12 @@ def test_run_search_matches_output_and_errors_case_insensitively(store):
     assert [r.run_id for r in store.list_runs(search="full")] == [run_id]
     assert store.list_runs(search="100%") == []
     assert store.get_run(run_id).stdout == "Disk 93% FULL"  # NUL dropped (PostgreSQL text can't hold it)
+
+
+def test_bulk_and_plain_run_rows_carry_the_same_fields(store):
+    from scheduler.store.run_store import _Binder, _bulk_run_params, _new_run_params
+
+    run = NewRun(task_id=1, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE, due_at=NOW,
+                 scheduled_for=NOW, started_at=NOW, context={"event": {"name": "x", "data": {}}})
+    bulk = _bulk_run_params(run, NOW, _Binder(store.engine.dialect))
+    assert set(bulk) == set(_new_run_params(run, NOW))
