@@ -7,7 +7,6 @@ import logging
 import traceback
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from . import actions
@@ -95,7 +94,3 @@ def _destination(origin: dict[str, Any] | None) -> dict[str, str]:
 
 def _seconds(value: float) -> str:
     return f"{value:g} s" if value < 120 else f"{value / 60:g} min"
-
-
-def log_file(data_dir: Path, run_id: int) -> Path:
-    return data_dir / "logs" / f"{run_id}.log"

@@ -3,11 +3,14 @@ parametrized over real SQLite and real PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +98,35 @@ def store(store_url: str) -> Iterator[Store]:
     s = Store(store_url)
     yield s
     s.close()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run the real ``cronpilot`` entry point in-process; a fresh App per call, like a new process."""
+
+    def invoke(*args: str) -> Result:
+        from cronpilot.cli import main
+        from cronpilot.commands.context import reset_app as _reset_app
+
+        _reset_app()
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        finally:
+            _reset_app()
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke

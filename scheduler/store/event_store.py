@@ -33,10 +33,6 @@ class EventStoreMixin(StoreBase):
         if names:
             conn.execute(task_events.insert(), [{"task_id": task_id, "event": n} for n in names])
 
-    def subscribers(self, event: str) -> list[int]:
-        with self._read() as conn:
-            return list(conn.execute(sa.select(task_events.c.task_id).where(task_events.c.event == event)).scalars())
-
     def all_subscriptions(self) -> list[tuple[int, str]]:
         with self._read() as conn:
             return [(r.task_id, r.event) for r in conn.execute(task_events.select())]

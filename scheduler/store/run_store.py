@@ -463,16 +463,6 @@ class RunStoreMixin(StoreBase):
         with self._read() as conn:
             return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
 
-    def running_count(self, task_id: int) -> int:
-        with self._read() as conn:
-            return int(
-                conn.execute(
-                    sa.select(sa.func.count()).where(
-                        runs.c.task_id == task_id, runs.c.status == RunStatus.RUNNING.value
-                    )
-                ).scalar_one()
-            )
-
 
 def _new_run_params(run: NewRun, now: datetime) -> dict[str, Any]:
     terminal = run.status not in (RunStatus.PENDING, RunStatus.RUNNING)

@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from fakes.local_server import LocalServer
+
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T1"
@@ -39,7 +41,7 @@ class Scripted:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeSlackApi:
+class FakeSlackApi(LocalServer):
     def __init__(self) -> None:
         self.calls: list[SlackCall] = []
         self.responses: list[SlackCall] = []  # posts to response_url
@@ -48,9 +50,7 @@ class FakeSlackApi:
         self._scripted: dict[str, deque[Scripted]] = defaultdict(deque)
         self._envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._ts = 1000
-        self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
-        self.port = 0
 
     # --- control -----------------------------------------------------------------------------
 
@@ -59,16 +59,8 @@ class FakeSlackApi:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self._serve(app)
         return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def api_url(self) -> str:

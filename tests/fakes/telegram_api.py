@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from fakes.local_server import LocalServer
+
 TOKEN = "123456:TEST-TOKEN"
 WEBHOOK_SECRET = "webhook-secret-0123456789-abcdefghijklmnop"
 BOT = {"id": 123456, "is_bot": True, "first_name": "cronpilot", "username": "cronpilot_bot"}
@@ -27,29 +29,19 @@ class TelegramCall:
     params: dict[str, Any]
 
 
-class FakeTelegramApi:
+class FakeTelegramApi(LocalServer):
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.calls: list[TelegramCall] = []
         self._scripted: dict[str, deque[tuple[int, dict[str, Any]]]] = defaultdict(deque)
         self._message_id = 100
-        self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
-        self.port = 0
 
     async def start(self) -> FakeTelegramApi:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._api)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self._serve(app)
         return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def api_url(self) -> str:
