@@ -30,7 +30,7 @@ from .firing import plan_fires
 from .models import RunReason, RunStatus, Task
 from .ports import AIRunner, Notification, Notifier
 from .sources import Sources
-from .store import SkipChain, Store
+from .store import Released, SkipChain, Store
 from .store.records import ClaimedRun, NewRun, RunOutcome
 from .triggers import next_fire_of_all
 
@@ -224,13 +224,12 @@ class Engine:
             await self._poll(now)
         if self._next_heartbeat_at is not None and now >= self._next_heartbeat_at:
             await self._heartbeat(now)
-        await self._flush_outcomes()
-        if self._claiming:
-            if self.options.schedules:
-                await self.sources.check_conditions(now)
-                await self._fire_due(now)
-            if self._pending_due_at is not None and self._pending_due_at <= now:
-                await self._claim_pending(now)
+        fire = self._claiming and self.options.schedules
+        if fire:
+            await self.sources.check_conditions(now)
+        await self._commit(now, fire=fire)
+        if self._claiming and self._pending_due_at is not None and self._pending_due_at <= now:
+            await self._claim_pending(now)
 
     async def run_until_idle(self, *, max_passes: int = 1000) -> None:
         """Tick until nothing is due at the current (fake) time and nothing is in flight.
@@ -297,15 +296,18 @@ class Engine:
             or not state.task.is_schedulable
         )
 
-    async def _fire_due(self, now: datetime) -> None:
+    def _plan_due(self, now: datetime) -> tuple[list[NewRun], list[tuple[tuple[datetime, int, int], datetime, bool]]]:
+        """The runs for every fire due by ``now`` (at most a batch), and what was taken from the
+        heap to plan them (to put back if they can't be recorded)."""
         lease_until = now + self.options.lease_ttl
         planned: list[NewRun] = []
-        taken: list[tuple[tuple[datetime, int, int], datetime, bool]] = []  # to put back on failure
-        while self._heap and self._heap[0][0] <= now and len(planned) < self.options.batch_size:
-            entry = heapq.heappop(self._heap)
+        taken: list[tuple[tuple[datetime, int, int], datetime, bool]] = []
+        heap, states = self._heap, self._states
+        while heap and heap[0][0] <= now and len(planned) < self.options.batch_size:
+            entry = heapq.heappop(heap)
             if self._stale(entry):
                 continue
-            state = self._states[entry[1]]
+            state = states[entry[1]]
             taken.append((entry, state.cursor, state.queued))
             plan = plan_fires(
                 state.task, due_at=entry[0], now=now, in_flight=len(state.running),
@@ -314,21 +316,20 @@ class Engine:
             )
             planned.extend(plan.runs)
             state.queued = state.queued or plan.queued
-            state.cursor = max(state.cursor, max(r.scheduled_for for r in plan.runs if r.scheduled_for))
+            state.cursor = max(state.cursor, plan.last_fire)
             if plan.next_fire_at is not None:
-                heapq.heappush(self._heap, (plan.next_fire_at, entry[1], state.generation))
-        if not planned:
-            return
-        try:
-            inserted = await self._store(self.store.record_fires, planned, now=now)
-        except StoreUnavailable:
-            # Nothing was recorded: forget this pass's plans so the same fires come due again.
-            for entry, cursor, queued in taken:
-                state = self._states[entry[1]]
-                state.cursor, state.queued = cursor, queued
-                state.generation += 1
-                heapq.heappush(self._heap, (entry[0], entry[1], state.generation))
-            raise
+                heapq.heappush(heap, (plan.next_fire_at, entry[1], state.generation))
+        return planned, taken
+
+    def _unplan(self, taken: list[tuple[tuple[datetime, int, int], datetime, bool]]) -> None:
+        """Nothing was recorded: forget the plans so the same fires come due again."""
+        for entry, cursor, queued in taken:
+            state = self._states[entry[1]]
+            state.cursor, state.queued = cursor, queued
+            state.generation += 1
+            heapq.heappush(self._heap, (entry[0], entry[1], state.generation))
+
+    def _launch_fires(self, inserted: list[NewRun]) -> None:
         for run in inserted:
             if run.status == RunStatus.RUNNING and run.run_id is not None:
                 self._launch(run.run_id, run.task_id, run.attempt, run.scheduled_for, run.reason)
@@ -422,18 +423,31 @@ class Engine:
         return True
 
     async def _flush_outcomes(self) -> None:
-        if not self._done:
+        await self._commit(self.clock.now(), fire=False)
+
+    async def _commit(self, now: datetime, *, fire: bool) -> None:
+        """Record what ended and (with ``fire``) what is due, in one transaction, then start the
+        new runs: a run's row is committed before its action starts."""
+        fires, taken = self._plan_due(now) if fire else ([], [])
+        if not self._done and not fires:
             return
         outcomes, self._done = self._done, []
-        now = self.clock.now()
         try:
-            kept, released = await self._store(
-                self.store.finish_and_release, outcomes, owner=self.worker_id, now=now,
+            kept, released, inserted = await self._store(
+                self.store.commit_tick, outcomes, fires, owner=self.worker_id, now=now,
                 lease_until=None if not self._claiming else now + self.options.lease_ttl,
             )
         except StoreUnavailable:
             self._done = outcomes + self._done  # record them when the database is back
+            self._unplan(taken)
             raise
+        if outcomes:
+            await self._after_outcomes(outcomes, kept, released, now)
+        self._launch_fires(inserted)
+
+    async def _after_outcomes(
+        self, outcomes: list[RunOutcome], kept: list[RunOutcome], released: Released, now: datetime,
+    ) -> None:
         for outcome in outcomes:
             state = self._states.get(outcome.task_id)
             if state is not None:

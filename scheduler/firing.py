@@ -18,6 +18,7 @@ RUN_ALL_CAP = 100
 class FirePlan:
     runs: list[NewRun] = field(default_factory=list)
     next_fire_at: datetime | None = None
+    last_fire: datetime | None = None  # the latest fire planned: the task's cursor moves to it
     starts: int = 0  # runs planned to start now (status running)
     queued: bool = False
 
@@ -48,7 +49,8 @@ def plan_fires(
         if len(fires) >= MISSED_SCAN_LIMIT:
             break
     truncated = len(fires) >= MISSED_SCAN_LIMIT
-    plan = FirePlan(next_fire_at=next_fire_of_all(task.triggers, now if truncated else fires[-1], zone))
+    plan = FirePlan(next_fire_at=next_fire_of_all(task.triggers, now if truncated else fires[-1], zone),
+                    last_fire=fires[-1])
 
     late = [f for f in fires if now - f > task.misfire_grace]
     on_time = [f for f in fires if now - f <= task.misfire_grace]

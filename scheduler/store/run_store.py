@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..errors import Conflict, NotFound
 from ..models import Run, RunEvent, RunReason, RunStatus
-from . import dialect
+from . import dialect, sqlite_fast
 from .base import StoreBase
 from .dag_store import Released
 from .records import ClaimedRun, NewRun, RunOutcome
@@ -44,12 +44,11 @@ _FINISH_RUNS = (
     )
 )
 _ADD_EVENTS = _BULK_EVENTS.insert()
-_HELD = sa.select(runs.c.run_id).where(  # which of these runs does this owner still hold
+_HELD_FOR_UPDATE = sa.select(runs.c.run_id).where(  # which of these runs does this owner still hold
     runs.c.run_id.in_(sa.bindparam("ids", expanding=True)),
     runs.c.lease_owner == sa.bindparam("owner"),
     runs.c.status == RunStatus.RUNNING.value,
-)
-_HELD_FOR_UPDATE = _HELD.with_for_update()
+).with_for_update()
 _RECORD_FIRES: dict[str, Any] = {}  # by dialect name: the INSERT ... ON CONFLICT DO NOTHING
 
 
@@ -111,7 +110,10 @@ class RunStoreMixin(StoreBase):
     ) -> Released:
         """Dependents and outcome events, defined by the DAG and event parts of the store; with
         ``claim_for`` the runs they create are claimed for that engine at once."""
-        released = self._release(conn, outcomes, now)  # type: ignore[attr-defined]
+        if self.is_sqlite and not sqlite_fast.any_successor(conn, list({o.task_id for o in outcomes})):
+            released = Released()  # the common case, answered with one indexed lookup
+        else:
+            released = self._release(conn, outcomes, now)  # type: ignore[attr-defined]
         events = self._outcome_events(conn, outcomes, now)  # type: ignore[attr-defined]
         released.runs.extend(events.runs)
         released.cut.extend(events.cut)
@@ -126,6 +128,26 @@ class RunStoreMixin(StoreBase):
         (a fire another engine already recorded is dropped) and advance each task's cursor."""
         if not fires:
             return []
+        with self._write() as conn:
+            return self._record_fires(conn, fires, now)
+
+    def commit_tick(
+        self, outcomes: Sequence[RunOutcome], fires: Sequence[NewRun], *, owner: str, now: datetime,
+        lease_until: datetime | None = None,
+    ) -> tuple[list[RunOutcome], Released, list[NewRun]]:
+        """One engine pass in one transaction: ``finish_and_release`` of the runs that ended, then
+        ``record_fires`` of the new fires (the order frees a task before its next fire is
+        recorded). All or nothing: on failure the engine still has both to write again."""
+        if not outcomes and not fires:
+            return [], Released(), []
+        with self._write() as conn:
+            kept, released = self._finish_and_release(conn, outcomes, owner=owner, now=now, lease_until=lease_until)
+            inserted = self._record_fires(conn, fires, now) if fires else []
+        return kept, released, inserted
+
+    def _record_fires(self, conn: sa.Connection, fires: Sequence[NewRun], now: datetime) -> list[NewRun]:
+        if self.is_sqlite:
+            return sqlite_fast.record_fires(conn, fires, now)
         bind = _Binder(self.engine.dialect)
         params = [_bulk_run_params(f, now, bind) for f in fires]
         stmt = _record_fires_statement(self.engine)
@@ -133,21 +155,20 @@ class RunStoreMixin(StoreBase):
         by_key = {(f.task_id, p["scheduled_for"], f.attempt): f for f, p in zip(fires, params, strict=False)}
         inserted: list[NewRun] = []
         cursors: dict[int, datetime] = {}
-        with self._write() as conn:
-            for run_id, task_id, scheduled_for, attempt in conn.execute(stmt, params):
-                fire = by_key[(task_id, scheduled_for, attempt)]
-                fire.run_id = run_id
-                inserted.append(fire)
-            for fire in fires:
-                if fire.scheduled_for is not None:
-                    prev = cursors.get(fire.task_id)
-                    if prev is None or fire.scheduled_for > prev:
-                        cursors[fire.task_id] = fire.scheduled_for
-            self._insert_events(conn, [_creation_events(f, now) for f in inserted], bind=bind)
-            if cursors:
-                conn.execute(
-                    _ADVANCE_CURSORS, [{"b_task_id": t, "b_fire": bind.time(f)} for t, f in cursors.items()]
-                )
+        for run_id, task_id, scheduled_for, attempt in conn.execute(stmt, params):
+            fire = by_key[(task_id, scheduled_for, attempt)]
+            fire.run_id = run_id
+            inserted.append(fire)
+        for fire in fires:
+            if fire.scheduled_for is not None:
+                prev = cursors.get(fire.task_id)
+                if prev is None or fire.scheduled_for > prev:
+                    cursors[fire.task_id] = fire.scheduled_for
+        self._insert_events(conn, [_creation_events(f, now) for f in inserted], bind=bind)
+        if cursors:
+            conn.execute(
+                _ADVANCE_CURSORS, [{"b_task_id": t, "b_fire": bind.time(f)} for t, f in cursors.items()]
+            )
         return inserted
 
     def add_run(self, run: NewRun, *, now: datetime) -> Run:
@@ -244,18 +265,32 @@ class RunStoreMixin(StoreBase):
         if not outcomes:
             return [], Released()
         with self._write() as conn:
-            held = _HELD if self.is_sqlite else _HELD_FOR_UPDATE
-            mine = set(conn.execute(held, {"ids": [o.run_id for o in outcomes], "owner": owner}).scalars())
-            kept = [o for o in outcomes if o.run_id in mine]
-            released = Released()
-            if kept:
-                self._write_outcomes(conn, kept, now)
-                released = self._after_outcomes(
-                    conn, kept, now, claim_for=owner if lease_until else None, lease_until=lease_until
-                )
+            return self._finish_and_release(conn, outcomes, owner=owner, now=now, lease_until=lease_until)
+
+    def _finish_and_release(
+        self, conn: sa.Connection, outcomes: Sequence[RunOutcome], *, owner: str, now: datetime,
+        lease_until: datetime | None,
+    ) -> tuple[list[RunOutcome], Released]:
+        if not outcomes:
+            return [], Released()
+        ids = [o.run_id for o in outcomes]
+        if self.is_sqlite:
+            mine = sqlite_fast.held(conn, ids, owner)
+        else:
+            mine = set(conn.execute(_HELD_FOR_UPDATE, {"ids": ids, "owner": owner}).scalars())
+        kept = [o for o in outcomes if o.run_id in mine]
+        released = Released()
+        if kept:
+            self._write_outcomes(conn, kept, now)
+            released = self._after_outcomes(
+                conn, kept, now, claim_for=owner if lease_until else None, lease_until=lease_until
+            )
         return kept, released
 
     def _write_outcomes(self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> None:
+        if self.is_sqlite and all(o.retry_due_at is None for o in outcomes):
+            sqlite_fast.finish(conn, outcomes, [o.status for o in outcomes], _clean)
+            return
         bind = _Binder(self.engine.dialect)
         updates = []
         retries: list[NewRun] = []

@@ -109,19 +109,17 @@ async def test_database_outage_loses_no_fire_and_no_outcome(make_engine, add_tas
     add_task(triggers=[{"kind": "cron", "expression": "* * * * *"}], misfire_grace=600)
     engine = make_engine()
     await engine.start()
-    real_record, real_finish = store.record_fires, store.finish_and_release
-    outage = {"record": 2, "finish": 2}
+    real = store.commit_tick
+    outage = {"fires": 2, "outcomes": 2}  # passes that fail while carrying fires / outcomes
 
-    def flaky(name, real):
-        def call(*args, **kwargs):
-            if outage[name]:
+    def flaky(outcomes, fires, **kwargs):
+        for name, items in (("outcomes", outcomes), ("fires", fires)):
+            if items and outage[name]:
                 outage[name] -= 1
                 raise StoreUnavailable("the database is down (test)")
-            return real(*args, **kwargs)
-        return call
+        return real(outcomes, fires, **kwargs)
 
-    monkeypatch.setattr(store, "record_fires", flaky("record", real_record))
-    monkeypatch.setattr(store, "finish_and_release", flaky("finish", real_finish))
+    monkeypatch.setattr(store, "commit_tick", flaky)
     clock.advance(timedelta(minutes=1))
     for _ in range(6):  # what run_forever does: tick, back off, tick again
         try:
@@ -130,7 +128,7 @@ async def test_database_outage_loses_no_fire_and_no_outcome(make_engine, add_tas
             continue
     runs = store.list_runs()
     assert [(r.scheduled_for.minute, r.status) for r in runs] == [(1, RunStatus.COMPLETED)]
-    assert outage == {"record": 0, "finish": 0}
+    assert outage == {"fires": 0, "outcomes": 0}
 
 
 async def test_run_forever_survives_an_outage(make_engine, add_task, clock, store, monkeypatch):
@@ -139,7 +137,7 @@ async def test_run_forever_survives_an_outage(make_engine, add_task, clock, stor
     add_task(triggers=[{"kind": "cron", "expression": "* * * * *"}], misfire_grace=600)
     engine = make_engine()
     await engine.start()
-    real = store.record_fires
+    real = store.commit_tick
     failures = {"left": 3}
 
     def flaky(*args, **kwargs):
@@ -148,7 +146,7 @@ async def test_run_forever_survives_an_outage(make_engine, add_task, clock, stor
             raise StoreUnavailable("down")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(store, "record_fires", flaky)
+    monkeypatch.setattr(store, "commit_tick", flaky)
     stop = asyncio.Event()
     loop_task = asyncio.create_task(engine.run_forever(stop))
     clock.advance(timedelta(minutes=1))

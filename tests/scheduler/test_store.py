@@ -6,14 +6,15 @@ import subprocess
 import sys
 import textwrap
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from scheduler.errors import Conflict, NotFound
 from scheduler.models import RunReason, RunStatus, TaskSpec
-from scheduler.store import NewRun, Store
+from scheduler.store import NewRun, Store, sqlite_fast
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -175,3 +176,27 @@ def test_bulk_and_plain_run_rows_carry_the_same_fields(store):
                  scheduled_for=NOW, started_at=NOW, context={"event": {"name": "x", "data": {}}})
     bulk = _bulk_run_params(run, NOW, _Binder(store.engine.dialect))
     assert set(bulk) == set(_new_run_params(run, NOW))
+    assert set(sqlite_fast.FIRE_COLUMNS) == set(_new_run_params(run, NOW)) | {"run_id"}
+
+
+@pytest.mark.parametrize("instant", [
+    datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
+    datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=UTC),
+    datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+    datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-5))),
+])
+def test_fast_path_stores_times_exactly_as_the_column_type_does(instant):
+    """The fire key (task, fire time, attempt) only deduplicates if both write paths store the
+    same instant as the same text."""
+    from sqlalchemy.dialects import sqlite
+
+    from scheduler.store.tables import runs
+
+    dialect = sqlite.dialect()
+    column = runs.c.scheduled_for.type
+    assert sqlite_fast.stored_time(instant) == column.dialect_impl(dialect).bind_processor(dialect)(instant)
+
+
+def test_fast_path_refuses_naive_times():
+    with pytest.raises(ValueError, match="naive"):
+        sqlite_fast.stored_time(datetime(2026, 1, 1))
