@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -15,6 +18,10 @@ class Clock(Protocol):
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
         """Return at ``when`` or as soon as ``wake`` is set, whichever comes first."""
+        ...
+
+    def call_at(self, when: datetime, callback: Callable[[], None]) -> None:
+        """Call ``callback`` on the running event loop at ``when`` (at once if it has passed)."""
         ...
 
 
@@ -29,6 +36,10 @@ class SystemClock:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=delay)
 
+    def call_at(self, when: datetime, callback: Callable[[], None]) -> None:
+        loop = asyncio.get_running_loop()
+        loop.call_at(loop.time() + (when - self.now()).total_seconds(), callback)
+
 
 class FakeClock:
     """A clock that moves only when told; ``advance`` wakes every sleeper whose time has come."""
@@ -39,6 +50,8 @@ class FakeClock:
             raise ValueError("FakeClock needs an aware datetime")
         self._now = start.astimezone(UTC)
         self._sleepers: set[asyncio.Event] = set()
+        self._timers: list[tuple[datetime, int, asyncio.AbstractEventLoop, Callable[[], None]]] = []
+        self._order = itertools.count()
 
     def now(self) -> datetime:
         return self._now
@@ -57,6 +70,17 @@ class FakeClock:
     def _notify(self) -> None:
         for event in list(self._sleepers):
             event.set()
+        while self._timers and self._timers[0][0] <= self._now:
+            _when, _n, loop, callback = heapq.heappop(self._timers)
+            if not loop.is_closed():
+                loop.call_soon(callback)
+
+    def call_at(self, when: datetime, callback: Callable[[], None]) -> None:
+        loop = asyncio.get_running_loop()
+        if when <= self._now:
+            loop.call_soon(callback)
+        else:
+            heapq.heappush(self._timers, (when, next(self._order), loop, callback))
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
         tick = asyncio.Event()

@@ -27,7 +27,7 @@ from .clock import Clock, SystemClock
 from .errors import StoreUnavailable
 from .execution import SHUTDOWN_REASON, execute_run
 from .firing import plan_fires
-from .models import RunReason, RunStatus, Task
+from .models import OverlapPolicy, RunReason, RunStatus, Task
 from .ports import AIRunner, Notification, Notifier
 from .sources import Sources
 from .store import Released, SkipChain, Store
@@ -61,6 +61,10 @@ class EngineOptions:
     max_concurrent_runs: int = 256
     allow_overlap_cap: int = 16
     batch_size: int = 5000
+    # A fire is recorded up to this long before it is due and started on a timer at its time, so
+    # its lateness is the event loop's, not that of the commit it waited for (a run's row is
+    # still committed before its action starts). Only for tasks with nothing running.
+    record_ahead: timedelta = timedelta(milliseconds=100)
     notify_failures: bool = True
     # False: only run what is already asked for (pending runs and what they release); no
     # schedules, no watchers. A CLI uses this to run work itself when no engine is up.
@@ -92,6 +96,8 @@ class Engine:
         self._states: dict[int, _TaskState] = {}
         self._inflight: dict[int, asyncio.Task[RunOutcome]] = {}
         self._done: list[RunOutcome] = []
+        self._ahead: dict[int, NewRun] = {}  # recorded before they are due, by run id
+        self._ahead_heap: list[tuple[datetime, int]] = []
         self._wake = asyncio.Event()
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cronpilot-store")
         self._revision = 0
@@ -163,6 +169,8 @@ class Engine:
         as cancelled and retried per policy); release the worker."""
         self._claiming = False
         await self.sources.stop()
+        for run in list(self._ahead.values()):
+            self._end_unstarted(run, RunStatus.SKIPPED, "missed: cronpilot shut down before this fire was due")
         pending = list(self._inflight.values())
         if pending:
             _done, still = await asyncio.wait(pending, timeout=grace.total_seconds())
@@ -220,6 +228,7 @@ class Engine:
 
     async def tick(self) -> None:
         now = self.clock.now()
+        self._start_ahead_due(now)
         if self._next_poll_at is None or now >= self._next_poll_at:
             await self._poll(now)
         if self._next_heartbeat_at is not None and now >= self._next_heartbeat_at:
@@ -244,7 +253,8 @@ class Engine:
             now = self.clock.now()
             due = self.options.schedules and self._heap and self._heap[0][0] <= now
             pending = self._pending_due_at is not None and self._pending_due_at <= now
-            if not due and not pending:
+            ahead = self._ahead_heap and self._ahead_heap[0][0] <= now
+            if not due and not pending and not ahead:
                 # Condition checks run in the background (a slow one must not hold heartbeats):
                 # tests that need them finished call ``sources.settle()``.
                 await self.notices_sent()
@@ -259,7 +269,7 @@ class Engine:
         while self._heap and self._stale(self._heap[0]):
             heapq.heappop(self._heap)
         if self._heap:
-            candidates.append(self._heap[0][0])
+            candidates.append(self._heap[0][0] - self.options.record_ahead)
         return min(candidates) if candidates else self.clock.now() + self.options.poll_interval
 
     # --- schedule ---------------------------------------------------------------------------
@@ -297,20 +307,27 @@ class Engine:
         )
 
     def _plan_due(self, now: datetime) -> tuple[list[NewRun], list[tuple[tuple[datetime, int, int], datetime, bool]]]:
-        """The runs for every fire due by ``now`` (at most a batch), and what was taken from the
-        heap to plan them (to put back if they can't be recorded)."""
+        """The runs for every fire due by ``now`` (at most a batch) and for the fires due within
+        ``record_ahead`` of tasks with nothing running, and what was taken from the heap to plan
+        them (to put back if they can't be recorded)."""
         lease_until = now + self.options.lease_ttl
+        horizon = now + self.options.record_ahead
         planned: list[NewRun] = []
         taken: list[tuple[tuple[datetime, int, int], datetime, bool]] = []
+        later: list[tuple[datetime, int, int]] = []
         heap, states = self._heap, self._states
-        while heap and heap[0][0] <= now and len(planned) < self.options.batch_size:
+        while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size:
             entry = heapq.heappop(heap)
             if self._stale(entry):
                 continue
             state = states[entry[1]]
+            ahead = entry[0] > now
+            if ahead and (state.running or state.task.overlap == OverlapPolicy.QUEUE):
+                later.append(entry)  # the overlap policy must see what runs at the fire's time
+                continue
             taken.append((entry, state.cursor, state.queued))
             plan = plan_fires(
-                state.task, due_at=entry[0], now=now, in_flight=len(state.running),
+                state.task, due_at=entry[0], now=entry[0] if ahead else now, in_flight=len(state.running),
                 queued=state.queued, worker_id=self.worker_id, lease_until=lease_until,
                 allow_cap=self.options.allow_overlap_cap,
             )
@@ -319,6 +336,8 @@ class Engine:
             state.cursor = max(state.cursor, plan.last_fire)
             if plan.next_fire_at is not None:
                 heapq.heappush(heap, (plan.next_fire_at, entry[1], state.generation))
+        for entry in later:
+            heapq.heappush(heap, entry)
         return planned, taken
 
     def _unplan(self, taken: list[tuple[tuple[datetime, int, int], datetime, bool]]) -> None:
@@ -329,12 +348,49 @@ class Engine:
             state.generation += 1
             heapq.heappush(self._heap, (entry[0], entry[1], state.generation))
 
-    def _launch_fires(self, inserted: list[NewRun]) -> None:
+    def _launch_fires(self, inserted: list[NewRun], now: datetime) -> None:
         for run in inserted:
             if run.status == RunStatus.RUNNING and run.run_id is not None:
-                self._launch(run.run_id, run.task_id, run.attempt, run.scheduled_for, run.reason)
+                if run.started_at is not None and run.started_at > now:
+                    self._ahead[run.run_id] = run
+                    heapq.heappush(self._ahead_heap, (run.started_at, run.run_id))
+                    self.clock.call_at(run.started_at, partial(self._start_ahead, run.run_id))
+                else:
+                    self._launch(run.run_id, run.task_id, run.attempt, run.scheduled_for, run.reason)
             elif run.status == RunStatus.PENDING:
                 self._note_pending(run.due_at)
+
+    def _start_ahead_due(self, now: datetime) -> None:
+        """Start the runs recorded ahead whose time has come (their timers normally have)."""
+        heap = self._ahead_heap
+        while heap and heap[0][0] <= now:
+            self._start_ahead(heapq.heappop(heap)[1])
+
+    def _start_ahead(self, run_id: int) -> None:
+        run = self._ahead.pop(run_id, None)
+        if run is None:  # already started (by its timer or a tick), or ended at shutdown
+            return
+        state = self._states.get(run.task_id)
+        if state is None or state.deleted or not state.task.is_schedulable:
+            self._end_unstarted(run, RunStatus.CANCELLED, "cancelled: the task was paused or deleted before this fire was due")
+            return
+        busy = len(state.running)
+        task = state.task
+        if busy and (task.overlap != OverlapPolicy.ALLOW or busy >= self.options.allow_overlap_cap):
+            self._end_unstarted(run, RunStatus.SKIPPED, "skipped: overlap (the previous run was still running)")
+            return
+        assert run.run_id is not None
+        self._launch(run.run_id, run.task_id, run.attempt, run.scheduled_for, run.reason)
+
+    def _end_unstarted(self, run: NewRun, status: RunStatus, message: str) -> None:
+        """A run recorded ahead that will not start after all: its row ends with ``message``."""
+        assert run.run_id is not None
+        self._ahead.pop(run.run_id, None)
+        self._done.append(RunOutcome(
+            run_id=run.run_id, task_id=run.task_id, status=status, finished_at=self.clock.now(),
+            error=message, attempt=run.attempt, scheduled_for=run.scheduled_for, reason=run.reason,
+        ))
+        self._wake.set()
 
     async def _claim_pending(self, now: datetime) -> None:
         claimed: list[ClaimedRun] = await self._store(
@@ -443,7 +499,7 @@ class Engine:
             raise
         if outcomes:
             await self._after_outcomes(outcomes, kept, released, now)
-        self._launch_fires(inserted)
+        self._launch_fires(inserted, now)
 
     async def _after_outcomes(
         self, outcomes: list[RunOutcome], kept: list[RunOutcome], released: Released, now: datetime,
@@ -598,6 +654,7 @@ class Engine:
         if state is None:
             return None
         candidates = [e[0] for e in self._heap if e[1] == task_id and not self._stale(e)]
+        candidates += [r.started_at for r in self._ahead.values() if r.task_id == task_id and r.started_at]
         return min(candidates) if candidates else None
 
 

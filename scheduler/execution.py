@@ -45,9 +45,10 @@ async def execute_run(
         notifier=notifier, ai_runner=ai_runner, idempotency_key=f"cronpilot-run-{run_id}",
         destination=_destination(task.origin),
     )
+    started = now()
     outcome = RunOutcome(
-        run_id=run_id, task_id=task.task_id, status=RunStatus.COMPLETED, finished_at=now(),
-        attempt=attempt, scheduled_for=scheduled_for, reason=reason,
+        run_id=run_id, task_id=task.task_id, status=RunStatus.COMPLETED, finished_at=started,
+        attempt=attempt, scheduled_for=scheduled_for, reason=reason, started_at=started,
     )
     try:
         action = render_action(task.action, context) if context else task.action

@@ -60,3 +60,4 @@ class RunOutcome:
     scheduled_for: datetime | None = None
     reason: RunReason = RunReason.SCHEDULE
     retry_run_id: int | None = field(default=None)  # filled in by the store
+    started_at: datetime | None = None  # when the action began (None: keep the row's)

@@ -40,6 +40,7 @@ _FINISH_RUNS = (
         stdout=sa.bindparam("b_stdout"), stderr=sa.bindparam("b_stderr"),
         result=sa.bindparam("b_result"), error=sa.bindparam("b_error"),
         traceback=sa.bindparam("b_traceback"), log_path=sa.bindparam("b_log_path"),
+        started_at=sa.func.coalesce(sa.bindparam("b_started_at"), _BULK_RUNS.c.started_at),
         lease_owner=None, lease_expires_at=None,
     )
 )
@@ -110,13 +111,14 @@ class RunStoreMixin(StoreBase):
     ) -> Released:
         """Dependents and outcome events, defined by the DAG and event parts of the store; with
         ``claim_for`` the runs they create are claimed for that engine at once."""
-        if self.is_sqlite and not sqlite_fast.any_successor(conn, list({o.task_id for o in outcomes})):
-            released = Released()  # the common case, answered with one indexed lookup
-        else:
-            released = self._release(conn, outcomes, now)  # type: ignore[attr-defined]
-        events = self._outcome_events(conn, outcomes, now)  # type: ignore[attr-defined]
-        released.runs.extend(events.runs)
-        released.cut.extend(events.cut)
+        dependents = listeners = True
+        if self.is_sqlite:  # the common case (neither) answered by one indexed lookup
+            dependents, listeners = sqlite_fast.followers(conn, list({o.task_id for o in outcomes}))
+        released = self._release(conn, outcomes, now) if dependents else Released()  # type: ignore[attr-defined]
+        if listeners:
+            events = self._outcome_events(conn, outcomes, now)  # type: ignore[attr-defined]
+            released.runs.extend(events.runs)
+            released.cut.extend(events.cut)
         if claim_for is not None and lease_until is not None:
             self._claim_released(conn, released.runs, owner=claim_for, now=now, lease_until=lease_until)  # type: ignore[attr-defined]
         return released
@@ -289,7 +291,7 @@ class RunStoreMixin(StoreBase):
 
     def _write_outcomes(self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> None:
         if self.is_sqlite and all(o.retry_due_at is None for o in outcomes):
-            sqlite_fast.finish(conn, outcomes, [o.status for o in outcomes], _clean)
+            sqlite_fast.finish(conn, outcomes, _clean)
             return
         bind = _Binder(self.engine.dialect)
         updates = []
@@ -302,6 +304,7 @@ class RunStoreMixin(StoreBase):
                     "b_stdout": _clean(o.stdout), "b_stderr": _clean(o.stderr),
                     "b_result": bind.json(o.result), "b_error": _clean(o.error),
                     "b_traceback": o.traceback, "b_log_path": o.log_path,
+                    "b_started_at": bind.time(o.started_at),
                 }
             )
             if o.retry_due_at is not None:
