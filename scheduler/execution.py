@@ -7,6 +7,8 @@ import logging
 import traceback
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from . import actions
@@ -20,6 +22,8 @@ log = logging.getLogger(__name__)
 
 
 SHUTDOWN_REASON = "stopped: cronpilot shut down during the run"
+# The cancel message of a run stopped by its caller's timeout watch (``enforce_timeout=False``).
+TIMEOUT_REASON = "cronpilot: the run's timeout passed"
 
 
 async def execute_run(
@@ -34,11 +38,16 @@ async def execute_run(
     notifier: Notifier | None,
     ai_runner: AIRunner | None,
     context: dict[str, Any] | None = None,
+    enforce_timeout: bool = True,
 ) -> RunOutcome:
     """Execute ``task``'s action for run ``run_id`` and describe how it ended. Never raises
-    except ``asyncio.CancelledError`` for a cancellation that is not ours to record."""
-    log_path = config.data_dir / "logs" / f"{run_id}.log"
-    output = OutputCapture(log_path, limit=config.output_limit, log_limit=config.log_limit)
+    except ``asyncio.CancelledError`` for a cancellation that is not ours to record.
+
+    With ``enforce_timeout=False`` the caller watches the task's timeout itself (the engine
+    does, for all its runs with one timer, cheaper than one per run) and cancels the run with
+    ``TIMEOUT_REASON`` when it passes."""
+    output = OutputCapture(partial(_log_path, config.data_dir, run_id),
+                           limit=config.output_limit, log_limit=config.log_limit)
     ctx = ActionContext(
         run_id=run_id, task_id=task.task_id, task_name=task.name, owner=task.owner,
         attempt=attempt, timeout=task.timeout, config=config, output=output,
@@ -52,7 +61,10 @@ async def execute_run(
     )
     try:
         action = render_action(task.action, context) if context else task.action
-        async with asyncio.timeout(task.timeout.total_seconds()):  # no extra task, unlike wait_for
+        if enforce_timeout:
+            async with asyncio.timeout(task.timeout.total_seconds()):  # no extra task, unlike wait_for
+                result = await actions.execute(action, ctx)
+        else:
             result = await actions.execute(action, ctx)
         outcome.result = result.data or None
         if result.summary:
@@ -67,8 +79,12 @@ async def execute_run(
         outcome.status = RunStatus.FAILED
         outcome.error = str(exc)
     except asyncio.CancelledError as exc:
-        outcome.status = RunStatus.CANCELLED
-        outcome.error = str(exc.args[0]) if exc.args else "cancelled"
+        if exc.args and exc.args[0] == TIMEOUT_REASON:
+            outcome.status = RunStatus.FAILED
+            outcome.error = f"timed out after {_seconds(task.timeout.total_seconds())}"
+        else:
+            outcome.status = RunStatus.CANCELLED
+            outcome.error = str(exc.args[0]) if exc.args else "cancelled"
     except Exception as exc:
         outcome.status = RunStatus.FAILED
         outcome.error = f"{type(exc).__name__}: {exc}"
@@ -79,11 +95,15 @@ async def execute_run(
     outcome.finished_at = now()
     outcome.stdout = output.text("stdout")
     outcome.stderr = output.text("stderr")
-    outcome.log_path = str(log_path) if output.has_log else None
+    outcome.log_path = str(output.log_path) if output.has_log else None
     interrupted = outcome.status == RunStatus.CANCELLED and outcome.error == SHUTDOWN_REASON
     if (outcome.status == RunStatus.FAILED or interrupted) and attempt < task.retry.max_attempts:
         outcome.retry_due_at = outcome.finished_at + task.retry.delay_before(attempt + 1)
     return outcome
+
+
+def _log_path(data_dir: Path, run_id: int) -> Path:
+    return data_dir / "logs" / f"{run_id}.log"
 
 
 def _destination(origin: dict[str, Any] | None) -> dict[str, str]:

@@ -44,13 +44,17 @@ def plan_fires(
     on time and follow the overlap policy against ``in_flight`` runs of this task."""
     zone = task.zone
     fires = [due_at]
-    for fire in iter_fires(task.triggers, due_at, zone, until=now):
-        fires.append(fire)
-        if len(fires) >= MISSED_SCAN_LIMIT:
-            break
-    truncated = len(fires) >= MISSED_SCAN_LIMIT
-    plan = FirePlan(next_fire_at=next_fire_of_all(task.triggers, now if truncated else fires[-1], zone),
-                    last_fire=fires[-1])
+    following = next_fire_of_all(task.triggers, due_at, zone)
+    if following is None or following > now:  # the common case: one fire, on time
+        truncated = False
+    else:
+        for fire in iter_fires(task.triggers, due_at, zone, until=now):
+            fires.append(fire)
+            if len(fires) >= MISSED_SCAN_LIMIT:
+                break
+        truncated = len(fires) >= MISSED_SCAN_LIMIT
+        following = next_fire_of_all(task.triggers, now if truncated else fires[-1], zone)
+    plan = FirePlan(next_fire_at=following, last_fire=fires[-1])
 
     late = [f for f in fires if now - f > task.misfire_grace]
     on_time = [f for f in fires if now - f <= task.misfire_grace]

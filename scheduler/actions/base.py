@@ -7,7 +7,7 @@ is recorded with its traceback by the engine.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -57,8 +57,12 @@ class OutputCapture:
     """Keeps the first ``limit`` bytes of each stream for the run row and the whole log (up to
     ``log_limit``) in a file that is created on first write, so silent runs cost no file."""
 
-    def __init__(self, log_path: Path, *, limit: int = OUTPUT_LIMIT, log_limit: int = LOG_LIMIT):
-        self.log_path = log_path
+    def __init__(
+        self, log_path: Path | Callable[[], Path], *, limit: int = OUTPUT_LIMIT, log_limit: int = LOG_LIMIT
+    ):
+        # A callable is asked only when the path is needed: most runs never write a log, and
+        # building a Path costs a few microseconds a run at thousands of runs a second.
+        self._log_path = log_path
         self.limit = limit
         self.log_limit = log_limit
         self._heads: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
@@ -66,6 +70,12 @@ class OutputCapture:
         self._logged = 0
         self._log_truncated = False
         self._file: Any = None
+
+    @property
+    def log_path(self) -> Path:
+        if not isinstance(self._log_path, Path):
+            self._log_path = self._log_path()
+        return self._log_path
 
     def write(self, stream: str, data: bytes) -> None:
         if not data:

@@ -177,13 +177,14 @@ def held(conn: sa.Connection, run_ids: Sequence[int], owner: str) -> set[int]:
 def finish(conn: sa.Connection, outcomes: Sequence[RunOutcome], clean: Any) -> None:
     """Write each outcome and its history row. Retries are the caller's: they need the new
     rows' ids back."""
-    t = _Times()
-    driver(conn).execute(_FINISH, (json.dumps([
-        (o.run_id, o.status.value, t(o.finished_at), clean(o.stdout), clean(o.stderr), _json(o.result),
-         clean(o.error), o.traceback, o.log_path, t(o.started_at))
-        for o in outcomes
-    ]),))
-    add_events(conn, [(o.run_id, o.status.value, t(o.finished_at), o.error) for o in outcomes])
+    rows, events = [], []
+    for o in outcomes:  # every outcome's times are its own: no cache
+        finished = stored_time(o.finished_at)
+        rows.append((o.run_id, o.status.value, finished, clean(o.stdout), clean(o.stderr), _json(o.result),
+                     clean(o.error), o.traceback, o.log_path, stored_time(o.started_at)))
+        events.append((o.run_id, o.status.value, finished, o.error))
+    driver(conn).execute(_FINISH, (json.dumps(rows),))
+    add_events(conn, events)
 
 
 def followers(conn: sa.Connection, task_ids: Sequence[int]) -> tuple[bool, bool]:

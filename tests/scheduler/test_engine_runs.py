@@ -274,3 +274,46 @@ async def test_an_ended_run_frees_its_task_before_the_outcome_is_written(
     clock.advance(timedelta(seconds=1))
     await engine.run_until_idle()
     assert [r.status for r in store.list_runs()] == [RunStatus.COMPLETED, RunStatus.COMPLETED]
+
+
+async def test_a_run_past_its_timeout_fails_and_is_retried(make_engine, add_task, clock, store, monkeypatch):
+    runner = install(monkeypatch, ScriptedRunner(["block", "ok"]))
+    add_task(timeout=5, retry={"max_attempts": 2, "delay": 1})
+    engine = make_engine()
+    await engine.start()
+    await _fire(engine, clock)
+    clock.advance(timedelta(seconds=4))
+    await _settle()
+    assert store.list_runs()[0].status == RunStatus.RUNNING  # not yet
+    clock.advance(timedelta(seconds=1))
+    await _settle()
+    await engine.run_until_idle()
+    clock.advance(timedelta(seconds=1))
+    await engine.run_until_idle()
+    first, retry = sorted(store.list_runs(), key=lambda r: r.run_id)
+    assert (first.status, first.error) == (RunStatus.RETRYING, "timed out after 5 s")
+    assert retry.status == RunStatus.COMPLETED and len(runner.calls) == 2
+
+
+async def test_timeouts_of_many_runs_are_each_kept(make_engine, add_task, clock, store, monkeypatch):
+    """One timer serves every running run: a later, shorter deadline still comes first."""
+    install(monkeypatch, ScriptedRunner(default="block"))
+    add_task(name="long", timeout=60)
+    add_task(name="short", timeout=2, triggers=[{"kind": "cron", "expression": "*/10 * * * *"}])
+    engine = make_engine()
+    await engine.start()
+    await _fire(engine, clock)
+    clock.advance(timedelta(seconds=2))
+    await _settle()
+    await engine.tick()
+    await _settle()
+    by_name = {r.task_name: r for r in store.list_runs()}
+    assert by_name["short"].status == RunStatus.FAILED and by_name["long"].status == RunStatus.RUNNING
+    for _ in range(6):  # heartbeats keep the lease meanwhile
+        clock.advance(timedelta(seconds=10))
+        await _settle()
+        await engine.tick()
+    await _settle()
+    await engine.tick()
+    by_name = {r.task_name: r for r in store.list_runs()}
+    assert by_name["long"].status == RunStatus.FAILED and by_name["long"].error == "timed out after 60 s"
