@@ -73,10 +73,10 @@ async def idle_child(path: Path, seconds: float) -> dict[str, Any]:
     cpu, elapsed = _cpu_s() - cpu0, time.perf_counter() - t0
     stop.set()
     await runner
-    next_fire = min(engine.next_fire_at(t) or datetime.max.replace(tzinfo=UTC) for t in engine.tasks())
+    next_fire = min(engine.next_fire_at(t) or datetime.max.replace(tzinfo=UTC) for t in engine.task_ids())
     await engine.shutdown()
     return {
-        "tasks": len(engine.tasks()), "seconds": round(elapsed, 1), "cpu_s": round(cpu, 3),
+        "tasks": len(engine.task_ids()), "seconds": round(elapsed, 1), "cpu_s": round(cpu, 3),
         "cpu_pct_of_core": round(100 * cpu / elapsed, 3),
         "next_fire_in_s": round((next_fire - datetime.now(UTC)).total_seconds()),
     }
@@ -89,7 +89,7 @@ async def load_child(path: Path) -> dict[str, Any]:
     await engine.start()
     start_s, start_cpu_s = time.perf_counter() - started, _cpu_s() - cpu0
     rss = _rss_mb()
-    tasks = len(engine.tasks())
+    tasks = len(engine.task_ids())
     await engine.shutdown()
     return {"tasks": tasks, "start_s": round(start_s, 2), "start_cpu_s": round(start_cpu_s, 2),
             "rss_mb": rss, "rss_before_mb": rss_before,

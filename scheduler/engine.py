@@ -14,9 +14,10 @@ import heapq
 import logging
 import random
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -24,11 +25,12 @@ from typing import Any, TypeVar
 from .actions.base import ActionConfig
 from .background import BackgroundJobs
 from .clock import Clock, SystemClock
-from .errors import StoreUnavailable
+from .errors import NotFound, StoreUnavailable
 from .execution import SHUTDOWN_REASON, TIMEOUT_REASON, execute_run
 from .firing import plan_fires
 from .models import OverlapPolicy, RunReason, RunStatus, Task
 from .ports import AIRunner, Notification, Notifier
+from .schedule import Schedule
 from .sources import Sources
 from .store import Released, SkipChain, Store
 from .store.records import ClaimedRun, NewRun, RunOutcome
@@ -43,14 +45,26 @@ _FREEZE_AT = 10_000
 _NO_LIMIT = contextlib.nullcontext()
 
 
+_IDLE: frozenset[int] = frozenset()  # shared by every task with nothing running
+
+
 @dataclass(slots=True)
 class _TaskState:
-    task: Task
+    sched: Schedule
     cursor: datetime  # fires at or before this instant are already recorded
     generation: int = 0
-    running: set[int] = field(default_factory=set)
+    running: set[int] | frozenset[int] = _IDLE  # a set of its own once something runs
     queued: bool = False
     deleted: bool = False
+
+    def start(self, run_id: int) -> None:
+        if not self.running:
+            self.running = set()
+        self.running.add(run_id)  # type: ignore[union-attr]
+
+    def end(self, run_id: int) -> None:
+        if run_id in self.running:
+            self.running.discard(run_id)  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,9 @@ class EngineOptions:
     # still committed before its action starts). Only for tasks with nothing running.
     record_ahead: timedelta = timedelta(milliseconds=100)
     notify_failures: bool = True
+    # Whole tasks kept for runs, most recently run first; the others are read when they run
+    # (with the commit that records their fire, so no extra round trip).
+    task_cache: int = 16_384
     # False: only run what is already asked for (pending runs and what they release); no
     # schedules, no watchers. A CLI uses this to run work itself when no engine is up.
     schedules: bool = True
@@ -94,6 +111,8 @@ class Engine:
         self.on_run_start = on_run_start
         self._heap: list[tuple[datetime, int, int]] = []
         self._states: dict[int, _TaskState] = {}
+        self._tasks: OrderedDict[int, Task] = OrderedDict()  # the task cache, least recent first
+        self._reactive: dict[int, Task] = {}  # tasks with watchers (sources need them whole)
         self._inflight: dict[int, asyncio.Task[RunOutcome]] = {}
         self._done: list[RunOutcome] = []
         self._ahead: dict[int, NewRun] = {}  # recorded before they are due, by run id
@@ -124,10 +143,15 @@ class Engine:
         now = self.clock.now()
         await self._store(self.store.register_worker, self.worker_id, now=now)
         with _collector_paused():
-            live, _deleted, self._revision = await self._store(self.store.tasks_changed_since, 0)
+            # Small schedules are kept whole (every run finds its task at hand); big ones as
+            # schedules only, each task read when it runs.
+            full = await self._store(self.store.count_tasks) <= self.options.task_cache
+            live, _deleted, self._revision = await self._store(
+                self.store.schedules_changed_since, 0, full=full
+            )
             self._last_cut_seen = await self._store(self.store.max_run_id)
-            for task in live:
-                self._track(task)
+            for sched, task in live:
+                self._track(sched, task)
         if len(live) >= _FREEZE_AT:
             gc.freeze()
         self._pending_due_at = await self._store(self.store.next_pending_due)
@@ -194,7 +218,7 @@ class Engine:
         record a pending run with the payload and start it. Returns the run id, or None when
         debounced or the task is gone or not active."""
         state = self._states.get(task_id)
-        if state is None or state.deleted or not state.task.is_schedulable:
+        if state is None or state.deleted or not state.sched.is_schedulable:
             return None
         run = await self._store(self.store.trigger_task, task_id, reason=reason, event=event,
                                 payload=payload, now=self.clock.now(), debounce=debounce)
@@ -205,8 +229,13 @@ class Engine:
         return run.run_id
 
     def tasks(self) -> dict[int, Task]:
-        """The live tasks this engine follows (for sources to reconcile against)."""
-        return {tid: st.task for tid, st in self._states.items() if not st.deleted}
+        """The live tasks with reactive triggers (for sources to reconcile against)."""
+        return {tid: task for tid, task in self._reactive.items()
+                if tid in self._states and not self._states[tid].deleted}
+
+    def task_ids(self) -> list[int]:
+        """Every live task this engine follows."""
+        return [tid for tid, st in self._states.items() if not st.deleted]
 
     def wake(self) -> None:
         """Something changed in this process (a new task, a manual run): look again now.
@@ -276,20 +305,49 @@ class Engine:
 
     # --- schedule ---------------------------------------------------------------------------
 
-    def _track(self, task: Task) -> None:
-        state = self._states.get(task.task_id)
-        cursor = task.last_fire_at or task.created_at
+    def _track(self, sched: Schedule, task: Task | None = None) -> None:
+        task_id = sched.task_id
+        state = self._states.get(task_id)
         if state is None:
-            state = _TaskState(task=task, cursor=cursor)
-            self._states[task.task_id] = state
+            state = _TaskState(sched=sched, cursor=sched.cursor)
+            self._states[task_id] = state
         else:
-            state.task = task
-            state.cursor = max(state.cursor, cursor)
+            state.sched = sched
+            state.cursor = max(state.cursor, sched.cursor)
         state.generation += 1
-        if task.is_schedulable:
-            fire = next_fire_of_all(task.triggers, state.cursor, task.zone)
+        if task is not None:
+            if task_id in self._tasks or len(self._tasks) < self.options.task_cache:
+                self._keep_task(task)
+            if sched.reactive:
+                self._reactive[task_id] = task
+        else:
+            self._tasks.pop(task_id, None)  # changed: the kept copy is stale
+        if not sched.reactive:
+            self._reactive.pop(task_id, None)
+        if sched.is_schedulable:
+            fire = next_fire_of_all(sched.triggers, state.cursor, sched.zone)
             if fire is not None:
-                heapq.heappush(self._heap, (fire, task.task_id, state.generation))
+                heapq.heappush(self._heap, (fire, task_id, state.generation))
+
+    def _keep_task(self, task: Task) -> None:
+        tasks = self._tasks
+        tasks[task.task_id] = task
+        tasks.move_to_end(task.task_id)
+        while len(tasks) > self.options.task_cache:
+            tasks.popitem(last=False)
+
+    async def _load_tasks(self, task_ids: set[int]) -> None:
+        """Keep the whole tasks of runs about to start, in one store call for all missing."""
+        missing = sorted(t for t in task_ids if t not in self._tasks and t in self._states)
+        if missing:
+            for task in (await self._store(self.store.tasks_by_id, missing)).values():
+                self._keep_task(task)
+
+    def _cached_task(self, task_id: int) -> Task | None:
+        task = self._tasks.get(task_id)
+        if task is not None:
+            self._tasks.move_to_end(task_id)
+        return task
 
     def _forget(self, task_id: int) -> None:
         state = self._states.get(task_id)
@@ -298,6 +356,8 @@ class Engine:
             state.deleted = True
             if not state.running:
                 del self._states[task_id]
+        self._tasks.pop(task_id, None)
+        self._reactive.pop(task_id, None)
 
     def _stale(self, entry: tuple[datetime, int, int]) -> bool:
         state = self._states.get(entry[1])
@@ -305,7 +365,7 @@ class Engine:
             state is None
             or state.deleted
             or state.generation != entry[2]
-            or not state.task.is_schedulable
+            or not state.sched.is_schedulable
         )
 
     def _plan_due(self, now: datetime) -> tuple[list[NewRun], list[tuple[tuple[datetime, int, int], datetime, bool]]]:
@@ -324,12 +384,12 @@ class Engine:
                 continue
             state = states[entry[1]]
             ahead = entry[0] > now
-            if ahead and (state.running or state.task.overlap == OverlapPolicy.QUEUE):
+            if ahead and (state.running or state.sched.overlap == OverlapPolicy.QUEUE):
                 later.append(entry)  # the overlap policy must see what runs at the fire's time
                 continue
             taken.append((entry, state.cursor, state.queued))
             plan = plan_fires(
-                state.task, due_at=entry[0], now=entry[0] if ahead else now, in_flight=len(state.running),
+                state.sched, due_at=entry[0], now=entry[0] if ahead else now, in_flight=len(state.running),
                 queued=state.queued, worker_id=self.worker_id, lease_until=lease_until,
                 allow_cap=self.options.allow_overlap_cap,
             )
@@ -373,12 +433,11 @@ class Engine:
         if run is None:  # already started (by its timer or a tick), or ended at shutdown
             return
         state = self._states.get(run.task_id)
-        if state is None or state.deleted or not state.task.is_schedulable:
+        if state is None or state.deleted or not state.sched.is_schedulable:
             self._end_unstarted(run, RunStatus.CANCELLED, "cancelled: the task was paused or deleted before this fire was due")
             return
         busy = len(state.running)
-        task = state.task
-        if busy and (task.overlap != OverlapPolicy.ALLOW or busy >= self.options.allow_overlap_cap):
+        if busy and (state.sched.overlap != OverlapPolicy.ALLOW or busy >= self.options.allow_overlap_cap):
             self._end_unstarted(run, RunStatus.SKIPPED, "skipped: overlap (the previous run was still running)")
             return
         assert run.run_id is not None
@@ -402,6 +461,7 @@ class Engine:
         unknown = [c for c in claimed if c.task_id not in self._states]
         if unknown:  # a task another process created since our last poll
             await self._poll(now)
+        await self._load_tasks({c.task_id for c in claimed})
         for c in claimed:
             state = self._states.get(c.task_id)
             if state is None:
@@ -429,20 +489,31 @@ class Engine:
         *, context: dict[str, Any] | None = None, workflow_run_id: int | None = None,
     ) -> None:
         state = self._states[task_id]
-        state.running.add(run_id)
+        state.start(run_id)
         if self.on_run_start is not None:
             self.on_run_start(run_id, scheduled_for)
-        limit = self._workflow_limit(state.task, workflow_run_id)
-        job = asyncio.ensure_future(
-            self._run(state.task, run_id, attempt, scheduled_for, reason, context, limit)
+        limit = self._workflow_limit(state.sched, workflow_run_id)
+        job = self._loop_or_running().create_task(
+            self._run(task_id, run_id, attempt, scheduled_for, reason, context, limit)
         )
         self._inflight[run_id] = job
         job.add_done_callback(partial(self._finished, run_id, task_id))
 
+    def _loop_or_running(self) -> asyncio.AbstractEventLoop:
+        return self._loop if self._loop is not None else asyncio.get_running_loop()
+
     async def _run(
-        self, task: Task, run_id: int, attempt: int, scheduled_for: datetime | None, reason: RunReason,
+        self, task_id: int, run_id: int, attempt: int, scheduled_for: datetime | None, reason: RunReason,
         context: dict[str, Any] | None, workflow_limit: asyncio.Semaphore | None,
     ) -> RunOutcome:
+        task = self._cached_task(task_id)
+        if task is None:  # not kept (the commit that recorded the fire normally brings it)
+            try:
+                task = await self._store(self.store.get_task, task_id)
+            except NotFound:
+                now = self.clock.now()
+                return _lost_task_outcome(ClaimedRun(run_id, task_id, reason, attempt, scheduled_for, now), now)
+            self._keep_task(task)
         async with self._sem, workflow_limit or _NO_LIMIT:
             self._watch_timeout(run_id, self.clock.now() + task.timeout)
             try:
@@ -477,12 +548,12 @@ class Engine:
             self._sweep_at = min(self._deadlines.values())
             self.clock.call_at(self._sweep_at, self._sweep_timeouts)
 
-    def _workflow_limit(self, task: Task, workflow_run_id: int | None) -> asyncio.Semaphore | None:
+    def _workflow_limit(self, sched: Schedule, workflow_run_id: int | None) -> asyncio.Semaphore | None:
         """Steps of one workflow run share its ``max_parallel``."""
-        if workflow_run_id is None or task.workflow_id is None:
+        if workflow_run_id is None or sched.workflow_id is None:
             return None
-        head = self._states.get(task.workflow_id)
-        limit = getattr(head.task.action, "max_parallel", 4) if head else 4
+        head = self._states.get(sched.workflow_id)
+        limit = head.sched.max_parallel if head else 4
         semaphore = self._workflow_slots.get(workflow_run_id)
         if semaphore is None:
             semaphore = self._workflow_slots[workflow_run_id] = asyncio.Semaphore(limit)
@@ -494,7 +565,7 @@ class Engine:
         if state is not None:
             # The action has ended: the next fire may start even before the outcome is written,
             # or a busy engine would record false overlaps that pile up (and feed themselves).
-            state.running.discard(run_id)
+            state.end(run_id)
         if job.cancelled():  # cancelled before the guard could record it (e.g. waiting on the semaphore)
             return
         self._done.append(job.result())
@@ -517,15 +588,19 @@ class Engine:
         if not self._done and not fires:
             return
         outcomes, self._done = self._done, []
+        # Whole tasks for the runs about to start, read in the same transaction.
+        load = {f.task_id for f in fires if f.status == RunStatus.RUNNING and f.task_id not in self._tasks}
         try:
-            kept, released, inserted = await self._store(
+            kept, released, inserted, loaded = await self._store(
                 self.store.commit_tick, outcomes, fires, owner=self.worker_id, now=now,
-                lease_until=None if not self._claiming else now + self.options.lease_ttl,
+                lease_until=None if not self._claiming else now + self.options.lease_ttl, load=sorted(load),
             )
         except StoreUnavailable:
             self._done = outcomes + self._done  # record them when the database is back
             self._unplan(taken)
             raise
+        for task in loaded.values():
+            self._keep_task(task)
         if outcomes:
             await self._after_outcomes(outcomes, kept, released, now)
         self._launch_fires(inserted, now)
@@ -536,7 +611,7 @@ class Engine:
         for outcome in outcomes:
             state = self._states.get(outcome.task_id)
             if state is not None:
-                state.running.discard(outcome.run_id)
+                state.end(outcome.run_id)
                 if state.deleted and not state.running:
                     self._states.pop(outcome.task_id, None)
         if len(kept) != len(outcomes):
@@ -549,12 +624,13 @@ class Engine:
             if outcome.retry_due_at is not None:
                 self._note_pending(outcome.retry_due_at)
             elif outcome.status == RunStatus.FAILED and outcome.run_id not in skipped_roots:
-                await self._notify_failure(outcome, state.task if state else None)
+                await self._notify_failure(outcome, state.sched if state else None)
         for chain in released.chains:
             await self._notify_chain(chain)
         claimed = [r for r in released.runs if r.status == RunStatus.RUNNING and r.run_id is not None]
         if any(r.task_id not in self._states for r in claimed):
             await self._poll(now)  # a task created elsewhere since our last look
+        await self._load_tasks({r.task_id for r in claimed})
         for run in claimed:
             assert run.run_id is not None
             if run.task_id in self._states:
@@ -572,7 +648,7 @@ class Engine:
         if released.runs and any(r.task_id not in self._states for r in released.runs):
             self._next_poll_at = now
 
-    async def _notify_failure(self, outcome: RunOutcome, task: Task | None) -> None:
+    async def _notify_failure(self, outcome: RunOutcome, task: Schedule | None) -> None:
         if not self.options.notify_failures or self.notifier is None or task is None:
             return
         await self._send(
@@ -588,18 +664,18 @@ class Engine:
         root = self._states.get(chain.root_task_id)
         if not self.options.notify_failures or self.notifier is None or root is None:
             return
-        names = [self._states[t].task.name if t in self._states else f"task {t}" for t in chain.skipped_task_ids]
-        text = (f"Task '{root.task.name}' failed (run {chain.root_run_id}); skipped as a result: "
+        names = [self._states[t].sched.name if t in self._states else f"task {t}" for t in chain.skipped_task_ids]
+        text = (f"Task '{root.sched.name}' failed (run {chain.root_run_id}); skipped as a result: "
                 f"{', '.join(names)}. Fix it and run it again to resume downstream.")
-        await self._send(Notification(owner=root.task.owner, task_id=root.task.task_id,
-                                      run_id=chain.root_run_id, title=f"{root.task.name} failed", text=text))
+        await self._send(Notification(owner=root.sched.owner, task_id=root.sched.task_id,
+                                      run_id=chain.root_run_id, title=f"{root.sched.name} failed", text=text))
 
     async def _notify_cut(self, run: NewRun) -> None:
         state = self._states.get(run.task_id)
         if not self.options.notify_failures or self.notifier is None or state is None:
             return
-        await self._send(Notification(owner=state.task.owner, task_id=run.task_id, run_id=run.run_id,
-                                      title=f"{state.task.name} stopped", text=run.message or "loop stopped"))
+        await self._send(Notification(owner=state.sched.owner, task_id=run.task_id, run_id=run.run_id,
+                                      title=f"{state.sched.name} stopped", text=run.message or "loop stopped"))
 
     async def _send(self, notification: Notification) -> None:
         """Deliver a notice in the background: a slow chat platform must not hold the loop."""
@@ -619,9 +695,9 @@ class Engine:
     # --- housekeeping -----------------------------------------------------------------------
 
     async def _poll(self, now: datetime) -> None:
-        live, deleted, self._revision = await self._store(self.store.tasks_changed_since, self._revision)
-        for task in live:
-            self._track(task)
+        live, deleted, self._revision = await self._store(self.store.schedules_changed_since, self._revision)
+        for sched, task in live:
+            self._track(sched, task)
         for task_id in deleted:
             self._forget(task_id)
         if (live or deleted) and self.options.schedules:
@@ -655,8 +731,8 @@ class Engine:
                 error="worker lost: the process running it stopped before it finished (outcome unknown)",
                 attempt=run.attempt, scheduled_for=run.scheduled_for, reason=run.reason,
             )
-            if state is not None and run.attempt < state.task.retry.max_attempts:
-                outcome.retry_due_at = now + state.task.retry.delay_before(run.attempt + 1)
+            if state is not None and run.attempt < state.sched.retry.max_attempts:
+                outcome.retry_due_at = now + state.sched.retry.delay_before(run.attempt + 1)
             outcomes.append(outcome)
         recovered = await self._store(self.store.recover_expired, outcomes, now=now)
         for outcome in recovered:

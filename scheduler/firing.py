@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .models import MisfirePolicy, OverlapPolicy, RunReason, RunStatus, Task
+from .schedule import Schedule
 from .store.records import NewRun
 from .triggers import iter_fires, next_fire_of_all
 
@@ -28,7 +29,7 @@ def _fmt(instant: datetime) -> str:
 
 
 def plan_fires(
-    task: Task,
+    task: Task | Schedule,
     *,
     due_at: datetime,
     now: datetime,
@@ -73,7 +74,7 @@ def plan_fires(
     return plan
 
 
-def _misfire_runs(task: Task, late: list[datetime], *, truncated: bool, now: datetime) -> list[NewRun]:
+def _misfire_runs(task: Task | Schedule, late: list[datetime], *, truncated: bool, now: datetime) -> list[NewRun]:
     count = f"{len(late)}{'+' if truncated else ''}"
     span = f"between {_fmt(late[0])} and {_fmt(late[-1])}" if len(late) > 1 else f"at {_fmt(late[0])}"
     policy = task.misfire_policy
@@ -101,7 +102,7 @@ def _misfire_runs(task: Task, late: list[datetime], *, truncated: bool, now: dat
 
 
 def _on_time_run(
-    task: Task,
+    task: Task | Schedule,
     fire: datetime,
     *,
     in_flight: int,

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 
 from ..errors import Conflict, NotFound
-from ..models import Run, RunEvent, RunReason, RunStatus
+from ..models import Run, RunEvent, RunReason, RunStatus, Task
 from . import dialect, sqlite_fast
 from .base import StoreBase
 from .dag_store import Released
@@ -135,17 +135,19 @@ class RunStoreMixin(StoreBase):
 
     def commit_tick(
         self, outcomes: Sequence[RunOutcome], fires: Sequence[NewRun], *, owner: str, now: datetime,
-        lease_until: datetime | None = None,
-    ) -> tuple[list[RunOutcome], Released, list[NewRun]]:
+        lease_until: datetime | None = None, load: Sequence[int] = (),
+    ) -> tuple[list[RunOutcome], Released, list[NewRun], dict[int, Task]]:
         """One engine pass in one transaction: ``finish_and_release`` of the runs that ended, then
         ``record_fires`` of the new fires (the order frees a task before its next fire is
-        recorded). All or nothing: on failure the engine still has both to write again."""
-        if not outcomes and not fires:
-            return [], Released(), []
+        recorded), and the whole tasks ``load`` names (those about to run that the engine has
+        not kept). All or nothing: on failure the engine still has everything to write again."""
+        if not outcomes and not fires and not load:
+            return [], Released(), [], {}
         with self._write() as conn:
             kept, released = self._finish_and_release(conn, outcomes, owner=owner, now=now, lease_until=lease_until)
             inserted = self._record_fires(conn, fires, now) if fires else []
-        return kept, released, inserted
+            loaded = self._tasks_by_id(conn, load) if load else {}  # type: ignore[attr-defined]
+        return kept, released, inserted, loaded
 
     def _record_fires(self, conn: sa.Connection, fires: Sequence[NewRun], now: datetime) -> list[NewRun]:
         if self.is_sqlite:
