@@ -113,7 +113,7 @@ class Engine:
         self._states: dict[int, _TaskState] = {}
         self._tasks: OrderedDict[int, Task] = OrderedDict()  # the task cache, least recent first
         self._reactive: dict[int, Task] = {}  # tasks with watchers (sources need them whole)
-        self._inflight: dict[int, asyncio.Task[RunOutcome]] = {}
+        self._inflight: dict[int, asyncio.Task[RunOutcome | None]] = {}
         self._done: list[RunOutcome] = []
         self._ahead: dict[int, NewRun] = {}  # recorded before they are due, by run id
         self._deadlines: dict[int, datetime] = {}  # running runs' timeouts, by run id
@@ -497,12 +497,30 @@ class Engine:
             self._run(task_id, run_id, attempt, scheduled_for, reason, context, limit)
         )
         self._inflight[run_id] = job
-        job.add_done_callback(partial(self._finished, run_id, task_id))
 
     def _loop_or_running(self) -> asyncio.AbstractEventLoop:
         return self._loop if self._loop is not None else asyncio.get_running_loop()
 
     async def _run(
+        self, task_id: int, run_id: int, attempt: int, scheduled_for: datetime | None, reason: RunReason,
+        context: dict[str, Any] | None, workflow_limit: asyncio.Semaphore | None,
+    ) -> RunOutcome | None:
+        outcome = None
+        try:
+            outcome = await self._execute(task_id, run_id, attempt, scheduled_for, reason, context, workflow_limit)
+        finally:  # here rather than in a done callback: one less loop round per run
+            self._inflight.pop(run_id, None)
+            state = self._states.get(task_id)
+            if state is not None:
+                # The action has ended: the next fire may start before the outcome is written,
+                # or a busy engine would record false overlaps that pile up (and feed themselves).
+                state.end(run_id)
+            if outcome is not None:  # None: cancelled before execute_run could record it
+                self._done.append(outcome)
+                self._wake.set()
+        return outcome
+
+    async def _execute(
         self, task_id: int, run_id: int, attempt: int, scheduled_for: datetime | None, reason: RunReason,
         context: dict[str, Any] | None, workflow_limit: asyncio.Semaphore | None,
     ) -> RunOutcome:
@@ -558,18 +576,6 @@ class Engine:
         if semaphore is None:
             semaphore = self._workflow_slots[workflow_run_id] = asyncio.Semaphore(limit)
         return semaphore
-
-    def _finished(self, run_id: int, task_id: int, job: asyncio.Task[RunOutcome]) -> None:
-        self._inflight.pop(run_id, None)
-        state = self._states.get(task_id)
-        if state is not None:
-            # The action has ended: the next fire may start even before the outcome is written,
-            # or a busy engine would record false overlaps that pile up (and feed themselves).
-            state.end(run_id)
-        if job.cancelled():  # cancelled before the guard could record it (e.g. waiting on the semaphore)
-            return
-        self._done.append(job.result())
-        self._wake.set()
 
     def cancel(self, run_id: int, reason: str = "cancelled by request") -> bool:
         job = self._inflight.get(run_id)

@@ -109,7 +109,9 @@ def _log_path(data_dir: Path, run_id: int) -> Path:
 def _destination(origin: dict[str, Any] | None) -> dict[str, str]:
     """Where notices go: ``origin["deliver_to"]`` when the task names a place, else the
     conversation it was created in. Values are stringified: origin is free-form JSON."""
-    address = (origin or {}).get("deliver_to") or (origin or {}).get("conversation") or {}
+    if not origin:
+        return {}
+    address = origin.get("deliver_to") or origin.get("conversation") or {}
     return {str(k): str(v) for k, v in address.items()} if isinstance(address, dict) else {}
 
 

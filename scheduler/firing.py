@@ -46,8 +46,15 @@ def plan_fires(
     zone = task.zone
     fires = [due_at]
     following = next_fire_of_all(task.triggers, due_at, zone)
-    if following is None or following > now:  # the common case: one fire, on time
+    if following is None or following > now:  # one fire
         truncated = False
+        if in_flight == 0 and not queued and now - due_at <= task.misfire_grace:
+            # The common case, on time with nothing running: it starts (planned directly,
+            # this runs for every fire).
+            run = NewRun(task_id=task.task_id, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE,
+                         due_at=due_at, scheduled_for=due_at, started_at=now,
+                         lease_owner=worker_id, lease_expires_at=lease_until)
+            return FirePlan(runs=[run], next_fire_at=following, starts=1, last_fire=due_at)
     else:
         for fire in iter_fires(task.triggers, due_at, zone, until=now):
             fires.append(fire)

@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..models import RunStatus
+from ..models import RunReason, RunStatus
 from .records import NewRun, RunOutcome
 
 # The columns a new run row is written with, in the order of ``_fire_row``.
@@ -47,10 +47,21 @@ _INSERT_RUNS = (
     f"INSERT INTO runs ({', '.join(FIRE_COLUMNS)}) {_from_json(FIRE_COLUMNS)} WHERE true "
     "ON CONFLICT (task_id, scheduled_for, attempt) DO NOTHING"
 )
+# The common fire (on time, first attempt, starting now) as four values; the rest is constant.
+_INSERT_STARTS = (
+    f"INSERT INTO runs ({', '.join(FIRE_COLUMNS)}) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), 'running', 'schedule', 1, "
+    "json_extract(value, '$[2]'), json_extract(value, '$[2]'), ?2, json_extract(value, '$[3]'), NULL, "
+    "?3, ?4, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL FROM json_each(?1) WHERE true "
+    "ON CONFLICT (task_id, scheduled_for, attempt) DO NOTHING"
+)
 _INSERTED = "SELECT run_id FROM runs WHERE run_id BETWEEN ? AND ?"
 _ADD_EVENTS = (
     "INSERT INTO run_events (run_id, status, at, message) "
     + _from_json(("run_id", "status", "at", "message"))
+)
+_ADD_STATUS_EVENTS = (  # one status, one time, no message: only the run ids vary
+    "INSERT INTO run_events (run_id, status, at, message) SELECT value, ?2, ?3, NULL FROM json_each(?1)"
 )
 _ADVANCE_CURSORS = (
     f"UPDATE tasks SET last_fire_at = v.fire FROM ({_from_json(('task_id', 'fire'))}) AS v "
@@ -70,6 +81,17 @@ _FINISH = (
     "WHERE runs.run_id = v.run_id"
 )
 # Is anything downstream of these tasks: a dependent, or a listener of task outcome events?
+# The common outcome (completed, nothing captured) as three values.
+_FINISH_QUIET = (
+    "UPDATE runs SET status = 'completed', finished_at = v.finished_at, stdout = NULL, stderr = NULL, "
+    "result = NULL, error = NULL, traceback = NULL, log_path = NULL, "
+    "started_at = COALESCE(v.started_at, runs.started_at), lease_owner = NULL, lease_expires_at = NULL "
+    f"FROM ({_from_json(('run_id', 'finished_at', 'started_at'))}) AS v WHERE runs.run_id = v.run_id"
+)
+_ADD_COMPLETED_EVENTS = (
+    "INSERT INTO run_events (run_id, status, at, message) "
+    "SELECT json_extract(value, '$[0]'), 'completed', json_extract(value, '$[1]'), NULL FROM json_each(?1)"
+)
 _FOLLOWERS = (
     "SELECT EXISTS (SELECT 1 FROM dependencies WHERE predecessor_id IN (SELECT value FROM json_each(?1))), "
     "EXISTS (SELECT 1 FROM task_events WHERE event LIKE 'task.%')"
@@ -128,6 +150,16 @@ def _fire_row(run_id: int, run: NewRun, at: str | None, t: _Times) -> tuple[Any,
     )
 
 
+def _starts_now(run: NewRun, owner: str | None, lease: datetime | None) -> bool:
+    """Is ``run`` the common fire ``_INSERT_STARTS`` writes?"""
+    return (
+        run.status is RunStatus.RUNNING and run.reason is RunReason.SCHEDULE and run.attempt == 1
+        and run.due_at == run.scheduled_for and run.lease_owner == owner and run.lease_expires_at == lease
+        and run.message is None and run.retry_of is None and run.workflow_run_id is None
+        and run.caused_by_run_id is None and run.chain_depth == 0 and run.event is None and run.context is None
+    )
+
+
 def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) -> list[NewRun]:
     """Insert ``fires`` (a fire already recorded, by us or another engine, is left alone), give
     each inserted one its id and its first history row, advance the tasks' cursors. Returns the
@@ -135,10 +167,20 @@ def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) ->
     raw = driver(conn)
     t = _Times()
     at = t(now)
+    owner, lease = fires[0].lease_owner, fires[0].lease_expires_at
     # Ids are ours to hand out: the write lock is held, so nobody else inserts meanwhile.
     first = raw.execute("SELECT COALESCE(MAX(run_id), 0) FROM runs").fetchone()[0] + 1
+    starts, others = [], []
+    for i, run in enumerate(fires):
+        if _starts_now(run, owner, lease):
+            starts.append((first + i, run.task_id, t(run.scheduled_for), t(run.started_at)))
+        else:
+            others.append(_fire_row(first + i, run, at, t))
     before = raw.total_changes
-    raw.execute(_INSERT_RUNS, (json.dumps([_fire_row(first + i, run, at, t) for i, run in enumerate(fires)]),))
+    if starts:
+        raw.execute(_INSERT_STARTS, (json.dumps(starts), at, owner, t(lease)))
+    if others:
+        raw.execute(_INSERT_RUNS, (json.dumps(others),))
     if raw.total_changes - before == len(fires):
         inserted = list(fires)
         for i, run in enumerate(inserted):
@@ -150,7 +192,12 @@ def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) ->
             if first + i in present:
                 run.run_id = first + i
                 inserted.append(run)
-    add_events(conn, [(run.run_id, run.status.value, at, run.message) for run in inserted])
+    running = [run.run_id for run in inserted if run.status is RunStatus.RUNNING and run.message is None]
+    if running:
+        raw.execute(_ADD_STATUS_EVENTS, (json.dumps(running), RunStatus.RUNNING.value, at))
+    if len(running) < len(inserted):
+        add_events(conn, [(run.run_id, run.status.value, at, run.message) for run in inserted
+                          if not (run.status is RunStatus.RUNNING and run.message is None)])
     cursors: dict[int, datetime] = {}
     for run in fires:
         fire = run.scheduled_for
@@ -177,14 +224,24 @@ def held(conn: sa.Connection, run_ids: Sequence[int], owner: str) -> set[int]:
 def finish(conn: sa.Connection, outcomes: Sequence[RunOutcome], clean: Any) -> None:
     """Write each outcome and its history row. Retries are the caller's: they need the new
     rows' ids back."""
-    rows, events = [], []
+    quiet, rows, events = [], [], []
     for o in outcomes:  # every outcome's times are its own: no cache
         finished = stored_time(o.finished_at)
+        if (o.status is RunStatus.COMPLETED and o.stdout is None and o.stderr is None and o.result is None
+                and o.error is None and o.traceback is None and o.log_path is None):
+            quiet.append((o.run_id, finished, stored_time(o.started_at)))
+            continue
         rows.append((o.run_id, o.status.value, finished, clean(o.stdout), clean(o.stderr), _json(o.result),
                      clean(o.error), o.traceback, o.log_path, stored_time(o.started_at)))
         events.append((o.run_id, o.status.value, finished, o.error))
-    driver(conn).execute(_FINISH, (json.dumps(rows),))
-    add_events(conn, events)
+    raw = driver(conn)
+    if quiet:
+        text = json.dumps(quiet)
+        raw.execute(_FINISH_QUIET, (text,))
+        raw.execute(_ADD_COMPLETED_EVENTS, (text,))
+    if rows:
+        raw.execute(_FINISH, (json.dumps(rows),))
+        add_events(conn, events)
 
 
 def followers(conn: sa.Connection, task_ids: Sequence[int]) -> tuple[bool, bool]:

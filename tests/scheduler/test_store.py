@@ -200,3 +200,41 @@ def test_fast_path_stores_times_exactly_as_the_column_type_does(instant):
 def test_fast_path_refuses_naive_times():
     with pytest.raises(ValueError, match="naive"):
         sqlite_fast.stored_time(datetime(2026, 1, 1))
+
+
+def test_a_common_fire_is_stored_like_any_other_run(store):
+    """The hot path writes the usual fire (on time, starting now) with its constants in SQL:
+    the row and its history must read back exactly as a run written the general way."""
+    from scheduler.store import RunOutcome
+
+    common, general = _add(store, "common"), _add(store, "general")
+    fire, lease = NOW + timedelta(minutes=1), NOW + timedelta(minutes=2)
+
+    def new(task_id: int, **extra) -> NewRun:
+        return NewRun(task_id=task_id, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE, due_at=fire,
+                      scheduled_for=fire, started_at=fire, lease_owner="w", lease_expires_at=lease, **extra)
+
+    # The second is general only for its context: compare everything else.
+    a, b = store.record_fires([new(common.task_id), new(general.task_id, context={"x": 1})], now=NOW)
+    skipped = NewRun(task_id=general.task_id, status=RunStatus.SKIPPED, reason=RunReason.SCHEDULE,
+                     due_at=fire + timedelta(minutes=1), scheduled_for=fire + timedelta(minutes=1), message="skipped: x")
+    (c,) = store.record_fires([skipped], now=NOW)
+    ignore = {"run_id", "task_id", "task_name", "context"}
+    row_a, row_b = store.get_run(a.run_id), store.get_run(b.run_id)
+    assert row_a.model_dump(exclude=ignore) == row_b.model_dump(exclude=ignore)
+    assert (row_a.status, row_a.lease_owner, row_a.started_at, row_b.context) == (RunStatus.RUNNING, "w", fire, {"x": 1})
+    assert [(e.status, e.at) for e in store.run_history(a.run_id)] == [(RunStatus.RUNNING, NOW)]
+    assert [(e.status, e.message) for e in store.run_history(c.run_id)] == [(RunStatus.SKIPPED, "skipped: x")]
+
+    done = fire + timedelta(seconds=3)
+    store.finish_runs([
+        RunOutcome(run_id=a.run_id, task_id=common.task_id, status=RunStatus.COMPLETED, finished_at=done,
+                   started_at=fire + timedelta(seconds=1)),
+        RunOutcome(run_id=b.run_id, task_id=general.task_id, status=RunStatus.COMPLETED, finished_at=done,
+                   started_at=fire + timedelta(seconds=1), stdout="hello"),
+    ], owner="w", now=done)
+    row_a, row_b = store.get_run(a.run_id), store.get_run(b.run_id)
+    assert row_a.model_dump(exclude=ignore | {"stdout"}) == row_b.model_dump(exclude=ignore | {"stdout"})
+    assert (row_a.status, row_a.finished_at, row_a.started_at, row_a.lease_owner, row_a.stdout) == (
+        RunStatus.COMPLETED, done, fire + timedelta(seconds=1), None, None)
+    assert [(e.status, e.at) for e in store.run_history(a.run_id)] == [(RunStatus.RUNNING, NOW), (RunStatus.COMPLETED, done)]
