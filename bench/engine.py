@@ -195,7 +195,7 @@ async def _cronpilot(url: str, w: Workload, tmp: Path) -> dict[str, Any]:
 
     from scheduler.actions.base import ActionConfig
     from scheduler.clock import SystemClock
-    from scheduler.engine import Engine, EngineOptions
+    from scheduler.engine import Engine, EngineOptions, tune_gc_for_serving
     from scheduler.store import Store
     from scheduler.store.tables import runs, tasks
 
@@ -215,8 +215,9 @@ async def _cronpilot(url: str, w: Workload, tmp: Path) -> dict[str, Any]:
         if scheduled_for is not None:
             rec.record(scheduled_for.timestamp(), time.time())
 
+    tune_gc_for_serving()  # as `cronpilot serve` runs it, with its options
     engine = Engine(store, config=ActionConfig(data_dir=tmp), clock=SystemClock(),
-                    options=EngineOptions(), on_run_start=on_run_start)
+                    options=EngineOptions(background_checkpoints=True), on_run_start=on_run_start)
     started = time.perf_counter()
     await engine.start()
     start_s = time.perf_counter() - started

@@ -175,6 +175,7 @@ class App:
                 heartbeat_interval=s.heartbeat_interval,
                 max_concurrent_runs=s.max_concurrent_runs,
                 allow_overlap_cap=s.allow_overlap_cap,
+                background_checkpoints=True,
             ),
         )
         self.service.on_change = engine.wake

@@ -23,6 +23,9 @@ def serve(
     grace: int = typer.Option(30, "--grace", help="Seconds to let running tasks finish on stop."),
 ) -> None:
     """Run the scheduler engine until Ctrl-C (a second Ctrl-C stops at once)."""
+    from scheduler.engine import tune_gc_for_serving
+
+    tune_gc_for_serving()
     asyncio.run(_serve(timedelta(seconds=grace)))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +32,7 @@ class StoreBase:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.engine = dialect.create_engine(url)
         self.is_sqlite = dialect.is_sqlite(self.engine)
+        self._checkpointer: _Checkpointer | None = None
         if migrate:
             self.migrate()
 
@@ -90,8 +93,66 @@ class StoreBase:
             return 1
         return int(row[0])
 
-    def close(self) -> None:
+    def checkpoint_in_background(self, *, every: float = 1.0) -> bool:
+        """SQLite: move WAL checkpoints out of the commits into a thread of their own (an
+        engine's commits then never wait for a checkpoint's sync). False when there is nothing
+        to do (PostgreSQL, an in-memory database, already on)."""
+        path = self.engine.url.database
+        if not self.is_sqlite or not path or path == ":memory:" or self._checkpointer is not None:
+            return False
+        self.engine.cronpilot_switches["background_checkpoints"] = True  # type: ignore[attr-defined]
+        self.engine.dispose()  # pooled connections reopen with auto-checkpoints off
+        self._checkpointer = _Checkpointer(path, every)
+        self._checkpointer.start()
+        return True
+
+    def stop_background_checkpoints(self) -> None:
+        """Back to checkpoints at commit, after a last one from the thread."""
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is None:
+            return
+        checkpointer.stop()
+        self.engine.cronpilot_switches["background_checkpoints"] = False  # type: ignore[attr-defined]
         self.engine.dispose()
+
+    def close(self) -> None:
+        self.stop_background_checkpoints()
+        self.engine.dispose()
+
+
+class _Checkpointer:
+    """A thread with its own connection that checkpoints the WAL every ``every`` seconds
+    (PASSIVE: it never blocks writers or readers; what readers still need waits for the next)."""
+
+    def __init__(self, path: str, every: float) -> None:
+        self.path = path
+        self.every = every
+        self.passes = 0
+        self.last: tuple[int, int, int] | None = None  # (busy, WAL frames, frames checkpointed)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cronpilot-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            while True:
+                stopping = self._stop.wait(self.every)
+                try:
+                    self.last = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    self.passes += 1
+                except sqlite3.Error:
+                    log.warning("WAL checkpoint failed; trying again", exc_info=True)
+                if stopping:
+                    return
+        finally:
+            conn.close()
 
 
 def _current_revision(conn: sa.Connection) -> str | None:

@@ -22,6 +22,7 @@ def create_engine(url: str) -> Engine:
 
 def _sqlite_engine(url: str) -> Engine:
     engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine.cronpilot_switches = {}  # type: ignore[attr-defined]  # read when a connection opens
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -32,6 +33,11 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes in WAL mode
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if engine.cronpilot_switches.get("background_checkpoints"):  # type: ignore[attr-defined]
+            # A checkpoint copies the WAL into the database and syncs it: 100-200 ms on this
+            # machine, taken by whichever commit crosses the threshold. A serving engine's
+            # commits must not stall like that; a thread checkpoints instead (store/base.py).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -317,3 +317,11 @@ async def test_timeouts_of_many_runs_are_each_kept(make_engine, add_task, clock,
     await engine.tick()
     by_name = {r.task_name: r for r in store.list_runs()}
     assert by_name["long"].status == RunStatus.FAILED and by_name["long"].error == "timed out after 60 s"
+
+
+async def test_a_serving_engine_checkpoints_in_the_background_while_it_runs(make_engine, store):
+    engine = make_engine(background_checkpoints=True)
+    await engine.start()
+    assert (store._checkpointer is not None) == store.is_sqlite
+    await engine.shutdown(grace=timedelta(seconds=1))
+    assert store._checkpointer is None

@@ -238,3 +238,34 @@ def test_a_common_fire_is_stored_like_any_other_run(store):
     assert (row_a.status, row_a.finished_at, row_a.started_at, row_a.lease_owner, row_a.stdout) == (
         RunStatus.COMPLETED, done, fire + timedelta(seconds=1), None, None)
     assert [(e.status, e.at) for e in store.run_history(a.run_id)] == [(RunStatus.RUNNING, NOW), (RunStatus.COMPLETED, done)]
+
+
+def test_checkpoints_move_to_a_thread_of_their_own(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}")
+    try:
+        assert store.checkpoint_in_background(every=3600) is True
+        assert store.checkpoint_in_background() is False  # already on
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        for i in range(30):
+            _add(store, f"t{i}")
+        checkpointer = store._checkpointer
+        store.stop_background_checkpoints()  # runs a last checkpoint before it stops
+        assert checkpointer.passes == 1
+        busy, frames, done = checkpointer.last
+        assert busy == 0 and frames > 0 and done == frames  # everything written made it in
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000  # back to the default
+    finally:
+        store.close()
+
+
+def test_postgres_and_memory_stores_have_no_checkpoints_to_move(store):
+    if store.is_sqlite:
+        memory = Store("sqlite://")
+        try:
+            assert memory.checkpoint_in_background() is False
+        finally:
+            memory.close()
+    else:
+        assert store.checkpoint_in_background() is False
