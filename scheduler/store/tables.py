@@ -101,6 +101,9 @@ runs = sa.Table(
 sa.Index("ix_runs_status_due", runs.c.status, runs.c.due_at)
 sa.Index("ix_runs_task", runs.c.task_id, runs.c.run_id)
 sa.Index("ix_runs_lease", runs.c.status, runs.c.lease_expires_at)
+# Event runs refused by the causal-chain limit, looked for every second (migration 0005).
+CUT_RUNS = sa.text("status = 'skipped' AND reason = 'event'")
+sa.Index("ix_runs_cut", runs.c.run_id, sqlite_where=CUT_RUNS, postgresql_where=CUT_RUNS)
 
 run_events = sa.Table(
     "run_events",

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from scheduler.errors import Conflict, NotFound
 from scheduler.models import RunReason, RunStatus, TaskSpec
@@ -269,3 +270,17 @@ def test_postgres_and_memory_stores_have_no_checkpoints_to_move(store):
             memory.close()
     else:
         assert store.checkpoint_in_background() is False
+
+
+def test_cut_runs_are_found_by_their_own_index(store):
+    task = _add(store, "a")
+    plain = store.add_run(NewRun(task_id=task.task_id, status=RunStatus.SKIPPED, reason=RunReason.SCHEDULE,
+                                 due_at=NOW, scheduled_for=NOW, message="skipped: overlap"), now=NOW)
+    cut = store.add_run(NewRun(task_id=task.task_id, status=RunStatus.SKIPPED, reason=RunReason.EVENT,
+                               due_at=NOW, message="loop cut: over the limit of 10"), now=NOW)
+    found = store.cut_runs_since(0)
+    assert [(r.run_id, r.message, r.due_at) for r in found] == [(cut.run_id, "loop cut: over the limit of 10", NOW)]
+    assert store.cut_runs_since(cut.run_id) == [] and plain.run_id not in {r.run_id for r in found}
+    with store.engine.connect() as conn:  # the index exists on both databases
+        names = {ix["name"] for ix in sa.inspect(conn).get_indexes("runs")}
+    assert "ix_runs_cut" in names
