@@ -45,12 +45,8 @@ class AccessPolicy:
     claim_ttl: timedelta = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
-class Person:
-    user_id: str
-    role: str
-    display_name: str | None = None
-    timezone: str | None = None
+# A known person, as the store keeps them (user id, role, display name, chosen zone).
+Person = UserRecord
 
 
 @dataclass(frozen=True)
@@ -96,15 +92,15 @@ class Directory:
                 )
             if record.role != "admin":
                 record = self.store.set_role(record.user_id, "admin")
-            return _person(record)
+            return record
         if record is not None:
-            return _person(record)
+            return record
         if platform in self.policy.open_signup or key in self.policy.allowed:
             record = self.store.add_identity(
                 platform, platform_user_id, role="member", now=self.clock.now(), display_name=display_name
             )
             log.info("new member", extra={"user_id": record.user_id})
-            return _person(record)
+            return record
         return Stranger(identity=key, reason=_closed_reply(platform, key))
 
     def claim(
@@ -118,7 +114,7 @@ class Directory:
         )
         if record is not None:
             log.warning("admin role claimed with the setup code", extra={"user_id": record.user_id})
-        return _person(record) if record is not None else None
+        return record
 
     def needs_admin(self) -> bool:
         """True while no admin exists and none is configured: serve then prints a claim code."""
@@ -131,12 +127,7 @@ class Directory:
         return "-".join(code[i : i + 4] for i in range(0, _CODE_LENGTH, 4))
 
     def set_timezone(self, person: Person, zone: str | None) -> Person:
-        return _person(self.store.set_user_timezone(person.user_id, zone))
-
-
-def _person(record: UserRecord) -> Person:
-    return Person(user_id=record.user_id, role=record.role, display_name=record.display_name,
-                  timezone=record.timezone)
+        return self.store.set_user_timezone(person.user_id, zone)
 
 
 def _closed_reply(platform: str, key: str) -> str:

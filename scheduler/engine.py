@@ -121,7 +121,6 @@ class Engine:
         self._ahead: dict[int, NewRun] = {}  # recorded before they are due, by run id
         self._deadlines: dict[int, datetime] = {}  # running runs' timeouts, by run id
         self._sweep_at: datetime | None = None
-        self._ahead_heap: list[tuple[datetime, int]] = []
         self._wake = asyncio.Event()
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cronpilot-store")
         self._revision = 0
@@ -267,7 +266,6 @@ class Engine:
 
     async def tick(self) -> None:
         now = self.clock.now()
-        self._start_ahead_due(now)
         if self._next_poll_at is None or now >= self._next_poll_at:
             await self._poll(now)
         if self._next_heartbeat_at is not None and now >= self._next_heartbeat_at:
@@ -292,8 +290,10 @@ class Engine:
             now = self.clock.now()
             due = self.options.schedules and self._heap and self._heap[0][0] <= now
             pending = self._pending_due_at is not None and self._pending_due_at <= now
-            ahead = self._ahead_heap and self._ahead_heap[0][0] <= now
-            if not due and not pending and not ahead:
+            if any(r.started_at is not None and r.started_at <= now for r in self._ahead.values()):
+                await asyncio.sleep(0)  # their timers are called; let them start
+                continue
+            if not due and not pending:
                 # Condition checks run in the background (a slow one must not hold heartbeats):
                 # tests that need them finished call ``sources.settle()``.
                 await self.notices_sent()
@@ -423,22 +423,15 @@ class Engine:
             if run.status == RunStatus.RUNNING and run.run_id is not None:
                 if run.started_at is not None and run.started_at > now:
                     self._ahead[run.run_id] = run
-                    heapq.heappush(self._ahead_heap, (run.started_at, run.run_id))
                     self.clock.call_at(run.started_at, partial(self._start_ahead, run.run_id))
                 else:
                     self._launch(run.run_id, run.task_id, run.attempt, run.scheduled_for, run.reason)
             elif run.status == RunStatus.PENDING:
                 self._note_pending(run.due_at)
 
-    def _start_ahead_due(self, now: datetime) -> None:
-        """Start the runs recorded ahead whose time has come (their timers normally have)."""
-        heap = self._ahead_heap
-        while heap and heap[0][0] <= now:
-            self._start_ahead(heapq.heappop(heap)[1])
-
     def _start_ahead(self, run_id: int) -> None:
         run = self._ahead.pop(run_id, None)
-        if run is None:  # already started (by its timer or a tick), or ended at shutdown
+        if run is None:  # ended at shutdown
             return
         state = self._states.get(run.task_id)
         if state is None or state.deleted or not state.sched.is_schedulable:
@@ -501,13 +494,10 @@ class Engine:
         if self.on_run_start is not None:
             self.on_run_start(run_id, scheduled_for)
         limit = self._workflow_limit(state.sched, workflow_run_id)
-        job = self._loop_or_running().create_task(
+        job = asyncio.get_running_loop().create_task(
             self._run(task_id, run_id, attempt, scheduled_for, reason, context, limit)
         )
         self._inflight[run_id] = job
-
-    def _loop_or_running(self) -> asyncio.AbstractEventLoop:
-        return self._loop if self._loop is not None else asyncio.get_running_loop()
 
     async def _run(
         self, task_id: int, run_id: int, attempt: int, scheduled_for: datetime | None, reason: RunReason,
@@ -546,7 +536,7 @@ class Engine:
                 return await execute_run(
                     task, run_id=run_id, attempt=attempt, scheduled_for=scheduled_for, reason=reason,
                     config=self.config, now=self.clock.now, notifier=self.notifier,
-                    ai_runner=self.ai_runner, context=context, enforce_timeout=False,
+                    ai_runner=self.ai_runner, context=context,
                 )
             finally:
                 self._deadlines.pop(run_id, None)

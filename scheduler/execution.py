@@ -38,14 +38,12 @@ async def execute_run(
     notifier: Notifier | None,
     ai_runner: AIRunner | None,
     context: dict[str, Any] | None = None,
-    enforce_timeout: bool = True,
 ) -> RunOutcome:
     """Execute ``task``'s action for run ``run_id`` and describe how it ended. Never raises
     except ``asyncio.CancelledError`` for a cancellation that is not ours to record.
 
-    With ``enforce_timeout=False`` the caller watches the task's timeout itself (the engine
-    does, for all its runs with one timer, cheaper than one per run) and cancels the run with
-    ``TIMEOUT_REASON`` when it passes."""
+    The caller watches the task's timeout (the engine does, for all its runs with one timer,
+    cheaper than a timer per run) and cancels the run with ``TIMEOUT_REASON`` when it passes."""
     output = OutputCapture(partial(_log_path, config.data_dir, run_id),
                            limit=config.output_limit, log_limit=config.log_limit)
     ctx = ActionContext(
@@ -61,20 +59,13 @@ async def execute_run(
     )
     try:
         action = render_action(task.action, context) if context else task.action
-        if enforce_timeout:
-            async with asyncio.timeout(task.timeout.total_seconds()):  # no extra task, unlike wait_for
-                result = await actions.execute(action, ctx)
-        else:
-            result = await actions.execute(action, ctx)
+        result = await actions.execute(action, ctx)
         outcome.result = result.data or None
         if result.summary:
             outcome.result = {**(outcome.result or {}), "summary": result.summary}
         if not result.ok:
             outcome.status = RunStatus.FAILED
             outcome.error = result.error or result.summary or "the action reported a failure"
-    except TimeoutError:
-        outcome.status = RunStatus.FAILED
-        outcome.error = f"timed out after {_seconds(task.timeout.total_seconds())}"
     except (ActionFailed, TemplateFailed) as exc:
         outcome.status = RunStatus.FAILED
         outcome.error = str(exc)

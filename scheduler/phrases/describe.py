@@ -271,14 +271,7 @@ def _changes(zone: ZoneInfo, year: int) -> list[datetime]:
         nxt = cursor + step
         off = nxt.astimezone(zone).utcoffset()
         if off != prev:
-            lo, hi = cursor, nxt
-            while hi - lo > timedelta(seconds=1):
-                mid = lo + (hi - lo) / 2
-                if mid.astimezone(zone).utcoffset() == prev:
-                    lo = mid
-                else:
-                    hi = mid
-            out.append(hi.replace(microsecond=0))
+            out.append(localtime.transition(cursor, nxt, zone))
             prev = off
         cursor = nxt
     return out

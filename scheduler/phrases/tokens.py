@@ -147,13 +147,7 @@ class Stream:
         if t.kind == "num":
             value: float = t.value
             j = i + 1
-            if (
-                self.is_word(j, "and")
-                and self.is_word(j + 1, "a", "an")
-                and self.is_word(j + 2, "half")
-            ):
-                return value + 0.5, j + 3
-            return value, j
+            return self._and_a_half(value, j)
         if t.kind == "numsep" and t.value[1] in ".," and len(t.value[0]) == 2:
             whole, frac = t.value[0]
             return float(f"{whole}.{frac}"), i + 1
@@ -198,11 +192,11 @@ class Stream:
         if self.is_word(j, "hundred"):
             value *= 100
             j += 1
-        if (
-            self.is_word(j, "and")
-            and self.is_word(j + 1, "a", "an")
-            and self.is_word(j + 2, "half")
-        ):
+        return self._and_a_half(value, j)
+
+    def _and_a_half(self, value: float, j: int) -> tuple[float, int]:
+        """``value`` followed by "and a half" at ``j`` ("two and a half hours")."""
+        if self.is_word(j, "and") and self.is_word(j + 1, "a", "an") and self.is_word(j + 2, "half"):
             return value + 0.5, j + 3
         return value, j
 

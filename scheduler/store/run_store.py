@@ -137,7 +137,7 @@ class RunStoreMixin(StoreBase):
         self, outcomes: Sequence[RunOutcome], fires: Sequence[NewRun], *, owner: str, now: datetime,
         lease_until: datetime | None = None, load: Sequence[int] = (),
     ) -> tuple[list[RunOutcome], Released, list[NewRun], dict[int, Task]]:
-        """One engine pass in one transaction: ``finish_and_release`` of the runs that ended, then
+        """One engine pass in one transaction: ``_finish_and_release`` of the runs that ended, then
         ``record_fires`` of the new fires (the order frees a task before its next fire is
         recorded), and the whole tasks ``load`` names (those about to run that the engine has
         not kept). All or nothing: on failure the engine still has everything to write again."""
@@ -253,28 +253,20 @@ class RunStoreMixin(StoreBase):
             ).scalar()
 
     def finish_runs(self, outcomes: Sequence[RunOutcome], *, owner: str, now: datetime) -> list[RunOutcome]:
-        """``finish_and_release`` for callers that only need the outcomes kept."""
-        return self.finish_and_release(outcomes, owner=owner, now=now)[0]
-
-    def finish_and_release(
-        self, outcomes: Sequence[RunOutcome], *, owner: str, now: datetime,
-        lease_until: datetime | None = None,
-    ) -> tuple[list[RunOutcome], Released]:
-        """Record outcomes of runs ``owner`` still holds; a failure with ``retry_due_at`` becomes
-        ``retrying`` and gets its retry run (pending, due at ``retry_due_at``). In the same
-        transaction, dependents are released or skipped and outcome events emitted.
-
-        An outcome for a run that was meanwhile recovered from us (our lease expired and
-        another worker declared us lost) is dropped and not returned: the recovery stands."""
-        if not outcomes:
-            return [], Released()
-        with self._write() as conn:
-            return self._finish_and_release(conn, outcomes, owner=owner, now=now, lease_until=lease_until)
+        """Record outcomes (``commit_tick`` with no fires); returns those kept."""
+        return self.commit_tick(outcomes, (), owner=owner, now=now)[0]
 
     def _finish_and_release(
         self, conn: sa.Connection, outcomes: Sequence[RunOutcome], *, owner: str, now: datetime,
         lease_until: datetime | None,
     ) -> tuple[list[RunOutcome], Released]:
+        """Record outcomes of runs ``owner`` still holds; a failure with ``retry_due_at`` becomes
+        ``retrying`` and gets its retry run (pending, due at ``retry_due_at``). In the same
+        transaction, dependents are released or skipped and outcome events emitted (claimed
+        for ``owner`` with ``lease_until``).
+
+        An outcome for a run that was meanwhile recovered from us (our lease expired and
+        another worker declared us lost) is dropped and not returned: the recovery stands."""
         if not outcomes:
             return [], Released()
         ids = [o.run_id for o in outcomes]
@@ -529,32 +521,18 @@ def _new_run_params(run: NewRun, now: datetime) -> dict[str, Any]:
     }
 
 
+_BULK_TIMES = ("scheduled_for", "due_at", "created_at", "started_at", "finished_at", "lease_expires_at")
+
+
 def _bulk_run_params(run: NewRun, now: datetime, bind: _Binder) -> dict[str, Any]:
-    """``_new_run_params`` converted for the column-only ``_BULK_RUNS``. Written out rather than
-    derived: this runs for every fire (a test keeps the two field lists equal)."""
-    at = bind.time(now)
-    terminal = run.status not in (RunStatus.PENDING, RunStatus.RUNNING)
-    return {
-        "task_id": run.task_id,
-        "status": run.status.value,
-        "reason": run.reason.value,
-        "attempt": run.attempt,
-        "scheduled_for": bind.time(run.scheduled_for),
-        "due_at": bind.time(run.due_at),
-        "created_at": at,
-        "started_at": bind.time(run.started_at),
-        "finished_at": at if terminal else None,
-        "lease_owner": run.lease_owner,
-        "lease_expires_at": bind.time(run.lease_expires_at),
-        "cancel_requested": bind.false,
-        "retry_of": run.retry_of,
-        "error": run.message,
-        "workflow_run_id": run.workflow_run_id,
-        "caused_by_run_id": run.caused_by_run_id,
-        "chain_depth": run.chain_depth,
-        "event": run.event,
-        "context": bind.json(run.context),
-    }
+    """``_new_run_params`` converted for the column-only ``_BULK_RUNS`` (PostgreSQL's fires;
+    SQLite's go through ``sqlite_fast``)."""
+    params = _new_run_params(run, now)
+    for name in _BULK_TIMES:
+        params[name] = bind.time(params[name])
+    params["cancel_requested"] = bind.false
+    params["context"] = bind.json(params["context"])
+    return params
 
 
 def _creation_events(run: NewRun, now: datetime) -> list[tuple[int, RunStatus, datetime, str | None]]:

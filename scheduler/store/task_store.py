@@ -238,34 +238,18 @@ class TaskStoreMixin(StoreBase):
         with self._read() as conn:
             return int(conn.execute(sa.select(sa.func.max(tasks.c.revision))).scalar() or 0)
 
-    def tasks_changed_since(self, revision: int) -> tuple[list[Task], list[int], int]:
-        """(live tasks changed after ``revision``, ids deleted after it, the newest revision)."""
-        live: list[Task] = []
-        deleted: list[int] = []
-        newest = revision
-        # Rows become tasks as they stream in: at start-up that is every task, and holding all
-        # the rows next to all the tasks would add half again to the engine's peak memory.
-        with self._read() as conn:
-            for row in conn.execute(
-                tasks.select().where(tasks.c.revision > revision).order_by(tasks.c.revision)
-            ):
-                if row.deleted_at is None:
-                    live.append(task_from_row(row))
-                else:
-                    deleted.append(row.task_id)
-                newest = max(newest, row.revision)
-        return live, deleted, newest
-
     def schedules_changed_since(
         self, revision: int, *, full: bool = True
     ) -> tuple[list[tuple[Schedule, Task | None]], list[int], int]:
-        """``tasks_changed_since`` for the engine: each live task as a ``Schedule``, with the
-        whole ``Task`` when ``full`` or when the task has reactive triggers (its watchers need
-        it). Without ``full`` most tasks are never validated whole: a fraction of the time and
-        memory at start-up."""
+        """The change feed: (each live task changed after ``revision`` as a ``Schedule`` with
+        its whole ``Task`` (when ``full``, or when it has reactive triggers: its watchers need
+        it), the ids deleted after it, the newest revision). Without ``full`` most tasks are
+        never validated whole: a fraction of the time and memory of an engine's start-up."""
         live: list[tuple[Schedule, Task | None]] = []
         deleted: list[int] = []
         newest = revision
+        # Rows are turned into schedules as they stream in: at start-up that is every task,
+        # and holding all the rows next to them would add half again to the peak memory.
         with self._read() as conn:
             for row in conn.execute(
                 tasks.select().where(tasks.c.revision > revision).order_by(tasks.c.revision)

@@ -35,17 +35,21 @@ def gap_end(wall: datetime, zone: ZoneInfo) -> datetime:
     """The first instant after the DST gap that swallows ``wall`` (UTC)."""
     before = wall.replace(tzinfo=zone, fold=0).utcoffset() or timedelta(0)
     after = wall.replace(tzinfo=zone, fold=1).utcoffset() or timedelta(0)
-    low = (wall - max(before, after)).replace(tzinfo=UTC)
-    high = (wall - min(before, after)).replace(tzinfo=UTC)
+    return transition((wall - max(before, after)).replace(tzinfo=UTC),
+                      (wall - min(before, after)).replace(tzinfo=UTC), zone)
+
+
+def transition(low: datetime, high: datetime, zone: ZoneInfo) -> datetime:
+    """The instant (UTC, to the second) where ``zone``'s offset changes between ``low`` and
+    ``high``, which hold one change: a binary search for the first with ``high``'s offset."""
     target = high.astimezone(zone).utcoffset()
-    # Binary search to the second for the instant the offset changes.
     while high - low > timedelta(seconds=1):
         mid = low + (high - low) / 2
         if mid.astimezone(zone).utcoffset() == target:
             high = mid
         else:
             low = mid
-    return high.replace(microsecond=0) if high.microsecond else high
+    return high.replace(microsecond=0)
 
 
 def to_local(instant: datetime, zone: ZoneInfo) -> datetime:

@@ -92,8 +92,7 @@ async def slack(slack_api: FakeSlackApi, gateway: ChatGateway) -> AsyncIterator[
 
 @pytest.fixture
 async def slack_http(slack: SlackConnector) -> AsyncIterator[httpx.AsyncClient]:
-    api = build_api([slack_router(slack)])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://cronpilot") as client:
+    async with _client_of(slack_router(slack)) as client:
         yield client
 
 
@@ -111,9 +110,13 @@ async def telegram(telegram_api: FakeTelegramApi, gateway: ChatGateway) -> Async
 
 @pytest.fixture
 async def telegram_http(telegram: TelegramConnector) -> AsyncIterator[httpx.AsyncClient]:
-    api = build_api([telegram_router(telegram)])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://cronpilot") as client:
+    async with _client_of(telegram_router(telegram)) as client:
         yield client
+
+
+def _client_of(router: Any) -> httpx.AsyncClient:
+    """An HTTP client that calls cronpilot's API with ``router`` in-process."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api([router])), base_url="http://cronpilot")
 
 
 @pytest.fixture

@@ -59,9 +59,11 @@ def test_store_change_feed_reports_updates_and_deletions(store):
     revision = store.task_revision()
     store.update_task(a.task_id, spec=_spec("a2"), actor="bob", now=NOW)
     store.delete_task(b.task_id, actor="bob", now=NOW)
-    live, deleted, newest = store.tasks_changed_since(revision)
-    assert [t.name for t in live] == ["a2"] and deleted == [b.task_id] and newest == revision + 2
-    assert live[0].modified_by == "bob"
+    live, deleted, newest = store.schedules_changed_since(revision)
+    assert [t.name for _, t in live] == ["a2"] and deleted == [b.task_id] and newest == revision + 2
+    assert live[0][1].modified_by == "bob" and live[0][0].name == "a2"
+    (sched, task), = store.schedules_changed_since(revision, full=False)[0]
+    assert (sched.name, task) == ("a2", None)  # a plain schedule is not validated whole
 
 
 def test_store_deleted_task_keeps_its_runs(store):
@@ -171,13 +173,15 @@ def test_run_search_matches_output_and_errors_case_insensitively(store):
 
 
 def test_bulk_and_plain_run_rows_carry_the_same_fields(store):
-    from scheduler.store.run_store import _Binder, _bulk_run_params, _new_run_params
+    from scheduler.store.run_store import _BULK_TIMES, _new_run_params
+    from scheduler.store.tables import UTCDateTime, runs
 
     run = NewRun(task_id=1, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE, due_at=NOW,
                  scheduled_for=NOW, started_at=NOW, context={"event": {"name": "x", "data": {}}})
-    bulk = _bulk_run_params(run, NOW, _Binder(store.engine.dialect))
-    assert set(bulk) == set(_new_run_params(run, NOW))
-    assert set(sqlite_fast.FIRE_COLUMNS) == set(_new_run_params(run, NOW)) | {"run_id"}
+    plain = _new_run_params(run, NOW)
+    # The bulk rows convert every timestamp a new run is written with, and only those.
+    assert set(_BULK_TIMES) == {c.name for c in runs.c if isinstance(c.type, UTCDateTime)} & set(plain)
+    assert set(sqlite_fast.FIRE_COLUMNS) == set(plain) | {"run_id"}
 
 
 @pytest.mark.parametrize("instant", [
