@@ -3,6 +3,7 @@
     CronpilotError            base; ``str(err)`` is a message fit for a chat user
     ├── NotFound              a task, run or workflow that does not exist
     ├── InvalidRequest        bad input: a cron field, a time zone, a past ``once``...
+    │   └── AmbiguousPhrase   a time phrase with two or more sensible readings (named)
     ├── PermissionDenied      the actor may not do this
     ├── Conflict              a name already taken, a state that forbids the change
     └── StoreUnavailable      the database cannot be reached
@@ -12,6 +13,8 @@ into text the model can act on. Anything else escaping is a bug, caught only at 
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 class CronpilotError(Exception):
@@ -33,6 +36,25 @@ class NotFound(CronpilotError):
 
 class InvalidRequest(CronpilotError):
     exit_code = 2
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One sensible reading of an ambiguous phrase: ``label`` is how to offer it to a person
+    ("at the start of Friday (00:00)"), ``phrase`` an unambiguous phrase the parser reads as
+    exactly that ("Friday at 00:00"), so a chat can act on the choice by parsing it again."""
+
+    label: str
+    phrase: str
+
+
+class AmbiguousPhrase(InvalidRequest):
+    """A time phrase the parser refuses to guess: the message names the readings; a chat turns
+    them into a question and parses the chosen ``Reading.phrase`` in the person's next turn."""
+
+    def __init__(self, message: str, readings: tuple[Reading, ...]) -> None:
+        super().__init__(message)
+        self.readings = readings
 
 
 class PermissionDenied(CronpilotError):
