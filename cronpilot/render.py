@@ -69,6 +69,16 @@ def trigger_text(trigger: Trigger, zone: str) -> str:
     return str(trigger)
 
 
+def dst_rows(task: Task) -> list[tuple[str, str]]:
+    """The DST policy of a task's calendar triggers (cron, RRULE), one row when they agree."""
+    from scheduler.triggers import DstPolicy
+
+    policies = {(getattr(t, "dst", None) or DstPolicy()) for t in task.triggers
+                if t.kind in ("cron", "rrule")}  # fmt: skip
+    return [("dst", f"skipped={p.skipped}, repeated={p.repeated} ({p.describe()})")
+            for p in sorted(policies, key=lambda p: (p.skipped, p.repeated))]
+
+
 def schedule_text(task: Task) -> str:
     if not task.triggers:
         return "no schedule (runs when asked)"
@@ -129,6 +139,7 @@ def task_detail(
         ("timeout", format_duration(task.timeout)),
         ("misfire", f"{task.misfire_policy.value} (grace {format_duration(task.misfire_grace)})"),
         ("overlap", task.overlap.value),
+        *dst_rows(task),
         ("created", f"{when(task.created_at, task.timezone)} by {task.created_by}"),
         ("modified", f"{when(task.updated_at, task.timezone)} by {task.modified_by}"),
         ("origin", provenance(task)),

@@ -15,6 +15,7 @@ import typer
 from scheduler.durations import parse_duration
 from scheduler.errors import InvalidRequest
 from scheduler.models import DependencyCondition, MisfirePolicy, OverlapPolicy, Task, check_timezone
+from scheduler.triggers import DstPolicy
 
 F = TypeVar("F", bound=Callable[..., Any])
 KW = inspect.Parameter.KEYWORD_ONLY
@@ -55,6 +56,8 @@ _OPTIONS: list[tuple[str, Any, Any]] = [
     ("timeout", str | None, typer.Option(None, "--timeout", help="Stop a run after this long (e.g. 10m).")),
     ("misfire", MisfirePolicy | None, typer.Option(None, "--misfire", help="What to do with fires missed while down.")),
     ("grace", str | None, typer.Option(None, "--grace", help="A fire this late still counts as on time.")),
+    ("dst_skipped", str | None, typer.Option(None, "--dst-skipped", help="A wall time DST skips: shift (run right after the gap, default) or skip.")),
+    ("dst_repeated", str | None, typer.Option(None, "--dst-repeated", help="A wall time DST repeats: first (default), last or both.")),
     ("overlap", OverlapPolicy | None, typer.Option(None, "--overlap", help="What to do when a fire comes while a run is going.")),
     ("paused", bool | None, typer.Option(None, "--paused/--enabled", help="Create or set the task paused/enabled.")),
     ("description", str | None, typer.Option(None, "--description", help="A note about the task.")),
@@ -95,6 +98,11 @@ def changes_from_options(
     if opts.get("tz"):
         changes["timezone"] = zone
     triggers = _triggers(opts, zone=zone, now=now)
+    policy = dst_policy(opts, current=current)
+    if policy is not None:
+        if triggers is None and current is not None:
+            triggers = [t.model_dump() for t in current.triggers]
+        triggers = [_with_dst(t, policy) for t in triggers or []]
     if triggers is not None:
         changes["triggers"] = triggers
     action = _action(opts, current=current)
@@ -124,6 +132,28 @@ def _triggers(opts: dict[str, Any], *, zone: str, now: datetime) -> list[dict[st
         schedule = parse_schedule(opts["when"], zone=zone, now=now)
         triggers.extend(t.model_dump() for t in schedule.triggers)
     return triggers or None
+
+
+def dst_policy(opts: dict[str, Any], *, current: Task | None = None) -> DstPolicy | None:
+    """The DST policy the flags ask for (unnamed halves kept from the task), or None."""
+    skipped, repeated = opts.get("dst_skipped"), opts.get("dst_repeated")
+    if skipped is None and repeated is None:
+        return None
+    old = next((t.dst for t in (current.triggers if current else [])
+                if getattr(t, "dst", None) is not None), None) or DstPolicy()  # fmt: skip
+    try:
+        return DstPolicy(skipped=(skipped or old.skipped).strip().lower(),
+                         repeated=(repeated or old.repeated).strip().lower())
+    except ValueError:
+        raise InvalidRequest(
+            "--dst-skipped is shift or skip; --dst-repeated is first, last or both"
+        ) from None
+
+
+def _with_dst(trigger: dict[str, Any], policy: DstPolicy) -> dict[str, Any]:
+    if trigger.get("kind") not in ("cron", "rrule"):
+        return trigger
+    return {**trigger, "dst": None if policy.is_default else policy.model_dump()}
 
 
 def _parse_at(text: str, zone: str) -> datetime:

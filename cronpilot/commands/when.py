@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from scheduler.errors import InvalidRequest
+from scheduler.errors import AmbiguousPhrase, InvalidRequest
 from scheduler.models import check_timezone
 from scheduler.phrases import Schedule, parse_schedule, preview
-from scheduler.triggers import localtime
+from scheduler.triggers import DstPolicy, localtime
 
 
 def _fail(message: str) -> typer.Exit:
@@ -52,6 +52,10 @@ def _now(value: str | None, zone: str) -> datetime:
     return localtime.resolve(parsed, ZoneInfo(zone))
 
 
+def _calendar(schedule: Schedule) -> bool:
+    return any(t.kind in ("cron", "rrule", "once") for t in schedule.triggers)
+
+
 def _trigger_line(schedule: Schedule) -> list[str]:
     lines = []
     for trigger in schedule.triggers[:5]:
@@ -77,13 +81,25 @@ def when(
         int, typer.Option("-n", "--count", min=1, max=1000, help="How many fire times.")
     ] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    dst_skipped: Annotated[str | None, typer.Option(
+        "--dst-skipped", help="A wall time DST skips: shift (default) or skip.")] = None,
+    dst_repeated: Annotated[str | None, typer.Option(
+        "--dst-repeated", help="A wall time DST repeats: first (default), last or both.")] = None,
+    locale: Annotated[str | None, typer.Option(
+        "--locale", help="The person's language (de, es, fr, pt...) when the phrase could be several.")] = None,
 ) -> None:
     """Show how a time phrase is read and its next fire times."""
+    from .task_options import dst_policy
+
     zone = _zone(tz)
     start = _now(now, zone)
     try:
-        schedule = parse_schedule(phrase, zone=zone, now=start)
+        policy = dst_policy({"dst_skipped": dst_skipped, "dst_repeated": dst_repeated}) or DstPolicy()
+        schedule = parse_schedule(phrase, zone=zone, now=start, dst=policy, locale=locale)
         fires = preview(schedule, zone=zone, after=start, count=count)
+    except AmbiguousPhrase as exc:
+        readings = "; ".join(f"{r.label}: say \"{r.phrase}\"" for r in exc.readings)
+        raise _fail(f"{exc} Readings: {readings}.") from None
     except InvalidRequest as exc:
         raise _fail(str(exc)) from None
     if as_json:
@@ -97,6 +113,8 @@ def when(
         payload["next"] = [f.isoformat() for f in fires]
         if schedule.notes:
             payload["notes"] = list(schedule.notes)
+        if _calendar(schedule):
+            payload["dst"] = policy.model_dump()
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     lines = [
@@ -106,5 +124,7 @@ def when(
     lines += _trigger_line(schedule)
     lines.append(f"next {len(fires)}:" if fires else "next: (no more fire times)")
     lines += [f"  {f:%a %d %b %Y %H:%M:%S} {f.tzname()} ({f.isoformat()})" for f in fires]
+    if _calendar(schedule):
+        lines.append(f"dst: skipped={policy.skipped}, repeated={policy.repeated} ({policy.describe()})")
     lines += [f"note: {n}" for n in schedule.notes]
     typer.echo("\n".join(lines))

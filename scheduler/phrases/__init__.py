@@ -19,13 +19,14 @@ from zoneinfo import ZoneInfo
 
 from scheduler.errors import InvalidRequest
 from scheduler.models import check_timezone
+from scheduler.triggers import DstPolicy
 
 from .assemble import build
 from .cronexpr import cron_trigger, describe_cron, looks_like_cron
-from .describe import dst_notes
+from .dstnotes import dst_notes
 from .normalize import MAX_REQUEST_CHARS, clean
 from .scan import scan
-from .schedule import Schedule, preview
+from .schedule import Schedule, preview, with_dst
 from .split import split_request as _split_request
 
 
@@ -42,8 +43,16 @@ def _aware(now: datetime) -> datetime:
     return now
 
 
-def parse_schedule(phrase: str, *, zone: str, now: datetime) -> Schedule:
-    """The schedule a time phrase means for a person in ``zone`` at the instant ``now``."""
+def parse_schedule(
+    phrase: str, *, zone: str, now: datetime, dst: DstPolicy | None = None,
+    locale: str | None = None,
+) -> Schedule:
+    """The schedule a time phrase means for a person in ``zone`` at the instant ``now``.
+
+    ``dst`` is the task's DST policy (None: the house rule); it goes into every calendar trigger
+    and the notes say what it does to the runs DST touches. Raises InvalidRequest (its child
+    AmbiguousPhrase when the phrase has two sensible readings, named).
+    """
     tz = _zone(zone)
     now = _aware(now)
     text = clean(phrase)
@@ -51,8 +60,10 @@ def parse_schedule(phrase: str, *, zone: str, now: datetime) -> Schedule:
     if expression is not None:
         trigger = cron_trigger(expression)
         desc = f"{describe_cron(trigger.expression)}, {tz.key}"
-        return Schedule("recurring", desc, [trigger], dst_notes([trigger], tz, now))
-    return build(scan(text), tz, now)
+        schedule = Schedule("recurring", desc, [trigger], dst_notes([trigger], tz, now))
+    else:
+        schedule = build(scan(text), tz, now)
+    return with_dst(schedule, dst, tz, now)
 
 
 def split_request(text: str, *, zone: str, now: datetime) -> tuple[str, Schedule] | None:
@@ -62,4 +73,4 @@ def split_request(text: str, *, zone: str, now: datetime) -> tuple[str, Schedule
     return _split_request(clean(text, limit=MAX_REQUEST_CHARS), tz, now)
 
 
-__all__ = ["Schedule", "parse_schedule", "preview", "split_request"]
+__all__ = ["DstPolicy", "Schedule", "parse_schedule", "preview", "split_request", "with_dst"]

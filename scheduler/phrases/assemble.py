@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from scheduler.errors import InvalidRequest
 
 from .days import DaySpec
-from .describe import bounds_text, dst_notes, plan_text
+from .describe import bounds_text, plan_text
+from .dstnotes import dst_notes
 from .intervals import SUB_SECONDS, sub_daily
 from .modifiers import Bound, Count, Except, Window, Zone
 from .oneoff import build_once

@@ -12,7 +12,10 @@ from scheduler.triggers.cron import normalize_expression
 
 from .lexicon import MONTH_NAMES, WEEKDAY_NAMES
 
-_FIELD = re.compile(r"^(\*|\?|[0-9]+|[a-z]{3})([-,/][0-9a-z*]+)*$", re.IGNORECASE)
+# One element of a cron field, including the non-standard marks (L, W, #, ?, H) so that an
+# expression using them is refused as cron with the feature named, never read as words.
+_ELEMENT = r"(?:[*?]|[0-9]+[lw]?|[0-9]+#[0-9]+|[a-z]{3}(?:#[0-9]+|l)?|lw?|w|h)"
+_FIELD = re.compile(rf"^{_ELEMENT}(?:[-,/]{_ELEMENT})*$", re.IGNORECASE)
 _ALIASES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 
 
@@ -33,7 +36,7 @@ def looks_like_cron(text: str) -> str | None:
         return None
     if not any(ch.isdigit() or ch == "*" for ch in body):
         return None
-    if not (fields[0][0].isdigit() or fields[0][0] == "*"):
+    if not (fields[0][0].isdigit() or fields[0][0] in "*?" or fields[0].lower() == "h"):
         return None
     return body
 

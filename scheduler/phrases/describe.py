@@ -1,15 +1,12 @@
-"""Short human descriptions of schedules ("every other Tuesday at 17:00, Europe/Berlin") and DST
-notes ("02:30 doesn't exist on Sun 29 Mar 2026 in Europe/Berlin; that run happens at 03:00").
+"""Short human descriptions of schedules ("every other Tuesday at 17:00, Europe/Berlin").
+
+DST notes live in :mod:`.dstnotes` (``describe.dst_notes`` still resolves to them).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo
-
-from scheduler.triggers import Trigger, iter_fires, localtime
 
 from .lexicon import MONTH_NAMES, WEEKDAY_NAMES
 from .rules import ALL_DAYS, Plan
@@ -181,97 +178,10 @@ def bounds_text(plan: Plan) -> str:
     return ", ".join(parts)
 
 
-def dst_notes(
-    triggers: list[Trigger], zone: ZoneInfo, now: datetime, *, days: int = 366,
-    times: list[time] | None = None,
-) -> tuple[str, ...]:  # fmt: skip
-    """Notes for fires in the next ``days`` whose wall time is skipped or repeated by DST.
+def __getattr__(name: str) -> object:
+    # dst_notes moved to .dstnotes (it grew the DST policy); kept reachable under the old name.
+    if name == "dst_notes":
+        from .dstnotes import dst_notes
 
-    ``times`` (the schedule's times of day, when known) skips changes no run can touch.
-    """
-    notes: list[str] = []
-    horizon = now + timedelta(days=days)
-    for change in _changes(zone, now.year) + _changes(zone, now.year + 1):
-        if not now < change <= horizon:
-            continue
-        before = (change - timedelta(seconds=1)).astimezone(zone)
-        after = change.astimezone(zone)
-        lo = min(before.replace(tzinfo=None), after.replace(tzinfo=None))
-        hi = max(before.replace(tzinfo=None), after.replace(tzinfo=None)) + timedelta(seconds=1)
-        if times is not None and not any(lo <= datetime.combine(lo.date(), t) < hi for t in times):
-            continue
-        for fire in iter_fires(
-            triggers, change - timedelta(hours=3), zone, until=change + timedelta(hours=3)
-        ):
-            wall = fire.astimezone(zone)
-            intended = _intended_wall(triggers, wall, zone)
-            if intended is not None and not localtime.exists(intended, zone):
-                notes.append(
-                    f"{hhmm(intended.time())} doesn't exist on {day_text(intended.date())} in {zone.key} "
-                    f"(clocks go forward); that run happens at {hhmm(wall.time())}."
-                )
-            elif localtime.is_repeated(wall.replace(tzinfo=None), zone) and _fixed_time(triggers):
-                notes.append(
-                    f"{hhmm(wall.time())} happens twice on {day_text(wall.date())} in {zone.key} "
-                    f"(clocks go back); it runs once, at the first."
-                )
-            if len(notes) >= 2:
-                return tuple(notes)
-    return tuple(notes)
-
-
-def _fixed_time(triggers: list[Trigger]) -> bool:
-    return all(
-        t.kind in ("once", "rrule") or (t.kind == "cron" and "*" not in t.expression.split()[-4])
-        for t in triggers
-    )
-
-
-def _intended_wall(triggers: list[Trigger], fire: datetime, zone: ZoneInfo) -> datetime | None:
-    """For a fire right after a gap, the skipped wall time it stands in for (if any)."""
-    wall = fire.replace(tzinfo=None)
-    before = (fire - timedelta(seconds=1)).astimezone(zone)
-    if before.utcoffset() == fire.utcoffset():
-        return None
-    gap = fire.utcoffset() - before.utcoffset()  # type: ignore[operator]
-    if gap <= timedelta(0):
-        return None
-    for t in triggers:
-        if t.kind == "rrule":
-            from dateutil.rrule import rrulestr
-
-            rule = rrulestr(t.rule, dtstart=t.start)
-            cand = rule.after(wall - gap - timedelta(seconds=1), inc=True)
-            if cand is not None and cand < wall and not localtime.exists(cand, zone):
-                return cand
-        if t.kind == "cron" and not t.expression.split()[-4].startswith("*"):
-            from croniter import croniter
-
-            base = (wall - gap - timedelta(seconds=1)).replace(tzinfo=None)
-            it = croniter(_croniter_form(t.expression), base)
-            cand = it.get_next(datetime)
-            if cand < wall and not localtime.exists(cand, zone):
-                return cand
-    return None
-
-
-def _croniter_form(expression: str) -> str:
-    fields = expression.split(" ")
-    return " ".join(fields[1:] + fields[:1]) if len(fields) == 6 else expression
-
-
-@lru_cache(maxsize=1024)
-def _changes(zone: ZoneInfo, year: int) -> list[datetime]:
-    """UTC instants (to the second) where ``zone``'s offset changes during ``year``."""
-    out = []
-    cursor = datetime(year, 1, 1, tzinfo=UTC)
-    prev = cursor.astimezone(zone).utcoffset()
-    step = timedelta(hours=12)
-    while cursor.year == year:
-        nxt = cursor + step
-        off = nxt.astimezone(zone).utcoffset()
-        if off != prev:
-            out.append(localtime.transition(cursor, nxt, zone))
-            prev = off
-        cursor = nxt
-    return out
+        return dst_notes
+    raise AttributeError(name)

@@ -11,7 +11,8 @@ from scheduler.errors import InvalidRequest
 from scheduler.triggers import IntervalTrigger, OnceTrigger, Trigger, localtime
 
 from .days import DaySpec
-from .describe import bounds_text, dst_notes, duration_text, plan_text, when_text
+from .describe import bounds_text, duration_text, plan_text, when_text
+from .dstnotes import dst_notes
 from .pattern import Recur
 from .planning import apply_day, apply_excepts, make_plan, start_of, until_of
 from .rules import compile_plan

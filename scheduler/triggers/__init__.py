@@ -16,6 +16,7 @@ from pydantic import Field
 
 from . import cron, interval, once, rrule
 from .cron import CronTrigger
+from .dst import DstPolicy
 from .event import ConditionTrigger, EventTrigger, FileTrigger, PgNotifyTrigger
 from .interval import IntervalTrigger
 from .once import OnceTrigger
@@ -40,6 +41,16 @@ def next_fire_after(trigger: Trigger, after: datetime, zone: ZoneInfo) -> dateti
     if isinstance(trigger, RRuleTrigger):
         return rrule.next_fire_after(trigger, after, zone)
     return None
+
+
+def walls_between(trigger: Trigger, low: datetime, high: datetime) -> list[datetime]:
+    """Naive local wall times in [low, high) that a calendar trigger names by wall time (cron
+    and RRULE at fixed hours); [] for the others. DST notes use it."""
+    if isinstance(trigger, CronTrigger):
+        return cron.walls_between(trigger, low, high)
+    if isinstance(trigger, RRuleTrigger):
+        return rrule.walls_between(trigger, low, high)
+    return []
 
 
 def next_fire_of_all(triggers: list[Trigger], after: datetime, zone: ZoneInfo) -> datetime | None:
@@ -74,6 +85,7 @@ __all__ = [
     "TIME_KINDS",
     "ConditionTrigger",
     "CronTrigger",
+    "DstPolicy",
     "EventTrigger",
     "FileTrigger",
     "IntervalTrigger",
@@ -85,4 +97,5 @@ __all__ = [
     "next_fire_after",
     "next_fire_of_all",
     "next_fires",
+    "walls_between",
 ]

@@ -2,20 +2,23 @@
 last weekday of the month, a count or an end date.
 
 ``start`` is a naive local wall time in the task's zone (DTSTART); occurrences are generated in
-wall time and turned into instants with cronpilot's DST rule (gap → first instant after it,
-repeated time → first occurrence).
+wall time and turned into instants with the trigger's DST policy (default, the house rule: gap →
+first instant after it, repeated time → first occurrence). HOURLY, MINUTELY and SECONDLY rules
+step through the hours and follow elapsed time instead (see ``dst``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from . import localtime
+from . import dst
+from .dst import DstPolicy
 
 _HORIZON = timedelta(days=366 * 5)
 
@@ -26,6 +29,7 @@ class RRuleTrigger(BaseModel):
     kind: Literal["rrule"] = "rrule"
     rule: str  # e.g. "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;BYHOUR=17;BYMINUTE=0;BYSECOND=0"
     start: datetime  # naive local wall time (DTSTART)
+    dst: DstPolicy | None = Field(default=None, exclude_if=lambda v: v is None)  # None: house rule
 
     @field_validator("rule")
     @classmethod
@@ -58,6 +62,9 @@ def build(trigger: RRuleTrigger) -> rrule:
     return parsed
 
 
+_STEPPING = ("FREQ=HOURLY", "FREQ=MINUTELY", "FREQ=SECONDLY")
+
+
 def next_fire_after(trigger: RRuleTrigger, after: datetime, zone: ZoneInfo) -> datetime | None:
     """The first occurrence strictly after ``after`` (aware), as a UTC instant."""
     rule = build(trigger)
@@ -65,14 +72,25 @@ def next_fire_after(trigger: RRuleTrigger, after: datetime, zone: ZoneInfo) -> d
     # Start the wall-time search a little before ``after`` in local time: a gap or fold can move
     # a wall time's instant by up to the size of the DST shift.
     cursor = after_utc.astimezone(zone).replace(tzinfo=None) - timedelta(hours=3)
+    elapsed = any(f in trigger.rule.upper() for f in _STEPPING)
+    fire = dst.first_after(_walls(rule, cursor), after_utc, zone, trigger.dst, elapsed=elapsed)
+    if fire is None or fire - after_utc > _HORIZON:
+        return None
+    return fire
+
+
+def _walls(rule: rrule, cursor: datetime) -> Iterator[datetime]:
     for _ in range(10_000):
         wall = rule.after(cursor, inc=False)
         if wall is None:
-            return None
-        fire = localtime.resolve(wall, zone)
-        if fire > after_utc:
-            if fire - after_utc > _HORIZON:
-                return None
-            return fire
+            return
+        yield wall
         cursor = wall
-    return None
+
+
+def walls_between(trigger: RRuleTrigger, low: datetime, high: datetime) -> list[datetime]:
+    """Naive wall times in [low, high) of the rule (for DST notes), unless it steps through the
+    hours."""
+    if any(f in trigger.rule.upper() for f in _STEPPING):
+        return []
+    return [w for w in build(trigger).between(low, high, inc=True) if w < high][:120]

@@ -54,6 +54,7 @@ def test_json_output(runner: CliRunner) -> None:
         "kind": "recurring",
         "description": "every weekday at 08:30, America/New_York",
         "trigger": {"kind": "cron", "expression": "30 8 * * 1-5"},
+        "dst": {"skipped": "shift", "repeated": "first"},
         "next": [
             "2026-03-09T08:30:00-04:00",
             "2026-03-10T08:30:00-04:00",
