@@ -132,3 +132,20 @@ ZONE_ABBREVIATIONS: dict[str, int | str] = {
     "et": "America/New_York", "ct": "America/Chicago", "mt": "America/Denver",
     "pt": "America/Los_Angeles", "aet": "Australia/Sydney",
 }  # fmt: skip
+
+# Shorthand and misspellings people type in chat, read as the word they stand for.
+SHORTHAND: dict[str, str] = {
+    "tonite": "tonight", "2nite": "tonight", "tnite": "tonight", "2night": "tonight",
+    "2morrow": "tomorrow", "2moro": "tomorrow", "2mrw": "tomorrow", "tmrrw": "tomorrow",
+    "tmw": "tomorrow", "tomoz": "tomorrow", "tomrrow": "tomorrow",
+    "wkday": "weekday", "wkdays": "weekdays", "wkend": "weekend", "wkends": "weekends",
+    "wknd": "weekend", "wknds": "weekends", "weekdys": "weekdays", "wekdays": "weekdays",
+    "evry": "every", "evrey": "every", "eveyr": "every", "everyy": "every",
+    "dayly": "daily", "dialy": "daily", "weelky": "weekly", "montly": "monthly",
+    "hr": "hour", "hrly": "hourly", "mins": "minutes", "minuets": "minutes", "mnths": "months",
+    "mornin": "morning", "nite": "night", "nites": "nights",
+    "mondy": "monday", "munday": "monday", "tuseday": "tuesday", "tusday": "tuesday",
+    "wednsday": "wednesday", "wedensday": "wednesday", "thrusday": "thursday",
+    "thurday": "thursday", "fridy": "friday", "frday": "friday", "saterday": "saturday",
+    "sundy": "sunday", "febuary": "february", "feburary": "february",
+}  # fmt: skip

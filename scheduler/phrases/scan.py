@@ -30,7 +30,7 @@ from .modifiers import (
     match_zone,
 )
 from .monthly import match_instances, match_ordinal_first
-from .pattern import weekday_list
+from .pattern import Recur, weekday_list
 from .recurring import match_every, match_frequency_word, match_times_per
 from .times import TimeSpec, match_period, match_times
 from .tokens import Stream, Token, tokenize
@@ -77,6 +77,11 @@ def _weekday_set(s: Stream, i: int) -> tuple[list[int], int] | None:
     return got
 
 
+def _is_range(s: Stream, i: int, end: int) -> bool:
+    return any(s.is_punct(k, "-") or s.is_word(k, "to", "thru", "through", "till", "until")
+               for k in range(i, end))  # fmt: skip
+
+
 _RECUR: tuple[Callable[[Stream, int], Any], ...] = (
     match_every, match_times_per, match_instances, match_ordinal_first, match_frequency_word,
 )  # fmt: skip
@@ -99,6 +104,9 @@ def _try(s: Stream, i: int, last: Piece | None) -> Piece | None:
     if got is not None:
         return Piece("relative", got[0], i, got[1])
     ws = _weekday_set(s, i)
+    if ws is not None and _is_range(s, i, ws[1]):
+        # "mon-fri at 7", "monday to friday": a span of weekdays is a weekly rule
+        return Piece("recur", Recur(unit="week", weekdays=set(ws[0]), text=s.span(i, ws[1])), i, ws[1])
     if ws is not None:
         return Piece("days", ws[0], i, ws[1])
     for j in (i, i + 1) if s.is_word(i, "on") else (i,):
@@ -120,8 +128,9 @@ def _try(s: Stream, i: int, last: Piece | None) -> Piece | None:
     return None
 
 
-def scan(text: str) -> Scan:
-    tokens = tokenize(text)
+def scan(text: str, lang: object = None) -> Scan:
+    """Pieces and content of ``text``; ``lang`` (a language data module) rewrites its words."""
+    tokens = tokenize(text, lang)
     s = Stream(tokens, text)
     result = Scan(text, tokens)
     i = 0

@@ -37,6 +37,7 @@ class TimeSpec:
     meridiem: str | None = None  # "am" | "pm"
     fuzzy: bool = False  # a bare 1-12 hour still to be read with the part of day
     minus: int = 0  # minutes before the hour ("quarter to 9")
+    soft24: bool = False  # "17h", "9 Uhr", "9 heures": 24-hour, but "5h in the afternoon" is 17:00
 
     def resolve(self, period: str | None = None) -> time:
         h = self.hour
@@ -44,7 +45,7 @@ class TimeSpec:
             h = 0 if h == 12 else h
         elif self.meridiem == "pm":
             h = 12 if h == 12 else h + 12
-        elif self.fuzzy:
+        elif self.fuzzy or (self.soft24 and 1 <= h <= 11 and period in ("afternoon", "evening", "tonight", "night")):
             h = _fuzzy_hour(h, period)
         h %= 24
         total = (h * 60 + self.minute - self.minus) % (24 * 60)
@@ -147,7 +148,9 @@ def single_time(s: Stream, i: int, *, anchored: bool) -> tuple[TimeSpec, int] | 
     if got is not None:
         return got
     if t.kind == "clock":
-        h, m, sec, leading_zero = t.value
+        h, m, sec, leading_zero = t.value[:4]
+        if len(t.value) > 4:  # a local convention's time ("halb neun", "17 Uhr 30"): 24-hour
+            return TimeSpec(h, m, sec, None, False, soft24=True), _tail(s, i + 1)
         mer = meridiem(s, i + 1)
         _check(h, m, sec, _span_text(s, i, mer[1] if mer else i + 1), twelve=mer is not None)
         if mer:
@@ -200,10 +203,10 @@ def _numeric_time(s: Stream, i: int, anchored: bool) -> tuple[TimeSpec, int] | N
         mins = s.tok(j + 1)
         if mins is not None and mins.kind == "num" and mins.glued and len(mins.text) == 2:
             _check(v, mins.value, 0, _span_text(s, i, j + 2))
-            return TimeSpec(v, mins.value), j + 2
+            return TimeSpec(v, mins.value, soft24=True), j + 2
         if v >= 13 or anchored:
             _check(v, 0, 0, _span_text(s, i, j + 1))
-            return TimeSpec(v), j + 1
+            return TimeSpec(v, soft24=True), j + 1
         return None
     oclock = _tail(s, j) > j
     if anchored or oclock or _period_follows(s, j):
@@ -366,6 +369,8 @@ def match_period(s: Stream, i: int) -> tuple[str, int | None, int] | None:
     w = s.word(i)
     if w == "tonight":
         return "tonight", 0, i + 1
+    if w == "today" and s.is_word(i + 1, "at") and s.is_word(i + 2, "night"):
+        return "tonight", 0, i + 3
     if w in ("this", "today") and s.word(i + 1) in lexicon.PERIODS:
         return lexicon.PERIODS[s.word(i + 1)], 0, i + 2
     if w == "in" and s.is_word(i + 1, "the") and s.word(i + 2) in lexicon.PERIODS:

@@ -20,7 +20,7 @@ _TOKEN = re.compile(
     r"|(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)"
     r"|(?P<numsep>\d{1,4}(?:[/.\-]\d{1,4}){1,2}(?![\d]))"
     r"|(?P<num>\d+)"
-    r"|(?P<word>[a-z]+(?:'[a-z]+)*)"
+    r"|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)*)"
     r"|(?P<punct>\S)"
 )
 
@@ -35,8 +35,31 @@ class Token:
     value: Any = None
 
 
-def tokenize(text: str) -> list[Token]:
-    """Tokens of the lower-cased ``text`` (spans index ``text`` itself)."""
+def tokenize(text: str, lang: object = None) -> list[Token]:
+    """Tokens of the lower-cased ``text`` (spans index ``text`` itself); with ``lang`` (a
+    :class:`~.languages.Language`) its words are rewritten into the English the parser reads,
+    and shorthand people type ("tmrw", "wkdays", "tonite") into the words it stands for."""
+    tokens = _tokenize(text)
+    if lang is not None:
+        from .languages.rewrite import rewrite
+
+        tokens = rewrite(tokens, lang)  # type: ignore[arg-type]
+    return [_unshort(t) for t in tokens]
+
+
+def _unshort(tok: Token) -> Token:
+    full = lexicon.SHORTHAND.get(tok.text) if tok.kind == "word" else None
+    if full is None:
+        return tok
+    return Token("word", full, tok.start, tok.end, tok.glued)
+
+
+def tokenize_plain(text: str) -> list[Token]:
+    """Tokens of ``text`` as written (lower-cased), without quotes or rewriting."""
+    return _plain_tokens(text.lower(), 0, len(text))
+
+
+def _tokenize(text: str) -> list[Token]:
     lowered = text.lower()
     quotes = quoted_spans(text)
     tokens: list[Token] = []

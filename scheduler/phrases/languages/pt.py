@@ -1,0 +1,116 @@
+"""Portuguese (Brazil and Portugal): schedule words, numbers, day and month names, and local
+clock conventions.
+
+Conventions: "às 10h", "às 10 horas" are on the 24-hour clock ("às 5h da tarde" 17:00); "9 e
+meia" 9:30, "9 e quinze" 9:15; a bare "às 5" follows the house rule. "segunda" ... "sexta" are
+weekdays (segunda-feira ...) unless a weekday or a unit follows ("a segunda terça-feira do mês"
+is the 2nd Tuesday of the month). "de 15 em 15 minutos" is every 15 minutes.
+"""
+
+CODE = "pt"
+
+NUMBERS = {
+    "zero": 0, "um": 1, "uma": 1, "dois": 2, "duas": 2, "três": 3, "quatro": 4, "cinco": 5,
+    "seis": 6, "sete": 7, "oito": 8, "nove": 9, "dez": 10, "onze": 11, "doze": 12,
+    "treze": 13, "catorze": 14, "quatorze": 14, "quinze": 15, "dezesseis": 16, "vinte": 20,
+    "trinta": 30, "quarenta": 40, "cinquenta": 50, "sessenta": 60,
+}  # fmt: skip
+
+WORDS = {
+    "cada": "every", "todo": "every", "toda": "every", "todos": "every", "todas": "every",
+    "diário": "daily", "diariamente": "daily", "semanal": "weekly", "semanalmente": "weekly",
+    "mensal": "monthly", "mensalmente": "monthly", "anual": "yearly", "anualmente": "yearly",
+    "trimestral": "quarterly", "quinzenal": "biweekly", "quinzenalmente": "biweekly",
+    "vezes": "times", "vez": "time", "exceto": "except", "menos": "except", "salvo": "except",
+    "domingo": "sunday", "domingos": "sundays", "sábado": "saturday", "sábados": "saturdays",
+    "seg": "monday", "ter": "tuesday", "qua": "wednesday", "qui": "thursday", "sex": "friday",
+    "sáb": "saturday", "dom": "sunday", "úteis": "weekdays", "util": "weekday", "útil": "weekday",
+    "hoje": "today", "amanhã": "tomorrow", "ontem": "yesterday", "agora": "now",
+    "janeiro": "january", "fevereiro": "february", "março": "march", "abril": "april",
+    "maio": "may", "junho": "june", "julho": "july", "agosto": "august", "setembro": "september",
+    "outubro": "october", "novembro": "november", "dezembro": "december",
+    "segundos": "seconds", "minuto": "minute", "minutos": "minutes", "hora": "hour",
+    "horas": "hours", "dia": "day", "dias": "days", "semana": "week", "semanas": "weeks",
+    "mês": "month", "mes": "month", "meses": "months", "ano": "year", "anos": "years",
+    "trimestre": "quarter", "quinzena": "2 weeks",
+    "às": "at", "as": "at", "à": "at", "ao": "at", "lá": "around", "meio-dia": "noon",
+    "meia-noite": "midnight", "madrugada": "night", "entre": "between", "e": "and",
+    "ou": "or", "até": "until", "desde": "starting", "durante": "for", "daqui": "in",
+    "em": "in", "de": "of", "do": "of the", "da": "of the", "o": "", "a": "", "os": "",
+    "primeiro": "first", "primeira": "first", "terceiro": "third", "terceira": "third",
+    "último": "last", "última": "last", "penúltimo": "second to last",
+    "penúltima": "second to last", "próximo": "next", "próxima": "next", "este": "this",
+    "esta": "this", "nesta": "this", "neste": "this", "lembre-me": "remind me",
+    "lembrar": "remind", "lembre": "remind", "me": "me", "lembra": "remind",
+    "favor": "please", "por": "", "que": "to", "algum": "some",
+}  # fmt: skip
+
+PHRASES = {
+    "segunda - feira": "monday", "terça - feira": "tuesday", "quarta - feira": "wednesday",
+    "quinta - feira": "thursday", "sexta - feira": "friday", "segundas - feiras": "mondays",
+    "terças - feiras": "tuesdays", "quartas - feiras": "wednesdays",
+    "quintas - feiras": "thursdays", "sextas - feiras": "fridays",
+    "todo dia": "every day", "todos os dias": "every day", "toda semana": "every week",
+    "todas as semanas": "every week", "todo mês": "every month", "todos os meses": "every month",
+    "todo ano": "every year", "todos os anos": "every year", "toda manhã": "every morning",
+    "todas as manhãs": "every morning", "toda noite": "every night",
+    "todas as noites": "every night", "toda tarde": "every afternoon",
+    "a cada": "every", "de hora em hora": "every hour", "a cada hora": "every hour",
+    "dia sim, dia não": "every other day", "dia sim dia não": "every other day",
+    "meia hora": "30 minutes", "meia - hora": "30 minutes", "quarto de hora": "15 minutes",
+    "da manhã": "in the morning", "de manhã": "in the morning", "pela manhã": "in the morning",
+    "da tarde": "in the afternoon", "à tarde": "in the afternoon", "de tarde": "in the afternoon",
+    "pela tarde": "in the afternoon", "da noite": "at night", "à noite": "at night",
+    "de noite": "at night", "hoje à noite": "tonight", "hoje de noite": "tonight",
+    "esta noite": "tonight", "amanhã de manhã": "tomorrow morning",
+    "amanhã cedo": "tomorrow morning", "amanhã à tarde": "tomorrow afternoon",
+    "amanhã à noite": "tomorrow night", "depois de amanhã": "the day after tomorrow",
+    "dias úteis": "business days", "dia útil": "business day", "fim de semana": "weekend",
+    "fins de semana": "weekends", "nos fins de semana": "on weekends",
+    "de segunda a sexta": "monday to friday", "segunda a sexta": "monday to friday",
+    "do mês": "of the month", "de cada mês": "of every month", "de todo mês": "of every month",
+    "do trimestre": "of the quarter", "de cada trimestre": "of every quarter",
+    "por dia": "a day", "ao dia": "a day", "por semana": "a week", "na semana": "a week",
+    "por mês": "a month", "ao mês": "a month", "por ano": "a year",
+    "daqui a": "in", "a partir de": "starting", "a partir do": "starting",
+    "a partir da": "starting", "pelas próximas": "for the next", "pelos próximos": "for the next",
+    "durante as próximas": "for the next", "durante os próximos": "for the next",
+    "semana que vem": "next week", "próxima semana": "next week", "mês que vem": "next month",
+    "próximo mês": "next month", "em ponto": "o'clock", "uma vez": "once",
+    "duas vezes": "twice", "algum dia": "sometime", "em algum momento": "sometime",
+    "na hora cheia": "on the hour", "de 15 em 15 minutos": "every 15 minutes",
+    "de 10 em 10 minutos": "every 10 minutes", "de 30 em 30 minutos": "every 30 minutes",
+    "de 2 em 2 horas": "every 2 hours", "de duas em duas horas": "every 2 hours",
+    "a cada quinze dias": "every 2 weeks", "de quinze em quinze dias": "every 2 weeks",
+}  # fmt: skip
+
+PLUS = ("e",)
+HALF = ("meia",)
+QUARTER = ("quinze",)
+HOUR_MARKS = ("horas", "hora", "h", "hs")
+DAY_ARTICLES = ("dia",)
+ORDINAL_SUFFIXES = ("o", "a", "º", "ª")
+# Weekday names that are also ordinals: a weekday unless a weekday or a unit follows.
+ORDINAL_WEEKDAYS = {"segunda": ("monday", "second"), "terça": ("tuesday", "third"),
+                    "quarta": ("wednesday", "fourth"), "quinta": ("thursday", "fifth"),
+                    "sexta": ("friday", "sixth"), "segundas": ("mondays", "second"),
+                    "terças": ("tuesdays", "third"), "quartas": ("wednesdays", "fourth"),
+                    "quintas": ("thursdays", "fifth"), "sextas": ("fridays", "sixth")}  # fmt: skip
+
+DESCRIBE = (
+    ("every other day", "dia sim, dia não"), ("every day", "todos os dias"),
+    ("every weekday", "de segunda a sexta"), ("every other", "a cada duas semanas,"),
+    ("every hour", "a cada hora"), ("every", "toda"), ("once on", "uma vez em"),
+    ("on the last day", "no último dia"), ("on the", "no"), ("of every month", "de cada mês"),
+    ("at", "às"), ("and", "e"), ("until", "até"), ("starting", "a partir de"), ("times", "vezes"),
+    ("twice", "duas vezes"), ("once", "uma vez"), ("except", "exceto"), ("weeks", "semanas"),
+    ("days", "dias"), ("months", "meses"), ("minutes", "minutos"), ("hours", "horas"),
+    ("week", "semana"), ("month", "mês"), ("year", "ano"),
+    ("Monday", "segunda-feira"), ("Tuesday", "terça-feira"), ("Wednesday", "quarta-feira"),
+    ("Thursday", "quinta-feira"), ("Friday", "sexta-feira"), ("Saturday", "sábado"),
+    ("Sunday", "domingo"), ("first", "primeira"), ("second", "segunda"), ("third", "terceira"),
+    ("fourth", "quarta"), ("last", "última"), ("weekday", "dia útil"),
+    ("Mon", "seg"), ("Tue", "ter"), ("Wed", "qua"), ("Thu", "qui"), ("Fri", "sex"), ("Sat", "sáb"),
+    ("Sun", "dom"), ("Feb", "fev"), ("Apr", "abr"), ("May", "mai"), ("Aug", "ago"), ("Sep", "set"),
+    ("Oct", "out"), ("Dec", "dez"),
+)  # fmt: skip
