@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.errors import InvalidRequest
 
+from . import ambiguity
 from .days import DaySpec
 from .describe import bounds_text, plan_text
 from .dstnotes import dst_notes
@@ -42,6 +43,7 @@ def build(sc: Scan, zone: ZoneInfo, now: datetime) -> Schedule:
     if sc.strays:
         raise stray_error(sc)
     now = now.astimezone(UTC)
+    ambiguity.check(sc, now.astimezone(zone).replace(tzinfo=None))
     pieces = sc.pieces
     weak_rel = [p for p in pieces if p.kind == "relative" and p.value.weak]
     if weak_rel and (len(pieces) > len(weak_rel) or _content_words(sc)):
@@ -161,7 +163,30 @@ def _same_rules(a: ZoneInfo, b: ZoneInfo, now: datetime) -> bool:
     )
 
 
+_GROUP_WORDS = {"weekday", "weekdays", "workday", "workdays", "weekend", "weekends", "business"}
+
+
+def _check_day_sets(sc: Scan) -> None:
+    """'every weekday on Sundays': a day group and days outside it contradict each other."""
+    groups, named = [], []
+    for p in sc.pieces:
+        days = set(p.value.weekdays) if p.kind == "recur" else set(p.value) if p.kind == "days" else (
+            {p.value.weekday} if p.kind == "day" and p.value.kind == "weekday" else set())
+        if not days:
+            continue
+        words = {sc.tokens[k].text for k in range(p.start, p.end)}
+        (groups if words & _GROUP_WORDS else named).append((p, days))
+    for gp, gdays in groups:
+        for np_, ndays in named:
+            if not ndays <= gdays:
+                raise InvalidRequest(
+                    f"'{sc.span_text(gp)}' and '{sc.span_text(np_)}' contradict each other; "
+                    f"say which days you mean, e.g. 'every weekday' or 'every Sunday'."
+                )
+
+
 def build_recurring(sc: Scan, zone: ZoneInfo, now: datetime) -> Schedule:
+    _check_day_sets(sc)
     rec = merge([p.value for p in sc.of("recur")])
     starts: list[DaySpec] = []
     for p in sc.of("day"):
