@@ -71,7 +71,7 @@ def build(sc: Scan, zone: ZoneInfo, now: datetime) -> Schedule:
 
 
 _DAYISH = ("recur", "day", "days")
-_SHARED = ("until", "start", "except", "weeknos", "zone", "count", "window")
+_SHARED = ("until", "start", "except", "weeknos", "zone", "count", "window", "minutes")
 
 
 def _segments(sc: Scan) -> list[Scan]:
@@ -220,6 +220,9 @@ def build_recurring(sc: Scan, zone: ZoneInfo, now: datetime) -> Schedule:
     start_time = None
     if start_bounds and start_bounds[0].time is not None and start_bounds[0].day is None:
         start_time = start_bounds[0].time.resolve(period)
+    if sc.of("minutes") and rec.unit != "hour":
+        raise InvalidRequest(f"'{sc.span_text(sc.of('minutes')[0])}' goes with 'every hour', "
+                             f"e.g. 'every hour at :20 and :50'.")
     if rec.unit in SUB_SECONDS:
         return sub_daily(
             sc,

@@ -5,6 +5,7 @@ on weekdays"), a calendar rule listing the times of day.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from scheduler.errors import InvalidRequest
@@ -15,7 +16,7 @@ from .describe import bounds_text, duration_text, plan_text, when_text
 from .dstnotes import dst_notes
 from .pattern import Recur
 from .planning import apply_day, apply_excepts, make_plan, start_of, until_of
-from .rules import compile_plan
+from .rules import Plan, compile_plan
 from .schedule import Schedule
 
 SUB_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
@@ -27,8 +28,12 @@ def sub_daily(
 ) -> Schedule:
     step = timedelta(seconds=rec.step_seconds or rec.interval * SUB_SECONDS[rec.unit])
     now_wall = now.astimezone(zone).replace(tzinfo=None)
+    marks = sorted({m for p in sc.of("minutes") for m in p.value})
+    if marks and (step.total_seconds() % 3600 or step > timedelta(hours=12)):
+        raise InvalidRequest("Minutes past the hour go with 'every hour' or 'every 2 hours', "
+                             "e.g. 'every hour at :20 and :50'.")
     filtered = bool(rec.weekdays or rec.monthdays or rec.nth or rec.dates or rec.months or windows or excepts
-                    or sc.of("day") or sc.of("days") or rec.weeknos)  # fmt: skip
+                    or sc.of("day") or sc.of("days") or rec.weeknos or marks)  # fmt: skip
     if times and not filtered and start_time is None and len(times) == 1:
         start_time, times = times[0], []
     if not filtered:
@@ -40,18 +45,11 @@ def sub_daily(
         anchor = start_time or (times[0] if times else now_wall.time().replace(microsecond=0))
         offset = (anchor.hour * 3600 + anchor.minute * 60 + anchor.second) % step.total_seconds()
         lo = (datetime.min + timedelta(seconds=offset)).time()
-    if window and hi <= lo:
-        raise InvalidRequest(f"'{window.text}' ends before it starts; try e.g. 'between 9 and 17'.")
-    cursor = datetime.combine(date.min, lo)
-    end = datetime.combine(date.min, hi)
-    expanded = []
-    while cursor <= end and len(expanded) <= 24 * 60:
-        expanded.append(cursor.time())
-        cursor += step
-    if len(expanded) > 24 * 60:
-        raise InvalidRequest(
-            "That repeats too often within a day to limit by days; use a step of a minute or more."
-        )
+    if marks and window is None:
+        lo = time(0)
+    if window and hi == lo:
+        raise InvalidRequest(f"'{window.text}' starts and ends at the same time.")
+    expanded, next_day = _day_times(lo, hi, step, marks)
     rec2 = Recur(unit="day", interval=1, weekdays=rec.weekdays, nth=rec.nth, monthdays=rec.monthdays,
                  months=rec.months, dates=rec.dates, weeknos=rec.weeknos)  # fmt: skip
     starts: list[DaySpec] = []
@@ -69,10 +67,49 @@ def sub_daily(
     plan.until = until_of(until_bounds[0], now_wall, now, zone) if until_bounds else None
     plan.count = counts[0].n if counts else None
     triggers = compile_plan(plan, zone, now)
+    if next_day:
+        triggers += compile_plan(_after_midnight(plan, next_day, window), zone, now)
     desc = plan_text(plan)
+    if next_day:
+        desc += f", then at {', '.join(f'{t:%H:%M}' for t in sorted(next_day))} after midnight"
     bounds = bounds_text(plan)
     desc = f"{desc}, {bounds}, {zone.key}" if bounds else f"{desc}, {zone.key}"
-    return Schedule("recurring", desc, triggers, dst_notes(triggers, zone, now, times=plan.times))
+    return Schedule("recurring", desc, triggers, dst_notes(triggers, zone, now, times=plan.times + next_day))
+
+
+def _day_times(lo: time, hi: time, step: timedelta, marks: list[int]) -> tuple[list[time], list[time]]:
+    """Times of day from ``lo`` to ``hi`` by ``step`` (or at ``marks`` past each stepped hour);
+    a window that ends before it starts runs past midnight: its later times come second."""
+    base = datetime.combine(date.min, lo)
+    end = datetime.combine(date.min, hi)
+    if end < base:
+        end += timedelta(days=1)
+    elif marks and hi == time(23, 59, 59):
+        end = base + timedelta(days=1) - timedelta(seconds=1)
+    same, nxt = [], []
+    cursor = base.replace(minute=0, second=0) if marks else base
+    while cursor <= end:
+        stamps = [cursor.replace(minute=m) for m in marks] if marks else [cursor]
+        for at in stamps:
+            if base <= at <= end:
+                (same if at.date() == date.min else nxt).append(at.time())
+        cursor += step
+        if len(same) + len(nxt) > 24 * 60:
+            raise InvalidRequest(
+                "That repeats too often within a day to limit by days; use a step of a minute or more."
+            )
+    return same, nxt
+
+
+def _after_midnight(plan: Plan, times: list[time], window: object) -> Plan:
+    """The part of a window past midnight: its times, on the day after each of the plan's days."""
+    if plan.monthdays or plan.nth or plan.dates or plan.yeardays or plan.count or plan.exdates:
+        raise InvalidRequest(
+            f"'{getattr(window, 'text', '')}' runs past midnight; I can only do that for every day "
+            f"or for weekdays. Split it into two schedules."
+        )
+    days = {(d + 1) % 7 for d in plan.weekdays}
+    return replace(plan, times=sorted(times), weekdays=days)
 
 
 def _interval(sc, step, zone, now, start_bounds, until_bounds, counts, start_time) -> Schedule:

@@ -106,11 +106,20 @@ def cron_triggers(plan: Plan) -> list[Trigger] | None:
         days = part.weekdays if part.weekdays and set(part.weekdays) != ALL_DAYS else set()
         dow = _compress([(d + 1) % 7 for d in days]) if days else "*"
         for hours, minutes, seconds in _time_groups(part.times):
-            fields = [_compress(list(minutes)), _compress(list(hours)), dom, mon, dow]
+            fields = [_compress(list(minutes)), _hour_field(hours), dom, mon, dow]
             if seconds != (0,):
                 fields.insert(0, _compress(list(seconds)))
             triggers.append(CronTrigger(expression=" ".join(fields)))
     return triggers
+
+
+def _hour_field(hours: tuple[int, ...]) -> str:
+    """'*' for every hour and '*/N' for every N hours from midnight: schedules that step through
+    the hours follow elapsed time across DST (cronie's wildcard jobs); other lists stay fixed."""
+    for n in (1, 2, 3, 4, 6, 8, 12):
+        if tuple(hours) == tuple(range(0, 24, n)):
+            return "*" if n == 1 else f"*/{n}"
+    return _compress(list(hours))
 
 
 def _byday(plan: Plan) -> str:

@@ -32,7 +32,7 @@ from .modifiers import (
 from .monthly import match_instances, match_ordinal_first
 from .pattern import Recur, weekday_list
 from .recurring import match_every, match_frequency_word, match_times_per
-from .times import TimeSpec, match_period, match_times
+from .times import TimeSpec, match_minute_marks, match_period, match_times
 from .tokens import Stream, Token, tokenize
 
 
@@ -113,6 +113,9 @@ def _try(s: Stream, i: int, last: Piece | None) -> Piece | None:
         got = match_day(s, j)
         if got is not None:
             return Piece("day", got[0], i, got[1])
+    marks = match_minute_marks(s, i)
+    if marks is not None:
+        return Piece("minutes", marks[0], i, marks[1])
     got = match_times(s, i)
     if got is not None:
         return Piece("time", got[0], i, got[1])

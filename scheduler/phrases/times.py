@@ -382,3 +382,38 @@ def match_period(s: Stream, i: int) -> tuple[str, int | None, int] | None:
     if w in lexicon.PERIODS and w in ("morning", "afternoon", "evening", "night"):
         return lexicon.PERIODS[w], None, i + 1
     return None
+
+
+def match_minute_marks(s: Stream, i: int) -> tuple[list[int], int] | None:
+    """Minutes past each hour: 'at :20 and :50', 'on the hour', 'on the half hour',
+    'at 15 past the hour', 'at quarter past every hour'."""
+    j = s.skip(i, "at", "on")
+    if s.is_word(j, "the") and s.is_word(j + 1, "hour"):
+        return [0], j + 2
+    if s.is_word(j, "the") and s.is_word(j + 1, "half") and s.is_word(j + 2, "hour"):
+        return [30], j + 3
+    if s.is_word(j, "the") and s.is_word(j + 1, "half") and s.is_punct(j + 2, "-") and s.is_word(j + 3, "hour"):
+        return [30], j + 4
+    marks: list[int] = []
+    k = j
+    while s.is_punct(k, ":") and (m := s.num(k + 1)) is not None and len(s.tok(k + 1).text) == 2:
+        if m > 59:
+            raise _bad_time(s.span(k, k + 2))
+        marks.append(m)
+        k += 2
+        nxt = k + 1 if s.is_punct(k, ",", "&") else k
+        nxt = nxt + 1 if s.is_word(nxt, "and", "or") else nxt
+        if not s.is_punct(nxt, ":"):
+            break
+        k = nxt
+    if marks:
+        return marks, k
+    word = {"quarter": 15, "half": 30}.get(s.word(j) or "")
+    n = word if word is not None else s.num(j)
+    if n is None or not s.is_word(j + 1, "past", "after") or not s.is_word(j + 2, "the", "each", "every"):
+        return None
+    if not s.is_word(j + 3, "hour"):
+        return None
+    if not 0 <= n <= 59:
+        raise _bad_time(s.span(j, j + 4))
+    return [n], j + 4 if s.word(j + 2) == "the" else j + 2
