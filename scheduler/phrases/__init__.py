@@ -89,11 +89,14 @@ def build_in_language(text: str, tz: ZoneInfo, now: datetime, locale: str | None
     raise first_error
 
 
-def split_request(text: str, *, zone: str, now: datetime) -> tuple[str, Schedule] | None:
-    """(what, when) of a whole request; None when it holds no schedule at all."""
+def split_request(
+    text: str, *, zone: str, now: datetime, locale: str | None = None
+) -> tuple[str, Schedule] | None:
+    """(what, when) of a whole request; None when it holds no schedule at all. ``locale`` is
+    the person's language as a connector knows it (Slack user locale, Telegram language_code)."""
     tz = _zone(zone)
     now = _aware(now)
-    return _split_request(clean(text, limit=MAX_REQUEST_CHARS), tz, now)
+    return _split_request(clean(text, limit=MAX_REQUEST_CHARS), tz, now, locale)
 
 
 __all__ = ["DstPolicy", "Schedule", "parse_schedule", "preview", "split_request", "with_dst"]

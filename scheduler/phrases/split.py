@@ -14,9 +14,12 @@ from zoneinfo import ZoneInfo
 
 from scheduler.errors import InvalidRequest
 
+from . import languages
 from .assemble import build
+from .languages.describe import localize
 from .scan import Scan, scan
 from .schedule import Schedule
+from .tokens import tokenize_plain
 
 _LEAD = re.compile(
     r"^(?:(?:hey|ok|okay|please|pls|so)[\s,]+)*"
@@ -69,8 +72,11 @@ def what_of(sc: Scan) -> str:
     return text.strip()
 
 
-def split_request(text: str, zone: ZoneInfo, now: datetime) -> tuple[str, Schedule] | None:
-    sc = scan(text)
+def split_request(text: str, zone: ZoneInfo, now: datetime,
+                  locale: str | None = None) -> tuple[str, Schedule] | None:  # fmt: skip
+    candidates = languages.detect(tokenize_plain(text), locale)
+    lang = candidates[0] if candidates else None
+    sc = scan(text, lang)
     if not [p for p in sc.pieces if p.kind not in ("zone", "now")] and not sc.strays:
         return None
     try:
@@ -79,4 +85,6 @@ def split_request(text: str, zone: ZoneInfo, now: datetime) -> tuple[str, Schedu
         if sc.strays or [p for p in sc.pieces if p.kind not in ("zone", "now")]:
             raise
         return None
+    if lang is not None:
+        schedule = localize(schedule, lang)
     return what_of(sc), schedule

@@ -185,6 +185,11 @@ def _numeric_time(s: Stream, i: int, anchored: bool) -> tuple[TimeSpec, int] | N
     if s.is_word(j, "ish") and s.tok(j).glued:
         j += 1
     mer = meridiem(s, j)
+    # "1730" alone, "thu 0930", "tmrw 1730": a 4-digit 24-hour time next to a day (not a year)
+    day_before = s.word(i - 1) in lexicon.WEEKDAYS or s.is_word(i - 1, "today", "tomorrow", "tonight")
+    alone = s.n == 1 and digits == 4
+    if digits == 4 and (alone or day_before) and v % 100 < 60 and v // 100 < 24:
+        anchored = True
     if digits in (3, 4) and (mer or anchored or s.is_word(j, "hrs", "hours", "h")):
         h, m = divmod(v, 100)
         _check(h, m, 0, _span_text(s, i, mer[1] if mer else j), twelve=mer is not None)

@@ -39,12 +39,28 @@ def tokenize(text: str, lang: object = None) -> list[Token]:
     """Tokens of the lower-cased ``text`` (spans index ``text`` itself); with ``lang`` (a
     :class:`~.languages.Language`) its words are rewritten into the English the parser reads,
     and shorthand people type ("tmrw", "wkdays", "tonite") into the words it stands for."""
-    tokens = _tokenize(text)
+    tokens = _merge_numeric_shorthand(_tokenize(text))
     if lang is not None:
         from .languages.rewrite import rewrite
 
         tokens = rewrite(tokens, lang)  # type: ignore[arg-type]
     return [_unshort(t) for t in tokens]
+
+
+_NUMERIC_SHORTHAND = {"moro": "tomorrow", "morrow": "tomorrow", "mrw": "tomorrow",
+                      "nite": "tonight", "night": "tonight"}  # "2moro", "2nite"
+
+
+def _merge_numeric_shorthand(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.kind == "num" and prev.text == "2" and tok.glued
+                and tok.kind == "word" and tok.text in _NUMERIC_SHORTHAND):  # fmt: skip
+            out[-1] = Token("word", _NUMERIC_SHORTHAND[tok.text], prev.start, tok.end, prev.glued)
+            continue
+        out.append(tok)
+    return out
 
 
 def _unshort(tok: Token) -> Token:

@@ -93,7 +93,7 @@ _COMMON_ENGLISH = {
     "sex", "dim", "ten", "tag", "mal", "pro", "bis", "pile", "minute", "minutes", "second",
     "seconds", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year",
     "years", "august", "april", "september", "november", "december", "mayo", "ano", "mes",
-    "eine", "elf", "null", "acht", "ora", "vers", "plus", "dans", "sept", "huit", "six", "sit",
+    "eine", "elf", "null", "acht", "ora", "vers", "plus", "sept", "huit", "six", "sit",
     "message", "report", "team", "call", "standup", "meeting", "lunch", "ago", "now", "remind",
 }  # fmt: skip
 
@@ -134,8 +134,9 @@ def detect(tokens: Iterable[Token], locale: str | None = None) -> list[Language]
         lang = get(code)
         assert lang is not None
         score = sum(1 for w in words if w in lang.detect_words)
-        if score:
-            scored.append((-score, rank if lang is not hint else -1, lang))
+        if score:  # ties go to the language that knows more of the message's words
+            known = sum(1 for w in words if w in lang.words or any(w in k for k in lang.phrases))
+            scored.append((-score * 100 - known, rank if lang is not hint else -1, lang))
     if hint is not None and any(lang is hint for _, _, lang in scored):
         return [hint] + [lang for _, _, lang in sorted(scored, key=lambda x: x[:2]) if lang is not hint]
     return [lang for _, _, lang in sorted(scored, key=lambda x: x[:2])]

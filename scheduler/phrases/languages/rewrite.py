@@ -172,7 +172,9 @@ def rewrite(tokens: list[Token], lang: Language) -> list[Token]:
             continue
         for n in range(min(lang.max_phrase, len(tokens) - i), 1, -1):
             key = tuple(folded[i:i + n])
-            if key in lang.phrases:
+            article_then_day = key[-1] in lang.day_articles and i + n < len(tokens) \
+                and tokens[i + n].kind == "num"  # "todo dia 15": the 15th, not every day
+            if key in lang.phrases and not article_then_day:
                 out.extend(_english(lang.phrases[key], tokens[i:i + n]))
                 i += n
                 break
