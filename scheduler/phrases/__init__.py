@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 from scheduler.errors import InvalidRequest
 from scheduler.models import check_timezone
 from scheduler.triggers import DstPolicy
+from scheduler.wording import schedule_text
 
 from . import languages
 from .assemble import build
-from .cronexpr import cron_trigger, describe_cron, looks_like_cron
+from .cronexpr import cron_trigger, looks_like_cron
 from .dstnotes import dst_notes
 from .languages.describe import localize
 from .normalize import MAX_REQUEST_CHARS, clean
@@ -62,7 +63,7 @@ def parse_schedule(
     expression = looks_like_cron(text)
     if expression is not None:
         trigger = cron_trigger(expression)
-        desc = f"{describe_cron(trigger.expression)}, {tz.key}"
+        desc = schedule_text([trigger], tz.key)
         schedule = Schedule("recurring", desc, [trigger], dst_notes([trigger], tz, now))
     else:
         schedule = build_in_language(text, tz, now, locale)

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.errors import InvalidRequest
+from scheduler.wording.calendar import bounds_text, plan_text
 
 from . import ambiguity
 from .days import DaySpec
-from .describe import bounds_text, plan_text
 from .dstnotes import dst_notes
 from .intervals import SUB_SECONDS, sub_daily
 from .modifiers import Bound, Count, Except, Window, Zone

@@ -1,5 +1,5 @@
-"""Cron expressions given as they are ("0 9 * * 1", "*/5 * * * *", "@daily"), and a plain-English
-reading of the common shapes for the description.
+"""Cron expressions given as they are ("0 9 * * 1", "*/5 * * * *", "@daily"). Their description
+is ``scheduler.wording``'s, as for any stored cron trigger ("every Monday at 09:00").
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ import re
 from scheduler.errors import InvalidRequest
 from scheduler.triggers import CronTrigger
 from scheduler.triggers.cron import normalize_expression
-
-from .lexicon import MONTH_NAMES, WEEKDAY_NAMES
 
 # One element of a cron field, including the non-standard marks (L, W, #, ?, H) so that an
 # expression using them is refused as cron with the feature named, never read as words.
@@ -50,48 +48,3 @@ def cron_trigger(expression: str) -> CronTrigger:
             f"Example: '0 9 * * 1' (Mondays at 09:00)."
         ) from None
     return CronTrigger(expression=expression)
-
-
-def describe_cron(expression: str) -> str:
-    """'at 09:00 on Monday' for simple shapes; the expression itself otherwise."""
-    fields = expression.split()
-    if len(fields) != 5:
-        return f"cron '{expression}'"
-    minute, hour, dom, mon, dow = fields
-    if minute.isdigit() and hour.isdigit():
-        at = f"at {int(hour):02d}:{int(minute):02d}"
-    elif minute.startswith("*/") and hour == "*":
-        at = f"every {minute[2:]} minutes"
-    elif minute == "*" and hour == "*":
-        at = "every minute"
-    elif minute.isdigit() and hour == "*":
-        at = f"every hour at :{int(minute):02d}"
-    else:
-        return f"cron '{expression}'"
-    days = []
-    if dow != "*":
-        names = _dow_names(dow)
-        if names is None:
-            return f"cron '{expression}'"
-        days.append("on " + names)
-    if dom != "*":
-        if not dom.isdigit():
-            return f"cron '{expression}'"
-        days.append(f"on day {int(dom)} of the month")
-    if mon != "*":
-        if not mon.isdigit() or not 1 <= int(mon) <= 12:
-            return f"cron '{expression}'"
-        days.append(f"in {MONTH_NAMES[int(mon) - 1]}")
-    text = " ".join([at, *days]) if days else f"{at} every day" if at.startswith("at") else at
-    return f"{text} (cron '{expression}')"
-
-
-def _dow_names(dow: str) -> str | None:
-    if dow == "1-5":
-        return "weekdays"
-    out = []
-    for part in dow.split(","):
-        if not part.isdigit() or int(part) > 7:
-            return None
-        out.append(WEEKDAY_NAMES[(int(part) - 1) % 7])
-    return " and ".join(out) if len(out) <= 2 else ", ".join(out[:-1]) + " and " + out[-1]

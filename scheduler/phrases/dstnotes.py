@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.triggers import Trigger, localtime, walls_between
 from scheduler.triggers.dst import DstPolicy
-
-from .describe import day_text, hhmm
+from scheduler.wording.calendar import day_text, hhmm
 
 MAX_NOTES = 2
 

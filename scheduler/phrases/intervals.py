@@ -10,9 +10,10 @@ from datetime import date, datetime, time, timedelta
 
 from scheduler.errors import InvalidRequest
 from scheduler.triggers import IntervalTrigger, OnceTrigger, Trigger, localtime
+from scheduler.wording.calendar import bounds_text, plan_text, when_text
+from scheduler.wording.measures import repeat_text
 
 from .days import DaySpec
-from .describe import bounds_text, duration_text, plan_text, when_text
 from .dstnotes import dst_notes
 from .pattern import Recur
 from .planning import apply_day, apply_excepts, make_plan, start_of, until_of
@@ -133,7 +134,7 @@ def _interval(sc, step, zone, now, start_bounds, until_bounds, counts, start_tim
     if until_bounds:
         until = localtime.resolve(until_of(until_bounds[0], now_wall, now, zone), zone)
     count = counts[0].n if counts else None
-    desc = duration_text(step.total_seconds()) + desc_start
+    desc = repeat_text(step) + desc_start
     if until is None and count is None:
         trigger: Trigger = IntervalTrigger(every=step, anchor_at=first - step)
         return Schedule("interval", f"{desc}, {zone.key}", [trigger])

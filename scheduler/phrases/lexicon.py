@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from datetime import time
 
-WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+# The display names, kept with the rest of the wording: one list.
+from scheduler.wording.calendar import MONTH_NAMES as MONTH_NAMES
+from scheduler.wording.calendar import WEEKDAY_NAMES as WEEKDAY_NAMES
+
 WEEKDAY_SHORT = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-RRULE_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-MONTH_NAMES = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-]  # fmt: skip
 
 _WEEKDAY_FORMS = {
     0: ["monday", "mon", "mondays"],

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from scheduler.errors import InvalidRequest
 from scheduler.triggers import OnceTrigger, localtime
+from scheduler.wording.calendar import day_text, hhmm, when_text
 
 from . import lexicon
 from .days import resolve
-from .describe import day_text, hhmm, when_text
 from .durations import Relative
 from .modifiers import Zone
 from .scan import Scan

@@ -1,6 +1,6 @@
 """A recurring schedule as one plan, and the triggers that run it.
 
-A :class:`Plan` is the merged, normalized repetition of a phrase (unit, interval, BY-parts,
+A :class:`~scheduler.recurrence.Plan` is the merged, normalized repetition of a phrase (unit, interval, BY-parts,
 times, start/end/count). :func:`compile_plan` turns it into cron triggers when cron can say it
 exactly, RFC 5545 rules otherwise (intervals > 1, nth weekdays, last days, counts, ends), with
 DTSTART at the first fire so that "every other X" starts at the next X.
@@ -8,7 +8,7 @@ DTSTART at the first fire so that "every other X" starts at the next X.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
@@ -16,31 +16,8 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 from scheduler.errors import InvalidRequest
+from scheduler.recurrence import ALL_DAYS, FREQ, RRULE_DAYS, Plan
 from scheduler.triggers import CronTrigger, RRuleTrigger, Trigger, localtime
-
-from .lexicon import RRULE_DAYS
-
-FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
-ALL_DAYS = frozenset(range(7))
-
-
-@dataclass
-class Plan:
-    unit: str  # day|week|month|year
-    interval: int = 1
-    weekdays: set[int] = field(default_factory=set)
-    nth: list[tuple[int, int]] = field(default_factory=list)
-    monthdays: list[int] = field(default_factory=list)
-    months: list[int] = field(default_factory=list)
-    dates: list[tuple[int, int]] = field(default_factory=list)
-    yeardays: list[int] = field(default_factory=list)
-    weeknos: list[int] = field(default_factory=list)
-    setpos: list[int] = field(default_factory=list)
-    times: list[time] = field(default_factory=list)
-    start: datetime | None = None  # naive local, inclusive
-    until: datetime | None = None  # naive local, exclusive
-    count: int | None = None
-    exdates: list[date] = field(default_factory=list)
 
 
 def _compress(values: list[int]) -> str:

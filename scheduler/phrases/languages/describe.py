@@ -1,8 +1,8 @@
 """A schedule's description in the language its phrase was written in.
 
-The English descriptions come from a small, fixed set of templates (describe.py), so each
-language module lists how their fragments read in it (``DESCRIBE``: longest first); the zone
-name and the numbers stay as they are.
+The English descriptions come from a small, fixed set of templates (``scheduler/wording/``,
+calendar.py and schedule.py), so each language module lists how their fragments read in it
+(``DESCRIBE``: longest first); the zone name and the numbers stay as they are.
 """
 
 from __future__ import annotations

@@ -782,7 +782,11 @@ def test_zoned_variant(phrase: str, zone: str, now: str, kind: str, expected: li
         ("every 15 minutes", "every 15 minutes, Europe/Berlin"),
         ("tomorrow at 3pm", "once on Thu 11 Jun 2026 at 15:00, Europe/Berlin"),
         ("every friday 3 times", "every Friday at 09:00, 3 times, Europe/Berlin"),
-        ("0 9 * * 1", "at 09:00 on Monday (cron '0 9 * * 1'), Europe/Berlin"),
+        # A cron expression reads like the phrase it stands for, as a stored task does.
+        ("0 9 * * 1", "every Monday at 09:00, Europe/Berlin"),
+        ("*/5 * * * *", "every 5 minutes, Europe/Berlin"),
+        ("0 0 9 * * 1-5", "every weekday at 09:00, Europe/Berlin"),
+        ("every hour on weekdays", "every hour, every weekday, Europe/Berlin"),
     ],
 )
 def test_description(phrase: str, description: str) -> None:

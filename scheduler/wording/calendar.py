@@ -1,6 +1,9 @@
-"""Short human descriptions of schedules ("every other Tuesday at 17:00, Europe/Berlin").
+"""Calendar words: a :class:`~scheduler.recurrence.Plan` as people say it ("every other Tuesday at
+17:00", "on the last weekday of every month at 09:00, 3 times"), and the pieces such sentences
+are made of (ordinals, lists, wall times and days).
 
-DST notes live in :mod:`.dstnotes` (``describe.dst_notes`` still resolves to them).
+The time-phrase parser describes what it understood with these, and ``wording.schedule``
+describes a stored task with them, so both say the same thing the same way.
 """
 
 from __future__ import annotations
@@ -8,9 +11,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
-from .lexicon import MONTH_NAMES, WEEKDAY_NAMES
-from .rules import ALL_DAYS, Plan
+from scheduler.recurrence import ALL_DAYS, Plan
 
+from .measures import repeat_text
+
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTH_NAMES = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
 _ORD = {
     1: "first",
     2: "second",
@@ -20,6 +29,7 @@ _ORD = {
     -1: "last",
     -2: "second-to-last",
 }
+_DAY = timedelta(days=1)
 
 
 def ordinal(n: int) -> str:
@@ -40,10 +50,12 @@ def hhmm(t: time) -> str:
 
 
 def day_text(d: date) -> str:
+    """'Tue 8 Dec 2026'."""
     return f"{d:%a} {d.day} {d:%b %Y}"
 
 
 def when_text(dt: datetime) -> str:
+    """A wall time inside a sentence: 'Tue 8 Dec 2026 at 17:00'."""
     return f"{day_text(dt.date())} at {hhmm(dt.time())}"
 
 
@@ -55,17 +67,6 @@ def every(n: int, unit: str) -> str:
     return f"every {n} {unit}s"
 
 
-def duration_text(seconds: float) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            n = int(seconds // size)
-            return f"every {unit}" if n == 1 else f"every {n} {unit}s"
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"every {int(seconds // 60)} minutes"
-    n = int(seconds)
-    return "every second" if n == 1 else f"every {n} seconds"
-
-
 def _weekdays(days: set[int]) -> str:
     if set(days) == {0, 1, 2, 3, 4}:
         return "weekday"
@@ -74,16 +75,32 @@ def _weekdays(days: set[int]) -> str:
     return join([WEEKDAY_NAMES[d] for d in sorted(days)])
 
 
+def _seconds(t: time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _steps(times: list[time]) -> set[int]:
+    return {_seconds(b) - _seconds(a) for a, b in pairwise(sorted(set(times)))}
+
+
+def plain_times(times: list[time]) -> bool:
+    """Whether a day's times can be said plainly: a few of them, or evenly spaced."""
+    return len(set(times)) <= 6 or len(_steps(times)) == 1
+
+
 def _times(times: list[time]) -> str:
     times = sorted(set(times))
     if len(times) > 6:
-        steps = {
-            (datetime.combine(date.min, b) - datetime.combine(date.min, a))
-            for a, b in pairwise(times)
-        }
+        steps = _steps(times)
         if len(steps) == 1:
-            step = steps.pop().total_seconds()
-            return f"{duration_text(step)} from {hhmm(times[0])} to {hhmm(times[-1])}"
+            step = steps.pop()
+            first, last = _seconds(times[0]), _seconds(times[-1])
+            if last + step == first + 86400:  # the whole day round
+                if first == 0:
+                    return repeat_text(step)
+                if step == 3600 and first < 3600:
+                    return f"every hour at :{hhmm(times[0])[3:]}"
+            return f"{repeat_text(step)} from {hhmm(times[0])} to {hhmm(times[-1])}"
         return f"at {len(times)} times a day ({hhmm(times[0])} to {hhmm(times[-1])})"
     return "at " + join([hhmm(t) for t in times])
 
@@ -116,9 +133,9 @@ def plan_text(plan: Plan) -> str:
     if plan.months and plan.unit != "year":
         core += " " + months_text(plan.months)
     times = _times(plan.times)
-    if not times.startswith("at "):
-        return f"{times}, {core}"
-    return f"{core} {times}"
+    if times.startswith("at "):
+        return f"{core} {times}"
+    return times if core == "every day" else f"{times}, {core}"
 
 
 def months_text(months: list[int]) -> str:
@@ -128,10 +145,14 @@ def months_text(months: list[int]) -> str:
     return "in " + join([MONTH_NAMES[m - 1] for m in sorted(months)])
 
 
+def _nth_weekdays(nth: list[tuple[int, int]]) -> str:
+    return join([f"{_ORD.get(k, ordinal(k))} {WEEKDAY_NAMES[wd]}" for k, wd in nth])
+
+
 def _month_text(plan: Plan, n: int, days: set[int]) -> str:
     scope = every(n, "month")
     if plan.nth:
-        return f"on the {join([f'{_ORD.get(k, ordinal(k))} {WEEKDAY_NAMES[wd]}' for k, wd in plan.nth])} of {scope}"
+        return f"on the {_nth_weekdays(plan.nth)} of {scope}"
     if plan.monthdays:
         named = [("last day" if d == -1 else f"{_ORD.get(d, ordinal(d))} day" if d < 0 else ordinal(d))
                  for d in plan.monthdays]  # fmt: skip
@@ -147,7 +168,7 @@ def _year_text(plan: Plan, n: int) -> str:
         return f"{scope} on " + join([f"{d} {MONTH_NAMES[m - 1]}" for m, d in sorted(plan.dates)])
     if plan.nth and plan.months:
         months = join([MONTH_NAMES[m - 1] for m in plan.months])
-        return f"{scope} on the {join([f'{_ORD.get(k, ordinal(k))} {WEEKDAY_NAMES[wd]}' for k, wd in plan.nth])} of {months}"
+        return f"{scope} on the {_nth_weekdays(plan.nth)} of {months}"
     if plan.months and plan.monthdays:
         return f"{scope} on " + join(
             [f"{d} {MONTH_NAMES[m - 1]}" for m in plan.months for d in plan.monthdays]
@@ -161,12 +182,13 @@ def _year_text(plan: Plan, n: int) -> str:
 
 
 def bounds_text(plan: Plan) -> str:
+    """Start, end, count and excluded days: 'starting Mon 3 Aug 2026, 5 times'."""
     parts = []
     if plan.start:
         parts.append(f"starting {day_text(plan.start.date())}")
     if plan.until:
         if plan.until.time() == time(0):
-            parts.append(f"until {day_text((plan.until - timedelta(days=1)).date())}")
+            parts.append(f"until {day_text((plan.until - _DAY).date())}")
         else:
             parts.append(f"until {when_text(plan.until)}")
     if plan.count:
@@ -178,10 +200,7 @@ def bounds_text(plan: Plan) -> str:
     return ", ".join(parts)
 
 
-def __getattr__(name: str) -> object:
-    # dst_notes moved to .dstnotes (it grew the DST policy); kept reachable under the old name.
-    if name == "dst_notes":
-        from .dstnotes import dst_notes
-
-        return dst_notes
-    raise AttributeError(name)
+def calendar_text(plan: Plan) -> str:
+    """A whole plan: its repetition and times, then its bounds."""
+    bounds = bounds_text(plan)
+    return plan_text(plan) + (f", {bounds}" if bounds else "")
