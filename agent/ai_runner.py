@@ -64,7 +64,7 @@ class AgentAIRunner:
                                "tokens in the last 24 hours); the task is paused")
         prompt = await self._prompt(request, task)
         ctx = ToolContext(service=self.service, actor=self._actor(task, request.run_id),
-                          timezone=task.timezone, conversation=destination_of(task))
+                          timezone=task.timezone, conversation=task.destination)
         system = self._system_prompt(task, request.run_id)
         graph = build_agent(  # per run: the system prompt names this task and run
             self.model, AI_RUN_TOOLS, system_prompt=lambda _ctx: system,
@@ -147,7 +147,7 @@ class AgentAIRunner:
         try:
             await self.notifier.notify(Notification(owner=task.owner, text=body, task_id=task.task_id,
                                                     run_id=run_id, title=task.name,
-                                                    destination=destination_of(task)))
+                                                    destination=task.destination))
         except Exception as exc:
             log.warning("AI result not delivered", extra={"run_id": run_id}, exc_info=True)
             entries.append({"role": "cronpilot", "delivery_failed": f"{type(exc).__name__}: {exc}"})
@@ -163,22 +163,11 @@ class AgentAIRunner:
             return
         await self.notifier.notify(Notification(
             owner=task.owner, task_id=task.task_id, run_id=run_id, title=f"{task.name} paused",
-            destination=destination_of(task),
+            destination=task.destination,
             text=(f"I paused '{task.name}' (task #{task.task_id}): its runs used {used} model tokens "
                   f"in the last 24 hours, over its daily budget of {self.limits.daily_tokens} "
                   f"(CRONPILOT_AI_DAILY_TOKENS). Say 'resume {task.name}' when you want it back."),
         ))
-
-
-def destination_of(task: Task) -> dict[str, str]:
-    """Where a task's messages go: the address of the conversation it was created in (a
-    connector's dict: platform, channel, thread…); empty when unknown, so delivery falls back to
-    the owner's default."""
-    origin = task.origin or {}
-    address = origin.get("deliver_to") or origin.get("conversation")
-    if isinstance(address, dict):
-        return {str(k): str(v) for k, v in address.items()}
-    return {}
 
 
 def _reason(content: str) -> str:

@@ -9,7 +9,8 @@ Destinations are conversation addresses kept in ``Task.origin``:
     {"platform": "terminal"} or {}                    the console where ``serve`` runs
 
 A notice without a destination (the engine's failure notices) is sent where its task was asked
-from, looked up by ``task_id``. A task may name another place with ``origin["deliver_to"]``.
+from, looked up by ``task_id`` (``Task.destination``, the one rule for where a task's messages
+go). A task may name another place with ``origin["deliver_to"]``.
 
 Each piece is retried on its own (a 429 waits what the platform asks, capped), so a retry never
 repeats the pieces already delivered; after the last try ``DeliveryFailed`` says where it failed,
@@ -67,13 +68,6 @@ class RetryPolicy:
     # Cap on any single wait, even a platform's Retry-After: the engine awaits failure notices
     # inline, so a rate-limit storm must not hold it for minutes.
     max_delay: float = 30.0
-
-
-def address_of(origin: Mapping[str, Any] | None) -> dict[str, str]:
-    """The destination of a task from its origin: ``deliver_to`` wins over ``conversation``."""
-    origin = origin or {}
-    address = origin.get("deliver_to") or origin.get("conversation") or {}
-    return {str(k): str(v) for k, v in address.items()} if isinstance(address, Mapping) else {}
 
 
 class DeliveryRouter:

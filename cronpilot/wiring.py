@@ -43,7 +43,6 @@ class App:
 
     @cached_property
     def connectors(self) -> Connectors:
-        from connectors.delivery import address_of
         from connectors.runtime import Connectors
         from connectors.slack.app import SlackConfig
         from connectors.telegram.bot import TelegramConfig
@@ -59,7 +58,7 @@ class App:
                                       webhook_url=s.telegram_webhook_url)
 
         async def locate(task_id: int) -> dict[str, str]:
-            return address_of((await asyncio.to_thread(self.store.get_task, task_id)).origin)
+            return (await asyncio.to_thread(self.store.get_task, task_id)).destination
 
         return Connectors(gateway=self.gateway, console=ConsoleNotifier(), slack=slack,
                           telegram=telegram, smtp=self.action_config.smtp, locate=locate)

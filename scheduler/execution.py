@@ -17,6 +17,7 @@ from .models import RunReason, RunStatus, Task
 from .ports import AIRunner, Notifier
 from .store.records import RunOutcome
 from .templating import TemplateFailed, render_action
+from .wording import duration_text
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ async def execute_run(
         run_id=run_id, task_id=task.task_id, task_name=task.name, owner=task.owner,
         attempt=attempt, timeout=task.timeout, config=config, output=output,
         notifier=notifier, ai_runner=ai_runner, idempotency_key=f"cronpilot-run-{run_id}",
-        destination=_destination(task.origin),
+        destination=task.destination,
     )
     started = now()
     outcome = RunOutcome(
@@ -72,7 +73,7 @@ async def execute_run(
     except asyncio.CancelledError as exc:
         if exc.args and exc.args[0] == TIMEOUT_REASON:
             outcome.status = RunStatus.FAILED
-            outcome.error = f"timed out after {_seconds(task.timeout.total_seconds())}"
+            outcome.error = f"timed out after {duration_text(task.timeout)}"
         else:
             outcome.status = RunStatus.CANCELLED
             outcome.error = str(exc.args[0]) if exc.args else "cancelled"
@@ -96,15 +97,3 @@ async def execute_run(
 def _log_path(data_dir: Path, run_id: int) -> Path:
     return data_dir / "logs" / f"{run_id}.log"
 
-
-def _destination(origin: dict[str, Any] | None) -> dict[str, str]:
-    """Where notices go: ``origin["deliver_to"]`` when the task names a place, else the
-    conversation it was created in. Values are stringified: origin is free-form JSON."""
-    if not origin:
-        return {}
-    address = origin.get("deliver_to") or origin.get("conversation") or {}
-    return {str(k): str(v) for k, v in address.items()} if isinstance(address, dict) else {}
-
-
-def _seconds(value: float) -> str:
-    return f"{value:g} s" if value < 120 else f"{value / 60:g} min"

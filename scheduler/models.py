@@ -90,7 +90,7 @@ __all__ = [
     "AIAction", "Action", "DependencyCondition", "EmailAction", "HttpAction", "MisfirePolicy",
     "NoopAction", "OverlapPolicy", "ReminderAction", "RetryPolicy", "Run", "RunEvent", "RunReason",
     "RunStatus", "ShellAction", "ShellLimits", "SqlAction", "Task", "TaskSpec", "TaskStatus",
-    "WorkflowAction", "check_timezone",
+    "WorkflowAction", "check_timezone", "first_known_timezone",
 ]
 
 # --- policies -----------------------------------------------------------------------------
@@ -131,6 +131,18 @@ def check_timezone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone {name!r}") from exc
     return name
+
+
+def first_known_timezone(*candidates: str | None, default: str) -> str:
+    """The first candidate that is a known IANA zone, else ``default``: a person's chosen zone,
+    then what their platform says, then the configured default. Unknown names are skipped."""
+    for candidate in candidates:
+        if candidate:
+            try:
+                return check_timezone(candidate)
+            except ValueError:
+                continue
+    return default
 
 
 _ZONES: frozenset[str] | None = None
@@ -220,6 +232,16 @@ class Task(TaskSpec):
     @property
     def is_schedulable(self) -> bool:
         return self.enabled and self.status == TaskStatus.ACTIVE
+
+    @property
+    def destination(self) -> dict[str, str]:
+        """Where this task's messages go (a connector's address: platform, channel, thread…):
+        ``origin["deliver_to"]`` when the task names a place, else the conversation it was created
+        in; empty when unknown, and delivery falls back to the default (the terminal). Values are
+        stringified: origin is free-form JSON."""
+        origin = self.origin or {}
+        address = origin.get("deliver_to") or origin.get("conversation") or {}
+        return {str(k): str(v) for k, v in address.items()} if isinstance(address, dict) else {}
 
 
 # --- runs ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from fakes.telegram_api import TOKEN, WEBHOOK_SECRET, FakeTelegramApi
 from agent.assistant import Assistant
 from connectors.chat import ChatGateway
 from connectors.console import ConsoleNotifier
-from connectors.delivery import DeliveryRouter, RetryPolicy, address_of
+from connectors.delivery import DeliveryRouter, RetryPolicy
 from connectors.identity import AccessPolicy, Directory
 from connectors.slack.app import SlackConfig, SlackConnector
 from connectors.slack.delivery import SlackChannel
@@ -132,7 +132,7 @@ def make_router(service: Service, sleeps: list[float]) -> Callable[..., Delivery
         sleeps.append(seconds)
 
     async def locate(task_id: int) -> dict[str, str]:
-        return address_of(service.get_task(task_id).origin)
+        return service.get_task(task_id).destination
 
     def build(*, slack: SlackConnector | None = None, telegram: TelegramConnector | None = None,
               console: Any = None, **channels: Any) -> DeliveryRouter:

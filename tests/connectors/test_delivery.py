@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fakes.notifier import RecordingNotifier
 
-from connectors.delivery import DeliveryFailed, address_of
+from connectors.delivery import DeliveryFailed
 from connectors.markup import slack_escape, split_text
 from scheduler.ports import Notification
 
@@ -126,13 +126,6 @@ async def test_router_finds_a_failure_notice_destination_from_the_task(make_rout
     await router.notify(Notification(owner="slack:U1", text="failed", task_id=task.task_id))
     [post] = slack_api.posts()
     assert post["channel"] == "C9"
-
-
-def test_address_prefers_deliver_to_over_the_conversation():
-    origin = {"conversation": SLACK, "deliver_to": {"platform": "email", "address": "a@b.c"}}
-    assert address_of(origin) == {"platform": "email", "address": "a@b.c"}
-    assert address_of({"conversation": "cli"}) == {}
-    assert address_of(None) == {}
 
 
 def test_split_text_prefers_paragraphs_then_lines_then_words():

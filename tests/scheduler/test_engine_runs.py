@@ -291,7 +291,7 @@ async def test_a_run_past_its_timeout_fails_and_is_retried(make_engine, add_task
     clock.advance(timedelta(seconds=1))
     await engine.run_until_idle()
     first, retry = sorted(store.list_runs(), key=lambda r: r.run_id)
-    assert (first.status, first.error) == (RunStatus.RETRYING, "timed out after 5 s")
+    assert (first.status, first.error) == (RunStatus.RETRYING, "timed out after 5 seconds")
     assert retry.status == RunStatus.COMPLETED and len(runner.calls) == 2
 
 
@@ -316,7 +316,7 @@ async def test_timeouts_of_many_runs_are_each_kept(make_engine, add_task, clock,
     await _settle()
     await engine.tick()
     by_name = {r.task_name: r for r in store.list_runs()}
-    assert by_name["long"].status == RunStatus.FAILED and by_name["long"].error == "timed out after 60 s"
+    assert by_name["long"].status == RunStatus.FAILED and by_name["long"].error == "timed out after 1 minute"
 
 
 async def test_a_serving_engine_checkpoints_in_the_background_while_it_runs(make_engine, store):
