@@ -22,11 +22,12 @@ from langchain_core.messages import HumanMessage
 from langgraph.errors import GraphRecursionError
 
 from scheduler.errors import CronpilotError
-from scheduler.models import check_timezone
+from scheduler.models import first_known_timezone
 from scheduler.service import Actor, Role, Service
+from scheduler.wording import SORRY
 from tools import catalog
 from tools.context import Confirmations, ToolContext
-from tools.describe import short_when
+from tools.describe import next_text
 
 from . import offline, prompts
 from .config import ChatLimits
@@ -35,12 +36,14 @@ from .memory import open_checkpointer
 from .messages import ButtonAction, InboundMessage, OutboundMessage
 
 log = logging.getLogger(__name__)
-SORRY = "Sorry, something went wrong on my side (it's logged). Please try again."
 MAX_CONVERSATIONS = 5000  # in-memory turn counters and pending confirmations, oldest dropped
 
 
 @dataclass
 class _Conversation:
+    """One conversation's state. Its lock is the one per-conversation lock: every connector's
+    messages come through ``handle``, one turn at a time (the agent's memory is sequential)."""
+
     turn: int = 0
     confirmations: Confirmations = field(default_factory=Confirmations)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -122,7 +125,8 @@ class Assistant:
         if action.action == "approve":
             task = self.service.approve_task(ref, actor=actor)
             fires = self.service.next_fires(task, count=1)
-            upcoming = f"; next {short_when(fires[0], task.timezone)}" if fires else ""
+            now = self.service.clock.now()
+            upcoming = f"; {next_text(fires[0], task, viewer_zone=task.timezone, now=now)}" if fires else ""
             return f"Approved '{task.name}' (task #{task.task_id}){upcoming}."
         tool = {"pause": "pause_task", "resume": "resume_task", "run_now": "run_now"}.get(action.action)
         if tool is None:
@@ -186,25 +190,21 @@ class Assistant:
     def _conversation(self, conversation_id: str) -> _Conversation:
         conversation = self._conversations.pop(conversation_id, None) or _Conversation()
         self._conversations[conversation_id] = conversation
-        while len(self._conversations) > MAX_CONVERSATIONS:
-            self._conversations.popitem(last=False)
+        if len(self._conversations) > MAX_CONVERSATIONS:
+            # Forget the oldest idle ones; a held lock is kept, or two turns could overlap.
+            idle = [k for k, c in self._conversations.items() if not c.lock.locked()]
+            for key in idle[: len(self._conversations) - MAX_CONVERSATIONS]:
+                del self._conversations[key]
         return conversation
 
     def _context(self, message: InboundMessage, conversation: _Conversation) -> ToolContext:
         actor = Actor(user=message.user, role=_role(message.role), origin=origin_of(message))
         return ToolContext(
-            service=self.service, actor=actor, timezone=self._zone(message.timezone),
+            service=self.service, actor=actor,
+            timezone=first_known_timezone(message.timezone, default=self.default_timezone),
             conversation=dict(message.conversation), turn=conversation.turn,
             confirmations=conversation.confirmations,
         )
-
-    def _zone(self, zone: str | None) -> str:
-        if zone:
-            try:
-                return check_timezone(zone)
-            except ValueError:
-                log.warning("unknown time zone from the platform", extra={"zone": zone})
-        return self.default_timezone
 
 
 def origin_of(message: InboundMessage) -> dict[str, Any]:

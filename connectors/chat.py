@@ -18,9 +18,10 @@ from typing import Protocol
 from agent.messages import ButtonAction, InboundMessage, OutboundMessage
 from scheduler.clock import Clock, SystemClock
 from scheduler.errors import CronpilotError, InvalidRequest
-from scheduler.models import check_timezone
+from scheduler.models import check_timezone, first_known_timezone
 from scheduler.service import Actor, Role, Service
 from scheduler.store import Store
+from scheduler.wording import SORRY
 
 from .identity import Directory, Person, Stranger, claim_code_in
 from .views import RunView, TaskView, run_views, task_views
@@ -30,11 +31,13 @@ log = logging.getLogger(__name__)
 # Slack retries for about 5 minutes, Telegram may re-deliver within a day: keep keys 2 days.
 EVENT_TTL = timedelta(hours=48)
 _CLEANUP_EVERY = timedelta(hours=1)
-SORRY = "Sorry, something went wrong on my side; the error is in cronpilot's log. Please try again."
 
 
 class AssistantLike(Protocol):
-    async def handle(self, message: InboundMessage) -> OutboundMessage: ...
+    async def handle(self, message: InboundMessage) -> OutboundMessage:
+        """The reply; turns of one conversation run one at a time (the assistant holds the one
+        per-conversation lock, for every connector and the terminal chat alike)."""
+        ...
 
     async def press(self, action: ButtonAction, *, user: str, role: str) -> OutboundMessage: ...
 
@@ -73,7 +76,6 @@ class ChatGateway:
         self._assistant = assistant
         self.clock = clock or SystemClock()
         self.default_timezone = default_timezone
-        self._locks: dict[str, asyncio.Lock] = {}
         self._last_cleanup = self.clock.now()
 
     # --- the steps every connector uses --------------------------------------------------------
@@ -97,13 +99,8 @@ class ChatGateway:
         )
 
     def zone_of(self, person: Person, platform_zone: str | None = None) -> str:
-        for candidate in (person.timezone, platform_zone):
-            if candidate:
-                try:
-                    return check_timezone(candidate)
-                except ValueError:
-                    continue
-        return self.default_timezone
+        """The person's chosen zone, else what the platform says, else the configured default."""
+        return first_known_timezone(person.timezone, platform_zone, default=self.default_timezone)
 
     # --- conversations ---------------------------------------------------------------------------
 
@@ -124,9 +121,8 @@ class ChatGateway:
                 conversation_id=event.conversation_id, timezone=self.zone_of(who, event.timezone),
                 message_id=event.message_id,
             )
-            # One turn at a time per conversation: the agent's memory of it is sequential.
-            async with self._lock(event.conversation_id):
-                return await self._assistant().handle(message)
+            # One turn at a time per conversation: the assistant's own lock sees to that.
+            return await self._assistant().handle(message)
         except Exception:
             log.exception("chat message failed", extra={"conversation_id": event.conversation_id})
             return OutboundMessage(SORRY)
@@ -176,11 +172,6 @@ class ChatGateway:
         if person is None:
             return OutboundMessage("That claim code is not valid (wrong, already used, or expired).")
         return OutboundMessage(f"Done: you are now an admin of this cronpilot ({person.user_id}).")
-
-    def _lock(self, key: str) -> asyncio.Lock:
-        if len(self._locks) > 10_000:  # forget idle conversations; a held lock is kept
-            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
-        return self._locks.setdefault(key, asyncio.Lock())
 
 
 def _actor(person: Person) -> Actor:

@@ -9,6 +9,8 @@ from rich.markup import escape
 
 from scheduler.ports import Notification
 
+from .markup import printable
+
 
 class ConsoleNotifier:
     def __init__(self, console: Console | None = None) -> None:
@@ -16,11 +18,6 @@ class ConsoleNotifier:
 
     async def notify(self, notification: Notification) -> None:
         stamp = datetime.now(UTC).astimezone().strftime("%H:%M")
-        title = f"{escape(notification.title)}: " if notification.title else ""
+        title = f"{escape(printable(notification.title))}: " if notification.title else ""
         # Run output and task names are data: escape them so they can't inject rich markup.
-        self.console.print(f"[bold]🔔 {stamp}[/bold] {title}{escape(_printable(notification.text))}")
-
-
-def _printable(text: str) -> str:
-    # Drop terminal control sequences (ESC, BEL, other C0 except newline/tab) from delivered text.
-    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ch != "\x7f"))
+        self.console.print(f"[bold]🔔 {stamp}[/bold] {title}{escape(printable(notification.text))}")
