@@ -20,9 +20,9 @@ from typing import Any
 
 from scheduler.errors import CronpilotError, InvalidRequest
 from scheduler.phrases import split_request
+from scheduler.wording import schedule_text
 from tools import catalog
 from tools.context import ToolContext
-from tools.describe import schedule_summary
 from tools.lookup import resolve_task
 from tools.tasks import create_scheduled
 
@@ -66,6 +66,7 @@ class Answer:
 
 def answer(ctx: ToolContext, text: str) -> Answer:
     """The reply to one message; never raises a ``CronpilotError`` (it becomes the reply)."""
+    ctx.reader = "person"  # tool results are the reply itself: no model-facing fences
     intent = classify(text)
     if intent is None or intent.kind not in ("confirm", "deny"):
         ctx.confirmations.asked.clear()  # any other message is not a yes to an earlier question
@@ -135,7 +136,7 @@ def _handle(ctx: ToolContext, intent: Intent, text: str) -> Answer | None:
         result = catalog.invoke("delete_task", ctx, task=ref)
         if result.error:
             return Answer(sorry(result.error))
-        return Answer(f"Delete '{task.name}' (task #{task.task_id}, {schedule_summary(task)})? "
+        return Answer(f"Delete '{task.name}' (task #{task.task_id}, {schedule_text(task.triggers, task.timezone, now=ctx.now)})? "
                       "Say yes to delete it, or no to keep it.")
     if kind == "approve":
         result = catalog.invoke("approve_task", ctx, task=ref)

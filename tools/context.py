@@ -58,6 +58,9 @@ class ToolContext:
     notes: list[str] = field(default_factory=list)  # notify_owner messages (AI runs)
     buttons: list[ButtonOffer] = field(default_factory=list)
     calls: list[ToolCallRecord] = field(default_factory=list)
+    # Who reads the results: the model (untrusted text is fenced as data for it), or a person
+    # directly (the offline assistant), who gets the text without the model's fences.
+    reader: Literal["model", "person"] = "model"
 
     @property
     def now(self) -> datetime:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from scheduler.errors import InvalidRequest, NotFound
 from scheduler.models import Task
 from scheduler.service import parse_since
+from scheduler.wording import time_text
 
 from .context import ToolContext
 
@@ -100,4 +101,4 @@ def time_range(period: str, *, zone: str, now: datetime) -> tuple[datetime, date
             f"I can't read the period {period!r}; say today, yesterday, this week, last week, "
             "24h or 7d"
         ) from None
-    return since, None, f"since {since.astimezone(tz):%a %d %b %H:%M}"
+    return since, None, f"since {time_text(since, tz, now=now)}"

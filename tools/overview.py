@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scheduler.models import TaskStatus
 from scheduler.phrases import parse_schedule, preview
+from scheduler.wording import count_text, provenance, time_text
 
 from .context import ToolContext
-from .describe import provenance, run_line, short_when, task_line
+from .describe import run_line, task_line
 from .lookup import resolve_task
 
 
@@ -46,7 +47,7 @@ def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> str:
         if task.status == TaskStatus.PENDING_APPROVAL:
             ctx.offer(f"Approve #{task.task_id}", "approve", task.task_id)
     more = f"\n…and {len(tasks) - 50} more" if len(tasks) > 50 else ""
-    return f"{len(tasks)} task(s):\n" + "\n".join(lines) + more
+    return f"{count_text(len(tasks), 'task')}:\n" + "\n".join(lines) + more
 
 
 def describe_task(ctx: ToolContext, args: DescribeTaskArgs) -> str:
@@ -55,9 +56,11 @@ def describe_task(ctx: ToolContext, args: DescribeTaskArgs) -> str:
     task = resolve_task(ctx, args.task)
     fires = ctx.service.next_fires(task, count=5)
     lines = [task_line(task, fires[0] if fires else None, zone=ctx.timezone, now=ctx.now),
-             _sentence(provenance(task, viewer=ctx.actor.user))]
+             _sentence(provenance(task, viewer=ctx.actor.user, viewer_zone=ctx.timezone, now=ctx.now))]
     if fires:
-        lines.append("Next fires: " + ", ".join(short_when(f, ctx.timezone, now=ctx.now) for f in fires))
+        # In the task's zone, named once when it isn't the reader's.
+        label = f" ({task.timezone})" if task.timezone != ctx.timezone else ""
+        lines.append(f"Next fires{label}: " + ", ".join(time_text(f, task.timezone, now=ctx.now) for f in fires))
     if task.status == TaskStatus.PENDING_APPROVAL:
         lines.append("Waiting for a person's approval.")
     if task.approved_by:
@@ -78,7 +81,7 @@ def preview_schedule(ctx: ToolContext, args: PreviewScheduleArgs) -> str:
     fires = preview(schedule, zone=ctx.timezone, after=ctx.now, count=args.count)
     text = f"'{args.phrase}' means {schedule.description}."
     if fires:
-        text += " Next: " + ", ".join(short_when(f, ctx.timezone, now=ctx.now) for f in fires) + "."
+        text += " Next: " + ", ".join(time_text(f, ctx.timezone, now=ctx.now) for f in fires) + "."
     for note in schedule.notes:
         text += f" Note: {note}"
     return text

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from scheduler.errors import Conflict, InvalidRequest
 from scheduler.models import Task, TaskStatus
 from scheduler.phrases import Schedule, parse_schedule
+from scheduler.wording import clip, trigger_text
 
 from .context import ToolContext
-from .describe import clip, short_when
+from .describe import next_text
 from .lookup import resolve_task
 
 CONFIRM_WITHIN_TURNS = 3  # a "yes" counts for a delete asked about at most this many messages ago
@@ -137,7 +138,7 @@ def _confirmation(ctx: ToolContext, task: Task, description: str, notes: tuple[s
     when = description or "no time schedule"
     text = f"Done: '{task.name}' (task #{task.task_id}), {when}"
     if fires:
-        text += f"; next {short_when(fires[0], task.timezone, now=ctx.now)}"
+        text += f"; {next_text(fires[0], task, viewer_zone=ctx.timezone, now=ctx.now)}"
     text += "."
     if task.status == TaskStatus.PENDING_APPROVAL:
         text += " It waits for a person's approval before it can run."
@@ -161,12 +162,14 @@ def create_scheduled(
     description = schedule.description if schedule else ""
     if event:
         triggers.append({"kind": "event", "event": event})
-        description = (description + " and " if description else "") + f"on event '{event}'"
     data: dict[str, Any] = {"name": name or _default_name(action), "timezone": ctx.timezone,
                             "triggers": triggers, "action": action}
     if retries:
         data["retry"] = {"max_attempts": retries + 1}
     task = _add(ctx, data, named=name is not None)
+    if event:  # worded from the trigger as stored (the service normalizes the name)
+        on_event = "; ".join(trigger_text(t, task.timezone) for t in task.triggers if t.kind == "event")
+        description = f"{description}; {on_event}" if description else on_event
     return _confirmation(ctx, task, description, schedule.notes if schedule else ())
 
 
@@ -219,7 +222,7 @@ def resume_task(ctx: ToolContext, args: TaskRefArgs) -> str:
     """Resume a paused task from now on."""
     task = ctx.service.resume_task(str(resolve_task(ctx, args.task).task_id), actor=ctx.actor)
     fires = ctx.service.next_fires(task, count=1)
-    upcoming = f"; next {short_when(fires[0], task.timezone, now=ctx.now)}" if fires else ""
+    upcoming = f"; {next_text(fires[0], task, viewer_zone=ctx.timezone, now=ctx.now)}" if fires else ""
     return f"Resumed '{task.name}' (task #{task.task_id}){upcoming}."
 
 

@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from scheduler.dag import Graph, render_text
 from scheduler.errors import InvalidRequest
 from scheduler.service import Service
+from scheduler.wording import clip, count_text
 
 from .context import ToolContext
-from .describe import clip, short_when
+from .describe import next_text
 from .lookup import resolve_task
 from .tasks import (
     CONFIRM_WITHIN_TURNS,
@@ -126,6 +127,6 @@ def create_workflow(ctx: ToolContext, args: CreateWorkflowArgs) -> str:
     ctx.confirmations.plans.pop(key, None)
     head = workflow.head
     fires = ctx.service.next_fires(head, count=1)
-    upcoming = f"; next {short_when(fires[0], ctx.timezone, now=ctx.now)}" if fires else ""
-    return (f"Done: workflow '{head.name}' (task #{head.task_id}) with {len(steps)} steps, "
+    upcoming = f"; {next_text(fires[0], head, viewer_zone=ctx.timezone, now=ctx.now)}" if fires else ""
+    return (f"Done: workflow '{head.name}' (task #{head.task_id}) with {count_text(len(steps), 'step')}, "
             f"{when}{upcoming}.\n{render_text(workflow.graph)}")

@@ -64,7 +64,7 @@ async def test_ai_result_goes_to_the_owners_conversation_with_its_transcript(
     assert transcript[0]["role"] == "system" and "run " + str(run.run_id) in transcript[0]["content"]
     assert transcript[1] == {"role": "user", "content": "do the job"}
     assert [c["name"] for c in transcript[2]["tool_calls"]] == ["list_tasks", "notify_owner"]
-    assert transcript[-1]["role"] == "assistant" and "1 task(s)" in transcript[-1]["content"]
+    assert transcript[-1]["role"] == "assistant" and "1 task:" in transcript[-1]["content"]
     assert run.result["tokens_used"] == 240  # two model calls, as the model reported them
     assert service.tokens_used(task.task_id, since=run.created_at) == 240
     [delivered] = notifier.sent

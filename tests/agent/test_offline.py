@@ -122,7 +122,7 @@ async def test_offline_question_about_runs(intent, text, expect, block, say, his
 async def test_delete_is_kept_on_no_and_a_later_yes_deletes_nothing(say, service, add_task):
     add_task("backup")
     asked = await say("delete backup")
-    assert asked.text.startswith("Delete 'backup' (task #1, at 09:00 every day")
+    assert asked.text.startswith("Delete 'backup' (task #1, every day at 09:00, Europe/Berlin)? ")
     assert (await say("no")).text == "OK, I've kept it."
     assert (await say("yes")).text.startswith("Yes to what?")
     asked = await say("delete backup")

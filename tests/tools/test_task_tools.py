@@ -145,5 +145,5 @@ def test_list_shows_only_the_askers_tasks(ctx, service):
     catalog.invoke("create_reminder", ctx(), message="mine", when="every day at 9am")
     catalog.invoke("create_reminder", ctx(user="bob"), message="bobs", when="every day at 9am")
     text = catalog.invoke("list_tasks", ctx()).result
-    assert text.startswith("1 task(s):") and "'mine'" in text and "bobs" not in text
+    assert text.startswith("1 task:") and "'mine'" in text and "bobs" not in text
     assert catalog.invoke("list_tasks", ctx(), status="paused").result == "No tasks that are paused yet."
