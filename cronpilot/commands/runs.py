@@ -7,6 +7,7 @@ import typer
 from connectors.console import ConsoleNotifier
 from scheduler.models import Run, RunStatus
 from scheduler.service import parse_since
+from scheduler.wording import count_text, elapsed_text
 
 from .. import render
 from . import waiting
@@ -34,7 +35,7 @@ def run(
     if json_output:
         render.print_json([r.model_dump(mode="json") for r in runs] if downstream else finished.model_dump(mode="json"))
     elif downstream:
-        render.console.print(render.runs_table(runs, title=f"run {queued.run_id} and downstream"))
+        render.console.print(render.runs_table(runs, viewer_zone=app.settings.default_timezone, title=f"run {queued.run_id} and downstream"))
     else:
         _print_run(finished, False)
     if any(r.status in (RunStatus.FAILED, RunStatus.CANCELLED) for r in runs) or finished.status == RunStatus.RETRYING:
@@ -63,7 +64,7 @@ def emit(
         if json_output:
             render.print_json({"event": event, "runs": ids})
         else:
-            render.console.print(f"{render.escape(event)}: {len(ids)} task(s) fired" + (f" (runs {', '.join(map(str, ids))})" if ids else ""))
+            render.console.print(f"{render.escape(event)}: {count_text(len(ids), 'task')} fired" + (f" (runs {', '.join(map(str, ids))})" if ids else ""))
         return
     later = set().union(*(app.service.downstream_of(r.task_id) for r in released.runs)) if released.runs else set()
     if json_output and not waiting.engine_running(app):
@@ -72,7 +73,7 @@ def emit(
     if json_output:
         render.print_json({"event": event, "runs": [r.model_dump(mode="json") for r in runs]})
     elif runs:
-        render.console.print(render.runs_table(runs, title=f"runs caused by {event}"))
+        render.console.print(render.runs_table(runs, viewer_zone=app.settings.default_timezone, title=f"runs caused by {event}"))
     else:
         render.console.print(f"{render.escape(event)}: no task listens to it")
     if any(r.status == RunStatus.FAILED for r in runs):
@@ -87,7 +88,7 @@ def _print_run(run: Run, json_output: bool, note: str | None = None) -> None:
     if note:
         line += f" ({note})"
     if run.duration is not None:
-        line += f" in {run.duration.total_seconds():.2f} s"
+        line += f" in {elapsed_text(run.duration)}"
     render.console.print(line)
     if run.error:
         render.console.print(f"  [red]error:[/red] {render.escape(run.error)}")
@@ -120,7 +121,7 @@ def runs(
     elif not found:
         render.console.print("no runs match")
     else:
-        render.console.print(render.runs_table(found))
+        render.console.print(render.runs_table(found, viewer_zone=app.settings.default_timezone))
 
 
 def logs(
@@ -138,7 +139,7 @@ def logs(
         data["log"] = text
         render.print_json(data)
         return
-    render.run_detail(found, history, text)
+    render.run_detail(found, history, text, viewer_zone=app.settings.default_timezone)
 
 
 def stats(

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from scheduler.wording import count_text
+
 from .. import render
 from .context import current_app
 
@@ -46,7 +48,7 @@ async def _serve(grace: timedelta) -> None:
         loop.add_signal_handler(sig, on_signal)
     tasks = app.service.list_tasks()
     render.console.print(
-        f"cronpilot engine running: {len(tasks)} task(s), database "
+        f"cronpilot engine running: {count_text(len(tasks), 'task')}, database "
         f"{render.escape(_where(app.settings.effective_database_url))}. Ctrl-C to stop."
     )
     connectors = app.connectors

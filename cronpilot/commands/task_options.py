@@ -3,6 +3,7 @@ task fields. Typer reads a command's ``__signature__``, so both commands get the
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable
 from datetime import datetime
@@ -176,8 +177,9 @@ def _action(opts: dict[str, Any], *, current: Task | None) -> dict[str, Any] | N
         raise InvalidRequest(f"choose one action, not {', '.join('--' + c for c in chosen)}")
     kind = chosen[0] if chosen else None
     base = current.action.model_dump() if current is not None else {}
-    if kind is None:
-        return _action_tweaks(opts, base) if base else None
+    if kind is None:  # flags that tweak the current action; None when none does
+        tweaked = _action_tweaks(opts, copy.deepcopy(base)) if base else None
+        return tweaked if tweaked != base else None
     if kind == "remind":
         return {"kind": "reminder", "message": opts["remind"]}
     if kind in ("shell", "sh"):
@@ -263,6 +265,13 @@ def _policies(opts: dict[str, Any], *, current: Task | None) -> dict[str, Any]:
     if opts.get("overlap") is not None:
         changes["overlap"] = opts["overlap"]
     return changes
+
+
+def unchanged_removed(changes: dict[str, Any], current: Task) -> dict[str, Any]:
+    """``changes`` without the fields that already have the asked value (a new schedule always
+    counts: it starts from now)."""
+    now = current.model_dump()
+    return {k: v for k, v in changes.items() if k == "triggers" or now.get(k) != v}
 
 
 def predecessors(opts: dict[str, Any]) -> list[str] | None:

@@ -12,9 +12,16 @@ from scheduler.models import Task, TaskStatus
 from scheduler.service import Service
 
 from .. import render
+from ..wiring import App
 from .confirm import confirm_or_refuse
 from .context import current_app
-from .task_options import changes_from_options, default_name, predecessors, with_task_options
+from .task_options import (
+    changes_from_options,
+    default_name,
+    predecessors,
+    unchanged_removed,
+    with_task_options,
+)
 
 task_app = typer.Typer(help="Create and manage tasks.", no_args_is_help=True)
 POS = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -51,7 +58,7 @@ def add(**opts: Any) -> None:
         except Exception:
             service.delete_task(str(task.task_id), actor=app.local_actor)  # nothing half-made
             raise
-    _report(service, task, "added", opts)
+    _report(app, task, "added", opts)
 
 
 @with_task_options(inspect.Parameter("ref", POS, default=typer.Argument(..., help="Task id or name."), annotation=str))
@@ -65,17 +72,27 @@ def edit(ref: str, **opts: Any) -> None:
     )
     paused = opts.get("paused")
     after = predecessors(opts)
+    if not changes and paused is None and after is None:
+        raise InvalidRequest("nothing to change: give at least one flag (see cronpilot task edit --help)")
     if after is not None:
         service.set_dependencies(ref, after, actor=app.local_actor,
                                  condition=opts.get("after_condition") or "success")
-    if not changes and paused is None and after is None:
-        raise InvalidRequest("nothing to change: give at least one flag (see cronpilot task edit --help)")
+    changes = unchanged_removed(changes, current)
+    pausing = paused is not None and paused != (current.status == TaskStatus.PAUSED)
+    if not changes and not pausing and after is None:
+        # Every flag asked for what the task already has: nothing to do, and that is no error.
+        if opts.get("json_output"):
+            render.print_json(_task_json(service, current))
+        else:
+            render.console.print(f"task {current.task_id} [bold]{render.escape(current.name)}[/bold]: "
+                                 "nothing changed (it already is like that)")
+        return
     task = service.update_task(ref, changes, actor=app.local_actor) if changes else current
     if paused is True and task.status != TaskStatus.PAUSED:
         task = service.pause_task(str(task.task_id), actor=app.local_actor)
     elif paused is False and task.status == TaskStatus.PAUSED:
         task = service.resume_task(str(task.task_id), actor=app.local_actor)
-    _report(service, task, "updated", opts)
+    _report(app, task, "updated", opts)
 
 
 def _free_name(service: Service, name: str) -> str:
@@ -88,18 +105,19 @@ def _free_name(service: Service, name: str) -> str:
     return f"{name} ({n})"
 
 
-def _report(service: Service, task: Task, verb: str, opts: dict[str, Any]) -> None:
+def _report(app: App, task: Task, verb: str, opts: dict[str, Any]) -> None:
+    service = app.service
     if opts.get("json_output"):
         render.print_json(_task_json(service, task))
         return
     fires = service.next_fires(task, count=1)
-    nxt = f", next {render.when(fires[0], task.timezone)}" if fires else ""
+    nxt = f", next {render.when(fires[0], task.timezone, viewer_zone=app.settings.default_timezone)}" if fires else ""
     after = service.dependencies_of(str(task.task_id))["after"]
     if after:
         nxt += ", after " + ", ".join(f"{t.name} ({c})" for t, c in after)
     render.console.print(
         f"{verb} task {task.task_id} [bold]{render.escape(task.name)}[/bold]: "
-        f"{render.escape(render.schedule_text(task))}{nxt}"
+        f"{render.escape(render.schedule_text(task, now=app.clock.now()))}{nxt}"
     )
     if task.status == TaskStatus.PAUSED:
         render.console.print("  (paused: it won't fire until you resume it)")
@@ -125,7 +143,8 @@ def list_tasks(
         render.console.print("no tasks yet — add one with: cronpilot task add --every 1h --remind 'stretch'")
         return
     next_fire = {t.task_id: (app.service.next_fires(t, count=1) or [None])[0] for t in tasks}
-    render.console.print(render.task_table(tasks, next_fire))
+    render.console.print(render.task_table(tasks, next_fire, viewer_zone=app.settings.default_timezone,
+                                           now=app.clock.now()))
 
 
 @task_app.command("show")
@@ -150,7 +169,8 @@ def show(
         return
     runs = app.service.list_runs(actor=app.local_actor, task=str(task.task_id), limit=5)
     deps = app.service.dependencies_of(str(task.task_id))
-    render.task_detail(task, fires, runs, isolation, deps)
+    render.task_detail(task, fires, runs, isolation, deps, viewer_zone=app.settings.default_timezone,
+                       now=app.clock.now())
 
 
 def _isolation(app: Any, task: Task) -> str | None:
@@ -175,7 +195,7 @@ def resume(ref: str = typer.Argument(..., help="Task id or name.")) -> None:
     app = current_app()
     task = app.service.resume_task(ref, actor=app.local_actor)
     fires = app.service.next_fires(task, count=1)
-    nxt = f"; next {render.when(fires[0], task.timezone)}" if fires else ""
+    nxt = f"; next {render.when(fires[0], task.timezone, viewer_zone=app.settings.default_timezone)}" if fires else ""
     render.console.print(f"resumed task {task.task_id} [bold]{render.escape(task.name)}[/bold]{nxt}")
 
 

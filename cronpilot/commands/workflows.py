@@ -153,7 +153,7 @@ def create(
         render.print_json(_workflow_json(workflow))
         return
     render.console.print(f"created workflow {workflow.head.task_id} [bold]{render.escape(workflow.name)}[/bold]: "
-                         f"{render.escape(render.schedule_text(workflow.head))}")
+                         f"{render.escape(render.schedule_text(workflow.head, now=app.clock.now()))}")
     render.console.out(render_text(workflow.graph), highlight=False)
 
 
@@ -185,7 +185,7 @@ def list_workflows(json_output: bool = typer.Option(False, "--json")) -> None:
         return
     for head, status in rows:
         render.console.print(f"{head.task_id}  [bold]{render.escape(head.name)}[/bold]  "
-                             f"{render.escape(render.schedule_text(head))}  last: {status}")
+                             f"{render.escape(render.schedule_text(head, now=app.clock.now()))}  last: {status}")
 
 
 @workflow_app.command("show")
@@ -209,7 +209,7 @@ def show(
         return
     last = f"last run {runs[0].run.run_id}: {runs[0].status}" if runs else "never ran"
     render.console.print(f"[bold]{render.escape(workflow.name)}[/bold] — "
-                         f"{render.escape(render.schedule_text(workflow.head))}; {last}")
+                         f"{render.escape(render.schedule_text(workflow.head, now=app.clock.now()))}; {last}")
     render.console.out(render_text(workflow.graph, status), highlight=False)
 
 

@@ -104,6 +104,8 @@ def test_runs_logs_and_stats(cli):
         (["logs", "12345"], "no run with id 12345"),
         (["runs", "--since", "sometime"], "can't read"),
         (["task", "delete", "nope", "--yes"], "no task"),
+        (["workflow", "show", "nosuch"], "no workflow named 'nosuch'"),
+        (["workflow", "show", "999"], "no workflow with id 999"),
     ],
 )
 def test_bad_input_gets_one_clear_line(cli, args, needle):
@@ -112,6 +114,30 @@ def test_bad_input_gets_one_clear_line(cli, args, needle):
     assert needle in result.err
     assert "Traceback" not in result.err + result.out
     assert len(result.err.strip().splitlines()) <= 2
+
+
+def test_edit_without_a_change_changes_nothing(cli):
+    cli("task", "add", "--name", "report", "--cron", "0 9 * * 1", "--tz", "Europe/Berlin", "--remind", "send it")
+    before = cli("task", "show", "report", "--json").json()
+    bare = cli("task", "edit", "report")
+    assert bare.code == 2 and "nothing to change" in bare.err  # no flag at all: a usage error
+    same = cli("task", "edit", "report", "--tz", "Europe/Berlin", "--remind", "send it", "--enabled")
+    assert same.code == 0 and "nothing changed" in same.out and "updated" not in same.out
+    assert cli("task", "show", "report", "--json").json()["updated_at"] == before["updated_at"]
+    changed = cli("task", "edit", "report", "--remind", "send it now")
+    assert changed.code == 0 and changed.out.startswith("updated task")
+
+
+def test_task_show_words_schedule_policies_and_times(cli):
+    cli("task", "add", "--name", "report", "--cron", "0 9 * * 1", "--tz", "Europe/Berlin", "--remind", "send it")
+    shown = " ".join(cli("task", "show", "report").out.split())
+    assert "schedule every Monday at 09:00, Europe/Berlin (cron 0 9 * * 1)" in shown
+    assert "retries none" in shown and "attempt(s)" not in shown  # no retries: none, not "1 attempt(s)"
+    assert "timeout 1 hour" in shown and "misfire skip (grace 1 minute)" in shown
+    assert "09:00:00 (Europe/Berlin)" in shown  # the task's times, labelled for a reader in UTC
+    cli("task", "edit", "report", "--retries", "2")
+    shown = " ".join(cli("task", "show", "report").out.split())
+    assert "retries 2 retries after a failure, the first after 30 seconds, then ×2 each time up to 1 hour" in shown
 
 
 def test_delete_without_yes_asks_and_refuses_without_a_terminal(cli):
