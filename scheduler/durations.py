@@ -1,4 +1,5 @@
-"""Durations people type: '15m', '1h30m', '90s', '2d', '1w', or plain seconds."""
+"""Durations people type: '15m', '1h30m', '90s', '2d', '1w', or plain seconds. (Said back to
+them by ``scheduler.wording.duration_text``.)"""
 
 from __future__ import annotations
 
@@ -32,15 +33,3 @@ def parse_duration(text: str) -> timedelta:
         raise InvalidRequest(f"{text!r} is longer than 10 years")
     return timedelta(seconds=seconds)
 
-
-def format_duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    if seconds and seconds % 86400 == 0:
-        return f"{seconds // 86400}d"
-    if seconds and seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds and seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60}s"
-    return f"{value.total_seconds():g}s"

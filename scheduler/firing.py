@@ -28,6 +28,10 @@ def _fmt(instant: datetime) -> str:
     return instant.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _fires(count: str) -> str:
+    return "fire" if count == "1" else "fires"  # count may be "500+"
+
+
 def plan_fires(
     task: Task | Schedule,
     *,
@@ -95,14 +99,14 @@ def _misfire_runs(task: Task | Schedule, late: list[datetime], *, truncated: boo
                       due_at=now, scheduled_for=scheduled_for)
 
     if policy == MisfirePolicy.SKIP:
-        return [skipped(late[-1], f"missed while offline: {count} fire(s) {span}")]
+        return [skipped(late[-1], f"missed while offline: {count} {_fires(count)} {span}")]
     if policy == MisfirePolicy.RUN_ONCE:
         return [catch_up(late[-1])]
     runs = [catch_up(f) for f in late[:RUN_ALL_CAP]]
     if len(late) > RUN_ALL_CAP:
         rest = f"{len(late) - RUN_ALL_CAP}{'+' if truncated else ''}"
         runs.append(
-            skipped(late[-1], f"missed while offline: {rest} fire(s) beyond the {RUN_ALL_CAP} "
+            skipped(late[-1], f"missed while offline: {rest} {_fires(rest)} beyond the {RUN_ALL_CAP} "
                               f"caught up, up to {_fmt(late[-1])}")
         )
     return runs

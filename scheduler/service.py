@@ -33,6 +33,7 @@ from .triggers import (
     next_fires,
 )
 from .triggers.event import outcome_source
+from .wording import repeat_text
 
 NEW_TASK = -1  # the id a task being created stands under in loop checks
 
@@ -212,8 +213,7 @@ class Service(FlowsMixin):
             fires = next_fires(spec.triggers, now, spec_zone(spec), 4)
             gaps = [b - a for a, b in itertools.pairwise(fires)]
             if gaps and min(gaps) < policy.min_recurring_interval:
-                minutes = policy.min_recurring_interval.total_seconds() / 60
-                refusal = f"AI-created tasks may recur at most every {minutes:g} minutes"
+                refusal = f"AI-created tasks may recur at most {repeat_text(policy.min_recurring_interval)}"
         if refusal:
             self._audit(actor, "create_task", spec.name, refused=refusal)
             raise PermissionDenied(refusal)

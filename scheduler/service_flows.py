@@ -207,7 +207,11 @@ class FlowsMixin:
         )
 
     def get_workflow(self: Service, ref: str, *, actor: Actor | None = None) -> Workflow:
-        head = self.get_task(ref, actor=actor)
+        try:
+            head = self.get_task(ref, actor=actor)
+        except NotFound:
+            which = f"with id {ref.strip()}" if ref.strip().isdigit() else f"named {ref!r}"
+            raise NotFound(f"no workflow {which}") from None
         if head.action.kind != "workflow":
             raise NotFound(f"'{head.name}' is a task, not a workflow")
         steps = {t.name.rsplit(STEP_SEPARATOR, 1)[-1]: t for t in self.store.list_tasks()

@@ -17,8 +17,15 @@ async def run(action: ReminderAction, ctx: ActionContext) -> ActionResult:
             text=action.message,
             task_id=ctx.task_id,
             run_id=ctx.run_id,
-            title=ctx.task_name,
+            title=heading(ctx.task_name, action.message),
             destination=dict(ctx.destination),
         )
     )
     return ActionResult(ok=True, summary="delivered", data={"message": action.message})
+
+
+def heading(name: str, message: str) -> str | None:
+    """The task's name as the notice's heading, unless it only repeats the message: a reminder
+    named after its own text (the default) would read 'stretch: stretch'."""
+    stem = name.removesuffix("…").strip()
+    return None if stem and " ".join(message.split()).startswith(stem) else name

@@ -25,6 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..models import ShellAction, ShellLimits
+from ..wording import duration_text
 from .base import ActionConfig, ActionContext, ActionFailed, ActionResult, OutputCapture
 from .shell_isolation import (
     DEFAULT_TIMEOUT,
@@ -200,7 +201,7 @@ async def _supervise(
         if not done:
             await _kill(pid, capture)
             raise ActionFailed(
-                f"timed out after {seconds:g} s; the command and everything it started were killed"
+                f"timed out after {duration_text(timeout)}; the command and everything it started were killed"
             )
         # What the command left running in its session dies with the run, as it does in
         # the bubblewrap pid namespace.

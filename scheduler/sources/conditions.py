@@ -29,6 +29,7 @@ from ..actions.base import ActionConfig, ActionContext, ActionFailed, OutputCapt
 from ..models import RunReason, Task
 from ..store import Store
 from ..triggers import ConditionTrigger
+from ..wording import duration_text
 from .subscription import Fire, Subscription
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ class ConditionChecks:
             result = await asyncio.wait_for(actions.execute(action, ctx), limit.total_seconds())
         except TimeoutError:
             log.info("condition check of task %s timed out", sub.task_id, extra=where)
-            return Verdict(False, f"timed out after {limit.total_seconds():g} s")
+            return Verdict(False, f"timed out after {duration_text(limit)}")
         except ActionFailed as exc:
             log.info("condition check of task %s failed: %s", sub.task_id, exc, extra=where)
             return Verdict(False, str(exc))

@@ -53,7 +53,7 @@ async def test_misfire_skip_records_one_skipped_run(make_engine, add_task, clock
     runs = await _outage(make_engine, clock, 6, store)
     assert len(runs) == 1
     assert runs[0].status == RunStatus.SKIPPED
-    assert runs[0].error.startswith("missed while offline: 36 fire(s)")
+    assert runs[0].error.startswith("missed while offline: 36 fires")
 
 
 async def test_misfire_run_once_makes_one_catch_up_run(make_engine, add_task, clock, store):
@@ -76,7 +76,7 @@ async def test_misfire_run_all_caps_at_100_and_summarises_the_rest(make_engine, 
     catch_up = [r for r in runs if r.reason == RunReason.CATCH_UP]
     skipped = [r for r in runs if r.status == RunStatus.SKIPPED]
     assert len(catch_up) == 100 and len(skipped) == 1
-    assert "44 fire(s) beyond the 100" in skipped[0].error
+    assert "44 fires beyond the 100" in skipped[0].error
 
 
 async def test_next_fire_after_outage_is_on_schedule(make_engine, add_task, clock, store):

@@ -232,7 +232,7 @@ async def test_shell_kills_whole_group_when_timed_out(
     ctx = make_ctx(timeout=1, sandbox=sandbox)
     run = asyncio.create_task(run_argv(ctx, "sh", "-c", f"sleep {marker} & sleep {marker} & wait"))
     assert await wait_until(lambda: len(alive_with(f"sleep {marker}")) >= 2)
-    with pytest.raises(ActionFailed, match=r"^timed out after 1 s"):
+    with pytest.raises(ActionFailed, match=r"^timed out after 1 second;"):
         await run
     assert await wait_until(lambda: not alive_with(marker)), alive_with(marker)
 
