@@ -3,8 +3,9 @@
 Cron and RFC 5545 triggers are read back into calendar plans (``scheduler.recurrence``) and
 worded like the time-phrase parser words what it understood, so a task is described the same way
 when it is created, listed in chat, Slack or Telegram, or shown by the CLI. Triggers whose plan
-can't be said plainly keep their own text ("cron '0 9 L * *'"). :func:`trigger_source` gives the
-cron or RRULE text itself, for views that show it next to the words.
+can't be said plainly keep their own text ("cron '0 9 1,15 * 1-5'": the 1st, the 15th or a
+weekday). :func:`trigger_source` gives the cron or RRULE text itself, for views that show it
+next to the words.
 """
 
 from __future__ import annotations
