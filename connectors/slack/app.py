@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -47,6 +48,10 @@ class SlackConfig:
     signing_secret: str | None = None  # HTTP mode (POST /slack/events)
     app_token: str | None = None  # Socket Mode
     api_url: str | None = None  # Web API base URL (tests point it at a local server)
+    # Workspaces (team or enterprise ids) whose requests are served; empty: the bot token's own,
+    # from auth.test. Signed requests for any other workspace are acknowledged and dropped.
+    team_ids: frozenset[str] = frozenset()
+    app_id: str | None = None  # when set, requests must carry this api_app_id
 
     @property
     def base_url(self) -> str:
@@ -69,6 +74,7 @@ class SlackConnector:
         self._jobs = BackgroundJobs()
         self._profiles: dict[str, tuple[float, str | None, str | None]] = {}
         self._socket: Any = None
+        self._teams: frozenset[str] | None = config.team_ids or None  # learned when not set
         self._register()
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -95,8 +101,44 @@ class SlackConnector:
 
     # --- listeners: acknowledge, then work -----------------------------------------------------------
 
+    def learn_workspace(self, auth_test: dict[str, Any]) -> None:
+        """The bot's own workspace (from auth.test) when SLACK_TEAM_IDS is not set."""
+        if not self.config.team_ids:
+            found = {str(auth_test.get(k)) for k in ("team_id", "enterprise_id") if auth_test.get(k)}
+            self._teams = frozenset(found) or None
+
+    async def _our_workspaces(self) -> frozenset[str]:
+        if self._teams is None:
+            try:
+                self.learn_workspace(dict((await self.client.auth_test()).data))
+            except Exception:
+                log.warning("auth.test failed: can't tell which workspace is ours", exc_info=True)
+        return self._teams or frozenset()
+
+    async def _is_ours(self, body: dict[str, Any], context: Any) -> bool:
+        """A signed request is still refused when it is for another workspace or app: a
+        signing secret shared by a distributed app, or a leaked one, must not open the door."""
+        app_id = body.get("api_app_id") or (body.get("view") or {}).get("app_id")
+        if self.config.app_id and app_id and app_id != self.config.app_id:
+            return False
+        team = getattr(context, "team_id", None) or body.get("team_id") or (body.get("team") or {}).get("id")
+        enterprise = getattr(context, "enterprise_id", None)
+        ours = await self._our_workspaces()
+        return bool({t for t in (team, enterprise) if t} & ours)
+
     def _register(self) -> None:
         app = self.app
+
+        @app.middleware
+        async def only_our_workspace(
+            body: dict[str, Any], context: Any, next: Callable[[], Awaitable[None]]
+        ) -> BoltResponse | None:
+            if await self._is_ours(body, context):
+                await next()
+                return None
+            log.warning("slack request for another workspace dropped", extra={
+                "team": getattr(context, "team_id", None), "api_app_id": body.get("api_app_id")})
+            return BoltResponse(status=200, body="")  # acknowledged, so Slack doesn't retry
 
         @app.event("app_mention")
         async def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:

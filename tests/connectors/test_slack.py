@@ -8,7 +8,11 @@ import time
 from urllib.parse import urlencode
 
 import httpx
-from fakes.slack_api import event_body, mention, signed_headers
+from fakes.slack_api import SIGNING_SECRET, event_body, mention, signed_headers
+
+from connectors.slack.app import SlackConfig, SlackConnector
+from connectors.slack.http import slack_router
+from connectors.web import build_api
 
 
 async def test_slack_mention_gets_a_reply_in_its_thread(slack_http, slack, slack_api, service):
@@ -228,3 +232,54 @@ async def test_slack_is_acknowledged_before_the_assistant_answers(slack_api, sql
     release.set()
     await connector.drain()
     assert slack_api.posts()[-1]["text"] == "done thinking"
+
+
+async def test_slack_event_signed_for_another_workspace_creates_no_account_and_no_answer(
+    slack_http, slack, slack_api, service, sqlite_store
+):
+    event = mention("remind me in 1 minute to stretch") | {"team": "T2"}
+    body = event_body(event, event_id="EvOther", team="T2")
+    response = await slack_http.post("/slack/events", content=body, headers=signed_headers(body))
+    assert response.status_code == 200  # acknowledged, so Slack doesn't retry it
+    await slack.drain()
+    assert service.list_tasks() == [] and slack_api.posts() == []
+    assert sqlite_store.find_identity("slack", "U1") is None
+    # The same event for our workspace (T1, from auth.test) is served.
+    ours = event_body(mention("remind me in 1 minute to stretch"), event_id="EvOurs")
+    assert (await slack_http.post("/slack/events", content=ours, headers=signed_headers(ours))).status_code == 200
+    await slack.drain()
+    assert len(service.list_tasks()) == 1 and len(slack_api.posts()) == 1
+
+
+async def test_slack_command_and_button_from_another_workspace_are_dropped(slack_http, slack, slack_api, service):
+    form = urlencode({
+        "command": "/cronpilot", "text": "tasks", "user_id": "U1", "user_name": "ann", "team_id": "T2",
+        "channel_id": "C1", "trigger_id": "tr2", "response_url": slack_api.response_url("other"),
+    })
+    headers = signed_headers(form, content_type="application/x-www-form-urlencoded")
+    assert (await slack_http.post("/slack/events", content=form, headers=headers)).status_code == 200
+    await slack.drain()
+    assert slack_api.responses == []
+
+
+async def test_slack_configured_workspaces_and_app_id_are_enforced(slack_api, gateway, service):
+    connector = SlackConnector(SlackConfig(bot_token="xoxb-test", signing_secret=SIGNING_SECRET,
+                                           api_url=slack_api.api_url, team_ids=frozenset({"T9"}),
+                                           app_id="A1"), gateway)
+    try:
+        async with _client(connector, slack_router) as client:
+            t1 = event_body(mention("remind me in 1 minute to stretch"), event_id="EvT1")
+            t9 = event_body(mention("remind me in 2 minutes to stretch") | {"team": "T9"}, event_id="EvT9", team="T9")
+            wrong_app = json.loads(t9) | {"api_app_id": "A2", "event_id": "EvA2"}
+            for body in (t1, json.dumps(wrong_app), t9):
+                await client.post("/slack/events", content=body, headers=signed_headers(body))
+            await connector.drain()
+        [task] = service.list_tasks()  # only T9's event with the right app id was served
+        assert task.origin is not None and task.origin["conversation"]["team"] == "T9"
+    finally:
+        await connector.stop()
+
+
+def _client(connector, router_of):
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api([router_of(connector)])),
+                             base_url="http://cronpilot")
