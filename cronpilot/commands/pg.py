@@ -5,14 +5,27 @@ from __future__ import annotations
 import asyncio
 
 import typer
+from sqlalchemy.engine import make_url
 
+from scheduler.actions.sql import READER_ROLE, ensure_readonly_role
 from scheduler.errors import InvalidRequest
+from scheduler.secret_refs import fill_database_url
 from scheduler.sources.pgnotify import install_notify_trigger
 
 from .. import render
 from .context import current_app
 
-pg_app = typer.Typer(help="PostgreSQL helpers for pg_notify triggers.", no_args_is_help=True)
+pg_app = typer.Typer(help="PostgreSQL helpers: pg_notify triggers, the read-only role.",
+                     no_args_is_help=True)
+
+
+def _database_url(name: str) -> str:
+    app = current_app()
+    databases = app.settings.sql_databases
+    if name not in databases:
+        known = ", ".join(sorted(databases)) or "none configured (CRONPILOT_SQL_DATABASES)"
+        raise InvalidRequest(f"unknown database {name!r}; known: {known}")
+    return fill_database_url(databases[name], app.service)
 
 
 @pg_app.command("watch-table")
@@ -23,15 +36,7 @@ def watch_table(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Add (or replace) a trigger that sends each inserted row as JSON on CHANNEL."""
-    app = current_app()
-    settings = app.settings
-    if db is None:
-        url = settings.effective_database_url
-    elif db in settings.sql_databases:
-        url = settings.sql_databases[db]
-    else:
-        known = ", ".join(sorted(settings.sql_databases)) or "none configured (CRONPILOT_SQL_DATABASES)"
-        raise InvalidRequest(f"unknown database {db!r}; known: {known}")
+    url = current_app().settings.effective_database_url if db is None else _database_url(db)
     schema, _, name = table.rpartition(".")
     installed = asyncio.run(install_notify_trigger(url, name, channel, schema=schema or "public"))
     trigger = {"kind": "pg_notify", "channel": channel, **({"database": db} if db else {})}
@@ -46,3 +51,22 @@ def watch_table(
     keys = ", ".join(installed.key_columns) or "none: add a primary key"
     render.console.print(render.escape(f"Rows over 7,900 bytes as JSON are sent as table + key ({keys})."))
     render.console.print(f"Tasks react with the trigger {trigger}", markup=False)
+
+
+@pg_app.command("reader")
+def reader(
+    db: str = typer.Argument(..., help="A database from sql_databases."),
+    schema: list[str] = typer.Option([], "--schema", help="A schema whose tables it may read (repeat)."),
+    grant_to: str | None = typer.Option(None, "--grant-to", help="The login that switches to it (default: the database's)."),
+    admin_url: str | None = typer.Option(
+        None, "--admin-url", help="Connect as a role that may create roles and grant (default: the database's URL). "
+                                  "Put the password in PGPASSWORD or ~/.pgpass, not here."),
+) -> None:
+    """Set up the read-only role SQL tasks run as: it reads the tables of the given schemas,
+    nothing else (not cronpilot's own tables, not pg_read_all_data)."""
+    url = _database_url(db)
+    login = grant_to or make_url(url.replace("postgres://", "postgresql://", 1)).username
+    asyncio.run(ensure_readonly_role(admin_url or url, grant_to=login, schemas=schema))
+    where = ", ".join(schema) if schema else "nothing yet (add --schema)"
+    render.console.print(f"{READER_ROLE} in {db}: reads {where}; {login or 'the login'} may switch to it",
+                         markup=False)

@@ -6,10 +6,14 @@ Read-only is enforced by the database, not by looking at the SQL (reference §0 
   (``mode=ro`` alone still lets ``ATTACH`` and ``VACUUM INTO`` create files), a length limit
   against ``randomblob(1e9)``, and a progress handler that stops the statement at its deadline.
 * PostgreSQL: ``BEGIN READ ONLY`` (which a statement cannot undo once the transaction has run a
-  query), ``SET LOCAL ROLE cronpilot_reader`` (SELECT only, see ``ensure_readonly_role``) and
+  query), ``SET LOCAL ROLE cronpilot_reader`` (SELECT on the schemas it was granted, nothing
+  else, see ``ensure_readonly_role``; a reader in ``pg_read_all_data`` is refused) and
   ``statement_timeout``. A statement can switch back to the *login* role with
   ``set_config('role', …)``, so the login must not be a superuser or hold the server-file roles;
   otherwise the run is refused (a superuser could then read server files inside the statement).
+  The read-only transaction is never committed: a ``pg_notify()`` in the statement is dropped
+  with it (PostgreSQL delivers notifications at commit), so a query can't fire other tasks.
+* Neither: cronpilot's own database, unless an admin allowed it (``sql_target``).
 
 One statement per run: SQLite's own parser rejects a non-empty tail (Python's sqlite3 raises
 "You can only execute one statement at a time" before running anything), and psycopg sends the
@@ -39,6 +43,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql as pg_sql
 
 from ..models import SqlAction
+from . import sql_target
 from .base import ActionConfig, ActionContext, ActionFailed, ActionResult
 
 READER_ROLE = "cronpilot_reader"
@@ -50,6 +55,7 @@ PG_GRACE = 2.0  # seconds past statement_timeout before we cancel from the clien
 _DENIED_FUNCTIONS = frozenset({"load_extension", "fts3_tokenizer", "readfile", "writefile", "edit"})
 _STREAM_CHUNK = 100 if psycopg.pq.version() >= 170000 else 1  # chunked rows need libpq 17
 _SERVER_FILE_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
+_CRONPILOT_TABLES = ("tasks", "runs", "run_events", "task_events")  # together: cronpilot's schema
 _READ_CODES = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
                          sqlite3.SQLITE_RECURSIVE})
 _SQLITE_CODE_NAMES = {v: k[7:] for k, v in vars(sqlite3).items()
@@ -72,9 +78,11 @@ async def run(action: SqlAction, ctx: ActionContext) -> ActionResult:
     seconds = min(ctx.config.sql_statement_timeout, ctx.timeout).total_seconds()
     max_rows = ctx.config.sql_max_rows
     if re.match(r"^sqlite(\+\w+)?://", url):
-        outcome = await _run_sqlite(_sqlite_path(url, action.database), action, seconds, max_rows)
+        path = _sqlite_path(url, action.database)
+        sql_target.refuse_own_sqlite(action.database, path, ctx.config)
+        outcome = await _run_sqlite(path, action, seconds, max_rows)
     elif re.match(r"^postgres(ql)?(\+\w+)?://", url):
-        outcome = await _run_postgres(_pg_conninfo(url), action, seconds, max_rows)
+        outcome = await _run_postgres(_pg_conninfo(url), action, seconds, max_rows, ctx.config)
     else:
         raise ActionFailed(f"database {action.database!r} has an unsupported URL scheme "
                            "(use sqlite:///path or postgresql://…)")
@@ -208,7 +216,7 @@ def _pg_conninfo(url: str) -> str:
 
 
 async def _run_postgres(
-    conninfo: str, action: SqlAction, seconds: float, max_rows: int
+    conninfo: str, action: SqlAction, seconds: float, max_rows: int, config: ActionConfig
 ) -> _Outcome:
     try:
         conn = await psycopg.AsyncConnection.connect(
@@ -222,6 +230,7 @@ async def _run_postgres(
     try:
         try:
             async with asyncio.timeout(seconds + PG_GRACE):
+                await sql_target.refuse_own_postgres(action.database, conn, config)
                 if action.allow_writes:
                     return await _pg_write(conn, action.statement, seconds, max_rows)
                 return await _pg_read(conn, action.database, action.statement, seconds, max_rows)
@@ -289,7 +298,7 @@ async def _refuse_powerful_login(conn: psycopg.AsyncConnection[Any], name: str) 
         raise ActionFailed(
             f"refused: database {name!r} logs in as {user!r}, {what}; a query could switch back "
             f"from the read-only role to it. Configure this database with a login that is not, "
-            f"and grant it {READER_ROLE} (see ensure_readonly_role).")
+            f"and grant it {READER_ROLE} (`cronpilot pg reader {name} --schema SCHEMA`).")
 
 
 async def _enter_reader_role(conn: psycopg.AsyncConnection[Any], name: str, seconds: float) -> None:
@@ -299,20 +308,26 @@ async def _enter_reader_role(conn: psycopg.AsyncConnection[Any], name: str, seco
         await _set_timeouts(conn, seconds)
         try:
             await conn.execute(set_role)
-            return
         # SET ROLE reports a missing role as 22023 (invalid parameter value): create it once.
         except (pg_errors.InvalidParameterValue, pg_errors.UndefinedObject):
             await conn.execute("ROLLBACK")
             if attempt == 2:
                 break
             await _ensure_role(conn, READER_ROLE, grant_to=None)
+            continue
         except pg_errors.InsufficientPrivilege:
             await conn.execute("ROLLBACK")
             user = conn.info.user
             raise ActionFailed(
                 f"refused: the database user {user!r} of {name!r} may not switch to the read-only "
                 f"role {READER_ROLE}; an administrator should run "
-                f"ensure_readonly_role(<url>, grant_to={user!r})") from None
+                f"`cronpilot pg reader {name} --schema SCHEMA --grant-to {user}`") from None
+        if await _reads_everything(conn, READER_ROLE):
+            raise ActionFailed(
+                f"refused: the read-only role {READER_ROLE} can read every table of {name!r} (it "
+                "is in pg_read_all_data), cronpilot's own too; run "
+                f"`cronpilot pg reader {name} --schema SCHEMA` to give it only what it needs")
+        return
     raise ActionFailed(f"the read-only role {READER_ROLE} could not be set up in {name!r}")
 
 
@@ -331,17 +346,21 @@ async def _pg_write(conn: psycopg.AsyncConnection[Any], statement: str, seconds:
     return outcome
 
 
-async def ensure_readonly_role(url: str, role: str = READER_ROLE, *,
-                               grant_to: str | None = None) -> None:
-    """Create (if missing) a NOLOGIN role that can only read, and let ``grant_to`` (default: the
-    connecting user, unless a superuser) switch to it. Needs CREATEROLE or a superuser ``url``.
-    Raises ``ActionFailed`` if that is not allowed or an existing role has extra powers."""
+async def ensure_readonly_role(url: str, role: str | None = None, *, grant_to: str | None = None,
+                               schemas: Sequence[str] = ()) -> None:
+    """Create (if missing) a NOLOGIN role that reads only what it is granted: USAGE and SELECT
+    on the tables now in ``schemas`` of this database (none: it reads nothing yet), and let
+    ``grant_to`` (default: the connecting user, unless a superuser) switch to it. The role is
+    never a member of ``pg_read_all_data`` (every table, cronpilot's own included), and is
+    taken out of it where an older cronpilot put it in. A schema holding cronpilot's own tables
+    is refused. Needs CREATEROLE (or a superuser) and the right to grant on those schemas;
+    raises ``ActionFailed`` otherwise, or when an existing role has extra powers."""
     async with await psycopg.AsyncConnection.connect(_pg_conninfo(url), autocommit=True) as conn:
-        await _ensure_role(conn, role, grant_to=grant_to)
+        await _ensure_role(conn, role or READER_ROLE, grant_to=grant_to, schemas=schemas)
 
 
 async def _ensure_role(conn: psycopg.AsyncConnection[Any], role: str, *,
-                       grant_to: str | None) -> None:
+                       grant_to: str | None, schemas: Sequence[str] = ()) -> None:
     ident = pg_sql.Identifier(role)
     try:
         cur = await conn.execute(
@@ -359,12 +378,10 @@ async def _ensure_role(conn: psycopg.AsyncConnection[Any], role: str, *,
         elif found[0]:
             raise ActionFailed(f"the role {role} already exists with more than read access "
                                "(login, superuser, CREATEROLE, server files or writes); fix it")
-        if conn.info.server_version >= 140000:
-            await _grant_once(conn, "pg_read_all_data", role)
-        else:
-            await conn.execute(pg_sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
-            await conn.execute(pg_sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}")
-                               .format(ident))
+        if await _reads_everything(conn, role):
+            await conn.execute(pg_sql.SQL("REVOKE pg_read_all_data FROM {}").format(ident))
+        for schema in schemas:
+            await _grant_schema(conn, role, schema)
         if grant_to is None:
             cur = await conn.execute("SELECT rolname, rolsuper FROM pg_roles WHERE rolname = "
                                      "session_user")
@@ -375,6 +392,29 @@ async def _ensure_role(conn: psycopg.AsyncConnection[Any], role: str, *,
     except pg_errors.InsufficientPrivilege as exc:
         raise ActionFailed(f"could not set up the read-only role {role}: "
                            f"{exc.diag.message_primary}; ask a database administrator") from None
+
+
+async def _reads_everything(conn: psycopg.AsyncConnection[Any], role: str) -> bool:
+    """Is ``role`` in ``pg_read_all_data`` (PostgreSQL 14+), directly or through another role?"""
+    cur = await conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_read_all_data')"
+        " AND pg_has_role(%s::name, 'pg_read_all_data', 'USAGE')", (role,))
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
+async def _grant_schema(conn: psycopg.AsyncConnection[Any], role: str, schema: str) -> None:
+    cur = await conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s"
+        " AND table_name = ANY(%s)", (schema, list(_CRONPILOT_TABLES)))
+    row = await cur.fetchone()
+    if row and row[0] == len(_CRONPILOT_TABLES):
+        raise ActionFailed(f"schema {schema} holds cronpilot's own tables (tasks, runs, secrets); "
+                           "keep them in a schema of their own and grant the reader the others")
+    names = {"schema": pg_sql.Identifier(schema), "role": pg_sql.Identifier(role)}
+    await conn.execute(pg_sql.SQL("GRANT USAGE ON SCHEMA {schema} TO {role}").format(**names))
+    await conn.execute(pg_sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+                       .format(**names))
 
 
 async def _grant_once(conn: psycopg.AsyncConnection[Any], role: str, member: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import os
 import sqlite3
 import uuid
@@ -16,6 +18,7 @@ import pytest
 from scheduler.actions import sql
 from scheduler.actions.base import ActionConfig, ActionContext, ActionFailed, OutputCapture
 from scheduler.models import SqlAction
+from scheduler.store import Store
 
 ADMIN_URL = os.environ.get("CRONPILOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -165,8 +168,9 @@ def _pg_available() -> str | None:
 
 @pytest.fixture(scope="module")
 def pg_env() -> Iterator[dict[str, str]]:
-    """A schema with table ``items`` and a non-superuser login that may use cronpilot_reader.
-    Names are unique per run so parallel runs don't collide; both are dropped afterwards."""
+    """A schema with table ``items`` and a non-superuser login that may switch to a reader role
+    granted that schema. Names (the reader role's too: roles are cluster-wide, and other runs
+    use theirs) are unique per run so parallel runs don't collide; all are dropped afterwards."""
     problem = _pg_available()
     if problem is not None:
         if os.environ.get("CI", "").lower() == "true":
@@ -174,6 +178,8 @@ def pg_env() -> Iterator[dict[str, str]]:
         pytest.skip(f"PostgreSQL at {ADMIN_URL} is unreachable: {problem}")
     suffix = uuid.uuid4().hex[:10]
     schema, app, stranger = f"cp_sql_{suffix}", f"cp_app_{suffix}", f"cp_stranger_{suffix}"
+    reader, shared_reader = f"cp_reader_{suffix}", sql.READER_ROLE
+    sql.READER_ROLE = reader
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f"CREATE SCHEMA {schema}")
         admin.execute(f"CREATE TABLE {schema}.items (id int PRIMARY KEY, name text, price numeric)")
@@ -187,15 +193,16 @@ def pg_env() -> Iterator[dict[str, str]]:
             admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
                           f"{schema} TO {role}")
             admin.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
-    asyncio.run(sql.ensure_readonly_role(ADMIN_URL, grant_to=app))
+    asyncio.run(sql.ensure_readonly_role(ADMIN_URL, grant_to=app, schemas=[schema]))
     base = ADMIN_URL.rsplit("@", 1)[1]
     try:
-        yield {"schema": schema, "app_url": f"postgresql://{app}@{base}",
+        yield {"schema": schema, "app_url": f"postgresql://{app}@{base}", "reader": reader,
                "stranger_url": f"postgresql://{stranger}@{base}", "admin_url": ADMIN_URL}
     finally:
+        sql.READER_ROLE = shared_reader
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
-            for role in (app, stranger):
+            for role in (app, stranger, reader):
                 admin.execute(f"DROP OWNED BY {role}")
                 admin.execute(f"DROP ROLE {role}")
 
@@ -314,13 +321,13 @@ async def test_sql_pg_refuses_multi_statement_with_writes(
 
 
 async def test_ensure_readonly_role_is_idempotent(pg_env: dict[str, str]) -> None:
-    await sql.ensure_readonly_role(ADMIN_URL)
-    await sql.ensure_readonly_role(ADMIN_URL)
+    await sql.ensure_readonly_role(ADMIN_URL, pg_env["reader"], schemas=[pg_env["schema"]])
+    await sql.ensure_readonly_role(ADMIN_URL, pg_env["reader"], schemas=[pg_env["schema"]])
     with psycopg.connect(ADMIN_URL) as conn:
         row = conn.execute("SELECT rolcanlogin, rolsuper, pg_has_role(oid, 'pg_read_all_data',"
                            " 'MEMBER') FROM pg_roles WHERE rolname = %s",
-                           (sql.READER_ROLE,)).fetchone()
-    assert row == (False, False, True)
+                           (pg_env["reader"],)).fetchone()
+    assert row == (False, False, False)
 
 
 async def test_sql_pg_creates_missing_reader_role_or_says_why(
@@ -344,3 +351,87 @@ async def test_sql_pg_creates_missing_reader_role_or_says_why(
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(f"DROP ROLE IF EXISTS {reader}")
             admin.execute(f"DROP ROLE {creator}")
+
+
+# --- boundaries: cronpilot's own database, the reader's grants, NOTIFY --------------------
+
+
+def own_ctx(tmp_path: Path, databases: dict[str, str], own: str, *, allow: frozenset[str] = frozenset()
+            ) -> ActionContext:
+    ctx = make_ctx(tmp_path, databases)
+    ctx.config = dataclasses.replace(ctx.config, sql_own_database_url=own, sql_allow_own_database=allow)
+    return ctx
+
+
+def test_sql_sqlite_refuses_cronpilots_own_file_under_another_spelling(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'cronpilot.db'}")
+    store.close()
+    (tmp_path / "alias.db").symlink_to(data / "cronpilot.db")
+    own = f"sqlite:///{data / 'cronpilot.db'}"
+    spellings = {"relative": "sqlite:///data/../data/cronpilot.db", "symlink": f"sqlite:///{tmp_path}/alias.db",
+                 "driver": f"sqlite+pysqlite:///{data}/cronpilot.db?mode=ro"}
+    for name, url in spellings.items():
+        ctx = own_ctx(tmp_path, {name: url}, own)
+        with pytest.raises(ActionFailed, match="cronpilot's own database"):
+            asyncio.run(sql.run(SqlAction(database=name, statement="SELECT * FROM secrets"), ctx))
+    allowed = own_ctx(tmp_path, {"ops": own}, own, allow=frozenset({"ops"}))
+    result = asyncio.run(sql.run(SqlAction(database="ops", statement="SELECT count(*) FROM tasks"), allowed))
+    assert result.ok and result.data["rows"] == [[0]]
+
+
+async def test_sql_pg_refuses_cronpilots_own_database_and_schema(
+    tmp_path: Path, pg_env: dict[str, str], pg_schema_url: str
+) -> None:
+    Store(pg_schema_url).close()  # cronpilot's tables in their own schema
+    cp_schema = pg_schema_url.rsplit("%3D", 1)[1]
+    login = pg_env["app_url"].split("//", 1)[1].split("@", 1)[0]
+    own_spelled_otherwise = f"postgres://{login}@127.0.0.1/test?options=-csearch_path%3D{cp_schema}"
+    ctx = own_ctx(tmp_path, {"mine": own_spelled_otherwise}, pg_schema_url)
+    with pytest.raises(ActionFailed, match="cronpilot's own database .*same PostgreSQL database"):
+        await sql.run(SqlAction(database="mine", statement="SELECT 1"), ctx)
+    # The same server and database, another schema (the reports): allowed.
+    ctx = own_ctx(tmp_path, {"reports": pg_env["app_url"]}, pg_schema_url)
+    statement = f"SELECT count(*) FROM {pg_env['schema']}.items"
+    assert (await sql.run(SqlAction(database="reports", statement=statement), ctx)).data["rows"] == [[3]]
+
+
+async def test_sql_pg_reader_cannot_read_cronpilots_tables(
+    tmp_path: Path, pg_env: dict[str, str], pg_schema_url: str
+) -> None:
+    Store(pg_schema_url).close()
+    cp_schema = pg_schema_url.rsplit("%3D", 1)[1]
+    ctx = own_ctx(tmp_path, {"reports": pg_env["app_url"]}, pg_schema_url)
+    for table in ("secrets", "tasks", "runs"):
+        with pytest.raises(ActionFailed, match="refused: permission denied"):
+            await sql.run(SqlAction(database="reports", statement=f"SELECT * FROM {cp_schema}.{table}"), ctx)
+    with pytest.raises(ActionFailed, match="holds cronpilot's own tables"):
+        await sql.ensure_readonly_role(ADMIN_URL, pg_env["reader"], schemas=[cp_schema])
+
+
+async def test_sql_pg_read_only_task_cannot_fire_a_notify(tmp_path: Path, pg_env: dict[str, str]) -> None:
+    channel = f"cp_chan_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as listener:
+        listener.execute(f"LISTEN {channel}")
+        ctx = make_ctx(tmp_path, {"warehouse": pg_env["app_url"]})
+        # Refused outright would be fine too; what matters is that nothing is delivered.
+        with contextlib.suppress(ActionFailed):
+            await sql.run(SqlAction(database="warehouse", statement=f"SELECT pg_notify('{channel}', 'task')"), ctx)
+        with psycopg.connect(ADMIN_URL, autocommit=True) as other:
+            other.execute(f"NOTIFY {channel}, 'marker'")
+        # Delivered in commit order: had the task's NOTIFY been committed, it would come first.
+        first = next(listener.notifies())
+    assert first.payload == "marker"
+
+
+async def test_sql_pg_refuses_a_reader_that_reads_everything(tmp_path: Path, pg_env: dict[str, str]) -> None:
+    if psycopg.connect(ADMIN_URL).info.server_version < 140000:
+        pytest.skip("pg_read_all_data exists from PostgreSQL 14")
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"GRANT pg_read_all_data TO {pg_env['reader']}")
+    try:
+        with pytest.raises(ActionFailed, match="pg_read_all_data"):
+            await run_pg(tmp_path, pg_env, "SELECT 1")
+    finally:
+        await sql.ensure_readonly_role(ADMIN_URL, pg_env["reader"])  # takes it away again
+    assert (await run_pg(tmp_path, pg_env, "SELECT 1"))[0].ok
