@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,6 +53,23 @@ def _sqlite_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def make_private(engine: Engine) -> None:
+    """SQLite: the database file and its -wal/-shm/-journal are readable by their owner only
+    (0600), whatever the umask, on a new database (created empty with that mode before SQLite
+    opens it) and on an existing one (fixed at start). SQLite gives the -wal and -shm files it
+    creates later the database file's mode. PostgreSQL: nothing to do here."""
+    path = engine.url.database
+    if not is_sqlite(engine) or not path or path == ":memory:" or path.startswith("file:"):
+        return
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f"{file}{suffix}", 0o600)
 
 
 def is_sqlite(engine: Engine) -> bool:
