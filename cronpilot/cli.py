@@ -21,6 +21,7 @@ from .commands import runs as run_commands
 from .commands.chat import chat
 from .commands.hooks import hook_app
 from .commands.pg import pg_app
+from .commands.secrets import secret_app
 from .commands.serve import serve
 from .commands.tasks import task_app
 from .commands.workflows import workflow_app
@@ -43,6 +44,7 @@ app.command("emit")(run_commands.emit)
 app.add_typer(workflow_app, name="workflow")
 app.add_typer(hook_app, name="hook")
 app.add_typer(pg_app, name="pg")
+app.add_typer(secret_app, name="secret")
 
 
 def _register_optional() -> None:

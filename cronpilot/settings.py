@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
     )
     timezone: str | None = None
     user: str = Field(default_factory=lambda: os.environ.get("USER") or "local")
+    # Encrypts stored secrets; without it a key file is made in data_dir (docs/secrets.md).
+    secret_key: SecretStr | None = None
 
     # engine
     lease_ttl: timedelta = timedelta(seconds=30)
@@ -61,12 +64,13 @@ class Settings(BaseSettings):
 
     # actions
     http_allowed_hosts: list[str] = Field(default_factory=list)
-    sql_databases: dict[str, str] = Field(default_factory=dict)
+    sql_databases: dict[str, str] = Field(default_factory=dict)  # values may use {{ secrets.X }}
+    sql_allow_own_database: Annotated[list[str], NoDecode] = Field(default_factory=list)
     shell_sandbox: str = "auto"
     shell_user: str = "nobody"
 
     # model (the agent)
-    openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     model: str = "gpt-4o-mini"
     model_timeout: timedelta = timedelta(seconds=60)
@@ -92,16 +96,20 @@ class Settings(BaseSettings):
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Slack (docs/slack.md)
-    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
-    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
-    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_api_url: str | None = Field(default=None, validation_alias="SLACK_API_URL")
     slack_open_signup: bool = True
     slack_allowed: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Workspaces whose events are served (team ids); empty: the bot token's own (auth.test).
+    slack_team_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("CRONPILOT_SLACK_TEAM_IDS", "SLACK_TEAM_IDS"))
+    slack_app_id: str | None = Field(default=None, validation_alias=AliasChoices("CRONPILOT_SLACK_APP_ID", "SLACK_APP_ID"))
 
     # Telegram (docs/telegram.md)
-    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
-    telegram_webhook_secret: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_bot_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
     telegram_api_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_URL")
     telegram_open_signup: bool = False
@@ -115,7 +123,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str | None = None
 
-    @field_validator("admins", "slack_allowed", "telegram_allowed", mode="before")
+    @field_validator("admins", "slack_allowed", "telegram_allowed", "slack_team_ids",
+                     "sql_allow_own_database", mode="before")
     @classmethod
     def _id_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -124,6 +133,13 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @field_validator("openai_api_key", "slack_bot_token", "slack_app_token", "slack_signing_secret",
+                     "telegram_bot_token", "telegram_webhook_secret", "smtp_password", "secret_key",
+                     mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod
@@ -136,11 +152,29 @@ class Settings(BaseSettings):
     def default_timezone(self) -> str:
         return self.timezone or system_timezone()
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Tokens are SecretStr already; database URLs are plain strings that may hold a password.
+        for name, value in super().__repr_args__():
+            if name == "database_url" and isinstance(value, str):
+                value = _hide_password(value)
+            elif name == "sql_databases" and isinstance(value, dict):
+                value = {k: _hide_password(v) for k, v in value.items()}
+            yield name, value
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return _normalize_db_url(self.database_url)
         return f"sqlite:///{self.data_dir / 'cronpilot.db'}"
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<database URL>"
 
 
 def _normalize_db_url(url: str) -> str:

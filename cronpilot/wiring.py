@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
 from connectors.console import ConsoleNotifier
 from scheduler.actions.base import ActionConfig, SmtpConfig
 from scheduler.clock import Clock, SystemClock
+from scheduler.datadir import make_private
 from scheduler.engine import Engine, EngineOptions
 from scheduler.ports import AIRunner, Notifier
+from scheduler.secret_box import KEY_FILE_NAME, SecretBox
 from scheduler.service import Actor, Role, Service, SpawnPolicy
 from scheduler.store import Store
 
@@ -34,7 +38,16 @@ class App:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings.effective_database_url)
+        make_private(self.settings.data_dir)
+        # The box is asked for only by a migration that encrypts old rows (webhook secrets).
+        return Store(self.settings.effective_database_url, secret_box=lambda: self.secret_box)
+
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        """Seals stored secrets: CRONPILOT_SECRET_KEY, else the key file in the data folder."""
+        key = self.settings.secret_key
+        return SecretBox(key=key.get_secret_value() if key else None,
+                         key_file=self.settings.data_dir / KEY_FILE_NAME)
 
     @cached_property
     def notifier(self) -> Notifier:
@@ -50,11 +63,14 @@ class App:
         s = self.settings
         slack = telegram = None
         if s.slack_bot_token:
-            slack = SlackConfig(bot_token=s.slack_bot_token, signing_secret=s.slack_signing_secret,
-                                app_token=s.slack_app_token, api_url=s.slack_api_url)
+            slack = SlackConfig(bot_token=s.slack_bot_token.get_secret_value(),
+                                signing_secret=_plain(s.slack_signing_secret),
+                                app_token=_plain(s.slack_app_token), api_url=s.slack_api_url,
+                                team_ids=frozenset(s.slack_team_ids), app_id=s.slack_app_id)
         if s.telegram_bot_token:
-            telegram = TelegramConfig(bot_token=s.telegram_bot_token, api_url=s.telegram_api_url,
-                                      webhook_secret=s.telegram_webhook_secret,
+            telegram = TelegramConfig(bot_token=s.telegram_bot_token.get_secret_value(),
+                                      api_url=s.telegram_api_url,
+                                      webhook_secret=_plain(s.telegram_webhook_secret),
                                       webhook_url=s.telegram_webhook_url)
 
         async def locate(task_id: int) -> dict[str, str]:
@@ -91,6 +107,8 @@ class App:
             data_dir=s.data_dir,
             http_allowed_hosts=frozenset(h.lower().rstrip(".") for h in s.http_allowed_hosts),
             sql_databases=dict(s.sql_databases),
+            sql_own_database_url=s.effective_database_url,
+            sql_allow_own_database=frozenset(s.sql_allow_own_database),
             shell_sandbox=s.shell_sandbox,
             shell_unprivileged_user=s.shell_user,
             smtp=_smtp_config(s),
@@ -104,6 +122,7 @@ class App:
             default_timezone=self.settings.default_timezone,
             sql_databases=list(self.settings.sql_databases),
             spawn_policy=self.spawn_policy,
+            secret_box=self.secret_box,
         )
 
     @property
@@ -126,7 +145,7 @@ class App:
         from agent.config import ModelConfig
 
         s = self.settings
-        return ModelConfig(model=s.model, api_key=s.openai_api_key, base_url=s.openai_base_url,
+        return ModelConfig(model=s.model, api_key=_plain(s.openai_api_key), base_url=s.openai_base_url,
                            timeout=s.model_timeout, max_retries=s.model_max_retries)
 
     @cached_property
@@ -169,6 +188,7 @@ class App:
             clock=self.clock,
             notifier=self.notifier,
             ai_runner=self.ai_runner,
+            secrets=self.service,
             options=options or EngineOptions(
                 lease_ttl=s.lease_ttl,
                 heartbeat_interval=s.heartbeat_interval,
@@ -179,6 +199,10 @@ class App:
         )
         self.service.on_change = engine.wake
         return engine
+
+
+def _plain(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 def _smtp_config(s: Settings) -> SmtpConfig | None:

@@ -29,7 +29,7 @@ from .errors import NotFound, StoreUnavailable
 from .execution import SHUTDOWN_REASON, TIMEOUT_REASON, execute_run
 from .firing import plan_fires
 from .models import OverlapPolicy, RunReason, RunStatus, Task
-from .ports import AIRunner, Notification, Notifier
+from .ports import AIRunner, Notification, Notifier, SecretSource
 from .schedule import Schedule
 from .sources import Sources
 from .store import Released, SkipChain, Store
@@ -101,6 +101,7 @@ class Engine:
         options: EngineOptions | None = None,
         notifier: Notifier | None = None,
         ai_runner: AIRunner | None = None,
+        secrets: SecretSource | None = None,
         worker_id: str | None = None,
         on_run_start: Callable[[int, datetime | None], None] | None = None,
     ) -> None:
@@ -110,6 +111,7 @@ class Engine:
         self.options = options or EngineOptions()
         self.notifier = notifier
         self.ai_runner = ai_runner
+        self.secrets = secrets  # values of {{ secrets.NAME }}, read when a run starts
         self.worker_id = worker_id or f"engine-{uuid.uuid4().hex[:12]}"
         self.on_run_start = on_run_start
         self._heap: list[tuple[datetime, int, int]] = []
@@ -536,7 +538,7 @@ class Engine:
                 return await execute_run(
                     task, run_id=run_id, attempt=attempt, scheduled_for=scheduled_for, reason=reason,
                     config=self.config, now=self.clock.now, notifier=self.notifier,
-                    ai_runner=self.ai_runner, context=context,
+                    ai_runner=self.ai_runner, context=context, secrets=self.secrets,
                 )
             finally:
                 self._deadlines.pop(run_id, None)

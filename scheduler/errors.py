@@ -6,6 +6,7 @@
     │   └── AmbiguousPhrase   a time phrase with two or more sensible readings (named)
     ├── PermissionDenied      the actor may not do this
     ├── Conflict              a name already taken, a state that forbids the change
+    │   └── SecretUnreadable  a stored secret whose key is missing or changed
     └── StoreUnavailable      the database cannot be reached
 
 Connectors and the CLI turn these into one-line replies in one place; agent tools turn them
@@ -63,6 +64,10 @@ class PermissionDenied(CronpilotError):
 
 class Conflict(CronpilotError):
     exit_code = 5
+
+
+class SecretUnreadable(Conflict):
+    """A stored secret can't be decrypted: the key it was saved with is gone or changed."""
 
 
 class StoreUnavailable(CronpilotError):

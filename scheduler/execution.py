@@ -13,8 +13,11 @@ from typing import Any
 
 from . import actions
 from .actions.base import ActionConfig, ActionContext, ActionFailed, OutputCapture
+from .errors import CronpilotError
 from .models import RunReason, RunStatus, Task
-from .ports import AIRunner, Notifier
+from .ports import AIRunner, Notifier, SecretSource
+from .redaction import SecretMasker
+from .secret_refs import secrets_for_run
 from .store.records import RunOutcome
 from .templating import TemplateFailed, render_action
 from .wording import duration_text
@@ -39,12 +42,16 @@ async def execute_run(
     notifier: Notifier | None,
     ai_runner: AIRunner | None,
     context: dict[str, Any] | None = None,
+    secrets: SecretSource | None = None,
 ) -> RunOutcome:
     """Execute ``task``'s action for run ``run_id`` and describe how it ended. Never raises
     except ``asyncio.CancelledError`` for a cancellation that is not ours to record.
 
     The caller watches the task's timeout (the engine does, for all its runs with one timer,
-    cheaper than a timer per run) and cancels the run with ``TIMEOUT_REASON`` when it passes."""
+    cheaper than a timer per run) and cancels the run with ``TIMEOUT_REASON`` when it passes.
+
+    Secrets the task refers to are read from ``secrets`` now, put into the action for this run
+    only, and masked in its output, error, traceback and result."""
     output = OutputCapture(partial(_log_path, config.data_dir, run_id),
                            limit=config.output_limit, log_limit=config.log_limit)
     ctx = ActionContext(
@@ -58,8 +65,20 @@ async def execute_run(
         run_id=run_id, task_id=task.task_id, status=RunStatus.COMPLETED, finished_at=started,
         attempt=attempt, scheduled_for=scheduled_for, reason=reason, started_at=started,
     )
+    masker: SecretMasker | None = None
     try:
-        action = render_action(task.action, context) if context else task.action
+        prepared = await secrets_for_run(
+            task.action, owner=task.owner, config=config, source=secrets,
+            approved=task.created_by_run_id is None or task.approved_by is not None,
+            templated=bool(context),
+        )
+        masker = prepared.masker
+        output.mask_with(masker)
+        ctx.config = prepared.config
+        action = prepared.action
+        if context:
+            values = prepared.context_values
+            action = render_action(action, {**context, "secrets": values} if values else context)
         result = await actions.execute(action, ctx)
         outcome.result = result.data or None
         if result.summary:
@@ -67,7 +86,7 @@ async def execute_run(
         if not result.ok:
             outcome.status = RunStatus.FAILED
             outcome.error = result.error or result.summary or "the action reported a failure"
-    except (ActionFailed, TemplateFailed) as exc:
+    except (ActionFailed, TemplateFailed, CronpilotError) as exc:
         outcome.status = RunStatus.FAILED
         outcome.error = str(exc)
     except asyncio.CancelledError as exc:
@@ -81,17 +100,29 @@ async def execute_run(
         outcome.status = RunStatus.FAILED
         outcome.error = f"{type(exc).__name__}: {exc}"
         outcome.traceback = traceback.format_exc()
-        log.warning("run crashed", extra={"run_id": run_id, "task_id": task.task_id}, exc_info=True)
+        # The traceback, not exc_info: it is masked below before anything writes it out.
+        log.warning("run crashed: %s", masker.text(outcome.error) if masker else outcome.error,
+                    extra={"run_id": run_id, "task_id": task.task_id})
     finally:
         output.close()
     outcome.finished_at = now()
     outcome.stdout = output.text("stdout")
     outcome.stderr = output.text("stderr")
     outcome.log_path = str(output.log_path) if output.has_log else None
+    if masker:
+        _mask_outcome(outcome, masker)
     interrupted = outcome.status == RunStatus.CANCELLED and outcome.error == SHUTDOWN_REASON
     if (outcome.status == RunStatus.FAILED or interrupted) and attempt < task.retry.max_attempts:
         outcome.retry_due_at = outcome.finished_at + task.retry.delay_before(attempt + 1)
     return outcome
+
+
+def _mask_outcome(outcome: RunOutcome, masker: SecretMasker) -> None:
+    """Output was masked as it was written; what the action returned or raised is masked here."""
+    outcome.error = masker.text(outcome.error) if outcome.error else outcome.error
+    outcome.traceback = masker.text(outcome.traceback) if outcome.traceback else outcome.traceback
+    if outcome.result:
+        outcome.result = masker.data(outcome.result)
 
 
 def _log_path(data_dir: Path, run_id: int) -> Path:

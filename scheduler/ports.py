@@ -49,3 +49,14 @@ class AIRunner(Protocol):
     async def run(self, request: AIRequest) -> AIResult:
         """Run the agent for an ``ai`` action; raise to fail the run."""
         ...
+
+
+class SecretSource(Protocol):
+    def resolve_secrets(
+        self, owner: str, names: set[str], *, shared_only: bool = False
+    ) -> dict[str, str]:
+        """Plain values of ``names`` as a task of ``owner`` sees them (the owner's own secret,
+        else a shared one; only shared ones with ``shared_only``). Synchronous (a read and a
+        decryption); raises ``InvalidRequest`` for an unknown name and ``SecretUnreadable`` when
+        the key is missing or changed."""
+        ...

@@ -21,6 +21,8 @@ from pydantic import ValidationError
 from .clock import Clock, SystemClock
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskStatus
+from .secret_box import SecretBox
+from .secrets import SecretsMixin
 from .service_flows import FlowsMixin
 from .store import NewRun, Store
 from .store.task_store import SpawnCheck
@@ -114,7 +116,7 @@ def validation_message(exc: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
-class Service(FlowsMixin):
+class Service(FlowsMixin, SecretsMixin):
     def __init__(
         self,
         store: Store,
@@ -124,8 +126,10 @@ class Service(FlowsMixin):
         sql_databases: Sequence[str] = (),
         on_change: Callable[[], None] | None = None,
         spawn_policy: SpawnPolicy | None = None,
+        secret_box: SecretBox | None = None,
     ) -> None:
         self.store = store
+        self.secret_box = secret_box or SecretBox()  # without a key: secrets can't be set
         self.spawn_policy = spawn_policy or SpawnPolicy()
         self.clock = clock or SystemClock()
         self.default_timezone = default_timezone
@@ -144,15 +148,16 @@ class Service(FlowsMixin):
 
     def create_task(self, spec: TaskSpec, *, actor: Actor, status: TaskStatus = TaskStatus.ACTIVE) -> Task:
         """Create a task owned by ``actor``. Tasks an AI run creates are held to the spawn policy
-        and wait in ``pending_approval`` when they run shell, http or sql."""
+        and wait in ``pending_approval`` when they run shell, http or sql, or use a secret."""
         self._require_writer(actor, action="create_task", target=spec.name)
         now = self.clock.now()
         spec = self._checked(spec, now=now)
+        uses_secrets = bool(self.check_secret_references(spec, owner=actor.user))
         self.check_event_loops(NEW_TASK, spec)
         spawn = None
         if actor.is_ai:
             spawn = self._spawn_check(spec, actor, now=now)
-            if self._needs_approval(spec):
+            if self._needs_approval(spec) or uses_secrets:
                 status = TaskStatus.PENDING_APPROVAL
         origin = dict(actor.origin or {})
         if actor.is_ai:
@@ -229,10 +234,12 @@ class Service(FlowsMixin):
         spec = self.build_spec(merged)
         now = self.clock.now()
         spec = self._checked(spec, now=now)
+        uses_secrets = bool(self.check_secret_references(spec, owner=task.owner))
         self.check_event_loops(task.task_id, spec)
         reset = "triggers" in changes or "timezone" in changes
         status = None
-        if actor.is_ai and (spec.action != task.action or spec.triggers != task.triggers) and self._needs_approval(spec):
+        risky = self._needs_approval(spec) or uses_secrets
+        if actor.is_ai and (spec.action != task.action or spec.triggers != task.triggers) and risky:
             status = TaskStatus.PENDING_APPROVAL  # an AI can't swap in an unapproved action or check
         # The task keeps delivering where it was created; the change is noted beside it.
         origin = {**(task.origin or {}), "last_change": actor.origin} if actor.origin else None

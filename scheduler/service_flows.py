@@ -173,8 +173,10 @@ class FlowsMixin:
             fields = {k: v for k, v in step.items() if k not in ("name", "after", "condition")}
             step_specs.append(self.build_spec({"name": f"{name}{STEP_SEPARATOR}{step['name']}", "triggers": [],
                                                **zone, **fields}))
-        # An AI-made workflow waits for a person when any step runs shell, http or sql.
-        risky = actor.is_ai and any(self._needs_approval(s) for s in [head_spec, *step_specs])
+        # An AI-made workflow waits for a person when any step runs shell, http or sql, or uses
+        # a secret (checked here too, so an unknown one is refused before anything is made).
+        uses_secrets = [bool(self.check_secret_references(s, owner=actor.user)) for s in step_specs]
+        risky = actor.is_ai and (any(uses_secrets) or any(self._needs_approval(s) for s in [head_spec, *step_specs]))
         head = self.create_task(
             head_spec, actor=actor, status=TaskStatus.PENDING_APPROVAL if risky else TaskStatus.ACTIVE
         )
@@ -289,7 +291,9 @@ class FlowsMixin:
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
         secret = secrets.token_urlsafe(32)
-        self.store.set_webhook_secret(name, secret, actor=actor.user, now=self.clock.now())
+        token, key_id = self.seal_secret(secret)
+        self.store.set_webhook_secret(name, ciphertext=token, key_id=key_id, actor=actor.user,
+                                      now=self.clock.now())
         self._audit(actor, "create_webhook", name)
         return secret
 

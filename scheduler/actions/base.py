@@ -7,6 +7,7 @@ is recorded with its traceback by the engine.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ports import AIRunner, Notifier
+from ..redaction import SecretMasker, StreamMasker
 
 OUTPUT_LIMIT = 64 * 1024
 LOG_LIMIT = 10 * 1024 * 1024
@@ -32,6 +34,8 @@ class ActionConfig:
     http_allowed_hosts: frozenset[str] = frozenset()
     http_max_response_bytes: int = 1024 * 1024
     sql_databases: Mapping[str, str] = field(default_factory=dict)  # name -> SQLAlchemy URL
+    sql_own_database_url: str | None = None  # cronpilot's own: refused as a target (sql_target)
+    sql_allow_own_database: frozenset[str] = frozenset()  # names an admin allowed to be it
     sql_statement_timeout: timedelta = timedelta(seconds=30)
     sql_max_rows: int = 1000
     shell_env_allowlist: tuple[str, ...] = ("PATH", "LANG", "LC_ALL", "TZ", "TERM")
@@ -55,7 +59,8 @@ class SmtpConfig:
 
 class OutputCapture:
     """Keeps the first ``limit`` bytes of each stream for the run row and the whole log (up to
-    ``log_limit``) in a file that is created on first write, so silent runs cost no file."""
+    ``log_limit``) in a file that is created on first write (mode 0600), so silent runs cost no
+    file. With a ``masker`` the run's secret values never reach either (see ``redaction``)."""
 
     def __init__(
         self, log_path: Path | Callable[[], Path], *, limit: int = OUTPUT_LIMIT, log_limit: int = LOG_LIMIT
@@ -70,6 +75,11 @@ class OutputCapture:
         self._logged = 0
         self._log_truncated = False
         self._file: Any = None
+        self._masks: dict[str, StreamMasker] | None = None
+
+    def mask_with(self, masker: SecretMasker | None) -> None:
+        """Mask these secrets in everything written from now on (set before the action runs)."""
+        self._masks = {s: masker.stream() for s in self._heads} if masker else None
 
     @property
     def log_path(self) -> Path:
@@ -78,6 +88,11 @@ class OutputCapture:
         return self._log_path
 
     def write(self, stream: str, data: bytes) -> None:
+        if self._masks is not None:
+            data = self._masks[stream].feed(data)
+        self._keep(stream, data)
+
+    def _keep(self, stream: str, data: bytes) -> None:
         if not data:
             return
         head = self._heads[stream]
@@ -92,8 +107,10 @@ class OutputCapture:
         if self._log_truncated:
             return
         if self._file is None:
-            self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.log_path, "ab")  # noqa: SIM115 - closed in close()
+            self.log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # 0600 whatever the umask: another local user must not read a run's output.
+            fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._file = os.fdopen(fd, "ab")
         room = self.log_limit - self._logged
         chunk = data[:room]
         self._file.write(chunk)
@@ -116,7 +133,11 @@ class OutputCapture:
         return self._file is not None
 
     def close(self) -> None:
-        if self._file is not None:
+        if self._masks is not None:
+            masks, self._masks = self._masks, None
+            for stream, mask in masks.items():
+                self._keep(stream, mask.flush())
+        if self._file is not None and not self._file.closed:
             self._file.close()
 
 

@@ -14,11 +14,13 @@ trigger's ``debounce`` narrows that for files and NOTIFY).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidRequest
+from ..errors import CronpilotError
+from ..secret_refs import fill_database_url
 from ..triggers import ConditionTrigger, FileTrigger, PgNotifyTrigger
 from .conditions import ConditionChecks
 from .files import FileWatchers
@@ -39,7 +41,7 @@ class Sources:
         self.listeners = NotifyListeners(self._fire)
         self.conditions = ConditionChecks(
             self._fire, store=engine.store, store_call=self._store_call, config=engine.config,
-            now=engine.clock.now,
+            now=engine.clock.now, secrets=engine.secrets,
         )
         self._stopped = False
         self._unresolved: set[str | None] = set()  # databases already reported as unusable
@@ -65,7 +67,8 @@ class Sources:
                 else:
                     conditions[sub] = (task, trigger)
         await self.files.reconcile(files)
-        await self.listeners.reconcile(notifies, self._database_urls({t.database for t in notifies.values()}))
+        urls = await self._database_urls({t.database for t in notifies.values()})
+        await self.listeners.reconcile(notifies, urls)
         await self.conditions.reconcile(conditions)
 
     async def check_conditions(self, now: datetime) -> None:
@@ -105,7 +108,13 @@ class Sources:
         # The engine's store thread: condition state is written in order with its own batches.
         return await self.engine.store_call(fn, *args, **kwargs)
 
-    def _database_urls(self, names: set[str | None]) -> dict[str | None, str]:
+    async def _filled(self, url: str) -> str:
+        """``{{ secrets.X }}`` in a database URL, read when its listener starts."""
+        if "secrets" not in url:
+            return url
+        return await asyncio.to_thread(fill_database_url, url, self.engine.secrets)
+
+    async def _database_urls(self, names: set[str | None]) -> dict[str | None, str]:
         """Trigger database name (None: the store's own) → libpq URL, for the usable ones."""
         urls: dict[str | None, str] = {}
         for name in names:
@@ -120,9 +129,9 @@ class Sources:
                 problem = f"pg_notify: unknown database {name!r} (not in sql_databases)"
             else:
                 try:
-                    urls[name] = libpq_url(self.engine.config.sql_databases[name])
-                except InvalidRequest:
-                    problem = f"pg_notify: database {name!r} is not PostgreSQL"
+                    urls[name] = libpq_url(await self._filled(self.engine.config.sql_databases[name]))
+                except CronpilotError as exc:  # not PostgreSQL, or a secret that can't be read
+                    problem = f"pg_notify: database {name!r}: {exc}"
             if problem and name not in self._unresolved:
                 self._unresolved.add(name)
                 log.error(problem, extra={"database": name})

@@ -26,7 +26,10 @@ from typing import Any
 
 from .. import actions
 from ..actions.base import ActionConfig, ActionContext, ActionFailed, OutputCapture
+from ..errors import CronpilotError
 from ..models import RunReason, Task
+from ..ports import SecretSource
+from ..secret_refs import secrets_for_run
 from ..store import Store
 from ..triggers import ConditionTrigger
 from ..wording import duration_text
@@ -82,9 +85,10 @@ class ConditionChecks:
 
     def __init__(
         self, fire: Fire, *, store: Store, store_call: StoreCall, config: ActionConfig,
-        now: Callable[[], datetime],
+        now: Callable[[], datetime], secrets: SecretSource | None = None,
     ) -> None:
         self._fire = fire
+        self._secrets = secrets
         self._store = store
         self._call = store_call  # runs a store method on the engine's store thread
         self._config = config
@@ -171,21 +175,35 @@ class ConditionChecks:
         output = OutputCapture(log_path, limit=4096, log_limit=64 * 1024)
         ctx = ActionContext(run_id=0, task_id=task.task_id, task_name=task.name, owner=task.owner,
                             attempt=1, timeout=limit, config=self._config, output=output)
+        masker = None
         try:
-            result = await asyncio.wait_for(actions.execute(action, ctx), limit.total_seconds())
+            prepared = await secrets_for_run(
+                action, owner=task.owner, config=self._config, source=self._secrets,
+                approved=task.created_by_run_id is None or task.approved_by is not None)
+            masker = prepared.masker
+            output.mask_with(masker)
+            ctx.config = prepared.config
+            result = await asyncio.wait_for(actions.execute(prepared.action, ctx),
+                                            limit.total_seconds())
         except TimeoutError:
             log.info("condition check of task %s timed out", sub.task_id, extra=where)
             return Verdict(False, f"timed out after {duration_text(limit)}")
-        except ActionFailed as exc:
-            log.info("condition check of task %s failed: %s", sub.task_id, exc, extra=where)
-            return Verdict(False, str(exc))
+        except (ActionFailed, CronpilotError) as exc:
+            reason = masker.text(str(exc)) if masker else str(exc)
+            log.info("condition check of task %s failed: %s", sub.task_id, reason, extra=where)
+            return Verdict(False, reason)
         except Exception as exc:
-            log.warning("condition check of task %s crashed", sub.task_id, extra=where, exc_info=True)
-            return Verdict(False, f"{type(exc).__name__}: {exc}")
+            reason = f"{type(exc).__name__}: {exc}"
+            reason = masker.text(reason) if masker else reason
+            log.warning("condition check of task %s crashed: %s", sub.task_id, reason, extra=where)
+            return Verdict(False, reason)
         finally:
             output.close()
             with contextlib.suppress(OSError):
                 log_path.unlink(missing_ok=True)  # a throwaway capture: checks keep no logs
+        if masker:
+            result.summary = masker.text(result.summary) if result.summary else result.summary
+            result.data = masker.data(result.data)
         if not result.ok:
             return Verdict(False, result.summary)
         if action.kind == "sql":

@@ -7,14 +7,16 @@ from .event_store import EventStoreMixin
 from .identity_store import IdentityStoreMixin, UserRecord
 from .records import ClaimedRun, NewRun, RunOutcome
 from .run_store import RunStoreMixin
+from .secret_store import SecretRecord, SecretStoreMixin
 from .task_store import TaskStoreMixin
 from .worker_store import WorkerStoreMixin
 
 
 class Store(
-    TaskStoreMixin, RunStoreMixin, DagStoreMixin, EventStoreMixin, WorkerStoreMixin, IdentityStoreMixin
+    TaskStoreMixin, RunStoreMixin, DagStoreMixin, EventStoreMixin, WorkerStoreMixin, IdentityStoreMixin,
+    SecretStoreMixin,
 ):
-    """Tasks, runs and their history, dependencies, events, workers, people. Synchronous: each
+    """Tasks, runs and their history, dependencies, events, workers, people, secrets (sealed). Synchronous: each
     call is one short transaction; the engine calls it from one named worker thread, the CLI
     directly."""
 
@@ -25,6 +27,7 @@ __all__ = [
     "NewRun",
     "Released",
     "RunOutcome",
+    "SecretRecord",
     "SkipChain",
     "Store",
     "UserRecord",

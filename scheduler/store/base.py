@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -24,13 +25,14 @@ HEAD_REVISION = max(p.name[:4] for p in _VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.p
 
 
 class StoreBase:
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(
+        self, url: str, *, migrate: bool = True, secret_box: Callable[[], Any] | None = None
+    ) -> None:
         self.url = url
-        if url.startswith("sqlite:///"):
-            path = url.removeprefix("sqlite:///")
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Called only by a migration that must encrypt rows (0006: clear-text webhook secrets).
+        self._secret_box = secret_box
         self.engine = dialect.create_engine(url)
+        dialect.make_private(self.engine)
         self.is_sqlite = dialect.is_sqlite(self.engine)
         self._checkpointer: _Checkpointer | None = None
         if migrate:
@@ -72,6 +74,7 @@ class StoreBase:
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         with self._write() as conn:
             config.attributes["connection"] = conn
+            config.attributes["secret_box"] = self._secret_box
             command.upgrade(config, "head")
             conn.execute(
                 dialect.insert(self.engine, counters)

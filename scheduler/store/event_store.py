@@ -1,5 +1,5 @@
 """Events: which tasks listen to what, turning an emitted event into runs (with debounce and a
-causal-chain limit), webhook secrets and delivery ids, condition-trigger state."""
+causal-chain limit), webhook delivery ids, condition-trigger state."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from .tables import (
     task_events,
     tasks,
     webhook_deliveries,
-    webhook_secrets,
 )
 
 MAX_CHAIN_DEPTH = 10
@@ -182,24 +181,7 @@ class EventStoreMixin(StoreBase):
                     result.cut.extend(part.cut)
         return result
 
-    # --- webhooks -----------------------------------------------------------------------------
-
-    def set_webhook_secret(self, event: str, secret: str, *, actor: str, now: datetime) -> None:
-        with self._write() as conn:
-            conn.execute(webhook_secrets.delete().where(webhook_secrets.c.event == event))
-            conn.execute(webhook_secrets.insert().values(event=event, secret=secret, created_by=actor, created_at=now))
-
-    def webhook_secret(self, event: str) -> str | None:
-        with self._read() as conn:
-            return conn.execute(sa.select(webhook_secrets.c.secret).where(webhook_secrets.c.event == event)).scalar()
-
-    def delete_webhook(self, event: str) -> bool:
-        with self._write() as conn:
-            return bool(conn.execute(webhook_secrets.delete().where(webhook_secrets.c.event == event)).rowcount)
-
-    def list_webhooks(self) -> list[str]:
-        with self._read() as conn:
-            return list(conn.execute(sa.select(webhook_secrets.c.event).order_by(webhook_secrets.c.event)).scalars())
+    # --- webhooks (their secrets live in secret_store) ------------------------------------------
 
     def claim_delivery(self, delivery_id: str, *, event: str, now: datetime) -> bool:
         """True the first time a delivery id is seen; a replay gets False."""

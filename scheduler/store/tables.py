@@ -140,15 +140,6 @@ task_events = sa.Table(  # which live tasks listen to which event names (from th
     sa.Column("event", sa.String(100), primary_key=True, index=True),
 )
 
-webhook_secrets = sa.Table(
-    "webhook_secrets",
-    metadata,
-    sa.Column("event", sa.String(100), primary_key=True),
-    sa.Column("secret", sa.String(200), nullable=False),
-    sa.Column("created_by", sa.String(200), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-)
-
 webhook_deliveries = sa.Table(  # seen delivery ids: a replayed webhook is refused
     "webhook_deliveries",
     metadata,
@@ -227,4 +218,24 @@ admin_claims = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("claimed_by", sa.String(200)),
     sa.Column("claimed_at", UTCDateTime),
+)
+
+# Secrets, encrypted (Fernet tokens; scheduler/secret_box.py). ``scope`` says whose: "user" (the
+# person ``owner``), "shared" (every task may use it; owner ""), "webhook" (the signing secret of
+# POST /hooks/<name>; owner ""). Values are never stored in clear (migration 0006 moved the
+# webhook secrets here, encrypted).
+secrets = sa.Table(
+    "secrets",
+    metadata,
+    sa.Column("secret_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("ciphertext", sa.Text, nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=False),  # fingerprint of the key that sealed it
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("scope", "owner", "name", name="uq_secrets_scope_owner_name"),
 )

@@ -29,6 +29,7 @@ from connectors.web import build_api
 from scheduler.actions.base import ActionConfig
 from scheduler.clock import FakeClock
 from scheduler.engine import Engine, EngineOptions
+from scheduler.secret_box import SecretBox
 from scheduler.service import Service
 from scheduler.store import Store
 
@@ -41,8 +42,9 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def service(sqlite_store: Store, clock: FakeClock) -> Service:
-    return Service(sqlite_store, clock=clock, default_timezone="UTC")
+def service(sqlite_store: Store, clock: FakeClock, tmp_path: Path) -> Service:
+    return Service(sqlite_store, clock=clock, default_timezone="UTC",
+                   secret_box=SecretBox(key_file=tmp_path / "secret.key"))
 
 
 @pytest.fixture

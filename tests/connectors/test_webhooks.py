@@ -20,6 +20,7 @@ from connectors.webhooks import MAX_BODY, sign, webhook_router
 from cronpilot.commands.hooks import curl_example
 from scheduler.clock import SystemClock
 from scheduler.models import RunReason, RunStatus
+from scheduler.secret_box import SecretBox
 from scheduler.service import Actor, Role, Service
 from scheduler.store import Store
 
@@ -228,7 +229,8 @@ def test_webhook_signature_is_compared_in_constant_time():
 async def test_the_printed_curl_recipe_is_accepted(tmp_path):
     """What ``cronpilot hook create`` prints, pasted into a shell, against a real server."""
     store = Store(f"sqlite:///{tmp_path / 'real.db'}")
-    service = Service(store, clock=SystemClock(), default_timezone="UTC")
+    service = Service(store, clock=SystemClock(), default_timezone="UTC",
+                      secret_box=SecretBox(key_file=tmp_path / "secret.key"))
     secret = service.create_webhook(EVENT, actor=ADMIN)
     service.create_task(service.build_spec({"name": "t", "triggers": [{"kind": "event", "event": EVENT}],
                                             "action": {"kind": "noop"}}), actor=OWNER)

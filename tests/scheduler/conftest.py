@@ -11,6 +11,7 @@ from scheduler.actions.base import ActionConfig
 from scheduler.clock import FakeClock
 from scheduler.engine import Engine, EngineOptions
 from scheduler.models import Task
+from scheduler.secret_box import SecretBox
 from scheduler.service import Actor, Role, Service
 from scheduler.store import Store
 
@@ -23,8 +24,9 @@ def notifier() -> RecordingNotifier:
 
 
 @pytest.fixture
-def service(store: Store, clock: FakeClock) -> Service:
-    return Service(store, clock=clock, default_timezone="UTC")
+def service(store: Store, clock: FakeClock, tmp_path: Path) -> Service:
+    return Service(store, clock=clock, default_timezone="UTC",
+                   secret_box=SecretBox(key_file=tmp_path / "secret.key"))
 
 
 @pytest.fixture
@@ -49,13 +51,15 @@ async def make_engine(
 ) -> AsyncIterator[Callable[..., Engine]]:
     engines: list[Engine] = []
 
-    def build(*, start_store: Store | None = None, **options: Any) -> Engine:
+    def build(*, start_store: Store | None = None, secrets: Any = None,
+              config: ActionConfig | None = None, **options: Any) -> Engine:
         engine = Engine(
             start_store or store,
-            config=ActionConfig(data_dir=tmp_path / "data"),
+            config=config or ActionConfig(data_dir=tmp_path / "data"),
             clock=clock,
             notifier=notifier,
             options=EngineOptions(**options),
+            secrets=secrets,
         )
         engines.append(engine)
         return engine
