@@ -72,7 +72,7 @@ async def execute_run(
             approved=task.created_by_run_id is None or task.approved_by is not None,
             templated=bool(context),
         )
-        masker = prepared.masker
+        masker = ctx.secrets = prepared.masker
         output.mask_with(masker)
         ctx.config = prepared.config
         action = prepared.action

@@ -157,6 +157,8 @@ class ActionContext:
     # Where the task's notices go: the conversation it was created in (Task.origin), e.g.
     # {"platform": "slack", "team": "T1", "channel": "C1", "thread": "5.0"}; empty: the default.
     destination: dict[str, str] = field(default_factory=dict)
+    # The run's secret values (to keep them from going where the task didn't send them).
+    secrets: SecretMasker | None = None
 
 
 @dataclass

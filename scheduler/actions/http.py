@@ -89,7 +89,7 @@ async def _exchange(
             raise ActionFailed(f"refused the redirect from {previous.host} to {url}: "
                                f"{exc.reason}") from None
         if previous is not None and previous.origin != target.origin:
-            headers = {k: v for k, v in headers.items() if k.lower() not in CROSS_ORIGIN_DROPPED}
+            headers, body = _for_another_origin(headers, body, ctx, target)
         remaining = max(seconds - (time.monotonic() - started), 0.001)
         timeout = httpx.Timeout(remaining, connect=min(CONNECT_TIMEOUT, remaining))
         transport = netguard.PinnedTransport({target.host: target.addresses})
@@ -111,6 +111,21 @@ async def _exchange(
                 await response.aclose()
         return _result(response, data, truncated, ctx, target, hop, started)
     raise ActionFailed(f"too many redirects (more than {MAX_REDIRECTS}); stopped at {url}")
+
+
+def _for_another_origin(
+    headers: dict[str, str], body: str | None, ctx: ActionContext, target: netguard.Target
+) -> tuple[dict[str, str], str | None]:
+    """Credentials stay with the origin the task named: the usual ones are dropped, and so is
+    any header carrying one of the run's secrets; a body carrying one stops the redirect."""
+    secrets = ctx.secrets
+    if body is not None and secrets and secrets.text(body) != body:
+        raise ActionFailed(f"refused the redirect to {target.host}: the request body holds a "
+                           "secret meant for the original host")
+    kept = {k: v for k, v in headers.items() if k.lower() not in CROSS_ORIGIN_DROPPED}
+    if secrets:
+        kept = {k: v for k, v in kept.items() if secrets.text(v) == v}
+    return kept, body
 
 
 def _next_url(current: netguard.Target, location: str) -> str:

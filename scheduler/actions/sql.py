@@ -33,7 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncGenerator, Sequence
-from contextlib import aclosing, suppress
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import quote
@@ -45,6 +45,7 @@ from psycopg import sql as pg_sql
 from ..models import SqlAction
 from . import sql_target
 from .base import ActionConfig, ActionContext, ActionFailed, ActionResult
+from .sql_roles import SERVER_FILE_ROLES, ensure_role, reads_everything
 
 READER_ROLE = "cronpilot_reader"
 TEXT_LIMIT = 64 * 1024  # bytes of table text written to stdout
@@ -54,8 +55,6 @@ SQLITE_MAX_LENGTH = 16 * 1024 * 1024  # largest string/blob a query may build
 PG_GRACE = 2.0  # seconds past statement_timeout before we cancel from the client side
 _DENIED_FUNCTIONS = frozenset({"load_extension", "fts3_tokenizer", "readfile", "writefile", "edit"})
 _STREAM_CHUNK = 100 if psycopg.pq.version() >= 170000 else 1  # chunked rows need libpq 17
-_SERVER_FILE_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
-_CRONPILOT_TABLES = ("tasks", "runs", "run_events", "task_events")  # together: cronpilot's schema
 _READ_CODES = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
                          sqlite3.SQLITE_RECURSIVE})
 _SQLITE_CODE_NAMES = {v: k[7:] for k, v in vars(sqlite3).items()
@@ -291,7 +290,7 @@ async def _refuse_powerful_login(conn: psycopg.AsyncConnection[Any], name: str) 
     cur = await conn.execute(
         "SELECT session_user, (SELECT rolsuper FROM pg_roles WHERE rolname = session_user),"
         " ARRAY(SELECT rolname::text FROM pg_roles WHERE rolname::text = ANY(%s)"
-        "       AND pg_has_role(session_user, oid, 'MEMBER'))", (list(_SERVER_FILE_ROLES),))
+        "       AND pg_has_role(session_user, oid, 'MEMBER'))", (list(SERVER_FILE_ROLES),))
     user, superuser, roles = await cur.fetchone() or ("?", False, [])
     if superuser or roles:
         what = "a superuser" if superuser else f"a member of {', '.join(roles)}"
@@ -313,7 +312,7 @@ async def _enter_reader_role(conn: psycopg.AsyncConnection[Any], name: str, seco
             await conn.execute("ROLLBACK")
             if attempt == 2:
                 break
-            await _ensure_role(conn, READER_ROLE, grant_to=None)
+            await ensure_role(conn, READER_ROLE, grant_to=None)
             continue
         except pg_errors.InsufficientPrivilege:
             await conn.execute("ROLLBACK")
@@ -322,7 +321,7 @@ async def _enter_reader_role(conn: psycopg.AsyncConnection[Any], name: str, seco
                 f"refused: the database user {user!r} of {name!r} may not switch to the read-only "
                 f"role {READER_ROLE}; an administrator should run "
                 f"`cronpilot pg reader {name} --schema SCHEMA --grant-to {user}`") from None
-        if await _reads_everything(conn, READER_ROLE):
+        if await reads_everything(conn, READER_ROLE):
             raise ActionFailed(
                 f"refused: the read-only role {READER_ROLE} can read every table of {name!r} (it "
                 "is in pg_read_all_data), cronpilot's own too; run "
@@ -356,73 +355,7 @@ async def ensure_readonly_role(url: str, role: str | None = None, *, grant_to: s
     is refused. Needs CREATEROLE (or a superuser) and the right to grant on those schemas;
     raises ``ActionFailed`` otherwise, or when an existing role has extra powers."""
     async with await psycopg.AsyncConnection.connect(_pg_conninfo(url), autocommit=True) as conn:
-        await _ensure_role(conn, role or READER_ROLE, grant_to=grant_to, schemas=schemas)
-
-
-async def _ensure_role(conn: psycopg.AsyncConnection[Any], role: str, *,
-                       grant_to: str | None, schemas: Sequence[str] = ()) -> None:
-    ident = pg_sql.Identifier(role)
-    try:
-        cur = await conn.execute(
-            "SELECT rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb OR rolcanlogin"
-            " OR EXISTS (SELECT 1 FROM pg_roles p WHERE p.rolname::text = ANY(%s)"
-            "            AND pg_has_role(r.oid, p.oid, 'MEMBER'))"
-            " FROM pg_roles r WHERE rolname = %s",
-            ([*list(_SERVER_FILE_ROLES), "pg_write_all_data"], role))
-        found = await cur.fetchone()
-        if found is None:
-            # Another process may create it at the same moment.
-            with suppress(pg_errors.DuplicateObject, pg_errors.UniqueViolation):
-                await conn.execute(pg_sql.SQL("CREATE ROLE {} NOLOGIN NOSUPERUSER NOBYPASSRLS "
-                                              "NOCREATEDB NOCREATEROLE").format(ident))
-        elif found[0]:
-            raise ActionFailed(f"the role {role} already exists with more than read access "
-                               "(login, superuser, CREATEROLE, server files or writes); fix it")
-        if await _reads_everything(conn, role):
-            await conn.execute(pg_sql.SQL("REVOKE pg_read_all_data FROM {}").format(ident))
-        for schema in schemas:
-            await _grant_schema(conn, role, schema)
-        if grant_to is None:
-            cur = await conn.execute("SELECT rolname, rolsuper FROM pg_roles WHERE rolname = "
-                                     "session_user")
-            user, superuser = await cur.fetchone() or (None, True)
-            grant_to = None if superuser else user
-        if grant_to:
-            await _grant_once(conn, role, grant_to)
-    except pg_errors.InsufficientPrivilege as exc:
-        raise ActionFailed(f"could not set up the read-only role {role}: "
-                           f"{exc.diag.message_primary}; ask a database administrator") from None
-
-
-async def _reads_everything(conn: psycopg.AsyncConnection[Any], role: str) -> bool:
-    """Is ``role`` in ``pg_read_all_data`` (PostgreSQL 14+), directly or through another role?"""
-    cur = await conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_read_all_data')"
-        " AND pg_has_role(%s::name, 'pg_read_all_data', 'USAGE')", (role,))
-    row = await cur.fetchone()
-    return bool(row and row[0])
-
-
-async def _grant_schema(conn: psycopg.AsyncConnection[Any], role: str, schema: str) -> None:
-    cur = await conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s"
-        " AND table_name = ANY(%s)", (schema, list(_CRONPILOT_TABLES)))
-    row = await cur.fetchone()
-    if row and row[0] == len(_CRONPILOT_TABLES):
-        raise ActionFailed(f"schema {schema} holds cronpilot's own tables (tasks, runs, secrets); "
-                           "keep them in a schema of their own and grant the reader the others")
-    names = {"schema": pg_sql.Identifier(schema), "role": pg_sql.Identifier(role)}
-    await conn.execute(pg_sql.SQL("GRANT USAGE ON SCHEMA {schema} TO {role}").format(**names))
-    await conn.execute(pg_sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
-                       .format(**names))
-
-
-async def _grant_once(conn: psycopg.AsyncConnection[Any], role: str, member: str) -> None:
-    cur = await conn.execute("SELECT pg_has_role(%s::name, %s::name, 'MEMBER')", (member, role))
-    row = await cur.fetchone()
-    if not (row and row[0]):
-        await conn.execute(pg_sql.SQL("GRANT {} TO {}").format(pg_sql.Identifier(role),
-                                                              pg_sql.Identifier(member)))
+        await ensure_role(conn, role or READER_ROLE, grant_to=grant_to, schemas=schemas)
 
 
 # --- result -------------------------------------------------------------------------------

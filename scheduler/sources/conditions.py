@@ -180,7 +180,7 @@ class ConditionChecks:
             prepared = await secrets_for_run(
                 action, owner=task.owner, config=self._config, source=self._secrets,
                 approved=task.created_by_run_id is None or task.approved_by is not None)
-            masker = prepared.masker
+            masker = ctx.secrets = prepared.masker
             output.mask_with(masker)
             ctx.config = prepared.config
             result = await asyncio.wait_for(actions.execute(prepared.action, ctx),

@@ -65,10 +65,11 @@ def make_private(engine: Engine) -> None:
         return
     file = Path(path)
     file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with contextlib.suppress(FileExistsError):
+    # Not ours to change (another owner, a read-only folder): SQLite reports what matters.
+    with contextlib.suppress(OSError):
         os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     for suffix in ("", "-wal", "-shm", "-journal"):
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.chmod(f"{file}{suffix}", 0o600)
 
 

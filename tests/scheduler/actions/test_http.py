@@ -32,6 +32,7 @@ from scheduler.actions import http as http_action
 from scheduler.actions import netguard
 from scheduler.actions.base import ActionConfig, ActionContext, ActionFailed, OutputCapture
 from scheduler.models import HttpAction
+from scheduler.redaction import SecretMasker
 
 MB = 1024 * 1024
 BIG_BODY = b"a" * (5 * MB)
@@ -488,6 +489,32 @@ async def test_http_redirect_across_origins_drops_credentials(
     assert first.requests[0].headers["authorization"] == "Bearer secret"
     assert "authorization" not in second.requests[0].headers
     assert second.requests[0].headers["x-keep"] == "1"
+
+
+async def test_http_redirect_across_origins_drops_headers_carrying_a_secret(
+    tmp_path: Path, serve: Callable[[], RecordingServer]
+) -> None:
+    first, second = serve(), serve()
+    ctx = make_ctx(tmp_path, {"127.0.0.1"})
+    ctx.secrets = SecretMasker({"API_KEY": "k3y-canary-55"})
+    action = HttpAction(url=redirect_url(first, second.url("/echo")),
+                        headers={"X-Api-Key": "k3y-canary-55", "X-Keep": "1"})
+    assert (await http_action.run(action, ctx)).ok
+    assert first.requests[0].headers["x-api-key"] == "k3y-canary-55"
+    assert "x-api-key" not in second.requests[0].headers and second.requests[0].headers["x-keep"] == "1"
+
+
+async def test_http_refuses_to_resend_a_body_holding_a_secret_to_another_origin(
+    tmp_path: Path, serve: Callable[[], RecordingServer]
+) -> None:
+    first, second = serve(), serve()
+    ctx = make_ctx(tmp_path, {"127.0.0.1"})
+    ctx.secrets = SecretMasker({"API_KEY": "k3y-canary-55"})
+    action = HttpAction(method="POST", url=redirect_url(first, second.url("/echo"), 307),
+                        body='{"key": "k3y-canary-55"}')
+    with pytest.raises(ActionFailed, match="body holds a secret"):
+        await http_action.run(action, ctx)
+    assert second.requests == []
 
 
 async def test_http_stops_after_five_redirects(tmp_path: Path, server: RecordingServer) -> None:
