@@ -17,7 +17,7 @@ from .errors import CronpilotError
 from .models import RunReason, RunStatus, Task
 from .ports import AIRunner, Notifier, SecretSource
 from .redaction import SecretMasker
-from .secret_refs import secrets_for_run
+from .secret_refs import SECRET_KINDS, secrets_for_run
 from .store.records import RunOutcome
 from .templating import TemplateFailed, render_action
 from .wording import duration_text
@@ -67,17 +67,18 @@ async def execute_run(
     )
     masker: SecretMasker | None = None
     try:
-        prepared = await secrets_for_run(
-            task.action, owner=task.owner, config=config, source=secrets,
-            approved=task.created_by_run_id is None or task.approved_by is not None,
-            templated=bool(context),
-        )
-        masker = ctx.secrets = prepared.masker
-        output.mask_with(masker)
-        ctx.config = prepared.config
-        action = prepared.action
+        action = task.action
+        values: dict[str, str] = {}
+        if action.kind in SECRET_KINDS:  # the only kinds that may use secrets: others skip this
+            prepared = await secrets_for_run(
+                action, owner=task.owner, config=config, source=secrets,
+                approved=task.created_by_run_id is None or task.approved_by is not None,
+                templated=bool(context),
+            )
+            masker = ctx.secrets = prepared.masker
+            output.mask_with(masker)
+            ctx.config, action, values = prepared.config, prepared.action, prepared.context_values
         if context:
-            values = prepared.context_values
             action = render_action(action, {**context, "secrets": values} if values else context)
         result = await actions.execute(action, ctx)
         outcome.result = result.data or None

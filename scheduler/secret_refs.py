@@ -28,6 +28,7 @@ NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 REFERENCE = re.compile(r"\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}")
 _BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 _MENTION = re.compile(r"\bsecrets\b")
+SECRET_KINDS = frozenset({"http", "shell", "sql"})  # actions that may use secrets (sql: its URL)
 WHERE_ALLOWED = "an http task's URL, headers and body, or a shell task's --env values"
 
 
