@@ -1,93 +1,148 @@
 """The ``cronpilot`` command. Commands are thin: parse, call the service, render.
 
-Errors reach the person as one line and a non-zero exit, never a traceback."""
+Errors reach the person as one line and a non-zero exit, never a traceback: a usage error (an
+unknown command or option, a missing argument, a bad value) exits 2 with a hint; a
+``CronpilotError`` exits with its code; anything else is an internal error (70) whose
+traceback goes to ``cli-errors.log`` in the data folder.
+
+Command modules are imported only when their command runs (``commands/registry.py``), so
+``--help`` and shell completion answer without loading the service.
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 
-from scheduler.errors import CronpilotError
-from scheduler.service import validation_message
-
-from . import render
-from .commands import runs as run_commands
-from .commands.chat import chat
-from .commands.hooks import hook_app
-from .commands.pg import pg_app
-from .commands.secrets import secret_app
-from .commands.serve import serve
-from .commands.tasks import task_app
-from .commands.workflows import workflow_app
+from . import logs
+from .commands.registry import LazyGroup
 
 app = typer.Typer(
     name="cronpilot",
+    cls=LazyGroup,
     help="A chat-first assistant for scheduled and event-driven tasks.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
-app.add_typer(task_app, name="task")
-app.command("run")(run_commands.run)
-app.command("runs")(run_commands.runs)
-app.command("logs")(run_commands.logs)
-app.command("stats")(run_commands.stats)
-app.command("serve")(serve)
-app.command("chat")(chat)
-app.command("emit")(run_commands.emit)
-app.add_typer(workflow_app, name="workflow")
-app.add_typer(hook_app, name="hook")
-app.add_typer(pg_app, name="pg")
-app.add_typer(secret_app, name="secret")
 
 
-def _register_optional() -> None:
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("cronpilot")
+        except PackageNotFoundError:  # run from a source tree that isn't installed
+            number = "unknown"
+        typer.echo(f"cronpilot {number}")
+        raise typer.Exit()
+
+
+def _log_level(value: str | None) -> str | None:
+    if value is None:
+        return None
     try:
-        from .commands.when import when
-    except ImportError:  # the time-phrase parser ships separately
+        return logs.check_level(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+    log_level: str | None = typer.Option(None, "--log-level", callback=_log_level, metavar="LEVEL",
+                                         help="debug, info, warning (default), error or critical "
+                                              "(or CRONPILOT_LOG_LEVEL)."),
+) -> None:
+    """A chat-first assistant for scheduled and event-driven tasks."""
+    if log_level:
+        logs.configure(level=log_level, override=True)
+
+
+def _hide_flag_types() -> None:
+    """typer 0.29 labels on/off flags ``<bool>`` in help, as if they took a value: hide it."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_cronpilot", False):
         return
-    app.command("when")(when)
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._cronpilot = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
-_register_optional()
+_hide_flag_types()
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.reset()
+    logs.configure()
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="cronpilot", standalone_mode=False)
         if isinstance(code, int) and code:  # click returns typer.Exit's code in this mode
             sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        render.err_console.print("aborted")
+        _say("aborted")
         sys.exit(1)
-    except CronpilotError as exc:
-        render.err_console.print(f"error: {render.escape(str(exc))}")
-        sys.exit(exc.exit_code)
-    except ValidationError as exc:
-        render.err_console.print(f"error: {render.escape(validation_message(exc))}")
-        sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
     except SystemExit:
         raise
+    except typer.TyperException as exc:  # typer's own click: usage errors and the like
+        sys.exit(_usage_error(exc, sys.argv[1:] if argv is None else argv))
     except Exception as exc:
-        import click
+        sys.exit(_known_error(exc))
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        where = _save_traceback()
-        render.err_console.print(f"error: {type(exc).__name__}: {render.escape(str(exc))} (details in {where})")
-        sys.exit(70)
+
+def _usage_error(exc: typer.TyperException, argv: list[str]) -> int:
+    """One line saying what is wrong, one saying where the help is; exit 2 (click's code)."""
+    code = int(getattr(exc, "exit_code", 2))
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        command = ctx.command_path
+    else:  # some option errors carry no context: the words before the first option
+        words = [a for a in argv[: next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))]]
+        command = " ".join(["cronpilot", *words])
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `cronpilot task` alone: its help
+        exc.show()  # type: ignore[attr-defined]
+        return code
+    first = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    _say("error: " + first.replace("Value error, ", ""))
+    _say(f"try: {command} --help")
+    return code
+
+
+def _known_error(exc: Exception) -> int:
+    from pydantic import ValidationError
+
+    from scheduler.errors import CronpilotError
+
+    if isinstance(exc, CronpilotError):
+        _say(f"error: {exc}")
+        return exc.exit_code
+    if isinstance(exc, ValidationError):
+        from scheduler.service import validation_message
+
+        _say(f"error: {validation_message(exc)}")
+        return 2
+    where = _save_traceback()
+    _say(f"error: {type(exc).__name__}: {exc} (details in {where})")
+    return 70
+
+
+def _say(line: str) -> None:
+    typer.echo(line, err=True)
 
 
 def _save_traceback() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,7 +12,6 @@ from rich.table import Table
 
 from scheduler import wording
 from scheduler.models import RetryPolicy, Run, RunEvent, RunStatus, Task
-from scheduler.service import TaskStats
 from scheduler.wording import (
     action_text,
     clip,
@@ -24,6 +23,10 @@ from scheduler.wording import (
     time_text,
     trigger_source,
 )
+
+if TYPE_CHECKING:  # the service pulls in the store: not needed to print
+    from scheduler.service import TaskStats
+
 
 console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False)
@@ -102,7 +105,7 @@ def task_table(tasks: list[Task], next_fire: dict[int, datetime | None], *, view
 def task_detail(
     task: Task, fires: list[datetime], runs: list[Run], isolation: str | None,
     deps: dict[str, list[tuple[Task, str]]] | None = None, *, viewer_zone: str,
-    now: datetime | None = None,
+    now: datetime | None = None, folder: str | None = None,
 ) -> None:
     rows = [
         ("id", str(task.task_id)), ("name", task.name), ("status", task.status.value),
@@ -118,6 +121,8 @@ def task_detail(
         ("modified", f"{when(task.updated_at, viewer_zone)} by {task.modified_by}"),
         ("origin", provenance(task, viewer_zone=viewer_zone, now=now)),
     ]
+    if folder:
+        rows.append(("folder", folder))
     if isolation:
         rows.append(("isolation", isolation))
     for key, label in (("after", "runs after"), ("before", "then releases")):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
-from cronpilot.settings import Settings
-from cronpilot.wiring import App, build_app
+if TYPE_CHECKING:  # the wiring imports the service, store and engine: only when a command runs
+    from cronpilot.wiring import App
 
 _app: App | None = None
 
@@ -13,7 +14,13 @@ _app: App | None = None
 def current_app() -> App:
     global _app
     if _app is None:
-        _app = build_app(Settings())
+        from cronpilot import logs
+        from cronpilot.settings import Settings
+        from cronpilot.wiring import build_app
+
+        settings = Settings()
+        logs.configure(level=settings.log_level, fmt=settings.log_format)
+        _app = build_app(settings)
     return _app
 
 

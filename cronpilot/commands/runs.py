@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from connectors.console import ConsoleNotifier
-from scheduler.models import Run, RunStatus
-from scheduler.service import parse_since
+from scheduler.models import RunStatus
 from scheduler.wording import count_text, elapsed_text
 
 from .. import render
-from . import waiting
 from .context import current_app
+
+if TYPE_CHECKING:
+    from scheduler.models import Run
 
 
 def run(
@@ -22,6 +24,10 @@ def run(
 ) -> None:
     """Run a task now (its dependents follow as they are released). Without a running engine
     (cronpilot serve) the work runs here and the command waits for it."""
+    from connectors.console import ConsoleNotifier
+
+    from . import waiting
+
     app = current_app()
     queued = app.service.run_now(ref, actor=app.local_actor)
     if waiting.engine_running(app) and not wait and not downstream:
@@ -51,7 +57,10 @@ def emit(
     """Emit an event: every task listening to it fires."""
     import json as jsonlib
 
+    from connectors.console import ConsoleNotifier
     from scheduler.errors import InvalidRequest
+
+    from . import waiting
 
     app = current_app()
     try:
@@ -108,6 +117,8 @@ def runs(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run history, newest first."""
+    from scheduler.service import parse_since
+
     app = current_app()
     now = app.clock.now()
     found = app.service.list_runs(
@@ -148,6 +159,8 @@ def stats(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Runs, success rate, average and p95 duration, per task and overall."""
+    from scheduler.service import parse_since
+
     app = current_app()
     window = parse_since(since, now=app.clock.now()) if since else None
     overall, per_task = app.service.stats(actor=app.local_actor, since=window, task=task)

@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 def serve(
     grace: int = typer.Option(30, "--grace", help="Seconds to let running tasks finish on stop."),
 ) -> None:
-    """Run the scheduler engine until Ctrl-C (a second Ctrl-C stops at once)."""
+    """Run the engine, the chat connectors and the HTTP server until Ctrl-C.
+
+    The engine fires every task; each chat connector whose settings are present (Slack,
+    Telegram, email) starts too, and the HTTP server (CRONPILOT_HTTP_HOST:CRONPILOT_HTTP_PORT)
+    carries webhooks, /healthz, /readyz and /metrics. One status line per part says whether it
+    is on and why. A second Ctrl-C stops at once."""
     from scheduler.engine import tune_gc_for_serving
 
     tune_gc_for_serving()
