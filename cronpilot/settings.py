@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # Encrypts stored secrets; without it a key file is made in data_dir (docs/secrets.md).
     secret_key: SecretStr | None = None
 
+    # logging (cronpilot/logs.py): level and text|json, both carry the ids of each record
+    log_level: str = "warning"
+    log_format: str = "text"
+
     # engine
     lease_ttl: timedelta = timedelta(seconds=30)
     heartbeat_interval: timedelta = timedelta(seconds=10)
@@ -68,6 +72,9 @@ class Settings(BaseSettings):
     sql_allow_own_database: Annotated[list[str], NoDecode] = Field(default_factory=list)
     shell_sandbox: str = "auto"
     shell_user: str = "nobody"
+    # where shell tasks made in a chat run (the CLI uses its current folder); default: the
+    # "files" folder in the data folder
+    shell_workdir: Path | None = None
 
     # model (the agent)
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
@@ -141,6 +148,20 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        from .logs import check_level
+
+        return check_level(value)
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        from .logs import check_format
+
+        return check_format(value)
+
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
@@ -160,6 +181,10 @@ class Settings(BaseSettings):
             elif name == "sql_databases" and isinstance(value, dict):
                 value = {k: _hide_password(v) for k, v in value.items()}
             yield name, value
+
+    @property
+    def effective_shell_workdir(self) -> Path:
+        return self.shell_workdir or self.data_dir / "files"
 
     @property
     def effective_database_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
@@ -123,7 +124,20 @@ class App:
             sql_databases=list(self.settings.sql_databases),
             spawn_policy=self.spawn_policy,
             secret_box=self.secret_box,
+            engine_heartbeat=self.settings.heartbeat_interval,
+            shell_workdir=self.shell_workdir,
         )
+
+    @property
+    def shell_workdir(self) -> Path:
+        """Where shell tasks made in a chat run: CRONPILOT_SHELL_WORKDIR, else the data folder's
+        "files" folder (made here, so "run ./backup.sh" has a place to find backup.sh)."""
+        s = self.settings
+        if s.shell_workdir is not None:
+            return s.shell_workdir.expanduser().resolve()
+        folder = s.effective_shell_workdir
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder.resolve()
 
     @property
     def spawn_policy(self) -> SpawnPolicy:

@@ -148,7 +148,8 @@ class Engine:
         now = self.clock.now()
         if self.options.background_checkpoints:
             self._checkpointing = self.store.checkpoint_in_background()
-        await self._store(self.store.register_worker, self.worker_id, now=now)
+        await self._store(self.store.register_worker, self.worker_id, now=now,
+                          version=installed_version(), schedules=self.options.schedules)
         with _collector_paused():
             # Small schedules are kept whole (every run finds its task at hand); big ones as
             # schedules only, each task read when it runs.
@@ -767,6 +768,16 @@ class Engine:
         candidates = [e[0] for e in self._heap if e[1] == task_id and not self._stale(e)]
         candidates += [r.started_at for r in self._ahead.values() if r.task_id == task_id and r.started_at]
         return min(candidates) if candidates else None
+
+
+def installed_version() -> str | None:
+    """The installed cronpilot's version (engines record it, ``cronpilot status`` shows it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cronpilot")
+    except PackageNotFoundError:
+        return None
 
 
 def tune_gc_for_serving() -> None:

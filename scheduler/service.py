@@ -24,6 +24,7 @@ from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskSta
 from .secret_box import SecretBox
 from .secrets import SecretsMixin
 from .service_flows import FlowsMixin
+from .service_status import StatusMixin
 from .store import NewRun, Store
 from .store.task_store import SpawnCheck
 from .triggers import (
@@ -116,7 +117,7 @@ def validation_message(exc: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
-class Service(FlowsMixin, SecretsMixin):
+class Service(FlowsMixin, SecretsMixin, StatusMixin):
     def __init__(
         self,
         store: Store,
@@ -127,9 +128,15 @@ class Service(FlowsMixin, SecretsMixin):
         on_change: Callable[[], None] | None = None,
         spawn_policy: SpawnPolicy | None = None,
         secret_box: SecretBox | None = None,
+        engine_heartbeat: timedelta = timedelta(seconds=10),
+        shell_workdir: Path | None = None,
     ) -> None:
         self.store = store
         self.secret_box = secret_box or SecretBox()  # without a key: secrets can't be set
+        self.engine_heartbeat = engine_heartbeat  # how often engines beat (service_status)
+        # A shell task created without a working folder gets this one (a chat's configured
+        # folder); None: each run gets a fresh temporary folder.
+        self.shell_workdir = shell_workdir
         self.spawn_policy = spawn_policy or SpawnPolicy()
         self.clock = clock or SystemClock()
         self.default_timezone = default_timezone
@@ -151,7 +158,7 @@ class Service(FlowsMixin, SecretsMixin):
         and wait in ``pending_approval`` when they run shell, http or sql, or use a secret."""
         self._require_writer(actor, action="create_task", target=spec.name)
         now = self.clock.now()
-        spec = self._checked(spec, now=now)
+        spec = self._checked(self._with_workdir(spec), now=now)
         uses_secrets = bool(self.check_secret_references(spec, owner=actor.user))
         self.check_event_loops(NEW_TASK, spec)
         spawn = None
@@ -419,9 +426,19 @@ class Service(FlowsMixin, SecretsMixin):
         if action.kind == "sql" and action.database not in self.sql_databases:
             known = ", ".join(self.sql_databases) or "none configured (CRONPILOT_SQL_DATABASES)"
             raise InvalidRequest(f"unknown database {action.database!r}; known: {known}")
+        if action.kind == "shell" and action.cwd is not None and not Path(action.cwd).is_absolute():
+            raise InvalidRequest(f"the working folder must be an absolute path, not {action.cwd!r}")
         if action.kind == "http" and not action.url.lower().startswith(("http://", "https://")):
             raise InvalidRequest("an http task needs an http:// or https:// URL")
         return spec.model_copy(update={"triggers": triggers})
+
+    def _with_workdir(self, spec: TaskSpec) -> TaskSpec:
+        """A shell task made without a working folder runs in the service's (a chat's
+        configured folder), so "run ./backup.sh" finds backup.sh there."""
+        action = spec.action
+        if action.kind != "shell" or action.cwd is not None or self.shell_workdir is None:
+            return spec
+        return spec.model_copy(update={"action": action.model_copy(update={"cwd": str(self.shell_workdir)})})
 
     def _resolve_outcome_event(self, trigger: EventTrigger) -> EventTrigger:
         """'task.completed:backup' → 'task.completed:12': outcome events name tasks by id, so a

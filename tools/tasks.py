@@ -170,7 +170,9 @@ def create_scheduled(
     if event:  # worded from the trigger as stored (the service normalizes the name)
         on_event = "; ".join(trigger_text(t, task.timezone) for t in task.triggers if t.kind == "event")
         description = f"{description}; {on_event}" if description else on_event
-    return _confirmation(ctx, task, description, schedule.notes if schedule else ())
+    text = _confirmation(ctx, task, description, schedule.notes if schedule else ())
+    notice = ctx.service.not_running_notice()  # a task saved where nothing fires it
+    return f"{text} Note: {notice[0].upper()}{notice[1:]}." if notice else text
 
 
 def create_reminder(ctx: ToolContext, args: CreateReminderArgs) -> str:

@@ -11,6 +11,7 @@ import asyncio
 import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import typer
 
@@ -25,7 +26,13 @@ SLASH = {"approve": "approve", "pause": "pause", "resume": "resume", "run": "run
 def chat(
     message: str | None = typer.Option(None, "--message", "-m", help="Send one message, print the reply, exit."),
 ) -> None:
-    """Chat with cronpilot: 'remind me every Monday at 9am to send the report', 'what failed today'."""
+    """Chat with cronpilot: 'remind me every Monday at 9am to send the report', 'what failed today'.
+
+    Shell tasks made here run in the current folder ("every night at 2 run ./backup.sh" finds
+    ./backup.sh), unless CRONPILOT_SHELL_WORKDIR names another."""
+    app = current_app()
+    if app.settings.shell_workdir is None:  # the terminal's folder is where the person is
+        app.service.shell_workdir = Path.cwd()
     if message is not None:
         asyncio.run(_one(message))
     else:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scheduler.errors import InvalidRequest
 from scheduler.models import Task, TaskStatus
-from scheduler.service import Service
 
 from .. import render
-from ..wiring import App
 from .confirm import confirm_or_refuse
 from .context import current_app
 from .task_options import (
@@ -23,8 +22,24 @@ from .task_options import (
     with_task_options,
 )
 
+if TYPE_CHECKING:  # the service and the wiring pull in the store and the engine
+    from scheduler.service import Service
+
+    from ..wiring import App
+
 task_app = typer.Typer(help="Create and manage tasks.", no_args_is_help=True)
 POS = inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+
+def _warn_folder(task: Task) -> None:
+    if task.action.kind != "shell":
+        return
+    from scheduler.actions.shell_workdir import workdir_problem
+
+    problem = workdir_problem(current_app().action_config, task.action.cwd)
+    if problem:
+        render.err_console.print(f"note: the command won't find its folder: {problem}", markup=False,
+                                 soft_wrap=True)
 
 
 def _task_json(service: Service, task: Task) -> dict[str, Any]:
@@ -43,6 +58,7 @@ def add(**opts: Any) -> None:
     if "action" not in changes:
         raise InvalidRequest("say what the task does: --remind TEXT, --shell -- CMD, --http URL, "
                              "--sql STATEMENT --db NAME, --ai PROMPT or --noop")
+    _keep_folder(changes, default=Path.cwd())
     changes.setdefault("name", _free_name(service, default_name(changes["action"])))
     spec = service.build_spec(changes)
     status = TaskStatus.PAUSED if opts.get("paused") else TaskStatus.ACTIVE
@@ -70,6 +86,7 @@ def edit(ref: str, **opts: Any) -> None:
     changes = changes_from_options(
         opts, now=app.clock.now(), default_zone=app.settings.default_timezone, current=current
     )
+    _keep_folder(changes, default=None)
     paused = opts.get("paused")
     after = predecessors(opts)
     if not changes and paused is None and after is None:
@@ -95,6 +112,17 @@ def edit(ref: str, **opts: Any) -> None:
     _report(app, task, "updated", opts)
 
 
+def _keep_folder(changes: dict[str, Any], *, default: Path | None) -> None:
+    """A shell task runs where it was made: the current folder unless --cwd says otherwise
+    (relative --cwd is from here)."""
+    action = changes.get("action")
+    if not action or action.get("kind") != "shell":
+        return
+    folder = action.get("cwd") or default
+    if folder is not None:
+        action["cwd"] = str(Path(folder).expanduser().resolve())
+
+
 def _free_name(service: Service, name: str) -> str:
     taken = {t.name for t in service.list_tasks(search=name[:60])}
     if name not in taken:
@@ -107,8 +135,13 @@ def _free_name(service: Service, name: str) -> str:
 
 def _report(app: App, task: Task, verb: str, opts: dict[str, Any]) -> None:
     service = app.service
+    notice = service.not_running_notice() if verb == "added" else None
     if opts.get("json_output"):
-        render.print_json(_task_json(service, task))
+        data = _task_json(service, task)
+        if verb == "added":
+            data["engine_running"] = notice is None
+        render.print_json(data)
+        _say_notice(notice)
         return
     fires = service.next_fires(task, count=1)
     nxt = f", next {render.when(fires[0], task.timezone, viewer_zone=app.settings.default_timezone)}" if fires else ""
@@ -121,6 +154,13 @@ def _report(app: App, task: Task, verb: str, opts: dict[str, Any]) -> None:
     )
     if task.status == TaskStatus.PAUSED:
         render.console.print("  (paused: it won't fire until you resume it)")
+    _warn_folder(task)
+    _say_notice(notice)
+
+
+def _say_notice(notice: str | None) -> None:
+    if notice:  # on stderr: stdout may be JSON for a script
+        render.err_console.print(f"note: {notice}", markup=False, soft_wrap=True)
 
 
 task_app.command("add")(add)
@@ -158,10 +198,12 @@ def show(
     task = app.service.get_task(ref, actor=app.local_actor)
     fires = app.service.next_fires(task, count=count)
     isolation = _isolation(app, task)
+    folder = _folder(app, task)
     if json_output:
         data = _task_json(app.service, task)
         data["next_fires"] = [f.isoformat() for f in fires]
         data["isolation"] = isolation
+        data["folder"] = folder
         deps = app.service.dependencies_of(str(task.task_id))
         data["after"] = [{"task": t.name, "condition": c} for t, c in deps["after"]]
         data["before"] = [{"task": t.name, "condition": c} for t, c in deps["before"]]
@@ -170,7 +212,15 @@ def show(
     runs = app.service.list_runs(actor=app.local_actor, task=str(task.task_id), limit=5)
     deps = app.service.dependencies_of(str(task.task_id))
     render.task_detail(task, fires, runs, isolation, deps, viewer_zone=app.settings.default_timezone,
-                       now=app.clock.now())
+                       now=app.clock.now(), folder=folder)
+
+
+def _folder(app: Any, task: Task) -> str | None:
+    if task.action.kind != "shell":
+        return None
+    from scheduler.actions.shell_workdir import describe_workdir
+
+    return describe_workdir(app.action_config, task.action.cwd)
 
 
 def _isolation(app: Any, task: Task) -> str | None:

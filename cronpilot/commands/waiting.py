@@ -16,8 +16,7 @@ POLL_SECONDS = 0.2
 
 
 def engine_running(app: App) -> bool:
-    since = app.clock.now() - 3 * app.settings.heartbeat_interval
-    return bool(app.store.live_workers(since=since))
+    return app.service.engine_running()
 
 
 def _open(app: App, run_ids: Iterable[int], downstream: set[int], after_run_id: int) -> tuple[list[Run], bool]:

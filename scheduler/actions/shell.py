@@ -39,6 +39,7 @@ from .shell_isolation import (
     resolve_user,
 )
 from .shell_process import kill_process_tree, kill_session
+from .shell_workdir import is_own_folder
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,9 @@ async def run(action: ShellAction, ctx: ActionContext) -> ActionResult:
     isolation = describe_isolation(config, action.limits, timeout=ctx.timeout)
     task_dir = _task_dir(action.cwd)
     workdir = task_dir or _make_run_dir(config.data_dir, ctx.run_id, run_as)
+    # Cronpilot's own folders (in the data folder) are entered before the user switch, so their
+    # parents (often under /root) need not be open to the unprivileged user.
+    own = task_dir is None or is_own_folder(config, task_dir)
     try:
         env = build_env(
             action.env,
@@ -90,8 +94,8 @@ async def run(action: ShellAction, ctx: ActionContext) -> ActionResult:
             argv,
             limits=limits,
             run_as=run_as,
-            chdir_first=None if task_dir else workdir,
-            chdir=task_dir,
+            chdir_first=workdir if own else None,
+            chdir=None if own else task_dir,
         )
         if bwrap:
             prefix = bwrap_argv(

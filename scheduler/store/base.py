@@ -83,6 +83,15 @@ class StoreBase:
             )
         log.info("database migrated", extra={"revision": HEAD_REVISION})
 
+    def schema_revision(self) -> str | None:
+        """The revision the database's schema is at (None: never migrated); the code's is
+        ``HEAD_REVISION``. Raises ``StoreUnavailable`` when the database doesn't answer."""
+        try:
+            with self.engine.connect() as conn:
+                return _current_revision(conn)
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreUnavailable(self._unavailable(exc)) from exc
+
     def next_counter(self, conn: sa.Connection, name: str) -> int:
         """Increment a named counter inside the caller's transaction (a row lock on PostgreSQL)."""
         row = conn.execute(

@@ -165,6 +165,8 @@ workers = sa.Table(
     sa.Column("pid", sa.Integer, nullable=False),
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.String(40), nullable=True),  # cronpilot's, as installed
+    sa.Column("schedules", sa.Boolean, nullable=False, server_default=sa.true()),  # fires schedules
 )
 
 # Append-only record of privileged and refused actions.

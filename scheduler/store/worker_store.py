@@ -1,25 +1,48 @@
-"""Engines announce themselves, so a CLI can tell whether one is running to pick up its work."""
+"""Engines announce themselves, so a CLI can tell whether one is running to pick up its work,
+and ``cronpilot status`` can list them with their version and the work waiting."""
 
 from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from ..models import RunStatus
 from .base import StoreBase
-from .tables import workers
+from .tables import runs, workers
+
+
+@dataclass(frozen=True)
+class WorkerRow:
+    worker_id: str
+    hostname: str
+    pid: int
+    started_at: datetime
+    heartbeat_at: datetime
+    version: str | None
+    schedules: bool  # fires schedules (a serving engine), not only runs it was asked for
+
+
+@dataclass(frozen=True)
+class Backlog:
+    due: int  # pending runs whose time has come and that no engine has claimed yet
+    running: int
+    oldest_due_at: datetime | None
 
 
 class WorkerStoreMixin(StoreBase):
-    def register_worker(self, worker_id: str, *, now: datetime) -> None:
+    def register_worker(
+        self, worker_id: str, *, now: datetime, version: str | None = None, schedules: bool = True
+    ) -> None:
         with self._write() as conn:
             conn.execute(workers.delete().where(workers.c.worker_id == worker_id))
             conn.execute(
                 workers.insert().values(
                     worker_id=worker_id, hostname=socket.gethostname(), pid=os.getpid(),
-                    started_at=now, heartbeat_at=now,
+                    started_at=now, heartbeat_at=now, version=version, schedules=schedules,
                 )
             )
 
@@ -36,3 +59,29 @@ class WorkerStoreMixin(StoreBase):
             return list(
                 conn.execute(sa.select(workers.c.worker_id).where(workers.c.heartbeat_at >= since)).scalars()
             )
+
+    def list_workers(self) -> list[WorkerRow]:
+        """Every registered worker, newest heartbeat first (stale ones included: a process
+        that died without unregistering stays until another registers under its id)."""
+        columns = [workers.c[name] for name in WorkerRow.__dataclass_fields__]
+        with self._read() as conn:
+            rows = conn.execute(sa.select(*columns).order_by(workers.c.heartbeat_at.desc())).all()
+        return [WorkerRow(*row) for row in rows]
+
+    def run_backlog(self, *, now: datetime) -> Backlog:
+        """How much work waits: due pending runs (the queue) and running runs."""
+        pending = RunStatus.PENDING.value
+        with self._read() as conn:
+            due, oldest = conn.execute(
+                sa.select(sa.func.count(), sa.func.min(runs.c.due_at))
+                .where(runs.c.status == pending, runs.c.due_at <= now)
+            ).one()
+            running = conn.execute(
+                sa.select(sa.func.count()).select_from(runs).where(runs.c.status == RunStatus.RUNNING.value)
+            ).scalar()
+        return Backlog(due=int(due or 0), running=int(running or 0), oldest_due_at=oldest)
+
+    def ping(self) -> None:
+        """One round trip to the database; raises ``StoreUnavailable`` when it doesn't answer."""
+        with self._read() as conn:
+            conn.execute(sa.text("SELECT 1"))

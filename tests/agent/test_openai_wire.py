@@ -38,7 +38,8 @@ async def test_the_assistant_speaks_the_openai_wire_format(monkeypatch: pytest.M
             await assistant.aclose()
 
     assert reply.text == ("All set. Done: 'send the report' (task #1), every Monday at 09:00, Europe/Berlin; "
-                          "next Mon 12 Jan 09:00.")
+                          "next Mon 12 Jan 09:00. Note: Saved, but nothing is running to fire it — start "
+                          "`cronpilot serve` or see `cronpilot service install`.")
     first, second = stub.requests
     assert stub.headers[0]["authorization"] == "Bearer sk-test" and first["model"] == "stub-model"
     tools = {t["function"]["name"]: t["function"] for t in first["tools"]}

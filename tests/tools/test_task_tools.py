@@ -3,6 +3,8 @@ phrases into triggers with the deterministic parser, and turn every expected err
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pydantic import BaseModel
 
@@ -39,10 +41,23 @@ def test_create_task_makes_each_action_kind(ctx, service, args, kind, check):
     assert task.timezone == "Europe/Berlin" and task.origin["via"] == "slack"
 
 
-def test_create_reminder_confirms_interpretation_and_next_fire(ctx, service):
+def test_create_reminder_confirms_interpretation_and_next_fire(ctx, service, clock):
+    service.store.register_worker("engine-up", now=clock.now())  # a serving engine is alive
     text = catalog.invoke("create_reminder", ctx(), message="send the report", when="every Monday at 9am").result
     assert text == ("Done: 'send the report' (task #1), every Monday at 09:00, Europe/Berlin; "
                     "next Mon 12 Jan 09:00.")
+
+
+def test_create_reminder_says_when_no_engine_would_fire_it(ctx, service, clock):
+    service.store.register_worker("cli-run", now=clock.now(), schedules=False)  # runs, never fires
+    text = catalog.invoke("create_reminder", ctx(), message="stretch", when="every hour").result
+    assert text.startswith("Done: 'stretch' (task #1)")
+    assert text.endswith("Note: Saved, but nothing is running to fire it — start `cronpilot serve` or "
+                         "see `cronpilot service install`.")
+    clock.advance(timedelta(minutes=1))
+    service.store.register_worker("engine-gone", now=clock.now() - timedelta(seconds=31))  # 3 beats missed
+    assert "nothing is running" in catalog.invoke("create_reminder", ctx(), message="water",
+                                                  when="every day at 9").result
 
 
 def test_an_event_trigger_is_added_when_asked(ctx, service):

@@ -1,0 +1,66 @@
+"""``cronpilot status``: is an engine running to fire the tasks, which, and what waits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import typer
+
+from .. import render
+from .context import current_app
+
+
+def status(
+    count: int = typer.Option(5, "-n", "--next", min=0, max=100, help="How many next fires to show."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Whether an engine is running: engines, next fires, backlog. Exits 1 when none runs."""
+    app = current_app()
+    state = app.service.engine_status(next_count=count)
+    if json_output:
+        render.print_json(state.as_dict())
+    else:
+        _print(state, now=app.clock.now())
+    if not state.running:
+        raise typer.Exit(1)
+
+
+def _print(state: object, *, now: datetime) -> None:
+    from scheduler.service_status import EngineStatus
+
+    assert isinstance(state, EngineStatus)
+    alive = [e for e in state.engines if e.alive and e.schedules]
+    if alive:
+        render.console.print(f"[green]running[/green]: {len(alive)} engine(s)")
+    else:
+        render.console.print("[red]not running[/red]: no engine fires tasks now. Start one with "
+                             "`cronpilot serve`, or see `cronpilot service install`.")
+    for e in state.engines:
+        kind = "engine" if e.schedules else "CLI run"
+        health = "alive" if e.alive else "[red]stale[/red] (stopped without saying so?)"
+        render.console.print(
+            f"  {render.escape(e.worker_id)}: {kind} on {render.escape(e.hostname)} pid {e.pid}, "
+            f"cronpilot {render.escape(e.version or '?')}, up {_ago(now - e.started_at)}, "
+            f"last heartbeat {_ago(now - e.heartbeat_at)} ago, {health}"
+        )
+    backlog = state.backlog
+    oldest = f", the oldest due {_ago(now - backlog.oldest_due_at)} ago" if backlog.oldest_due_at else ""
+    render.console.print(f"backlog: {backlog.due} run(s) due and waiting{oldest}; {backlog.running} running")
+    if state.next_fires:
+        render.console.print("next fires:")
+        for fire in state.next_fires:
+            render.console.print(f"  {render.when(fire.at, fire.timezone)}  "
+                                 f"{render.escape(fire.name)} (#{fire.task_id})")
+    else:
+        render.console.print("next fires: none scheduled")
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172_800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86_400} d"

@@ -1,0 +1,101 @@
+"""Is anything running to fire the tasks? The service's answer, from the engines' heartbeats.
+
+Every interface asks the same question the same way: the CLI after ``task add`` and in
+``cronpilot status``, the chat tools after creating a task, the HTTP API, ``/readyz``.
+An engine counts as alive when its heartbeat is younger than three heartbeat intervals (one
+missed beat is a busy engine, three a dead one); only engines that fire schedules count as
+"running" (a CLI that runs one asked-for run in-process registers too, without schedules).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .store.worker_store import Backlog
+
+if TYPE_CHECKING:
+    from .service import Service
+
+NOT_RUNNING = ("saved, but nothing is running to fire it — start `cronpilot serve` or see "
+               "`cronpilot service install`")
+STALE_AFTER_BEATS = 3
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    worker_id: str
+    hostname: str
+    pid: int
+    version: str | None
+    started_at: datetime
+    heartbeat_at: datetime
+    schedules: bool
+    alive: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(self).items()}
+
+
+@dataclass(frozen=True)
+class NextFire:
+    task_id: int
+    name: str
+    timezone: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    checked_at: datetime
+    engines: list[EngineInfo]
+    backlog: Backlog
+    next_fires: list[NextFire] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        """An engine that fires schedules is alive."""
+        return any(e.alive and e.schedules for e in self.engines)
+
+    def as_dict(self) -> dict[str, Any]:
+        oldest = self.backlog.oldest_due_at
+        return {
+            "checked_at": self.checked_at.isoformat(),
+            "running": self.running,
+            "engines": [e.as_dict() for e in self.engines],
+            "backlog": {"due": self.backlog.due, "running": self.backlog.running,
+                        "oldest_due_at": oldest.isoformat() if oldest else None},
+            "next_fires": [{"task_id": f.task_id, "name": f.name, "at": f.at.isoformat()}
+                           for f in self.next_fires],
+        }
+
+
+class StatusMixin:
+    def engine_running(self: Service) -> bool:
+        """True when an engine that fires schedules has sent a heartbeat recently."""
+        since = self.clock.now() - STALE_AFTER_BEATS * self.engine_heartbeat
+        return any(w.schedules and w.heartbeat_at >= since for w in self.store.list_workers())
+
+    def engine_status(self: Service, *, next_count: int = 5, with_next: bool = True) -> EngineStatus:
+        """The engines (alive or stale), the runs waiting, and the soonest ``next_count`` fires
+        of all tasks. Raises ``StoreUnavailable`` when the database doesn't answer."""
+        now = self.clock.now()
+        since = now - STALE_AFTER_BEATS * self.engine_heartbeat
+        engines = [
+            EngineInfo(w.worker_id, w.hostname, w.pid, w.version, w.started_at, w.heartbeat_at,
+                       w.schedules, alive=w.heartbeat_at >= since)
+            for w in self.store.list_workers()
+        ]
+        upcoming: list[NextFire] = []
+        if with_next:
+            for task in self.store.list_tasks():
+                fires = self.next_fires(task, count=1)
+                if fires:
+                    upcoming.append(NextFire(task.task_id, task.name, task.timezone, fires[0]))
+            upcoming.sort(key=lambda f: (f.at, f.task_id))
+        return EngineStatus(now, engines, self.store.run_backlog(now=now), upcoming[:next_count])
+
+    def not_running_notice(self: Service) -> str | None:
+        """The sentence to tell someone who just saved a task, when no engine would fire it."""
+        return None if self.engine_running() else NOT_RUNNING
