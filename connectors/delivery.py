@@ -81,8 +81,11 @@ class DeliveryRouter:
         locate: Callable[[int], Awaitable[dict[str, str]]] | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observe: Callable[[str, str], None] | None = None,
     ) -> None:
         self.default = default
+        # Told (platform, "delivered" | "failed") after each notice: the metrics' counter.
+        self.observe = observe
         self.channels: dict[str, Channel] = dict(channels or {})
         self.locate = locate
         self.retry = retry or RetryPolicy()
@@ -99,8 +102,21 @@ class DeliveryRouter:
             except Exception:
                 log.info("no destination for task", extra={"task_id": notification.task_id})
         platform = destination.get("platform", "")
+        label = "terminal" if platform in LOCAL_PLATFORMS else platform
+        try:
+            await self._deliver(notification, destination, platform)
+        except BaseException:
+            if self.observe is not None:
+                self.observe(label, "failed")
+            raise
+        if self.observe is not None:
+            self.observe(label, "delivered")
+
+    async def _deliver(self, notification: Notification, destination: dict[str, str], platform: str) -> None:
         if platform in LOCAL_PLATFORMS:
             await self.default.notify(notification)
+            log.info("delivered", extra={"run_id": notification.run_id, "task_id": notification.task_id,
+                                         "where": "terminal"})
             return
         channel = self.channels.get(platform)
         if channel is None:
@@ -111,7 +127,8 @@ class DeliveryRouter:
         pieces = channel.pieces(notification, destination)
         for index, piece in enumerate(pieces, start=1):
             await self._send(channel, piece, destination, where=where, part=(index, len(pieces)))
-        log.info("delivered", extra={"run_id": notification.run_id, "where": where, "pieces": len(pieces)})
+        log.info("delivered", extra={"run_id": notification.run_id, "task_id": notification.task_id,
+                                     "where": where, "pieces": len(pieces)})
 
     async def _send(
         self, channel: Channel, piece: Any, destination: Mapping[str, str], *, where: str,

@@ -42,8 +42,10 @@ class HttpServer:
     """Serves ``api`` on ``host:port`` (0: any free port) until ``stop``."""
 
     def __init__(self, api: FastAPI, *, host: str, port: int) -> None:
-        config = uvicorn.Config(api, host=host, port=port, log_level="warning", lifespan="off",
-                                access_log=False)
+        # log_config=None: uvicorn's loggers keep no handlers of their own and reach the
+        # process's one configuration (cronpilot/logs.py), with its level and format.
+        config = uvicorn.Config(api, host=host, port=port, log_config=None, log_level=None,
+                                lifespan="off", access_log=False)
         self.server = _EmbeddedServer(config)
         self.host = host
         self._socket: socket.socket | None = None
