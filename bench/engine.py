@@ -216,8 +216,14 @@ async def _cronpilot(url: str, w: Workload, tmp: Path) -> dict[str, Any]:
             rec.record(scheduled_for.timestamp(), time.time())
 
     tune_gc_for_serving()  # as `cronpilot serve` runs it, with its options
+    observer = None
+    if os.environ.get("CRONPILOT_BENCH_METRICS"):  # --metrics: serve's /metrics observer attached
+        from connectors.metrics import Metrics
+
+        observer = Metrics()
     engine = Engine(store, config=ActionConfig(data_dir=tmp), clock=SystemClock(),
-                    options=EngineOptions(background_checkpoints=True), on_run_start=on_run_start)
+                    options=EngineOptions(background_checkpoints=True), on_run_start=on_run_start,
+                    observer=observer)
     started = time.perf_counter()
     await engine.start()
     start_s = time.perf_counter() - started
@@ -470,6 +476,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window", type=int, help="seconds (default 30, --quick 5)")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset")
     parser.add_argument("--no-extras", action="store_true", help="skip the idle and 100k-load figures")
+    parser.add_argument("--metrics", action="store_true", help="attach serve's metrics observer to cronpilot")
     parser.add_argument("--sweep", help="task counts for one system (cronpilot-sqlite unless --systems "
                         "names another), e.g. 2000,5000,10000: the highest rate it sustains")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -477,6 +484,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--url", default="", help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.metrics:
+        os.environ["CRONPILOT_BENCH_METRICS"] = "1"  # the children inherit it
     if args.child:
         child_main(args.child, Workload(**json.loads(args.workload)), args.url, Path(args.dir))
         return

@@ -37,6 +37,7 @@ class ConnectorStatus:
     name: str
     on: bool
     why: str
+    configured: bool = True  # False: its settings are absent, so "off" is expected
 
     def line(self) -> str:
         return f"{self.name}: {'on' if self.on else 'off'} ({self.why})"
@@ -110,7 +111,7 @@ class Connectors:
 
     async def _start_slack(self) -> ConnectorStatus:
         if self.slack is None:
-            return ConnectorStatus("slack", False, "SLACK_BOT_TOKEN not set")
+            return ConnectorStatus("slack", False, "SLACK_BOT_TOKEN not set", configured=False)
         config = self.slack.config
         try:
             who = await asyncio.wait_for(self.slack.client.auth_test(), 20)
@@ -138,7 +139,7 @@ class Connectors:
 
     async def _start_telegram(self) -> ConnectorStatus:
         if self.telegram is None:
-            return ConnectorStatus("telegram", False, "TELEGRAM_BOT_TOKEN not set")
+            return ConnectorStatus("telegram", False, "TELEGRAM_BOT_TOKEN not set", configured=False)
         config = self.telegram.config
         if config.webhook_mode and not _strong(config.webhook_secret):
             return ConnectorStatus(
@@ -161,7 +162,7 @@ class Connectors:
 
     def _email_status(self) -> ConnectorStatus:
         if self.smtp is None:
-            return ConnectorStatus("email", False, "CRONPILOT_SMTP_HOST not set")
+            return ConnectorStatus("email", False, "CRONPILOT_SMTP_HOST not set", configured=False)
         smtp = self.smtp
         return ConnectorStatus(
             "email", True, f"SMTP {smtp.host}:{smtp.port} ({smtp.security}), from {smtp.sender}"

@@ -15,7 +15,7 @@ from scheduler.actions.base import ActionConfig, SmtpConfig
 from scheduler.clock import Clock, SystemClock
 from scheduler.datadir import make_private
 from scheduler.engine import Engine, EngineOptions
-from scheduler.ports import AIRunner, Notifier
+from scheduler.ports import AIRunner, EngineObserver, Notifier
 from scheduler.secret_box import KEY_FILE_NAME, SecretBox
 from scheduler.service import Actor, Role, Service, SpawnPolicy
 from scheduler.store import Store
@@ -193,8 +193,9 @@ class App:
         """Whoever runs the CLI on this machine owns the install."""
         return Actor(user=self.settings.user, role=Role.ADMIN)
 
-    def engine(self, *, options: EngineOptions | None = None) -> Engine:
-        """The engine; ``options`` replaces the settings' (a CLI running work in-process)."""
+    def engine(self, *, options: EngineOptions | None = None, observer: EngineObserver | None = None) -> Engine:
+        """The engine; ``options`` replaces the settings' (a CLI running work in-process);
+        ``observer`` is told what each pass did (serve's metrics)."""
         s = self.settings
         engine = Engine(
             self.store,
@@ -203,6 +204,7 @@ class App:
             notifier=self.notifier,
             ai_runner=self.ai_runner,
             secrets=self.service,
+            observer=observer,
             options=options or EngineOptions(
                 lease_ttl=s.lease_ttl,
                 heartbeat_interval=s.heartbeat_interval,

@@ -13,6 +13,7 @@ import gc
 import heapq
 import logging
 import random
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -29,7 +30,7 @@ from .errors import NotFound, StoreUnavailable
 from .execution import SHUTDOWN_REASON, TIMEOUT_REASON, execute_run
 from .firing import plan_fires
 from .models import OverlapPolicy, RunReason, RunStatus, Task
-from .ports import AIRunner, Notification, Notifier, SecretSource
+from .ports import AIRunner, EngineObserver, EnginePass, Notification, Notifier, SecretSource
 from .schedule import Schedule
 from .sources import Sources
 from .store import Released, SkipChain, Store
@@ -46,6 +47,7 @@ _NO_LIMIT = contextlib.nullcontext()
 
 
 _IDLE: frozenset[int] = frozenset()  # shared by every task with nothing running
+_NOTHING: tuple[list[NewRun], list[RunOutcome]] = ([], [])  # a pass that recorded nothing
 
 
 @dataclass(slots=True)
@@ -104,6 +106,7 @@ class Engine:
         secrets: SecretSource | None = None,
         worker_id: str | None = None,
         on_run_start: Callable[[int, datetime | None], None] | None = None,
+        observer: EngineObserver | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -114,6 +117,8 @@ class Engine:
         self.secrets = secrets  # values of {{ secrets.NAME }}, read when a run starts
         self.worker_id = worker_id or f"engine-{uuid.uuid4().hex[:12]}"
         self.on_run_start = on_run_start
+        self.observer = observer  # metrics: told what each pass did
+        self.last_heartbeat_at: datetime | None = None
         self._heap: list[tuple[datetime, int, int]] = []
         self._states: dict[int, _TaskState] = {}
         self._tasks: OrderedDict[int, Task] = OrderedDict()  # the task cache, least recent first
@@ -150,6 +155,7 @@ class Engine:
             self._checkpointing = self.store.checkpoint_in_background()
         await self._store(self.store.register_worker, self.worker_id, now=now,
                           version=installed_version(), schedules=self.options.schedules)
+        self.last_heartbeat_at = now
         with _collector_paused():
             # Small schedules are kept whole (every run finds its task at hand); big ones as
             # schedules only, each task read when it runs.
@@ -268,6 +274,7 @@ class Engine:
     # --- one pass ---------------------------------------------------------------------------
 
     async def tick(self) -> None:
+        began = time.perf_counter()
         now = self.clock.now()
         if self._next_poll_at is None or now >= self._next_poll_at:
             await self._poll(now)
@@ -276,9 +283,15 @@ class Engine:
         fire = self._claiming and self.options.schedules
         if fire:
             await self.sources.check_conditions(now)
-        await self._commit(now, fire=fire)
+        fires, outcomes = await self._commit(now, fire=fire)
         if self._claiming and self._pending_due_at is not None and self._pending_due_at <= now:
             await self._claim_pending(now)
+        if self.observer is not None:
+            self.observer.engine_pass(EnginePass(time.perf_counter() - began, fires, outcomes, self._kind_of))
+
+    def _kind_of(self, task_id: int) -> str:
+        task = self._tasks.get(task_id)  # no move_to_end: counting must not reorder the cache
+        return task.action.kind if task is not None else "unknown"
 
     async def run_until_idle(self, *, max_passes: int = 1000) -> None:
         """Tick until nothing is due at the current (fake) time and nothing is in flight.
@@ -588,12 +601,13 @@ class Engine:
     async def _flush_outcomes(self) -> None:
         await self._commit(self.clock.now(), fire=False)
 
-    async def _commit(self, now: datetime, *, fire: bool) -> None:
+    async def _commit(self, now: datetime, *, fire: bool) -> tuple[list[NewRun], list[RunOutcome]]:
         """Record what ended and (with ``fire``) what is due, in one transaction, then start the
-        new runs: a run's row is committed before its action starts."""
+        new runs: a run's row is committed before its action starts. Returns (the fires
+        recorded, the outcomes kept)."""
         fires, taken = self._plan_due(now) if fire else ([], [])
         if not self._done and not fires:
-            return
+            return _NOTHING
         outcomes, self._done = self._done, []
         # Whole tasks for the runs about to start, read in the same transaction.
         load = {f.task_id for f in fires if f.status == RunStatus.RUNNING and f.task_id not in self._tasks}
@@ -611,6 +625,7 @@ class Engine:
         if outcomes:
             await self._after_outcomes(outcomes, kept, released, now)
         self._launch_fires(inserted, now)
+        return inserted, kept
 
     async def _after_outcomes(
         self, outcomes: list[RunOutcome], kept: list[RunOutcome], released: Released, now: datetime,
@@ -722,6 +737,7 @@ class Engine:
     async def _heartbeat(self, now: datetime) -> None:
         await self._store(self.store.extend_leases, owner=self.worker_id, until=now + self.options.lease_ttl)
         await self._store(self.store.heartbeat_worker, self.worker_id, now=now)
+        self.last_heartbeat_at = now
         self._next_heartbeat_at = now + self.options.heartbeat_interval
 
     async def _recover_expired(self, now: datetime) -> None:

@@ -6,8 +6,12 @@ agent or the connectors.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .store.records import NewRun, RunOutcome
 
 
 @dataclass(frozen=True)
@@ -59,4 +63,21 @@ class SecretSource(Protocol):
         else a shared one; only shared ones with ``shared_only``). Synchronous (a read and a
         decryption); raises ``InvalidRequest`` for an unknown name and ``SecretUnreadable`` when
         the key is missing or changed."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class EnginePass:
+    """What one engine pass did, handed over as the engine already has it (nothing copied or
+    counted on the hot path: counting is the observer's)."""
+
+    seconds: float  # wall time of the pass
+    fires: Sequence[NewRun]  # runs recorded for due fires (running, pending or skipped)
+    outcomes: Sequence[RunOutcome]  # runs that ended and were recorded
+    kind_of: Callable[[int], str]  # task id -> its action kind ("unknown" if not at hand)
+
+
+class EngineObserver(Protocol):
+    def engine_pass(self, report: EnginePass) -> None:
+        """Called in the engine's loop after each pass: keep it to counting (no I/O)."""
         ...

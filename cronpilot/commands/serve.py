@@ -16,6 +16,8 @@ from .. import render
 from .context import current_app
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
+
     from connectors.runtime import Connectors
     from connectors.web import HttpServer
     from cronpilot.wiring import App
@@ -37,8 +39,12 @@ def serve(
 
 
 async def _serve(grace: timedelta) -> None:
+    from connectors.health import Readiness, health_router
+    from connectors.metrics import Metrics, metrics_router
+
     app = current_app()
-    engine = app.engine()
+    metrics = Metrics(backlog=lambda: _backlog(app))
+    engine = app.engine(observer=metrics)
     await engine.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -60,9 +66,16 @@ async def _serve(grace: timedelta) -> None:
     http: HttpServer | None = None
     try:
         # One line per connector, after the engine's line (scripts read that one first).
-        for status in await connectors.start():
+        connectors.notifier.observe = metrics.delivery
+        statuses = await connectors.start()
+        for status in statuses:
             _say(render.escape(status.line()))
-        http = await _start_http(app, connectors)
+        http = await _start_http(app, connectors, [
+            health_router(Readiness(ping=app.store.ping, last_heartbeat=lambda: engine.last_heartbeat_at,
+                                    now=app.clock.now, stale_after=3 * app.settings.heartbeat_interval,
+                                    connectors=lambda: statuses)),
+            metrics_router(metrics),
+        ])
         _say("terminal: on (notices with no chat address print here)")
         if connectors.chat_enabled and app.directory.needs_admin():
             code = app.directory.issue_claim_code()
@@ -79,13 +92,13 @@ async def _serve(grace: timedelta) -> None:
         render.console.print("stopped cleanly")
 
 
-async def _start_http(app: App, connectors: Connectors) -> HttpServer | None:
+async def _start_http(app: App, connectors: Connectors, operations: list[APIRouter]) -> HttpServer | None:
     """The HTTP server every inbound route shares; a taken port is reported, not fatal."""
     from connectors.web import HttpServer, build_api
     from connectors.webhooks import webhook_router
 
     s = app.settings
-    routers = [*connectors.routers(), webhook_router(app.service)]
+    routers = [*connectors.routers(), webhook_router(app.service), *operations]
     server = HttpServer(build_api(routers), host=s.http_host, port=s.http_port)
     try:
         await server.start()
@@ -95,6 +108,11 @@ async def _start_http(app: App, connectors: Connectors) -> HttpServer | None:
     paths = ", ".join(sorted(p for r in routers for p in _paths(r))) or "only /healthz"
     _say(render.escape(f"http: on ({server.url}; {paths})"))
     return server
+
+
+def _backlog(app: App) -> tuple[int, int]:
+    backlog = app.store.run_backlog(now=app.clock.now())
+    return backlog.due, backlog.running
 
 
 def _say(line: str) -> None:
