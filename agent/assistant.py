@@ -15,11 +15,7 @@ import logging
 from collections import OrderedDict
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any, Self
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage
-from langgraph.errors import GraphRecursionError
+from typing import TYPE_CHECKING, Any, Self
 
 from scheduler.errors import CronpilotError
 from scheduler.models import first_known_timezone
@@ -31,9 +27,10 @@ from tools.describe import next_text
 
 from . import offline, prompts
 from .config import ChatLimits
-from .graph import build_agent, final_text, this_turn
-from .memory import open_checkpointer
 from .messages import ButtonAction, InboundMessage, OutboundMessage
+
+if TYPE_CHECKING:  # the model stack (cronpilot[ai]) is imported only when a model is configured
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 MAX_CONVERSATIONS = 5000  # in-memory turn counters and pending confirmations, oldest dropped
@@ -141,6 +138,11 @@ class Assistant:
         return (await asyncio.to_thread(offline.answer, ctx, text)).text
 
     async def _online(self, ctx: ToolContext, message: InboundMessage, text: str) -> str:
+        from langchain_core.messages import HumanMessage
+        from langgraph.errors import GraphRecursionError
+
+        from .graph import final_text, this_turn
+
         graph = await self._agent()
         config: dict[str, Any] = {"configurable": {"thread_id": message.conversation_id},
                                   "recursion_limit": self.limits.recursion_limit}
@@ -165,6 +167,9 @@ class Assistant:
         return unreachable + " Without it I understand the everyday requests: " + offline.HELP
 
     async def _agent(self) -> Any:
+        from .graph import build_agent
+        from .memory import open_checkpointer
+
         async with self._graph_lock:
             if self._graph is None:
                 assert self.model is not None

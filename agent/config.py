@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
+if TYPE_CHECKING:  # the model stack (cronpilot[ai]) is imported only when a model is configured
+    from langchain_core.language_models import BaseChatModel
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from scheduler.actions.base import ActionConfig, SmtpConfig
 from scheduler.clock import Clock, SystemClock
 from scheduler.datadir import make_private
 from scheduler.engine import Engine, EngineOptions
+from scheduler.errors import CronpilotError
 from scheduler.ports import AIRunner, EngineObserver, Notifier
 from scheduler.secret_box import KEY_FILE_NAME, SecretBox
 from scheduler.service import Actor, Role, Service, SpawnPolicy
@@ -152,7 +153,13 @@ class App:
             return None
         from agent.config import openai_chat_model
 
-        return openai_chat_model(self.model_config)
+        try:
+            return openai_chat_model(self.model_config)
+        except ImportError as exc:  # a light install: the model stack is the `ai` extra
+            raise CronpilotError(
+                f"OPENAI_API_KEY is set but the model stack isn't installed ({exc.name}): run ./run "
+                "again (it adds it when a key is configured) or pip install 'cronpilot[ai]'"
+            ) from None
 
     @property
     def model_config(self) -> ModelConfig:
