@@ -32,6 +32,17 @@ from . import blocks
 
 log = logging.getLogger(__name__)
 
+
+class _TokenSkippedNote(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN from the environment on its own and, since we pass a client
+    made from that same token, warns at every start that "token will be unused": drop that."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_TokenSkippedNote())
+
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 _PROFILE_TTL = 3600.0  # seconds a users.info answer is reused (time zone, name)
 HELP = (

@@ -283,3 +283,14 @@ async def test_slack_configured_workspaces_and_app_id_are_enforced(slack_api, ga
 def _client(connector, router_of):
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api([router_of(connector)])),
                              base_url="http://cronpilot")
+
+
+async def test_slack_start_has_no_token_unused_warning(slack_api, gateway, monkeypatch, caplog):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")  # bolt reads it on its own, as at serve
+    with caplog.at_level("WARNING"):
+        connector = SlackConnector(SlackConfig(bot_token="xoxb-test", signing_secret=SIGNING_SECRET,
+                                               api_url=slack_api.api_url), gateway)
+    try:
+        assert not [r for r in caplog.records if r.name.startswith("slack_bolt")]
+    finally:
+        await connector.stop()

@@ -187,3 +187,4 @@ def test_entry_point_help_lists_the_commands():
     assert result.returncode == 0
     for command in ("task", "run", "runs", "logs", "stats", "serve"):
         assert command in result.stdout
+
