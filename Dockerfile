@@ -4,7 +4,7 @@
 FROM python:3.11-slim-bookworm
 
 WORKDIR /opt/cronpilot
-COPY pyproject.toml README.md requirements.lock ./
+COPY pyproject.toml README.md requirements*.lock ./
 COPY scheduler ./scheduler
 COPY tools ./tools
 COPY agent ./agent
@@ -12,13 +12,16 @@ COPY connectors ./connectors
 COPY cronpilot ./cronpilot
 COPY prompts ./prompts
 
-# Extras baked in (the default install is light; see pyproject.toml). The lock's hashes are
-# checked for every package.
+# Extras baked in (the default install is light; see pyproject.toml): the locked packages with
+# their hashes checked (requirements.lock plus requirements-EXTRA.lock), then cronpilot itself.
 ARG EXTRAS=ai,slack,telegram
-RUN python -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -c requirements.lock ".[${EXTRAS}]" \
- && mkdir -p /var/lib/cronpilot/files \
- && chmod 700 /var/lib/cronpilot
+RUN set -e; locks="-r requirements.lock"; \
+    for extra in $(echo "$EXTRAS" | tr , ' '); do locks="$locks -r requirements-$extra.lock"; done; \
+    python -m venv /opt/venv; \
+    /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps $locks; \
+    /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps .; \
+    mkdir -p /var/lib/cronpilot/files; \
+    chmod 700 /var/lib/cronpilot
 
 # The container is the shell tasks' boundary here: they run as `nobody` with limits, without
 # bubblewrap (it needs privileges a default container doesn't have; `cronpilot doctor` says so).

@@ -36,7 +36,7 @@ def test_dockerfile_copies_every_package_and_serves():
     packages = [p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]]
     copied = set(re.findall(r"^COPY (\w+) \./\1$", text, re.MULTILINE))
     assert copied == set(packages)
-    assert "-c requirements.lock" in text and "COPY pyproject.toml README.md requirements.lock" in text
+    assert "--require-hashes --no-deps $locks" in text and "COPY pyproject.toml README.md requirements*.lock" in text
     extras = re.search(r"ARG EXTRAS=([\w,]+)", text).group(1).split(",")
     assert set(extras) <= set(project["project"]["optional-dependencies"])
     assert 'CMD ["cronpilot", "serve", "--grace", "30"]' in text
