@@ -35,7 +35,7 @@ from scheduler.ports import EnginePass
 LATENESS_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 DURATION_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600)
 PASS_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
-_ON_TIME = (RunReason.SCHEDULE,)  # catch-up runs are late on purpose
+_ON_TIME = frozenset({RunReason.SCHEDULE})  # catch-up runs are late on purpose
 
 
 class Histogram:
@@ -66,7 +66,7 @@ class Metrics:
     def __init__(self, *, backlog: Callable[[], tuple[int, int]] | None = None) -> None:
         self.backlog = backlog  # () -> (due pending runs, running runs), read when scraped
         self.fires = 0
-        self.runs: Counter[tuple[str, str]] = Counter()
+        self.runs: Counter[tuple[RunStatus, str]] = Counter()  # (status, action kind)
         self.deliveries: Counter[tuple[str, str]] = Counter()
         self.lateness = Histogram(LATENESS_BUCKETS)
         self.duration = Histogram(DURATION_BUCKETS)
@@ -87,19 +87,30 @@ class Metrics:
         self.fires += len(report.fires)
         skipped = RunStatus.SKIPPED
         for run in report.fires:
-            if run.status == skipped:  # recorded ended: there will be no outcome for it
-                self.runs[(skipped.value, report.kind_of(run.task_id))] += 1
+            if run.status is skipped:  # recorded ended: there will be no outcome for it
+                self.runs[(skipped, report.kind_of(run.task_id))] += 1
 
     def _count_outcomes(self, report: EnginePass) -> None:
-        runs, kind_of = self.runs, report.kind_of
+        # Inlined on purpose: this runs for every run the engine finishes (10,000/s at full load).
+        runs, kind_of, on_time = self.runs, report.kind_of, _ON_TIME
+        duration, lateness = self.duration, self.lateness
+        dur_bounds, dur_counts = duration.bounds, duration.counts
+        late_bounds, late_counts = lateness.bounds, lateness.counts
+        dur_total = late_total = 0.0
         for outcome in report.outcomes:
-            runs[(outcome.status.value, kind_of(outcome.task_id))] += 1
+            runs[(outcome.status, kind_of(outcome.task_id))] += 1
             started = outcome.started_at
             if started is None:
                 continue
-            self.duration.observe((outcome.finished_at - started).total_seconds())
-            if outcome.scheduled_for is not None and outcome.reason in _ON_TIME and outcome.attempt == 1:
-                self.lateness.observe(max(0.0, (started - outcome.scheduled_for).total_seconds()))
+            took = (outcome.finished_at - started).total_seconds()
+            dur_counts[bisect.bisect_left(dur_bounds, took)] += 1
+            dur_total += took
+            if outcome.reason in on_time and outcome.attempt == 1 and outcome.scheduled_for is not None:
+                late = max(0.0, (started - outcome.scheduled_for).total_seconds())
+                late_counts[bisect.bisect_left(late_bounds, late)] += 1
+                late_total += late
+        duration.total += dur_total
+        lateness.total += late_total
 
     def delivery(self, platform: str, result: str) -> None:
         with self._lock:
@@ -113,7 +124,7 @@ class Metrics:
             fires.add_metric([], self.fires)
             runs = CounterMetricFamily("cronpilot_runs", "Runs that ended, by status and action kind.",
                                        labels=["status", "kind"])
-            for (status, kind), count in sorted(self.runs.items()):
+            for status, kind, count in sorted((s.value, k, c) for (s, k), c in self.runs.items()):
                 runs.add_metric([status, kind], count)
             deliveries = CounterMetricFamily("cronpilot_deliveries", "Notices delivered or failed.",
                                              labels=["platform", "result"])
