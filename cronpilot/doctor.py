@@ -145,9 +145,9 @@ def sandbox_check(settings: Settings) -> Finding:
 def connectors_check(settings: Settings) -> Finding:
     """Credentials present look like what each platform issues (no network: shapes only)."""
     given = {
-        "SLACK_BOT_TOKEN": settings.slack_bot_token, "SLACK_APP_TOKEN": settings.slack_app_token,
-        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
-        "TELEGRAM_BOT_TOKEN": settings.telegram_bot_token,
+        "SLACK_BOT_TOKEN": _plain(settings.slack_bot_token), "SLACK_APP_TOKEN": _plain(settings.slack_app_token),
+        "SLACK_SIGNING_SECRET": _plain(settings.slack_signing_secret),
+        "TELEGRAM_BOT_TOKEN": _plain(settings.telegram_bot_token),
     }
     wrong = [name for name, value in given.items() if value and not _TOKEN_SHAPES[name].match(value.strip())]
     on = [name for name in ("slack", "telegram") if given[f"{name.upper()}_BOT_TOKEN"]]
@@ -162,6 +162,14 @@ def connectors_check(settings: Settings) -> Finding:
         return Finding("connectors", "broken", f"{summary}; doesn't look right: {', '.join(wrong)}",
                        "copy the values again (docs/slack.md, docs/telegram.md)")
     return Finding("connectors", "ok", summary)
+
+
+def _plain(value: object) -> str | None:
+    """A token's text, whether settings keep it as a SecretStr or a str."""
+    if value is None:
+        return None
+    reveal = getattr(value, "get_secret_value", None)
+    return str(reveal() if reveal else value)
 
 
 def timezone_check(settings: Settings) -> Finding:

@@ -136,9 +136,8 @@ class App:
         s = self.settings
         if s.shell_workdir is not None:
             return s.shell_workdir.expanduser().resolve()
-        s.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # closed to others, as the store makes it
-        folder = s.effective_shell_workdir
-        folder.mkdir(exist_ok=True)
+        folder = s.effective_shell_workdir  # the data folder exists: the store made it (private)
+        folder.mkdir(parents=True, exist_ok=True)
         return folder.resolve()
 
     @property

@@ -36,7 +36,7 @@ COMMANDS: dict[str, Entry] = {
     "when": Entry("when", "when", "Show how a time phrase is read and its next fire times."),
     "workflow": Entry("workflows", "workflow_app", "Workflows: named graphs of steps with one set of triggers."),
     "hook": Entry("hooks", "hook_app", "Webhooks: outside systems fire an event with a signed POST /hooks/EVENT."),
-    "pg": Entry("pg", "pg_app", "PostgreSQL helpers for pg_notify triggers."),
+    "pg": Entry("pg", "pg_app", "PostgreSQL helpers: pg_notify triggers, the read-only role."),
     "secret": Entry("secrets", "secret_app", "Secrets for tasks: set, list and delete (values are never shown again)."),
     "service": Entry("service", "service_app", "Run the engine as a service that starts with your login (systemd user unit)."),
     "doctor": Entry("doctor", "doctor", "Check this install (database, sandbox, connectors, disk) and say what to fix."),

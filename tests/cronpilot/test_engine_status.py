@@ -22,7 +22,7 @@ def store(isolated_settings) -> Store:
 def test_task_add_says_when_no_engine_runs(cli):
     result = cli("task", "add", "--every", "1m", "--remind", "x")
     assert result.code == 0
-    assert result.out.startswith("added task 1 x: every 1m")
+    assert result.out.startswith("added task 1 x: every minute")
     assert result.err.strip() == f"note: saved, but {NOTICE}"
     as_json = cli("task", "add", "--every", "1m", "--remind", "y", "--json")
     assert as_json.json()["engine_running"] is False and NOTICE in as_json.err
