@@ -59,8 +59,9 @@ def run_cli(capsys: pytest.CaptureFixture[str], clock: FakeClock, tmp_path: Path
 
 
 async def test_every_interface_words_one_task_the_same(
-    slack_http, slack, slack_api, telegram_http, telegram, telegram_api, run_cli
+    slack_http, slack, slack_api, telegram_http, telegram, telegram_api, run_cli, sqlite_store, clock
 ):
+    sqlite_store.register_worker("engine-serve", now=clock.now())  # as under `serve`: no "nothing runs" note
     made = event_body(mention("remind me every Monday at 9 to send the report", ts="5.0"), event_id="Ev1")
     await slack_http.post("/slack/events", content=made, headers=signed_headers(made))
     await slack.drain()
