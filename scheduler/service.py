@@ -23,6 +23,7 @@ from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskStatus
 from .secret_box import SecretBox
 from .secrets import SecretsMixin
+from .service_conversations import ConversationsMixin
 from .service_flows import FlowsMixin
 from .service_status import StatusMixin
 from .store import NewRun, Store
@@ -117,7 +118,7 @@ def validation_message(exc: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
-class Service(FlowsMixin, SecretsMixin, StatusMixin):
+class Service(FlowsMixin, SecretsMixin, ConversationsMixin):
     def __init__(
         self,
         store: Store,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .conversation_store import ConversationStoreMixin
 from .dag_store import DagStoreMixin, Edge, Released, SkipChain
 from .event_store import EventStoreMixin
 from .identity_store import IdentityStoreMixin, UserRecord
@@ -14,9 +15,10 @@ from .worker_store import WorkerStoreMixin
 
 class Store(
     TaskStoreMixin, RunStoreMixin, DagStoreMixin, EventStoreMixin, WorkerStoreMixin, IdentityStoreMixin,
-    SecretStoreMixin,
+    SecretStoreMixin, ConversationStoreMixin,
 ):
-    """Tasks, runs and their history, dependencies, events, workers, people, secrets (sealed). Synchronous: each
+    """Tasks, runs and their history, dependencies, events, workers, people, secrets (sealed),
+    conversations. Synchronous: each
     call is one short transaction; the engine calls it from one named worker thread, the CLI
     directly."""
 

@@ -241,3 +241,15 @@ secrets = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("scope", "owner", "name", name="uq_secrets_scope_owner_name"),
 )
+
+# What a chat conversation is in the middle of (a question waiting for its answer, the task last
+# talked about), shared by every process that answers in it; stale rows expire.
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("conversation_id", sa.String(300), primary_key=True),
+    sa.Column("turn", sa.Integer, nullable=False),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
