@@ -15,6 +15,7 @@ import logging
 from collections import OrderedDict
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self
 
 from scheduler.errors import CronpilotError
@@ -22,7 +23,7 @@ from scheduler.models import first_known_timezone
 from scheduler.service import Actor, Role, Service
 from scheduler.wording import SORRY
 from tools import catalog
-from tools.context import Confirmations, ToolContext
+from tools.context import ConversationState, ToolContext
 from tools.describe import next_text
 
 from . import offline, prompts
@@ -33,16 +34,17 @@ if TYPE_CHECKING:  # the model stack (cronpilot[ai]) is imported only when a mod
     from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
-MAX_CONVERSATIONS = 5000  # in-memory turn counters and pending confirmations, oldest dropped
+MAX_CONVERSATIONS = 5000  # in-memory conversation locks, oldest idle ones dropped
+_FORGET_EVERY = timedelta(hours=1)  # how often expired conversation states are dropped
 
 
 @dataclass
 class _Conversation:
-    """One conversation's state. Its lock is the one per-conversation lock: every connector's
-    messages come through ``handle``, one turn at a time (the agent's memory is sequential)."""
+    """One conversation's lock, the one per-conversation lock: every connector's messages come
+    through ``handle``, one turn at a time (the agent's memory is sequential). What the
+    conversation is in the middle of (turn count, pending questions, the task last talked about)
+    is in the database, shared by every process."""
 
-    turn: int = 0
-    confirmations: Confirmations = field(default_factory=Confirmations)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -65,6 +67,7 @@ class Assistant:
         self._stack = AsyncExitStack()
         self._graph: Any = None
         self._graph_lock = asyncio.Lock()
+        self._last_forget: datetime | None = None
 
     @property
     def online(self) -> bool:
@@ -95,10 +98,15 @@ class Assistant:
                                        f"the limit is {self.limits.max_message_chars}).")
             conversation = self._conversation(message.conversation_id)
             async with conversation.lock:
-                conversation.turn += 1
-                ctx = self._context(message, conversation)
+                turn, saved = await asyncio.to_thread(self.service.begin_conversation_turn,
+                                                      message.conversation_id)
+                state = ConversationState.from_dict(saved)
+                ctx = self._context(message, turn, state)
                 reply = await (self._online(ctx, message, text) if self.model is not None
                                else self._offline(ctx, text))
+                await asyncio.to_thread(self.service.save_conversation, message.conversation_id,
+                                        state.to_dict())
+            await self._forget_stale()
             buttons = tuple(ButtonAction(b.label, b.action, b.task_id) for b in ctx.buttons)
             return OutboundMessage(reply, buttons=buttons)
         except Exception:
@@ -202,14 +210,24 @@ class Assistant:
                 del self._conversations[key]
         return conversation
 
-    def _context(self, message: InboundMessage, conversation: _Conversation) -> ToolContext:
+    def _context(self, message: InboundMessage, turn: int, state: ConversationState) -> ToolContext:
         actor = Actor(user=message.user, role=_role(message.role), origin=origin_of(message))
         return ToolContext(
             service=self.service, actor=actor,
             timezone=first_known_timezone(message.timezone, default=self.default_timezone),
-            conversation=dict(message.conversation), turn=conversation.turn,
-            confirmations=conversation.confirmations,
+            conversation=dict(message.conversation), turn=turn,
+            confirmations=state.confirmations, state=state,
         )
+
+    async def _forget_stale(self) -> None:
+        now = self.service.clock.now()
+        if self._last_forget is not None and now - self._last_forget < _FORGET_EVERY:
+            return
+        self._last_forget = now
+        try:
+            await asyncio.to_thread(self.service.forget_stale_conversations)
+        except CronpilotError:
+            log.warning("could not drop expired conversations", exc_info=True)
 
 
 def origin_of(message: InboundMessage) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from .redaction import SecretMasker
 from .secret_refs import SECRET_KINDS, secrets_for_run
 from .store.records import RunOutcome
 from .templating import TemplateFailed, render_action
-from .wording import duration_text
+from .wording import duration_text, time_text
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ async def execute_run(
         attempt=attempt, timeout=task.timeout, config=config, output=output,
         notifier=notifier, ai_runner=ai_runner, idempotency_key=f"cronpilot-run-{run_id}",
         destination=task.destination,
+        late_note=_late_note(task, scheduled_for, now()) if reason == RunReason.CATCH_UP else None,
     )
     started = now()
     outcome = RunOutcome(
@@ -129,3 +130,12 @@ def _mask_outcome(outcome: RunOutcome, masker: SecretMasker) -> None:
 def _log_path(data_dir: Path, run_id: int) -> Path:
     return data_dir / "logs" / f"{run_id}.log"
 
+
+def _late_note(task: Task, scheduled_for: datetime | None, now: datetime) -> str | None:
+    """'missed at 09:00 while offline' (with the day when it was not today), in the task's zone."""
+    if scheduled_for is None:
+        return None
+    due = scheduled_for.astimezone(task.zone)
+    today = now.astimezone(task.zone).date()
+    when = f"{due:%H:%M}" if due.date() == today else time_text(scheduled_for, task.timezone, now=now)
+    return f"missed at {when} while offline"

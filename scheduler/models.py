@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .triggers import Trigger
 
@@ -206,6 +206,15 @@ class TaskSpec(BaseModel):
         if value < timedelta(0):
             raise ValueError("the misfire grace time must not be negative")
         return value
+
+    @model_validator(mode="after")
+    def _late_reminders(self) -> TaskSpec:
+        # People would rather get a reminder late (with a note) than never: unless the task says
+        # otherwise, a reminder missed while nothing ran is caught up once. Other actions keep
+        # "skip" (a late backup or report may do harm).
+        if "misfire_policy" not in self.model_fields_set and self.action.kind == "reminder":
+            self.misfire_policy = MisfirePolicy.RUN_ONCE
+        return self
 
 
 class Task(TaskSpec):

@@ -131,6 +131,7 @@ class Service(FlowsMixin, SecretsMixin, ConversationsMixin):
         secret_box: SecretBox | None = None,
         engine_heartbeat: timedelta = timedelta(seconds=10),
         shell_workdir: Path | None = None,
+        ai_templates: Sequence[str] = (),
     ) -> None:
         self.store = store
         self.secret_box = secret_box or SecretBox()  # without a key: secrets can't be set
@@ -138,6 +139,7 @@ class Service(FlowsMixin, SecretsMixin, ConversationsMixin):
         # A shell task created without a working folder gets this one (a chat's configured
         # folder); None: each run gets a fresh temporary folder.
         self.shell_workdir = shell_workdir
+        self.ai_templates = tuple(ai_templates)  # names an AI task may use (empty: not checked)
         self.spawn_policy = spawn_policy or SpawnPolicy()
         self.clock = clock or SystemClock()
         self.default_timezone = default_timezone
@@ -154,10 +156,16 @@ class Service(FlowsMixin, SecretsMixin, ConversationsMixin):
         except ValidationError as exc:
             raise InvalidRequest(validation_message(exc)) from None
 
-    def create_task(self, spec: TaskSpec, *, actor: Actor, status: TaskStatus = TaskStatus.ACTIVE) -> Task:
+    def create_task(
+        self, spec: TaskSpec, *, actor: Actor, status: TaskStatus = TaskStatus.ACTIVE,
+        deliver_to: dict[str, str] | None = None,
+    ) -> Task:
         """Create a task owned by ``actor``. Tasks an AI run creates are held to the spawn policy
-        and wait in ``pending_approval`` when they run shell, http or sql, or use a secret."""
+        and wait in ``pending_approval`` when they run shell, http or sql, or use a secret.
+        ``deliver_to`` sends its reminders and results somewhere else than where it was asked
+        (``check_destination``)."""
         self._require_writer(actor, action="create_task", target=spec.name)
+        destination = check_destination(deliver_to) if deliver_to else None
         now = self.clock.now()
         spec = self._checked(self._with_workdir(spec), now=now)
         uses_secrets = bool(self.check_secret_references(spec, owner=actor.user))
@@ -171,6 +179,8 @@ class Service(FlowsMixin, SecretsMixin, ConversationsMixin):
         if actor.is_ai:
             origin.setdefault("via", "ai")
             origin["ai_run_id"] = actor.ai_run_id
+        if destination:
+            origin["deliver_to"] = destination
         try:
             task = self.store.add_task(
                 spec, owner=actor.user, actor=self._actor_name(actor), now=now, status=status,
@@ -257,6 +267,21 @@ class Service(FlowsMixin, SecretsMixin, ConversationsMixin):
         )
         self._audit(actor, "update_task", f"{task.task_id}:{task.name}")
         self.on_change()
+        return updated
+
+    def set_delivery(self, ref: str, deliver_to: dict[str, str] | None, *, actor: Actor) -> Task:
+        """Send a task's reminders and results to ``deliver_to`` from now on (None: back to the
+        conversation it was asked in)."""
+        task = self._owned(ref, actor)
+        if actor.is_ai:
+            self._audit(actor, "set_delivery", task.name, refused="AI runs can't redirect delivery")
+            raise PermissionDenied("an AI run can't change where a task delivers")
+        origin = {k: v for k, v in (task.origin or {}).items() if k != "deliver_to"}
+        if deliver_to:
+            origin["deliver_to"] = check_destination(deliver_to)
+        updated = self.store.update_task(task.task_id, actor=self._actor_name(actor), now=self.clock.now(),
+                                         origin=origin)
+        self._audit(actor, "set_delivery", f"{task.task_id}:{task.name}")
         return updated
 
     def pause_task(self, ref: str, *, actor: Actor) -> Task:
@@ -431,6 +456,8 @@ class Service(FlowsMixin, SecretsMixin, ConversationsMixin):
             raise InvalidRequest(f"the working folder must be an absolute path, not {action.cwd!r}")
         if action.kind == "http" and not action.url.lower().startswith(("http://", "https://")):
             raise InvalidRequest("an http task needs an http:// or https:// URL")
+        if action.kind == "ai" and action.template and self.ai_templates and action.template not in self.ai_templates:
+            raise InvalidRequest(f"unknown AI template {action.template!r}; known: {', '.join(self.ai_templates)}")
         return spec.model_copy(update={"triggers": triggers})
 
     def _with_workdir(self, spec: TaskSpec) -> TaskSpec:
@@ -483,6 +510,27 @@ class Service(FlowsMixin, SecretsMixin, ConversationsMixin):
         return sum(int((r.result or {}).get("tokens_used") or 0) for r in runs)
 
 
+DESTINATION_PLATFORMS = ("email", "slack", "telegram", "terminal")
+
+
+def check_destination(destination: dict[str, Any]) -> dict[str, str]:
+    """A delivery address: ``{"platform": "email", "address": "ana@example.com"}``, or a Slack
+    or Telegram conversation address. Raises ``InvalidRequest``."""
+    data = {str(k): str(v).strip() for k, v in destination.items()}
+    platform = data.get("platform", "")
+    if platform not in DESTINATION_PLATFORMS:
+        raise InvalidRequest(f"can't deliver to {platform or 'nowhere'!r}; use one of {', '.join(DESTINATION_PLATFORMS)}")
+    if platform == "email":
+        from .trigger_text import email_destination
+
+        return email_destination(data.get("address", ""))
+    if platform == "slack" and not data.get("channel"):
+        raise InvalidRequest("a Slack destination needs a channel")
+    if platform == "telegram" and not data.get("chat"):
+        raise InvalidRequest("a Telegram destination needs a chat")
+    return data
+
+
 def spec_zone(spec: TaskSpec) -> Any:
     from zoneinfo import ZoneInfo
 
@@ -506,4 +554,5 @@ def parse_since(text: str, *, now: datetime) -> datetime:
     return value
 
 
-__all__ = ["Actor", "Role", "Service", "SpawnPolicy", "TaskStats", "parse_since", "validation_message"]
+__all__ = ["Actor", "Role", "Service", "SpawnPolicy", "TaskStats", "check_destination", "parse_since",
+           "validation_message"]

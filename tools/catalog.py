@@ -89,6 +89,7 @@ def _defs() -> dict[str, ToolDef]:
         ToolDef("list_tasks", overview.ListTasksArgs, overview.list_tasks, read_only=True),
         ToolDef("describe_task", overview.DescribeTaskArgs, overview.describe_task, read_only=True),
         ToolDef("preview_schedule", overview.PreviewScheduleArgs, overview.preview_schedule, read_only=True),
+        ToolDef("upcoming", overview.UpcomingArgs, overview.upcoming, read_only=True),
         ToolDef("query_runs", runs.QueryRunsArgs, runs.query_runs, read_only=True),
         ToolDef("show_run_log", runs.RunLogArgs, runs.show_run_log, read_only=True),
         ToolDef("search_logs", runs.SearchLogsArgs, runs.search_logs, read_only=True),

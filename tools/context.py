@@ -48,6 +48,35 @@ class Confirmations:
 
 
 @dataclass
+class ConversationState:
+    """What a conversation is in the middle of, kept in the database between turns (through
+    ``Service.save_conversation``): the confirmations asked for, the task last talked about, and
+    a question the assistant asked and waits an answer to (``pending``, owned by the agent)."""
+
+    confirmations: Confirmations = field(default_factory=Confirmations)
+    last_task_id: int | None = None
+    pending: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "asked": {str(k): v for k, v in self.confirmations.asked.items()},
+            "plans": dict(self.confirmations.plans),
+            "last_task_id": self.last_task_id,
+            "pending": self.pending,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ConversationState:
+        data = data or {}
+        asked = {int(k): int(v) for k, v in (data.get("asked") or {}).items() if str(k).isdigit()}
+        plans = {str(k): int(v) for k, v in (data.get("plans") or {}).items()}
+        last = data.get("last_task_id")
+        pending = data.get("pending")
+        return cls(Confirmations(asked, plans), int(last) if isinstance(last, int) else None,
+                   pending if isinstance(pending, dict) else None)
+
+
+@dataclass
 class ToolContext:
     service: Service
     actor: Actor
@@ -55,6 +84,7 @@ class ToolContext:
     conversation: dict[str, str] = field(default_factory=dict)
     turn: int = 0
     confirmations: Confirmations = field(default_factory=Confirmations)
+    state: ConversationState | None = None  # None outside a conversation (AI runs, buttons)
     notes: list[str] = field(default_factory=list)  # notify_owner messages (AI runs)
     buttons: list[ButtonOffer] = field(default_factory=list)
     calls: list[ToolCallRecord] = field(default_factory=list)
@@ -74,6 +104,11 @@ class ToolContext:
         offer = ButtonOffer(label, action, task_id)
         if offer not in self.buttons:
             self.buttons.append(offer)
+
+    def mentioned(self, task_id: int) -> None:
+        """Remember ``task_id`` as the task this conversation talks about ("pause it")."""
+        if self.state is not None:
+            self.state.last_task_id = task_id
 
     @property
     def refusals(self) -> list[ToolCallRecord]:

@@ -18,7 +18,8 @@ from scheduler.wording import time_text
 
 from .context import ToolContext
 
-_NOISE = re.compile(r"^(?:the|my|our|a|an|this|that)\s+|\s+(?:task|job|reminder|one)$|^(?:task|job|reminder)\s+",
+_NOISE = re.compile(r"^(?:the|my|our|a|an|this|that|your)\s+|\s+(?:task|job|reminder|one|message|alarm|"
+                    r"notification|schedule|cron|cronjob|script|check|workflow)s?$|^(?:task|job|reminder|workflow)\s+",
                     re.IGNORECASE)
 
 
@@ -37,7 +38,14 @@ def _words(text: str) -> str:
 
 def resolve_task(ctx: ToolContext, ref: str) -> Task:
     """The one task ``ref`` names for ``ctx.actor``: id, exact name, or a unique partial match
-    on the name or a reminder's message. Raises NotFound or InvalidRequest (ambiguous)."""
+    on the name or a reminder's message. Raises NotFound or InvalidRequest (ambiguous). The task
+    found becomes the conversation's current one ("pause it")."""
+    task = _find(ctx, ref)
+    ctx.mentioned(task.task_id)
+    return task
+
+
+def _find(ctx: ToolContext, ref: str) -> Task:
     text = clean_ref(ref)
     if not text:
         raise InvalidRequest("which task? Give its number or name (say 'list my tasks' to see them)")
@@ -55,9 +63,47 @@ def resolve_task(ctx: ToolContext, ref: str) -> Task:
     if len(partial) == 1:
         return partial[0]
     if len(partial) > 1:
-        names = ", ".join(f"#{t.task_id} '{t.name}'" for t in partial[:6])
-        raise InvalidRequest(f"'{text}' matches several tasks: {names}. Which one?")
+        raise AmbiguousTask(text, partial)
+    close = _close_matches(wanted, tasks)
+    if len(close) == 1:
+        return close[0]
+    if len(close) > 1:
+        raise AmbiguousTask(text, close)
     raise NotFound(f"I can't find a task called '{text}' (say 'list my tasks' to see yours)")
+
+
+class AmbiguousTask(InvalidRequest):
+    """A reference that fits several tasks: the message lists them; ``candidates`` lets a chat
+    ask which one and take the answer in the next message."""
+
+    def __init__(self, text: str, candidates: list[Task]) -> None:
+        names = ", ".join(f"#{t.task_id} '{t.name}'" for t in candidates[:6])
+        super().__init__(f"'{text}' matches several tasks: {names}. Which one?")
+        self.candidates = candidates[:6]
+
+
+FUZZY_CUTOFF = 82  # rapidfuzz score (0-100) a misspelt or reworded name must reach
+
+
+def _close_matches(wanted: str, tasks: list[Task]) -> list[Task]:
+    """Tasks whose name (or reminder text) is close to ``wanted`` despite typos or word order
+    ("stand up" for "standup", "weekly sumary"); the best ones only, never a weak guess."""
+    from rapidfuzz import fuzz
+
+    if len(wanted) < 3:
+        return []
+    scored = []
+    for task in tasks:
+        name = _words(task.name)
+        score = max(fuzz.token_sort_ratio(wanted, name),
+                    fuzz.ratio(wanted.replace(" ", ""), name.replace(" ", "")) + 1,
+                    fuzz.token_sort_ratio(wanted, _words(_message(task))) - 5)
+        if score >= FUZZY_CUTOFF:
+            scored.append((score, task))
+    if not scored:
+        return []
+    best = max(score for score, _ in scored)
+    return [task for score, task in scored if score >= best - 3]
 
 
 def _message(task: Task) -> str:
@@ -69,28 +115,64 @@ def _start_of_day(day: datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(day.date(), time(0), tzinfo=zone)
 
 
-def time_range(period: str, *, zone: str, now: datetime) -> tuple[datetime, datetime | None, str]:
-    """(since, until, label) for a period people name, in their zone; until None means now."""
-    tz = ZoneInfo(zone)
-    local = now.astimezone(tz)
-    text = " ".join(period.casefold().replace("-", " ").split())
-    text = re.sub(r"^(?:in\s+|during\s+|over\s+|for\s+|since\s+)?(?:the\s+)?", "", text)
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WORD_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "few": 3, "couple of": 2, "couple": 2, "several": 5, "ten": 10}
+
+
+def _named_range(text: str, local: datetime, tz: ZoneInfo) -> tuple[datetime, datetime | None, str] | None:
     today = _start_of_day(local, tz)
-    if text in ("today", "now", "so far today"):
+    yesterday = _start_of_day(local - timedelta(days=1), tz)
+    if text in ("today", "now", "so far today", "so far"):
         return today, None, "today"
-    if text in ("yesterday", "last night"):
-        return _start_of_day(local - timedelta(days=1), tz), today, "yesterday"
+    if text in ("yesterday",):
+        return yesterday, today, "yesterday"
+    if text in ("last night", "overnight", "tonight", "during the night", "in the night"):
+        return yesterday + timedelta(hours=18), None, "since yesterday evening"
+    if text in ("this morning",):
+        return today, None, "this morning"
+    if text in ("since yesterday",):
+        return yesterday, None, "since yesterday"
     if text in ("this week", "week"):
         return today - timedelta(days=local.weekday()), None, "this week"
     if text in ("last week", "past week"):
         start = today - timedelta(days=local.weekday() + 7)
         return start, start + timedelta(days=7), "last week"
+    if text in ("this weekend", "weekend", "last weekend", "over the weekend"):
+        saturday = today - timedelta(days=(local.weekday() - 5) % 7)
+        return saturday, saturday + timedelta(days=2), "over the weekend"
     if text in ("this month", "month"):
         return today.replace(day=1), None, "this month"
-    match = re.fullmatch(r"(?:last|past)\s+(\d+|a|an|one)?\s*(hour|day|week|minute)s?", text)
+    if text in ("recently", "lately", "recent"):
+        return today - timedelta(days=7), None, "in the last 7 days"
+    day = text.removeprefix("since ").removeprefix("on ").removeprefix("last ")
+    if day.rstrip("s") in _DAYS:
+        back = (local.weekday() - _DAYS.index(day.rstrip("s"))) % 7 or 7
+        start = today - timedelta(days=back)
+        if text.startswith("since "):
+            return start, None, f"since {day.rstrip('s').capitalize()}"
+        return start, start + timedelta(days=1), f"on {day.rstrip('s').capitalize()}"
+    return None
+
+
+def time_range(period: str, *, zone: str, now: datetime) -> tuple[datetime, datetime | None, str]:
+    """(since, until, label) for a period people name, in their zone; until None means now."""
+    tz = ZoneInfo(zone)
+    local = now.astimezone(tz)
+    text = " ".join(period.casefold().replace("-", " ").split())
+    text = re.sub(r"^(?:in\s+|during\s+|over\s+|for\s+|within\s+)?(?:the\s+)?(?=\w)", "", text)
+    if text.startswith("since the "):
+        text = "since " + text.removeprefix("since the ")
+    named = _named_range(text, local, tz)
+    if named is not None:
+        return named
+    match = re.fullmatch(r"(?:last|past|previous)\s+(\d+|a|an|one|two|three|four|five|six|seven|ten|few|couple of|"
+                         r"couple|several)?\s*(hour|day|week|minute|month)s?", text)
     if match:
-        count = 1 if match.group(1) in (None, "a", "an", "one") else int(match.group(1))
-        unit = {"minute": "m", "hour": "h", "day": "d", "week": "w"}[match.group(2)]
+        word = match.group(1)
+        count = _WORD_COUNTS.get(word or "a") if not (word or "").isdigit() else int(word or 1)
+        unit = {"minute": "m", "hour": "h", "day": "d", "week": "w", "month": "d"}[match.group(2)]
+        count = (count or 1) * (30 if match.group(2) == "month" else 1)
         text = f"{count}{unit}"
     elif not re.fullmatch(r"\d+\s*[smhdw]", text):
         text = period.strip()  # an ISO time keeps its dashes and case

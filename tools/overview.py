@@ -3,10 +3,14 @@ from), and preview what a time phrase means before anything is created."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scheduler.durations import parse_duration
+from scheduler.errors import InvalidRequest
 from scheduler.models import TaskStatus
 from scheduler.phrases import parse_schedule, preview
 from scheduler.wording import count_text, provenance, time_text
@@ -57,6 +61,9 @@ def describe_task(ctx: ToolContext, args: DescribeTaskArgs) -> str:
     fires = ctx.service.next_fires(task, count=5)
     lines = [task_line(task, fires[0] if fires else None, zone=ctx.timezone, now=ctx.now),
              _sentence(provenance(task, viewer=ctx.actor.user, viewer_zone=ctx.timezone, now=ctx.now))]
+    if task.action.kind == "workflow":
+        steps = [t.name for t in ctx.service.list_tasks(actor=ctx.actor) if t.workflow_id == task.task_id]
+        lines.append("Steps: " + ", ".join(steps))
     if fires:
         # In the task's zone, named once when it isn't the reader's.
         label = f" ({task.timezone})" if task.timezone != ctx.timezone else ""
@@ -85,3 +92,51 @@ def preview_schedule(ctx: ToolContext, args: PreviewScheduleArgs) -> str:
     for note in schedule.notes:
         text += f" Note: {note}"
     return text
+
+
+class UpcomingArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: str | None = Field(default=None, description="'today', 'tonight', 'tomorrow', 'this week', "
+                                                         "'next week' or a duration such as '48h'; "
+                                                         "default the next 24 hours.")
+
+
+def upcoming(ctx: ToolContext, args: UpcomingArgs) -> str:
+    """What fires in a coming period (in the person's zone), soonest first."""
+    start, end, label = coming_range(args.period, zone=ctx.timezone, now=ctx.now)
+    fires: list[tuple[datetime, str]] = []
+    for task in ctx.service.list_tasks(actor=ctx.actor):
+        for fire in ctx.service.next_fires(task, count=50, after=start):
+            if fire >= end:
+                break
+            fires.append((fire, f"{time_text(fire, task.timezone, viewer_zone=ctx.timezone, now=ctx.now)}: '{task.name}' (#{task.task_id})"))
+    if not fires:
+        return f"Nothing is scheduled {label}."
+    fires.sort()
+    more = f"\n…and {len(fires) - 30} more" if len(fires) > 30 else ""
+    return f"Scheduled {label}:\n" + "\n".join(line for _, line in fires[:30]) + more
+
+
+def coming_range(period: str | None, *, zone: str, now: datetime) -> tuple[datetime, datetime, str]:
+    """(start, end, label) of a coming period people name, in their zone."""
+    local = now.astimezone(ZoneInfo(zone))
+    midnight = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
+    text = " ".join((period or "").lower().split()).removeprefix("for ").removeprefix("on ")
+    ranges = {
+        "today": (now, midnight + timedelta(days=1), "for the rest of today"),
+        "tonight": (now, midnight + timedelta(days=1, hours=6), "tonight"),
+        "tomorrow": (midnight + timedelta(days=1), midnight + timedelta(days=2), "tomorrow"),
+        "this week": (now, midnight + timedelta(days=7 - local.weekday()), "this week"),
+        "next week": (midnight + timedelta(days=7 - local.weekday()),
+                      midnight + timedelta(days=14 - local.weekday()), "next week"),
+        "this weekend": (midnight + timedelta(days=max(5 - local.weekday(), 0)),
+                         midnight + timedelta(days=7 - local.weekday()), "this weekend"),
+    }
+    if text in ranges:
+        return ranges[text]
+    if text:
+        try:
+            return now, now + parse_duration(text.removeprefix("next ")), f"in the next {text.removeprefix('next ')}"
+        except InvalidRequest:
+            pass
+    return now, now + timedelta(hours=24), "in the next 24 hours"

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scheduler.errors import NotFound
-from scheduler.models import RunStatus
+from scheduler.models import Run, RunStatus, Task
 from scheduler.wording import count_text, elapsed_text, time_text
 
 from .context import ToolContext
@@ -54,8 +54,11 @@ class StatsArgs(_Args):
 
 
 class ExplainFailureArgs(_Args):
-    task: str | None = Field(default=None, description="Task id or name (its last failure).")
-    run_id: int | None = Field(default=None, description="A specific failed run.")
+    task: str | None = Field(default=None, description="Task id or name (its last failure; for a "
+                                                       "workflow, its steps' last failure).")
+    run_id: int | None = Field(default=None, description="A specific failed or skipped run.")
+    skipped: bool = Field(default=False, description="Explain the last skipped run too (why a task "
+                                                     "did not run).")
 
 
 def fenced(text: str, ctx: ToolContext) -> str:
@@ -127,19 +130,21 @@ def task_stats(ctx: ToolContext, args: StatsArgs) -> str:
 
 
 def explain_failure(ctx: ToolContext, args: ExplainFailureArgs) -> str:
-    """Why a task failed: its last failed run's error, when, the attempt, the log tail, and
-    whether it has succeeded since."""
+    """Why a task failed or (with skipped=true) did not run: its last failed (or skipped) run's
+    error or skip reason, when, the attempt, the log tail, and whether it has succeeded since.
+    For a workflow the failure is in one of its steps."""
     if args.run_id is not None:
         run = ctx.service.get_run(args.run_id, actor=ctx.actor)
     else:
         task = resolve_task(ctx, args.task) if args.task else None
-        failed = ctx.service.list_runs(actor=ctx.actor, task=str(task.task_id) if task else None,
-                                       statuses=[RunStatus.FAILED, RunStatus.RETRYING], limit=1)
-        if not failed:
-            raise NotFound(f"'{task.name}' has no failed runs" if task else "nothing has failed")
-        run = failed[0]
+        run = _last_problem(ctx, task, skipped=args.skipped)
+        if run is None:
+            raise NotFound(_no_problem(ctx, task, skipped=args.skipped))
     when = time_text(run.finished_at or run.created_at, ctx.timezone, now=ctx.now)
     name = run.task_name or str(run.task_id)
+    if run.status == RunStatus.SKIPPED:
+        reason = (run.error or "no reason recorded").removeprefix("skipped: ")
+        return f"'{name}' was skipped on {when} (run {run.run_id}): {reason}."
     text = (f"'{name}' failed on {when} (run {run.run_id}, attempt {run.attempt}): "
             f"{run.error or 'no error message recorded'}.")
     later = ctx.service.list_runs(actor=ctx.actor, task=str(run.task_id),
@@ -150,3 +155,34 @@ def explain_failure(ctx: ToolContext, args: ExplainFailureArgs) -> str:
     if log.strip():
         text += "\nLog tail:\n" + fenced(log[-LOG_TAIL_CHARS:].strip(), ctx)
     return text
+
+
+def _family(ctx: ToolContext, task: Task) -> list[Task]:
+    """The task, and for a workflow its steps (where a workflow's failures happen)."""
+    if task.action.kind != "workflow":
+        return [task]
+    return [task, *(t for t in ctx.service.list_tasks(actor=ctx.actor) if t.workflow_id == task.task_id)]
+
+
+def _last_problem(ctx: ToolContext, task: Task | None, *, skipped: bool) -> Run | None:
+    statuses = [RunStatus.FAILED, RunStatus.RETRYING] + ([RunStatus.SKIPPED] if skipped else [])
+    scopes: list[str | None] = [str(t.task_id) for t in _family(ctx, task)] if task else [None]
+    found = [r for scope in scopes
+             for r in ctx.service.list_runs(actor=ctx.actor, task=scope, statuses=statuses, limit=1)]
+    if not found and not skipped:  # "why did X fail?" of a task that was skipped, not failed
+        return _last_problem(ctx, task, skipped=True) if task else None
+    return max(found, key=lambda r: r.run_id) if found else None
+
+
+def _no_problem(ctx: ToolContext, task: Task | None, *, skipped: bool) -> str:
+    if task is None:
+        return "nothing has failed"
+    runs = ctx.service.list_runs(actor=ctx.actor, task=str(task.task_id), limit=1)
+    what = "failed or skipped runs" if skipped else "failed runs"
+    if runs:
+        last = runs[0]
+        when = time_text(last.finished_at or last.created_at, ctx.timezone, now=ctx.now)
+        return f"'{task.name}' has no {what}; its last run {last.status.value} on {when} (run {last.run_id})"
+    fires = ctx.service.next_fires(task, count=1)
+    upcoming = f"; next {time_text(fires[0], ctx.timezone, now=ctx.now)}" if fires else ""
+    return f"'{task.name}' has no {what}: it hasn't run yet{upcoming}"

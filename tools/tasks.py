@@ -7,13 +7,17 @@ or two sentences with the interpretation and the next fire time.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scheduler.durations import parse_duration
 from scheduler.errors import Conflict, InvalidRequest
 from scheduler.models import Task, TaskStatus
 from scheduler.phrases import Schedule, parse_schedule
+from scheduler.trigger_text import condition_trigger, email_destination, file_trigger, pg_trigger
+from scheduler.triggers import TIME_KINDS
 from scheduler.wording import clip, trigger_text
 
 from .context import ToolContext
@@ -41,6 +45,17 @@ class CreateTaskArgs(_Args):
                                                        "for event-only or run-on-demand tasks.")
     on_event: str | None = Field(default=None, description="Also (or only) run when this named "
                                                            "event arrives, e.g. 'ticket.created'.")
+    on_file: str | None = Field(default=None, description="Also (or only) run when a file lands in "
+                                                          "this folder (see file_glob).")
+    file_glob: str | None = Field(default=None, description="Which files in on_file count, e.g. '*.csv'.")
+    when_true: str | None = Field(default=None, description="Also (or only) run when this check turns "
+                                  "true: 'sh:COMMAND', a URL (answers 2xx) or 'sql:DATABASE:STATEMENT'.")
+    check_every: str | None = Field(default=None, description="How often to evaluate when_true, e.g. "
+                                                              "'5m' (default 1m).")
+    on_pg_channel: str | None = Field(default=None, description="Also (or only) run on a PostgreSQL "
+                                                                "NOTIFY on this channel.")
+    deliver_to_email: str | None = Field(default=None, description="Send the reminder or result to this "
+                                                                   "email address instead of this chat.")
     name: str | None = Field(default=None, description="Short unique task name.")
     message: str | None = Field(default=None, description="reminder: the text to deliver.")
     command: str | None = Field(default=None, description="shell: the command line (no shell; "
@@ -120,13 +135,13 @@ def _default_name(action: dict[str, Any]) -> str:
     return clip(" ".join(action.get("argv", ["task"])), 60)
 
 
-def _add(ctx: ToolContext, data: dict[str, Any], *, named: bool) -> Task:
+def _add(ctx: ToolContext, data: dict[str, Any], *, named: bool, deliver_to: dict[str, str] | None = None) -> Task:
     """Create through the service; an automatic name gets ' (2)', ' (3)'… when taken."""
     base = data["name"]
     for attempt in range(1, 21):
         data["name"] = base if attempt == 1 else f"{clip(base, 54)} ({attempt})"
         try:
-            return ctx.service.create_task(ctx.service.build_spec(data), actor=ctx.actor)
+            return ctx.service.create_task(ctx.service.build_spec(data), actor=ctx.actor, deliver_to=deliver_to)
         except Conflict:
             if named:
                 raise
@@ -156,21 +171,28 @@ def create_scheduled(
     name: str | None = None,
     event: str | None = None,
     retries: int = 0,
+    reactions: Sequence[dict[str, Any]] = (),
+    deliver_to: dict[str, str] | None = None,
+    notes: Sequence[str] = (),
 ) -> str:
-    """Create a task from an action and an already parsed schedule; the confirmation text."""
-    triggers = triggers_of(schedule)
-    description = schedule.description if schedule else ""
+    """Create a task from an action, an already parsed schedule and reactive triggers (file,
+    condition, pg_notify, event); the confirmation text."""
+    triggers = triggers_of(schedule) + [dict(t) for t in reactions]
     if event:
         triggers.append({"kind": "event", "event": event})
     data: dict[str, Any] = {"name": name or _default_name(action), "timezone": ctx.timezone,
                             "triggers": triggers, "action": action}
     if retries:
         data["retry"] = {"max_attempts": retries + 1}
-    task = _add(ctx, data, named=name is not None)
-    if event:  # worded from the trigger as stored (the service normalizes the name)
-        on_event = "; ".join(trigger_text(t, task.timezone) for t in task.triggers if t.kind == "event")
-        description = f"{description}; {on_event}" if description else on_event
-    text = _confirmation(ctx, task, description, schedule.notes if schedule else ())
+    task = _add(ctx, data, named=name is not None, deliver_to=deliver_to)
+    ctx.mentioned(task.task_id)
+    # Reactions are worded from the triggers as stored (the service normalizes event names).
+    parts = [schedule.description] if schedule else []
+    parts += [trigger_text(t, task.timezone) for t in task.triggers if t.kind not in TIME_KINDS]
+    if deliver_to and deliver_to.get("platform") == "email":
+        parts.append(f"delivered by email to {deliver_to.get('address')}")
+    all_notes = (*(schedule.notes if schedule else ()), *notes)
+    text = _confirmation(ctx, task, "; ".join(parts), all_notes)
     notice = ctx.service.not_running_notice()  # a task saved where nothing fires it
     return f"{text} Note: {notice[0].upper()}{notice[1:]}." if notice else text
 
@@ -184,10 +206,28 @@ def create_reminder(ctx: ToolContext, args: CreateReminderArgs) -> str:
 
 def create_task(ctx: ToolContext, args: CreateTaskArgs) -> str:
     """Create a task of any kind: reminder, shell command, http request, read-only sql query,
-    email, or an AI task (prompt or template). Give a time phrase in 'when' and/or an event in
-    'on_event'. Tasks created by AI runs that run shell/http/sql wait for a person's approval."""
+    email, or an AI task (prompt or template). Give a time phrase in 'when' and/or a reaction:
+    an event ('on_event'), a folder ('on_file'), a check turning true ('when_true'), a PostgreSQL
+    NOTIFY ('on_pg_channel'). 'deliver_to_email' sends results by email. Tasks created by AI runs
+    that run shell/http/sql wait for a person's approval."""
+    reactions = reactions_of(args)
+    deliver_to = email_destination(args.deliver_to_email) if args.deliver_to_email else None
     return create_scheduled(ctx, action_of(args), schedule_of(ctx, args.when), name=args.name,
-                            event=args.on_event, retries=args.retries)
+                            event=args.on_event, retries=args.retries, reactions=reactions,
+                            deliver_to=deliver_to)
+
+
+def reactions_of(args: CreateTaskArgs) -> list[dict[str, Any]]:
+    """The reactive triggers a create_task call asks for."""
+    found: list[dict[str, Any]] = []
+    if args.on_file:
+        found.append(file_trigger(args.on_file, glob=args.file_glob))
+    if args.when_true:
+        every = parse_duration(args.check_every) if args.check_every else None
+        found.append(condition_trigger(args.when_true, every=every))
+    if args.on_pg_channel:
+        found.append(pg_trigger(args.on_pg_channel))
+    return found
 
 
 def update_task(ctx: ToolContext, args: UpdateTaskArgs) -> str:
@@ -242,6 +282,8 @@ def delete_task(ctx: ToolContext, args: DeleteTaskArgs) -> str:
         return (f"Confirm first: delete '{task.name}' (task #{task.task_id})? Ask the person; "
                 "delete only after they say yes.")
     deleted = ctx.service.delete_task(str(task.task_id), actor=ctx.actor)
+    if ctx.state is not None and ctx.state.last_task_id == deleted.task_id:
+        ctx.state.last_task_id = None
     ctx.confirmations.asked.pop(task.task_id, None)
     return f"Deleted '{deleted.name}' (task #{deleted.task_id})."
 

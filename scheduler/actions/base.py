@@ -159,6 +159,9 @@ class ActionContext:
     destination: dict[str, str] = field(default_factory=dict)
     # The run's secret values (to keep them from going where the task didn't send them).
     secrets: SecretMasker | None = None
+    # Set when this run catches up a fire missed while nothing ran ("missed at 09:00 while
+    # offline"): a reminder delivered late says so.
+    late_note: str | None = None
 
 
 @dataclass

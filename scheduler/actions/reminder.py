@@ -1,5 +1,6 @@
 """Reminder: deliver the task's message through the plugged-in ``Notifier``, to the place the
-task was asked from (``ctx.destination``; empty means the notifier's default)."""
+task was asked from (``ctx.destination``; empty means the notifier's default). A reminder that
+catches up a fire missed while nothing ran arrives late with a note saying when it was due."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ async def run(action: ReminderAction, ctx: ActionContext) -> ActionResult:
     await ctx.notifier.notify(
         Notification(
             owner=ctx.owner,
-            text=action.message,
+            text=f"{action.message} ({ctx.late_note})" if ctx.late_note else action.message,
             task_id=ctx.task_id,
             run_id=ctx.run_id,
             title=heading(ctx.task_name, action.message),
             destination=dict(ctx.destination),
         )
     )
-    return ActionResult(ok=True, summary="delivered", data={"message": action.message})
+    summary = f"delivered late ({ctx.late_note})" if ctx.late_note else "delivered"
+    return ActionResult(ok=True, summary=summary, data={"message": action.message})
 
 
 def heading(name: str, message: str) -> str | None:

@@ -20,8 +20,20 @@ EVENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._:\-/]{0,99}$")
 OUTCOME_EVENTS = ("task.completed", "task.failed")
 
 
+_NOT_EVENTS = {
+    "pg": "a PostgreSQL NOTIFY channel is a pg_notify trigger, not an event (CLI: --on-pg CHANNEL)",
+    "file": "a folder to watch is a file trigger, not an event (CLI: --on-file DIR)",
+    "http": "a URL to check is a condition trigger, not an event (CLI: --when-true URL)",
+    "https": "a URL to check is a condition trigger, not an event (CLI: --when-true URL)",
+}
+
+
 def check_event_name(name: str) -> str:
     name = name.strip().lower()
+    prefix = name.partition(":")[0]
+    if ":" in name and prefix in _NOT_EVENTS:
+        # "pg:new_tickets" would be a plain event nobody ever emits: say what was meant instead.
+        raise ValueError(f"event name {name!r}: {_NOT_EVENTS[prefix]}")
     if not EVENT_NAME.match(name):
         raise ValueError(
             f"event name {name!r}: use lowercase letters, digits and . _ : - / (at most 100), "

@@ -46,7 +46,7 @@ def refusals(run) -> list[dict[str, Any]]:
 def test_ai_runs_get_exactly_the_restricted_tool_set():
     assert sorted(d.name for d in AI_RUN_TOOLS) == sorted([
         "create_reminder", "create_task", "notify_owner", "list_tasks", "describe_task",
-        "preview_schedule", "query_runs", "show_run_log", "search_logs", "task_stats", "explain_failure",
+        "preview_schedule", "upcoming", "query_runs", "show_run_log", "search_logs", "task_stats", "explain_failure",
     ])
     assert not {"delete_task", "approve_task", "run_now", "resume_task", "pause_task", "update_task"} & {
         d.name for d in AI_RUN_TOOLS}

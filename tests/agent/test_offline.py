@@ -60,7 +60,7 @@ def _check_created(service, expect: dict[str, Any], reply: str) -> None:
     trigger = task.triggers[0].model_dump()
     assert task.timezone == "Europe/Berlin" and task.owner == "alice"
     assert action["kind"] == expect["kind"]
-    for key in ("url", "method", "argv", "database", "statement"):
+    for key in ("url", "method", "argv", "database", "statement", "template"):
         if key in expect:
             assert action[key] == expect[key]
     if "message" in expect:
@@ -143,8 +143,11 @@ async def test_an_ambiguous_task_name_is_asked_about_not_guessed(say, service, a
     add_task("backup db")
     add_task("backup files")
     reply = await say("pause backup")
-    assert "matches several tasks" in reply.text and "#1 'backup db'" in reply.text
+    assert "could be several tasks; which one?" in reply.text and "1. backup db (#1)" in reply.text
     assert {t.status for t in service.list_tasks()} == {TaskStatus.ACTIVE}
+    answer = await say("the second one")
+    assert answer.text.startswith("Paused 'backup files'")
+    assert [t.status for t in service.list_tasks()] == [TaskStatus.ACTIVE, TaskStatus.PAUSED]
 
 
 async def test_someone_elses_task_is_invisible(say, service, add_task):
