@@ -19,7 +19,8 @@ _EMOTICON = re.compile(r"(?:^|\s)(?:[:;=8][-']?[)(\]\[dpo/\\|*]|<3|\^\^|xd)(?=\s
 _GREETING = re.compile(
     r"^(?:(?:hey|hi|hii+|hello|hallo|yo|ok|okay|k|so|um+|uh+|well|alright|right|oh|ah|"
     r"good (?:morning|afternoon|evening)|morning|there|buddy|mate|pal|team|cronpilot|bot|@cronpilot|"
-    r"quick question|question|one more thing|also|and|btw|hm+)\b[\s,!.:;-]*)+",
+    r"quick question|question|one more thing|also|and|btw|hm+|ugh+|omg|argh|actually|wait|now|then|"
+    r"thx|thanks|thank you|ty|cheers|great|cool|perfect|nice|alright then)\b[\s,!.:;-]*)+",
     re.IGNORECASE,
 )
 _POLITE = re.compile(
@@ -50,6 +51,22 @@ _POLITE_REQUEST = re.compile(
 )
 
 
+_SLASH = re.compile(r"^/(?:remind|reminder|cronpilot|cp|task|schedule)\b\s*", re.IGNORECASE)
+# Chat shorthand, whole words only: what people type on phones.
+_SHORTHAND = {
+    "tmrw": "tomorrow", "tmr": "tomorrow", "tmrow": "tomorrow", "tomoz": "tomorrow", "2moro": "tomorrow",
+    "2morrow": "tomorrow", "tomorow": "tomorrow", "tommorow": "tomorrow", "abt": "about", "wknd": "weekend",
+    "wkend": "weekend", "hrs": "hours", "hr": "hour", "mins": "minutes", "u": "you", "ur": "your",
+    "pls": "please", "plz": "please", "thx": "thanks", "b4": "before", "w/": "with", "eod": "end of the day",
+    "asap": "now", "tonite": "tonight", "nite": "night", "mon-fri": "Monday to Friday", "wk": "week",
+    "mo": "month", "yday": "yesterday", "ystd": "yesterday", "msg": "message", "rn": "now",
+}
+_SHORTHAND_RX = re.compile(r"(?<![\w/.@-])(" + "|".join(re.escape(k) for k in _SHORTHAND) + r")(?![\w/@-])", re.IGNORECASE)
+_PREAMBLE = re.compile(r"^.{0,120}?(?:\.\.\.|…|[.!?:;—–-])\s+(?=(?:please\s+|pls\s+|can you\s+|could you\s+)?"
+                       r"(?:remind|ping|nudge|set (?:up )?a reminder|don't let me forget|every|pause|resume|delete)\b)",
+                       re.IGNORECASE)
+
+
 def tidy(text: str) -> str:
     """``text`` without greetings, polite wrapping, thanks, emoji and edge punctuation; the
     person's own words (and case) in between are kept."""
@@ -57,6 +74,9 @@ def tidy(text: str) -> str:
     text = _EMOJI.sub(" ", text)
     text = _EMOTICON.sub(" ", text)
     text = " ".join(text.split())
+    text = _SLASH.sub("remind ", text) if re.match(r"(?i)^/remind", text) else _SLASH.sub("", text)
+    text = _SHORTHAND_RX.sub(lambda m: _SHORTHAND[m.group(1).lower()], text)
+    text = _PREAMBLE.sub("", text, count=1)
     previous = None
     while previous != text:
         previous = text
@@ -67,14 +87,29 @@ def tidy(text: str) -> str:
     return text.strip()
 
 
+_IMPERATIVE = re.compile(
+    r"^(?:remind|ping|nudge|notify|alert|set|create|add|schedule|make|run|execute|launch|check|monitor|"
+    r"email|mail|send|fetch|hit|call|pause|resume|stop|start|delete|remove|cancel|move|reschedule|rename|"
+    r"change|kick|trigger|show|list|give|find|search|grep|explain|tell me (?:about|why|what|when|how))\b",
+    re.IGNORECASE)
+_CONDITIONAL = re.compile(r"^(?:when(?:ever)?|if|as soon as|once|after|each time|every time)\b(?!\s+(?:is|are|was|were|"
+                          r"does|do|did|will|would|should|can|could|has|have)\b)", re.IGNORECASE)
+
+
 def is_question(raw: str) -> bool:
     """A question ("will it snow tomorrow?", "what failed"), not a polite request ("can you
-    remind me…?")."""
+    remind me…?", "remind me at 3pm, ok?") or a conditional one ("when a file lands in /in run
+    ./import.sh")."""
     text = " ".join(_EMOJI.sub(" ", raw).split())
     text = _GREETING.sub("", text, count=1).strip()
     if _POLITE_REQUEST.match(text):
         return False
-    return text.rstrip().endswith("?") or _QUESTION_START.match(text) is not None
+    tidied = tidy(text)
+    if _IMPERATIVE.match(tidied):
+        return False
+    if _CONDITIONAL.match(tidied) and not text.rstrip().endswith("?"):
+        return False
+    return text.rstrip().endswith("?") or _QUESTION_START.match(tidied) is not None
 
 
 # --- content the time-phrase parser must not read -------------------------------------------
@@ -99,7 +134,7 @@ _SQL_END = re.compile(
     re.IGNORECASE,
 )
 _TIME_ADJECTIVE = re.compile(
-    r"\b(?P<det>the|my|our|your|a|an|this|that|his|her|their|its)\s+(?P<adj>daily|weekly|monthly|nightly|hourly|"
+    r"\b(?P<det>the|my|our|your|a|an|this|that|his|her|their|its|about|of|with)\s+(?P<adj>daily|weekly|monthly|nightly|hourly|"
     r"yearly|annual|quarterly|biweekly|morning|evening|afternoon|night|weekend|friday|monday|tuesday|"
     r"wednesday|thursday|saturday|sunday)\s+(?P<noun>(?!reminders?\b|alarms?\b|nudges?\b|pings?\b|at\b|on\b|"
     r"in\b|to\b|every\b|for\b|and\b|or\b|please\b|morning\b|afternoon\b|evening\b|night\b|noon\b|"

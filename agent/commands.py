@@ -33,7 +33,7 @@ HELP = (
 )
 FORBIDDEN = ("I can't do that: roles, secrets and other people's tasks are not something I change or "
              "show in chat. An admin sets roles (CRONPILOT_ADMINS); secrets stay in cronpilot's settings.")
-_PRONOUN = re.compile(r"^(?:it|that|this|them|those|that one|this one|the same one|the last one|the one i "
+_PRONOUN = re.compile(r"^(?:it|its|it's|that|this|them|those|that one|this one|the same one|the last one|the one i "
                       r"just (?:made|created|set up|added)|the (?:last|latest|new|previous) "
                       r"(?:one|task|reminder|job)|that (?:task|reminder|job|one)|this (?:task|reminder|job))$")
 _ALL = re.compile(r"^(?:all|everything|all of (?:them|it)|all (?:of )?(?:my |the |our )?(?P<what>tasks|reminders|jobs|"
@@ -48,14 +48,19 @@ def sorry(message: str) -> str:
     return f"Sorry, {message}."
 
 
-def tool(ctx: ToolContext, name: str, **args: Any) -> str:
-    record = catalog.invoke(name, ctx, **args)
+def tool(ctx: ToolContext, tool_name: str, /, **args: Any) -> str:
+    record = catalog.invoke(tool_name, ctx, **args)
     return sorry(record.error) if record.error else record.result
 
 
 def handle(ctx: ToolContext, intent: Intent, text: str) -> Reply | None:
     """The reply to ``intent``; None when it turns out to be something else (a request to create)."""
     kind = intent.kind
+    if kind in ("deny", "confirm") and not ctx.confirmations.asked and re.match(
+            r"(?i)^\W*(?:cancel|delete|remove|drop|scratch|forget|kill) (?:that|it|this|them)(?: one)?(?: please)?\W*$",
+            text):
+        intent = Intent("delete", ref="that")  # nothing was asked: "cancel that" means the last task
+        kind = intent.kind
     simple = _simple(ctx, intent)
     if simple is not None:
         return simple
@@ -75,7 +80,9 @@ def handle(ctx: ToolContext, intent: Intent, text: str) -> Reply | None:
         return Reply(sorry(str(exc)))
     except NotFound as exc:
         # "run backup.sh every day at 7" reads as "run <a task>" first; a request to create wins.
-        created = None if is_question(text) else create(ctx, text)
+        # "run backup.sh every day at 7" reads as "run <a task>" first: a request to create wins.
+        wants_new = kind == "run_now" or re.search(r"(?i)\bremind|\breminder\b|\bevery\b", text) is not None
+        created = create(ctx, text) if wants_new and not is_question(text) else None
         if created is not None:
             return created
         if kind == "describe":
@@ -175,7 +182,7 @@ def _on_task(ctx: ToolContext, intent: Intent, task: Task) -> Reply:
     if kind == "stats":
         return Reply(tool(ctx, "task_stats", task=ref, period=intent.period or "7d"))
     if kind == "reschedule":
-        return Reply(tool(ctx, "update_task", task=ref, when=_when_words(intent.value or "")))
+        return Reply(tool(ctx, "update_task", task=ref, when=_keep_the_rest(task, _when_words(intent.value or ""))))
     if kind == "rename":
         return Reply(tool(ctx, "update_task", task=ref, name=intent.value))
     if kind == "retext":
@@ -187,6 +194,35 @@ def _on_task(ctx: ToolContext, intent: Intent, task: Task) -> Reply:
     name = {"pause": "pause_task", "resume": "resume_task", "run_now": "run_now",
             "describe": "describe_task"}[kind]
     return Reply(tool(ctx, name, task=ref))
+
+
+_TIME_ONLY = re.compile(r"(?i)^(?:at\s+)?(?:\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|h)?|noon|midday|midnight)(?:\s+instead)?$")
+_HAS_TIME = re.compile(r"(?i)\d|noon|midday|midnight|morning|afternoon|evening|night|hour|minute")
+
+
+def _keep_the_rest(task: Task, phrase: str) -> str:
+    """A new time for a recurring task keeps its days ("move the standup to 9:45" stays on
+    weekdays); new days keep its time ("move it to Tuesdays" stays at 09:00). Anything else is
+    the new schedule as said."""
+    crons = [t.model_dump()["expression"] for t in task.triggers if t.kind == "cron"]
+    if len(crons) != 1 or len(task.triggers) != 1:
+        return phrase
+    fields = crons[0].split()
+    if len(fields) != 5 or not (fields[0].isdigit() and fields[1].isdigit()):
+        return phrase
+    if _TIME_ONLY.match(phrase):
+        from scheduler.phrases import parse_schedule
+
+        at = re.sub(r"(?i)^at\s+|\s+instead$", "", phrase)
+        try:
+            schedule = parse_schedule(f"every day at {at}", zone=task.timezone, now=task.created_at)
+        except InvalidRequest:
+            return phrase
+        minute, hour = schedule.triggers[0].model_dump()["expression"].split()[:2]
+        return " ".join([minute, hour, *fields[2:]])
+    if not _HAS_TIME.search(phrase):
+        return f"{phrase} at {int(fields[1]):02d}:{int(fields[0]):02d}"
+    return phrase
 
 
 def _when_words(value: str) -> str:

@@ -227,8 +227,8 @@ def pick(options: list[str], text: str) -> int | None:
         return len(options) - 1 if position == -1 else (position - 1 if position <= len(options) else None)
     lowered = [o.lower() for o in options]
     for index, option in enumerate(lowered):
-        if answer and (answer in option or option in answer):
-            matches = [i for i, o in enumerate(lowered) if answer in o or o in answer]
+        if core and (core in option or option in answer):
+            matches = [i for i, o in enumerate(lowered) if core in o or o in answer]
             if len(matches) == 1:
                 return index
     best = process.extract(answer, lowered, scorer=fuzz.token_set_ratio, limit=2)

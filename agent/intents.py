@@ -32,7 +32,7 @@ PERIOD = (
     rf"(?:in |over |during |within |for )?(?:the )?(?:last|past|previous) (?:{_NUM} )?(?:hours?|days?|weeks?|minutes?|months?)|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d+\s*[hdw])"
 )
-_P = rf"(?:\s*,?\s*(?:in |during |from |for |over |since )?{PERIOD})?"
+_P = rf"(?:\s*,?\s*(?:in |during |from |for |over )?{PERIOD})?"
 REF = r"(?P<ref>.+?)"
 FAIL = (r"(?:fail(?:ed|ing|s|ure|ures)?|break|broke|broken|crash(?:ed|ing|es)?|error(?:ed|s)?|go wrong|"
         r"gone wrong|went wrong|die|died|blow up|blew up|bomb(?:ed)?|go red|went red|go south|went south|"
@@ -113,6 +113,11 @@ _QUESTIONS: list[tuple[Kind, list[re.Pattern[str]]]] = [
         rf"(?:what(?:'s| is)|show(?: me)?) (?:the )?(?:average|avg|typical|mean) (?:duration|runtime|run time)(?: (?:of|for) {REF})?{_P}",
     )),
     ("why", _rx(
+        r"(?P<ref>)(?:why|how come|why not|why's that|what happened|what went wrong|what was the (?:error|problem|reason)|"
+        r"why did (?:it|that) (?:fail|break|not run)|why (?:was|is) (?:it|that) (?P<skip>skipped)|any idea why|"
+        r"what's the (?:error|problem|reason)|reason)",
+        rf"why (?:didn't|did not|hasn't|has not|wasn't|isn't|doesn't|does not|won't|haven't) (?:the )?{REF} "
+        r"(?P<skip>run|fire|go off|happen|trigger|start|work|send|arrive|come|execute)(?: .*)?",
         rf"why (?:did|does|do|is|was|has|have|are|were|didn't|doesn't|isn't|wasn't|hasn't) (?:the )?{REF} "
         rf"(?:keep |still |just |not |never )*(?P<skip>{SKIP}|skipped|be skipped|been skipped|get skipped|got skipped|{FAIL}|"
         r"fail to run|not (?:send|sent|arrive|arrived)|(?:not|n't) (?:get )?(?:sent|delivered))(?: .*)?",
@@ -151,7 +156,7 @@ _QUESTIONS: list[tuple[Kind, list[re.Pattern[str]]]] = [
         rf"(?:show|give|get|print|display|see|what(?:'s| is| was)|what did) (?:me )?(?:the )?(?:last |latest |most recent )?"
         rf"(?:output|log|logs|result|results|stdout|stderr) (?:of|for|from) (?:the )?(?:last run of )?{REF}",
         rf"what did {REF} (?:print|output|say|log|return|produce)(?: last time)?",
-        rf"(?:show|give|get) (?:me )?{REF}'s? (?:output|log|logs|result)",
+        rf"(?:show|give|get) (?:me )?{REF}(?:'s?)? (?:output|log|logs|result|stdout)",
     )),
     ("runs", _rx(
         rf"(?:show|list|get|display|see|give me)? ?(?:me )?(?:the )?(?:last|recent|latest|previous)? ?(?:{_NUM} )?"
@@ -168,19 +173,27 @@ _QUESTIONS: list[tuple[Kind, list[re.Pattern[str]]]] = [
         rf"is {REF} (?:working|running ok|running fine|ok|healthy|running)",
     )),
     ("upcoming", _rx(
-        rf"what(?:'s| is| are| else is)? (?:coming up|up next|next|due|on (?:the )?(?:agenda|schedule|deck)|happening)"
-        rf"(?: (?:for|on|in) (?P<when>.+?)| (?P<when2>today|tomorrow|tonight|this week|next week|this weekend))?",
-        rf"what(?:'s| is| are)? (?:scheduled|planned|running|firing|set|going off)(?: (?:for|on|in) (?P<when9>.+?)|"
-        rf" (?P<when10>today|tomorrow|tonight|this week|next week|this weekend))",
-        rf"(?:what|which) (?:tasks?|jobs?|reminders?) (?:are |will )?(?:coming up|due|scheduled|planned|run|fire|go off|running)"
-        rf"(?: (?:for|on|in) (?P<when3>.+?)| (?P<when4>today|tomorrow|tonight|this week|next week))",
-        rf"(?:any|what) reminders? (?:for|on) (?P<when5>.+?)",
-        rf"(?:do i have |have i got |is there )?anything (?:scheduled|planned|coming up|due)(?: (?:for|on) (?P<when6>.+?)| (?P<when7>today|tomorrow|tonight|this week))?",
-        rf"what(?:'s| is) on my (?:plate|schedule|calendar|list|agenda)(?: (?:for )?(?P<when8>today|tomorrow|tonight|this week))?",
+        r"(?:what|which) (?:do|have|did) (?:i|we) (?:have|got|get)? ?(?:coming up|due|lined up)"
+        r"(?: (?:for|on|in) (?P<when11>.+?)| (?P<when12>today|tomorrow|tonight|this week|next week|this weekend))?",
+        r"(?:what|which) (?:do|have|did) (?:i|we) (?:have|got|get)? ?(?:planned|scheduled|on)"
+        r"(?: (?:for|on|in) (?P<when15>.+?)| (?P<when16>today|tomorrow|tonight|this week|next week|this weekend))",
+        r"(?:show|tell|give|list)(?: me)? what(?:'s| is| are) (?:scheduled|planned|coming up|due|running|next)"
+        r"(?: (?:for|on|in) (?P<when13>.+?)| (?P<when14>today|tomorrow|tonight|this week|next week|this weekend))",
+        r"what(?:'s| is| are| else is)? (?:coming up|up next|next|due|on (?:the )?(?:agenda|schedule|deck)|happening)"
+        r"(?: (?:for|on|in) (?P<when>.+?)| (?P<when2>today|tomorrow|tonight|this week|next week|this weekend))?",
+        r"what(?:'s| is| are)? (?:scheduled|planned|running|firing|set|going off)(?: (?:for|on|in) (?P<when9>.+?)|"
+        r" (?P<when10>today|tomorrow|tonight|this week|next week|this weekend))",
+        r"(?:what|which) (?:tasks?|jobs?|reminders?) (?:are |will )?(?:coming up|due|scheduled|planned|run|fire|go off|running)"
+        r"(?: (?:for|on|in) (?P<when3>.+?)| (?P<when4>today|tomorrow|tonight|this week|next week))",
+        r"(?:any|what) reminders? (?:for|on) (?P<when5>.+?)",
+        r"(?:do i have |have i got |is there )?anything (?:scheduled|planned|coming up|due)(?: (?:for|on) (?P<when6>.+?)| (?P<when7>today|tomorrow|tonight|this week))?",
+        r"what(?:'s| is) on my (?:plate|schedule|calendar|list|agenda)(?: (?:for )?(?P<when8>today|tomorrow|tonight|this week))?",
     )),
     ("list", _rx(
         r"(?:list|show|display|see|view|give me|get|print)?\s*(?:me )?(?:all )?(?:of )?(?:my|the|our|all|your)?\s*"
-        r"(?:(?P<status>active|paused|pending|disabled|stopped) )?(?:tasks|reminders|jobs|schedules|scheduled tasks|scheduled jobs|crons?|cron jobs|workflows|alarms)",
+        r"(?:(?P<status>active|paused|pending|disabled|stopped) )?(?:tasks|reminders|jobs|schedules|scheduled tasks|scheduled jobs|"
+        r"crons?|cron jobs|workflows|alarms|scheduled messages|messages|automations|notifications|scheduled reminders|"
+        r"recurring tasks|recurring reminders|timers)",
         r"what (?:are|is|'re) (?:my|the|our|all) (?:tasks|reminders|jobs|schedules)",
         r"what(?:'s| is| do i have| have i got| have we got| do we have| did i)(?: got)? (?:scheduled|planned|set up|running|set)",
         r"(?:show|list|tell|give)(?: me)? (?:what(?:'s| is| i have| we have)|everything) (?:scheduled|planned|set up|running)",
@@ -202,8 +215,8 @@ _COMMANDS: list[tuple[Kind, list[re.Pattern[str]]]] = [
                    rf"(?:change|set|update|edit) {REF}'s? (?:text|message|wording|note) to (?P<value>.+)")),
     ("reschedule", _rx(
         rf"(?:move|reschedule|shift|push|bump|change|switch|set|update|make|put|adjust|edit) (?:the )?(?:time|schedule|day|days|timing) (?:of|for) {REF} (?:to|for|so it runs|to be) (?P<value>.+)",
-        rf"(?:move|reschedule|shift|push|push back|bump|postpone|delay|change|switch|set|update|adjust|edit) {REF} (?:to|for|until|till|so it(?:'s| is)?(?: runs?| fires?)?|to run|to fire|so that it runs) (?P<value>.+)",
-        rf"make {REF} (?:run |fire |go off |happen )?(?P<value>(?:every|each|daily|weekly|monthly|hourly|nightly|at|on|twice|once) .*|daily|weekly|monthly|hourly|nightly)",
+        rf"(?:move|reschedule|shift|push|push back|bump|postpone|delay|change|switch|update|adjust|edit) {REF} (?:to|for|until|till|so it(?:'s| is)?(?: runs?| fires?)?|to run|to fire|so that it runs) (?P<value>.+)",
+        rf"make {REF} (?:run |fire |go off |happen )?(?P<value>(?:every|each|at|on|twice|once) .*|(?:daily|weekly|monthly|hourly|nightly)(?: at .+)?)",
         rf"{REF} should (?:now )?(?:run|fire|go off|happen|be|remind me) (?P<value>(?:every|each|at|on|daily|weekly|monthly|hourly|nightly|in|tomorrow|next|twice) .+?)(?: instead)?",
         rf"(?:run|fire) {REF} (?P<value>(?:every|each|daily|weekly|monthly|hourly|nightly|at|on) .+?) instead",
     )),
@@ -215,6 +228,7 @@ _COMMANDS: list[tuple[Kind, list[re.Pattern[str]]]] = [
         rf"(?:no more|enough) {REF}",
     )),
     ("pause", _rx(
+        rf"hold off (?:on )?{REF}(?: for now| for a while| until further notice| for the (?:time being|moment))?",
         rf"(?:pause|suspend|hold|mute|silence|disable|deactivate|freeze|snooze|turn off|switch off|shut off|stop) {REF}"
         rf"(?: for now| for a while| temporarily| until further notice| for the (?:time being|moment)| for a bit| off)?",
         rf"put {REF} on (?:hold|pause|ice|mute|standby)", rf"hold off (?:on )?{REF}",
@@ -234,7 +248,8 @@ _COMMANDS: list[tuple[Kind, list[re.Pattern[str]]]] = [
         rf"(?:can|could) {REF} run now",
     )),
     ("describe", _rx(
-        rf"(?:describe|details of|details for|details on|tell me about|tell me more about|info on|info about|what about|show) (?:task |the task )?{REF}",
+        rf"(?:describe|details of|details for|details on|tell me about|tell me more about|info on|info about|what about|"
+        rf"show(?: me)?|look at|open) (?:task |the task )?{REF}",
         rf"what(?:'s| is| does) {REF}(?: do)?",
         rf"when (?:is|does|will|do) (?:the )?{REF} (?:run|fire|due|next|happen|go off|start|remind me)(?: next)?{_P}",
         rf"when(?:'s| is) (?:the )?next (?:run of |time )?{REF}(?: run| fires?| due)?",
@@ -250,18 +265,26 @@ _BAD_REFS = frozenset({"my", "the", "all", "recent", "last", "me", "it all", "ev
                        "something", "anyone", "nothing", "stuff", "things", "why", "how"})
 
 
+_PERIOD_ONLY = re.compile(f"^{PERIOD}$")
+
+
 def _intent(kind: Kind, match: re.Match[str]) -> Intent | None:
     groups = {k: v for k, v in match.groupdict().items() if v}
     ref = (groups.get("ref") or "").strip(" ,'\"") or None
     if ref is not None and ref in _BAD_REFS:
         return None
+    if ref is not None and _PERIOD_ONLY.match(ref) and not groups.get("period"):
+        groups["period"], ref = ref, None  # "stats for this week": a period, not a task
+    if kind == "why" and ref is None:
+        ref = "it"
     when = next((groups[k] for k in sorted(groups) if k.startswith("when")), None)
     status = groups.get("status") or groups.get("status2")
-    skip = groups.get("skip") or ""
+    skip = groups.get("skip") or groups.get("skip2") or ""
     return Intent(
         kind, ref=ref, period=groups.get("period") or when, status=_STATUS.get(status or "", status),
         value=(groups.get("value") or "").strip(" '\"`") or None,
-        skipped=bool(re.search(r"skip|n't|not|never", skip)),
+        skipped=bool(re.search(r"skip|n't|not|never|^(?:run|fire|go off|happen|trigger|start|work|send|arrive|come|"
+                               r"execute)$", skip)),
     )
 
 

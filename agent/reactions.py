@@ -55,7 +55,7 @@ _EVENT = re.compile(
     re.IGNORECASE,
 )
 _OUTCOME = re.compile(
-    r"\b(?:when(?:ever)?|each time|every time|if|after)\s+(?:the\s+|my\s+)?(?P<task>[\w .'-]+?)\s+(?:task\s+|job\s+)?"
+    r"\b(?:when(?:ever)?|each time|every time|if|after)\s+(?:the\s+|my\s+)?(?P<task>[\w .'`-]+?)\s+(?:task\s+|job\s+)?"
     r"(?P<outcome>fails|failed|breaks|errors(?:\s+out)?|crashes|succeeds|completes|finishes|is\s+done|goes\s+through|runs\s+ok)\b",
     re.IGNORECASE,
 )
@@ -75,9 +75,9 @@ def take_reactions(protected: Protected, *, task_ids: dict[str, int]) -> tuple[s
     """(the request without its reactive clauses, the triggers they make)."""
     text = protected.text
     found = Reactions()
+    text = _outcome(text, protected, found, task_ids)
     for finder in (_file, _url_up, _check_true, _pg, _rows, _event):
         text = finder(text, protected, found)
-    text = _outcome(text, found, task_ids)
     return " ".join(text.split()), found
 
 
@@ -117,7 +117,10 @@ def _check_true(text: str, protected: Protected, found: Reactions) -> str:
     match = _CHECK_TRUE.search(text)
     if not match:
         return text
-    check = protected.restore(match["check"]).strip("`'\"")
+    quoted = protected.restore(match["check"])
+    if quoted[:1] not in "`'\"":  # only a quoted command or query is a check to run
+        return text
+    check = quoted.strip("`'\"")
     if re.match(r"(?i)select|with\s", check):
         if not match["db"]:
             return text
@@ -166,11 +169,12 @@ def _event(text: str, protected: Protected, found: Reactions) -> str:
     return _cut(text, match)
 
 
-def _outcome(text: str, found: Reactions, task_ids: dict[str, int]) -> str:
+def _outcome(text: str, protected: Protected, found: Reactions, task_ids: dict[str, int]) -> str:
     match = _OUTCOME.search(text)
     if not match:
         return text
-    wanted = " ".join(match["task"].lower().split())
+    wanted = " ".join(protected.restore(match["task"]).lower().split())
+    wanted = re.sub(r"^(?:the|my|our)\s+", "", wanted)
     names = {n.lower(): (n, i) for n, i in task_ids.items()}
     if wanted not in names:
         return text

@@ -25,12 +25,16 @@ from .reactions import Reactions, take_reactions
 _REMIND = re.compile(r"\b(?:remind|reminder|reminders|ping me|nudge me|alert me|notify me|(?:tell|message|text) me "
                      r"(?:to|that|about|when|if)\b|let me know|"
                      r"don't let me forget|dont let me forget|make sure i|wake me|alarm)\b", re.IGNORECASE)
+# Cues that ask for a reminder and nothing else; the softer ones ("tell me if", "let me know")
+# also come with checks ("check https://… and tell me if it's down"), where the check wins.
+_REMIND_STRONG = re.compile(r"\b(?:remind|reminder|reminders|don't let me forget|dont let me forget|nudge me|"
+                            r"wake me|alarm|make sure i)\b", re.IGNORECASE)
 _SCHEDULING = re.compile(
     r"\b(?:remind|reminder|every|each|schedule|scheduled|daily|weekly|monthly|hourly|nightly|tomorrow|tonight|"
     r"at \d|in \d+|on (?:mon|tue|wed|thu|fri|sat|sun)|recurring|repeat)", re.IGNORECASE)
 _EMAIL_ACTION = re.compile(r"\b(?:e-?mail|mail)\s+(?:(?:me|us|it|them)\b|`k\d+`)|\bsend\s+(?:me\s+|us\s+)?(?:an?\s+)?e-?mail\b"
                            r"|\bsend\b.*\bto\s+`k\d+`", re.IGNORECASE)
-_BY_EMAIL = re.compile(r"\s*\b(?:by|via|over|through|per|as an?)\s+e-?mail\b|\s*\bto\s+my\s+(?:e-?mail|inbox)\b"
+_BY_EMAIL = re.compile(r",?\s*\b(?:by|via|over|through|per|as an?)\s+e-?mail(?:\s+(?:at|to)\s+`k\d+`)?|\s*\bto\s+my\s+(?:e-?mail|inbox)\b"
                        r"|\s*\b(?:in|to)\s+my\s+inbox\b", re.IGNORECASE)
 _ADDRESS = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _CHECK_VERB = re.compile(r"\b(?:check|fetch|ping|get|call|hit|poll|monitor|curl|request|load|open|visit|watch|"
@@ -45,12 +49,13 @@ _AI = re.compile(r"^(?:summari[sz]e|analy[sz]e|classify|triage|draft|write|trans
 _LEAD = re.compile(
     r"^(?:(?:i\s+)?(?:need|want|would like|'d like)\s+(?:a\s+|an\s+)?(?:\w+\s+)?reminder\s+(?:to|that|about|for|of|:)?\s*"
     r"|(?:set\s+up|setup|set|create|add|make|schedule|put\s+in)\s+(?:me\s+)?(?:a\s+|an\s+)?(?:new\s+)?(?:recurring\s+)?"
-    r"(?:reminder|task|job|alarm|nudge|cron(?:\s*job)?)?\s*(?:for\s+me\s+)?(?:to|that|about|for|of|:)?\s*"
+    r"(?:reminder|task|job|alarm|nudge|cron(?:\s*job)?)\s*(?:for\s+me\s+)?(?:to|that|about|for|of|:)?\s*"
+    r"|(?:i\s+)?(?:need|have|got|gotta|want)\s+to\s+remember\s+(?:to\s+)?|remember\s+to\s+"
     r"|(?:a\s+)?reminder\s*(?:to|that|about|for|of|:)\s*|reminder\s+"
     r"|(?:remind|ping|nudge|tell|notify|alert)\s+(?:me|us|everyone|everybody|the\s+team|[@#][\w.-]+)\s*(?:to|that|about|of|:)?\s*"
     r"|(?:please\s+)?(?:don't|dont|do not)\s+let\s+me\s+forget\s+(?:to\s+|about\s+)?|make\s+sure\s+i\s+"
     r"|(?:e-?mail|mail)\s+(?:me|us|it|`k\d+`)\s*(?:about|with|re:?|:)?\s*|send\s+(?:me\s+|us\s+)?(?:an?\s+)?e-?mail\s*(?:about|with|:)?\s*"
-    r"|to\s+(?=\w))",
+    r"|to\s+(?=\w)|(?:please|pls|just)\s+)",
     re.IGNORECASE,
 )
 _TRAIL = re.compile(r"[\s,;:.!?-]+$|\s+(?:please|pls|thanks|for me|ok)$", re.IGNORECASE)
@@ -118,7 +123,10 @@ def _split(rest: str, protected: Protected, *, zone: str, now: Any) -> tuple[str
             return protected.restore(rest), None
         raise
     if parsed is not None:
-        return protected.restore(parsed[0]), parsed[1]
+        what = parsed[0].strip()
+        if re.fullmatch(r"k\d+", what):  # the parser unquotes a "what" that is one quoted piece
+            what = f"`{what}`"
+        return protected.restore(what), parsed[1]
     # Schedule words used as adjectives ("the weekly report") are the only schedule there is:
     # read them as the schedule, but keep them in the text.
     plain = protected.restore(rest)
@@ -149,12 +157,14 @@ def clean_subject(text: str) -> str:
 def _action(what: str, protected: Protected, *, reminder: bool, databases: tuple[str, ...]) -> Draft:
     subject = clean_subject(what)
     email = _EMAIL_ACTION.search(protected.text) is not None
-    if reminder and not re.match(r"(?i)^(?:e-?mail|mail|send)\b", what.strip()):
+    url = next((p for p in protected.pieces if p.lower().startswith(("http://", "https://"))), None)
+    strong = _REMIND_STRONG.search(protected.restore(protected.text)) is not None
+    checking = url is not None and _CHECK_VERB.match(what.strip()) is not None
+    if reminder and (strong or not (email or checking)):
         return Draft({"kind": "reminder", "message": subject} if subject else None, None,
                      missing=None if subject else "what", subject=subject)
     if email:
         return _email(what, subject, protected)
-    url = next((p for p in protected.pieces if p.lower().startswith(("http://", "https://"))), None)
     sql = next((p.strip("`'\"") for p in protected.pieces
                 if re.match(r"(?i)(select|with|insert|update|delete)\s", p.strip("`'\""))), None)
     if url and (_CHECK_VERB.search(what) or subject.strip() == url):

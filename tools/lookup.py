@@ -60,11 +60,13 @@ def _find(ctx: ToolContext, ref: str) -> Task:
     if len(exact) == 1:
         return exact[0]
     partial = [t for t in tasks if wanted and (wanted in _words(t.name) or wanted in _words(_message(t)))]
+    if len(partial) > 1 and any(t.workflow_id is None for t in partial):
+        partial = [t for t in partial if t.workflow_id is None]  # "weekly": the workflow, not each step
     if len(partial) == 1:
         return partial[0]
     if len(partial) > 1:
         raise AmbiguousTask(text, partial)
-    close = _close_matches(wanted, tasks)
+    close = _close_matches(wanted, tasks) or _same_words(wanted, tasks) or _by_schedule(wanted, tasks)
     if len(close) == 1:
         return close[0]
     if len(close) > 1:
@@ -104,6 +106,41 @@ def _close_matches(wanted: str, tasks: list[Task]) -> list[Task]:
         return []
     best = max(score for score, _ in scored)
     return [task for score, task in scored if score >= best - 3]
+
+
+_STOP = frozenset({"the", "a", "an", "my", "our", "of", "to", "for", "and", "on", "in", "at", "every", "one"})
+
+
+def _stems(text: str) -> set[str]:
+    words = re.findall(r"[a-z0-9]+", text.casefold())
+    return {re.sub(r"(?<=\w{3})(?:ing|es|s|ed)$", "", w) for w in words if w not in _STOP}
+
+
+def _same_words(wanted: str, tasks: list[Task]) -> list[Task]:
+    """Tasks whose name or text has every word of ``wanted`` in some form ("plant watering" →
+    "water the plants")."""
+    stems = _stems(wanted)
+    if not stems:
+        return []
+    return [t for t in tasks if t.workflow_id is None and stems <= (_stems(t.name) | _stems(_message(t)))]
+
+
+_DAY_WORDS = {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
+              "saturday": "sat", "sunday": "sun", "weekday": "weekday", "daily": "day", "weekend": "weekend"}
+
+
+def _by_schedule(wanted: str, tasks: list[Task]) -> list[Task]:
+    """"the Friday reminder", "the monday one": the task whose schedule names that day."""
+    from .describe import schedule_summary
+
+    words = set(re.findall(r"[a-z]+", wanted.casefold()))
+    days = [d for d in _DAY_WORDS if d in words or f"{d}s" in words]
+    if not days or len(words - set(days) - {"reminder", "task", "job", "one", "s"}) > 1:
+        return []
+    found = [t for t in tasks if t.workflow_id is None
+             and all(d in schedule_summary(t).casefold() or _DAY_WORDS[d] in schedule_summary(t).casefold()
+                     for d in days)]
+    return found
 
 
 def _message(task: Task) -> str:
