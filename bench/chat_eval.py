@@ -25,14 +25,14 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chat_world import DATABASES, NOW, TEMPLATES, ZONE, World  # noqa: E402
+from chat_world import DATABASES, NOW, TEMPLATES, ZONE, World
 
-from agent.assistant import Assistant  # noqa: E402
-from agent.messages import InboundMessage  # noqa: E402
-from scheduler.clock import FakeClock  # noqa: E402
-from scheduler.models import Task  # noqa: E402
-from scheduler.service import Service  # noqa: E402
-from scheduler.store import Store  # noqa: E402
+from agent.assistant import Assistant
+from agent.messages import InboundMessage
+from scheduler.clock import FakeClock
+from scheduler.models import Task
+from scheduler.service import Service
+from scheduler.store import Store
 
 DEFAULT_SET = Path(__file__).with_name("chat_set.yaml")
 
