@@ -17,7 +17,7 @@ _EMOJI = re.compile(
 )
 _EMOTICON = re.compile(r"(?:^|\s)(?:[:;=8][-']?[)(\]\[dpo/\\|*]|<3|\^\^|xd)(?=\s|$)", re.IGNORECASE)
 _GREETING = re.compile(
-    r"^(?:(?:hey|hi|hii+|hello|hallo|yo|ok|okay|k|so|um+|uh+|well|alright|right|oh|ah|"
+    r"^(?:(?:he+y+a?|hi+|hiya|hel+o+|hallo|howdy|oi|sup|yo+|ok|okay|k|so|um+|uh+|well|alright|right|oh|ah|"
     r"good (?:morning|afternoon|evening)|morning|there|buddy|mate|pal|team|cronpilot|bot|@cronpilot|"
     r"quick question|question|one more thing|also|and|btw|hm+|ugh+|omg|argh|actually|wait|now|then|"
     r"thx|thanks|thank you|ty|cheers|great|cool|perfect|nice|alright then)\b[\s,!.:;-]*)+",

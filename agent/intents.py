@@ -53,7 +53,8 @@ class Intent:
 
 
 def normalize(text: str) -> str:
-    return _TAIL.sub("", tidy(text).lower()).strip()
+    text = _TAIL.sub("", tidy(text).lower()).strip()
+    return " ".join(text.replace("?", " ").split())  # "was it skipped? why" reads as one question
 
 
 def _rx(*patterns: str) -> list[re.Pattern[str]]:
@@ -134,6 +135,8 @@ _QUESTIONS: list[tuple[Kind, list[re.Pattern[str]]]] = [
         rf"(?:reason|cause) (?:why )?{REF} (?:failed|was skipped|didn't run)",
         rf"how come {REF} (?P<skip>failed|didn't run|was skipped|did not run|broke|errored)",
         rf"is {REF} (?:broken|failing|down)",
+        rf"(?:was|is|did|has) (?:the )?{REF} (?:get |been )?(?P<skip>skipped|fail|failed|break|broken|error|errored)"
+        r"(?: why| and why| how come| what happened| any idea why)",
         rf"did {REF} (?:fail|break|crash|error|go wrong)(?: again)?{_P}",
     )),
     ("failures", _rx(
@@ -150,6 +153,7 @@ _QUESTIONS: list[tuple[Kind, list[re.Pattern[str]]]] = [
         rf"(?:ok|okay|fine|well|alright|smoothly|successfully|as planned)?{_P}",
         rf"(?:any|anything) (?:bad|wrong|broken|red|to worry about)(?: (?:happen|happened))?{_P}",
         rf"(?:status|health)(?: check| report)?{_P}",
+        rf"what (?:errors|failures|problems|issues|alerts) (?:did|have|do) (?:we|i|you) (?:get|see|have|had|hit|got)(?: so far)?{_P}",
         rf"all good{_P}",
     )),
     ("output", _rx(
@@ -242,9 +246,10 @@ _COMMANDS: list[tuple[Kind, list[re.Pattern[str]]]] = [
         rf"put {REF} back on", rf"take {REF} off (?:hold|pause)", rf"(?:un|re)?activate {REF}",
     )),
     ("run_now", _rx(
-        rf"(?:run|trigger|fire|kick off|kickoff|start|execute|launch|invoke|do|re-run|rerun|retry|send) {REF}"
+        rf"(?:run|trigger|fire off|fire up|fire|kick off|kickoff|kick|start up|start|set off|execute|launch|invoke|do|"
+        rf"re-run|rerun|retry|send|get) {REF}"
         rf"(?: now| right now| immediately| asap| once| manually| one time| right away| again| once more| now please| real quick)",
-        rf"(?:run|trigger|fire|kick off|kickoff|execute|launch|invoke|re-run|rerun|retry) {REF}",
+        rf"(?:run|trigger|fire off|fire up|fire|kick off|kickoff|execute|launch|invoke|re-run|rerun|retry) {REF}",
         rf"(?:can|could) {REF} run now",
     )),
     ("describe", _rx(

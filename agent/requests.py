@@ -40,14 +40,15 @@ _ADDRESS = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _CHECK_VERB = re.compile(r"\b(?:check|fetch|ping|get|call|hit|poll|monitor|curl|request|load|open|visit|watch|"
                          r"make sure|ensure|verify|test|see if|is up|is down|is alive|is reachable|responds?|health)\b"
                          r"|\bpost\b", re.IGNORECASE)
-_SHELL = re.compile(r"^(?:run|execute|exec|launch|start|call|invoke)\s+(?:the\s+)?(?:command\s+|script\s+|shell\s+)?(?P<cmd>.+)$",
+_SHELL = re.compile(r"^(?:run|execute|exec|launch|start|call|invoke|schedule|trigger)\s+(?:the\s+)?(?:command\s+|script\s+|shell\s+)?(?P<cmd>.+)$",
                     re.IGNORECASE)
 _AI = re.compile(r"^(?:summari[sz]e|analy[sz]e|classify|triage|draft|write|translate|digest|prepare|generate|compose|"
                  r"review|research|answer|reply|give me (?:a |an )?(?:summary|digest|report|overview|briefing|recap)|"
                  r"send me (?:a |an )?(?:summary|digest|report|overview|briefing|recap)|make (?:a |an )?(?:summary|digest|report)|"
                  r"create (?:a |an )?(?:summary|digest|report)|put together|compile|brief me)\b", re.IGNORECASE)
 _LEAD = re.compile(
-    r"^(?:(?:i\s+)?(?:need|want|would like|'d like)\s+(?:a\s+|an\s+)?(?:\w+\s+)?reminder\s+(?:to|that|about|for|of|:)?\s*"
+    r"^(?:(?:i\s+)?(?:(?:am\s+|'m\s+)?gonna\s+|going\s+to\s+|will\s+|'ll\s+)?(?:need|want|would like|'d like|could use)\s+"
+    r"(?:a\s+|an\s+)?(?:\w+\s+)?reminder\s+(?:to|that|about|for|of|:)?\s*"
     r"|(?:set\s+up|setup|set|create|add|make|schedule|put\s+in)\s+(?:me\s+)?(?:a\s+|an\s+)?(?:new\s+)?(?:recurring\s+)?"
     r"(?:reminder|task|job|alarm|nudge|cron(?:\s*job)?)\s*(?:for\s+me\s+)?(?:to|that|about|for|of|:)?\s*"
     r"|(?:i\s+)?(?:need|have|got|gotta|want)\s+to\s+remember\s+(?:to\s+)?|remember\s+to\s+"
