@@ -144,6 +144,12 @@ _TIME_ADJECTIVE = re.compile(
 
 
 _PLACEHOLDER = re.compile(r"`k\d+`")
+# A capitalized name after "to", "with", "for"… is a person ("reply to Sam"), never a day in
+# another language's shorthand; English day and month names stay readable.
+_NAME = re.compile(r"\b(?P<lead>to|with|for|from|and|call|email|text|ask|tell|remind)\s(?!(?:Monday|Tuesday|Wednesday|Thursday|"
+                   r"Friday|Saturday|Sunday|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|January|February|March|"
+                   r"April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|"
+                   r"Sep|Sept|Oct|Nov|Dec|Christmas|Easter|I|Noon|Midnight)\b)(?P<name>[A-Z][a-z]{1,14})\b")
 
 
 def _keep_path(word: str) -> bool:
@@ -171,9 +177,12 @@ def protect(text: str, *, sql: bool = True, adjectives: bool = True) -> Protecte
     """Hide URLs, email addresses, paths, SQL and adjective uses of schedule words."""
     result = Protected(text)
 
-    def hide(match: re.Match[str]) -> str:
-        result.pieces.append(match.group(0))
+    def hide_text(text: str) -> str:
+        result.pieces.append(text)
         return f"`k{len(result.pieces) - 1}`"
+
+    def hide(match: re.Match[str]) -> str:
+        return hide_text(match.group(0))
 
     out = _URL.sub(hide, text)
     out = _EMAIL.sub(hide, out)
@@ -189,6 +198,7 @@ def protect(text: str, *, sql: bool = True, adjectives: bool = True) -> Protecte
             result.pieces.append(result.restore(statement.strip()))
             out = out[:start] + f"`k{len(result.pieces) - 1}`" + out[start + len(statement):]
     out = _PATHLIKE.sub(lambda m: m.group(0) if _keep_path(m.group(0)) else hide(m), out)
+    out = _NAME.sub(lambda m: f"{m['lead']} {hide_text(m['name'])}", out)
     if adjectives:
         out = _TIME_ADJECTIVE.sub(hide, out)
     result.text = out

@@ -101,7 +101,9 @@ def _ask_reading(ctx: ToolContext, text: str, exc: AmbiguousPhrase) -> Reply:
     readings = [[r.label, r.phrase] for r in exc.readings]
     _remember(ctx, {"kind": "reading", "text": text, "readings": readings})
     options = "\n".join(f"{i}. {label}" for i, (label, _phrase) in enumerate(readings, start=1))
-    return Reply(f"{exc.message.rstrip('.')}. Which do you mean?\n{options}\n(Answer with the number or the words.)")
+    said = exc.message.strip()
+    said = said if said.endswith(("?", ".")) else said + "."
+    return Reply(f"{said} Which do you mean?\n{options}\n(Answer with the number or the words.)")
 
 
 def _remember(ctx: ToolContext, pending: dict[str, Any]) -> None:
@@ -252,8 +254,15 @@ def _answer_reading(ctx: ToolContext, pending: dict[str, Any], text: str) -> Rep
 
 
 def _carry_on(ctx: ToolContext, text: str, readings: list[Reading], chosen: Reading) -> Reply:
-    """Carry on with the original request, its ambiguous phrase replaced by the chosen one."""
-    span = _ambiguous_span(text, ctx)
+    """Carry on with the original request, its ambiguous phrase replaced by the chosen one. A
+    reading may be the whole request reworded (from ``split_request``) or only the time phrase
+    (from ``parse_schedule``)."""
+    said, offered = _word_set(text), _word_set(chosen.phrase)
+    if said and len(said & offered) * 2 >= len(said):
+        created = create(ctx, chosen.phrase)
+        if created is not None:
+            return created
+    span = _ambiguous_span(text, ctx, readings)
     if span is not None:
         replaced = text[: span[0]] + chosen.phrase + text[span[1]:]
         created = create(ctx, replaced)
@@ -264,24 +273,26 @@ def _carry_on(ctx: ToolContext, text: str, readings: list[Reading], chosen: Read
     return _complete(ctx, draft)
 
 
-def _ambiguous_span(text: str, ctx: ToolContext) -> tuple[int, int] | None:
-    """Where in ``text`` the phrase is that the parser found ambiguous: the longest run of words
-    that is ambiguous on its own."""
+def _word_set(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def _ambiguous_span(text: str, ctx: ToolContext, readings: list[Reading]) -> tuple[int, int] | None:
+    """Where in ``text`` the phrase is that the parser found ambiguous: the shortest run of
+    words that is ambiguous on its own in the same way."""
+    labels = [r.label for r in readings]
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
-    best: tuple[int, int] | None = None
-    for i in range(len(words)):
-        for j in range(min(len(words), i + 8), i, -1):
-            start, end = words[i][0], words[j - 1][1]
-            if best is not None and end - start <= best[1] - best[0]:
-                break
+    for size in range(1, min(len(words), 8) + 1):
+        for i in range(len(words) - size + 1):
+            start, end = words[i][0], words[i + size - 1][1]
             try:
                 phrases.parse_schedule(text[start:end], zone=ctx.timezone, now=ctx.now)
-            except AmbiguousPhrase:
-                best = (start, end)
-                break
+            except AmbiguousPhrase as exc:
+                if [r.label for r in exc.readings] == labels:
+                    return start, end
             except InvalidRequest:
                 continue
-    return best
+    return None
 
 
 def _answer_which(ctx: ToolContext, pending: dict[str, Any], text: str) -> Reply | None:
