@@ -127,6 +127,7 @@ class App:
             secret_box=self.secret_box,
             engine_heartbeat=self.settings.heartbeat_interval,
             shell_workdir=self.shell_workdir,
+            ai_templates=_template_names(),
         )
 
     @property
@@ -226,6 +227,18 @@ class App:
 
 def _plain(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
+
+
+def _template_names() -> list[str]:
+    """The AI-task templates in prompts/templates/ (the files, not the agent: no LangChain import)."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent.parent / "prompts" / "templates"
+    if not here.is_dir():
+        import importlib.resources
+
+        here = Path(str(importlib.resources.files("prompts"))) / "templates"
+    return sorted(p.stem for p in here.glob("*.md"))
 
 
 def _smtp_config(s: Settings) -> SmtpConfig | None:

@@ -50,7 +50,9 @@ def watch_table(
         f"(trigger {installed.trigger}, function {installed.function})."))
     keys = ", ".join(installed.key_columns) or "none: add a primary key"
     render.console.print(render.escape(f"Rows over 7,900 bytes as JSON are sent as table + key ({keys})."))
-    render.console.print(f"Tasks react with the trigger {trigger}", markup=False)
+    flags = f"--on-pg {channel}" + (f" --pg-db {db}" if db else "")
+    render.console.print(f"Make a task react to it: cronpilot task add {flags} --remind 'new row' (or any action)",
+                         markup=False)
 
 
 @pg_app.command("reader")

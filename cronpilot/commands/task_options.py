@@ -16,6 +16,7 @@ import typer
 from scheduler.durations import parse_duration
 from scheduler.errors import InvalidRequest
 from scheduler.models import DependencyCondition, MisfirePolicy, OverlapPolicy, Task, check_timezone
+from scheduler.trigger_text import condition_trigger, email_destination, file_trigger, pg_trigger
 from scheduler.triggers import DstPolicy
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,6 +30,12 @@ _OPTIONS: list[tuple[str, Any, Any]] = [
     ("at", str | None, typer.Option(None, "--at", help="Once, at this time (ISO; local to --tz unless it has an offset).")),
     ("when", str | None, typer.Option(None, "--when", help="A time phrase: 'every Monday at 9am', 'in 15 minutes'.")),
     ("on", list[str], typer.Option([], "--on", help="Fire on this event (e.g. deploy.done, task.failed:backup). Repeatable.")),
+    ("on_file", str | None, typer.Option(None, "--on-file", help="Fire when a file lands in (or changes in) this folder.")),
+    ("glob", str | None, typer.Option(None, "--glob", help="With --on-file: which files count, e.g. '*.csv'.")),
+    ("when_true", str | None, typer.Option(None, "--when-true", "--condition", help="Fire when this check turns true: 'sh:COMMAND', a URL, or 'sql:DB:STATEMENT'.")),
+    ("check_every", str | None, typer.Option(None, "--check-every", help="With --when-true: how often to check (default 1m).")),
+    ("on_pg", list[str], typer.Option([], "--on-pg", help="Fire on a PostgreSQL NOTIFY on this channel (see 'cronpilot pg watch-table'). Repeatable.")),
+    ("pg_db", str | None, typer.Option(None, "--pg-db", help="With --on-pg: a database from CRONPILOT_SQL_DATABASES (default cronpilot's own).")),
     ("after", str | None, typer.Option(None, "--after", help="Run after these tasks finish: TASK[,TASK]. '' clears.")),
     ("after_condition", DependencyCondition | None, typer.Option(None, "--after-condition", help="Wait for success (default), failure or done.")),
     ("tz", str | None, typer.Option(None, "--tz", help="IANA time zone (default: CRONPILOT_TIMEZONE or the system's).")),
@@ -42,7 +49,13 @@ _OPTIONS: list[tuple[str, Any, Any]] = [
     ("sql", str | None, typer.Option(None, "--sql", help="One SQL statement to run.")),
     ("db", str | None, typer.Option(None, "--db", help="Database name from CRONPILOT_SQL_DATABASES.")),
     ("write", bool | None, typer.Option(None, "--write/--read-only", help="Allow the SQL statement to write.")),
+    ("email", list[str], typer.Option([], "--email", help="Send an email to this address (with --subject). Repeatable.")),
+    ("subject", str | None, typer.Option(None, "--subject", help="Subject of an --email task.")),
+    ("body", str | None, typer.Option(None, "--body", help="Text of an --email task (default: the subject).")),
     ("ai", str | None, typer.Option(None, "--ai", help="Prompt for an AI task (needs a model).")),
+    ("template", str | None, typer.Option(None, "--template", help="An AI task from a prompt template: daily_summary, digest, ticket_triage, weekly_report.")),
+    ("input", list[str], typer.Option([], "--input", help="KEY=VALUE input of a --template (e.g. url=https://…). Repeatable.")),
+    ("deliver_to", str | None, typer.Option(None, "--deliver-to", help="Deliver reminders and results to 'email:ADDRESS' ('chat': where the task was made).")),
     ("noop", bool, typer.Option(False, "--noop", help="Do nothing (for trying schedules).")),
     ("env", list[str], typer.Option([], "--env", "-e", help="KEY=VALUE for a shell task. Repeatable.")),
     ("cwd", str | None, typer.Option(None, "--cwd", help="Working directory of a shell task.")),
@@ -127,6 +140,7 @@ def _triggers(opts: dict[str, Any], *, zone: str, now: datetime) -> list[dict[st
         triggers.append({"kind": "once", "at": _parse_at(opts["at"], zone)})
     for event in opts.get("on") or []:
         triggers.append({"kind": "event", "event": event})
+    triggers.extend(_reactions(opts))
     if opts.get("when"):
         from scheduler.phrases import parse_schedule
 
@@ -157,6 +171,37 @@ def _with_dst(trigger: dict[str, Any], policy: DstPolicy) -> dict[str, Any]:
     return {**trigger, "dst": None if policy.is_default else policy.model_dump()}
 
 
+def _reactions(opts: dict[str, Any]) -> list[dict[str, Any]]:
+    """--on-file, --when-true and --on-pg: the reactive triggers, read as the chat and the
+    agent's tools read them (``scheduler.trigger_text``)."""
+    found: list[dict[str, Any]] = []
+    if opts.get("glob") and not opts.get("on_file"):
+        raise InvalidRequest("--glob goes with --on-file DIR")
+    if opts.get("on_file"):
+        found.append(file_trigger(opts["on_file"], glob=opts.get("glob")))
+    if opts.get("check_every") and not opts.get("when_true"):
+        raise InvalidRequest("--check-every goes with --when-true CHECK")
+    if opts.get("when_true"):
+        every = parse_duration(opts["check_every"]) if opts.get("check_every") else None
+        found.append(condition_trigger(opts["when_true"], every=every))
+    if opts.get("pg_db") and not opts.get("on_pg"):
+        raise InvalidRequest("--pg-db goes with --on-pg CHANNEL")
+    found.extend(pg_trigger(channel, database=opts.get("pg_db")) for channel in opts.get("on_pg") or [])
+    return found
+
+
+def delivery(opts: dict[str, Any]) -> dict[str, str] | None | bool:
+    """--deliver-to: an address, None to deliver where the task was made, False when not given."""
+    value = (opts.get("deliver_to") or "").strip()
+    if not value:
+        return False
+    if value.lower() in ("chat", "here", "conversation", "default"):
+        return None
+    if not value.lower().startswith(("email:", "mailto:")) and "@" not in value:
+        raise InvalidRequest(f"--deliver-to {value!r}: use email:ADDRESS (or 'chat' for where the task was made)")
+    return email_destination(value)
+
+
 def _parse_at(text: str, zone: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
@@ -168,7 +213,9 @@ def _parse_at(text: str, zone: str) -> datetime:
 
 
 def _action(opts: dict[str, Any], *, current: Task | None) -> dict[str, Any] | None:
-    chosen = [k for k in ("remind", "sh", "http", "sql", "ai") if opts.get(k)]
+    chosen = [k for k in ("remind", "sh", "http", "sql", "email") if opts.get(k)]
+    if opts.get("ai") or opts.get("template"):
+        chosen.append("ai")
     if opts.get("shell"):
         chosen.append("shell")
     if opts.get("noop"):
@@ -194,9 +241,28 @@ def _action(opts: dict[str, Any], *, current: Task | None) -> dict[str, Any] | N
             raise InvalidRequest("--sql needs --db NAME (a database from CRONPILOT_SQL_DATABASES)")
         return _action_tweaks(opts, {"kind": "sql", "statement": opts["sql"],
                                      "database": opts.get("db") or base.get("database")})
+    if kind == "email":
+        if not opts.get("subject"):
+            raise InvalidRequest("--email needs --subject TEXT (and optionally --body TEXT)")
+        return {"kind": "email", "to": list(opts["email"]), "subject": opts["subject"],
+                "body": opts.get("body") if opts.get("body") is not None else opts["subject"]}
     if kind == "ai":
-        return {"kind": "ai", "prompt": opts["ai"]}
+        return _ai_action(opts)
     return {"kind": "noop"}
+
+
+def _ai_action(opts: dict[str, Any]) -> dict[str, Any]:
+    inputs: dict[str, str] = {}
+    for item in opts.get("input") or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidRequest(f"an input is KEY=VALUE, got {item!r}")
+        inputs[key.strip()] = value
+    if inputs and not opts.get("template"):
+        raise InvalidRequest("--input goes with --template NAME")
+    template = (opts.get("template") or "").strip() or None
+    prompt = opts.get("ai") or f"Run the '{template}' template."
+    return {"kind": "ai", "prompt": prompt, "template": template, "inputs": inputs}
 
 
 def _action_tweaks(opts: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
@@ -293,7 +359,9 @@ def default_name(action: dict[str, Any]) -> str:
     elif kind == "sql":
         text = f"sql {action['database']}"
     elif kind == "ai":
-        text = action["prompt"]
+        text = action.get("template") or action["prompt"]
+    elif kind == "email":
+        text = f"email {action['subject']}"
     else:
         text = "task"
     text = " ".join(text.split())[:60].strip() or "task"

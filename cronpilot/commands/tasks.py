@@ -17,6 +17,7 @@ from .context import current_app
 from .task_options import (
     changes_from_options,
     default_name,
+    delivery,
     predecessors,
     unchanged_removed,
     with_task_options,
@@ -50,14 +51,16 @@ def _task_json(service: Service, task: Task) -> dict[str, Any]:
 
 @with_task_options()
 def add(**opts: Any) -> None:
-    """Add a task: a schedule (--cron, --every, --at, --when) and one action
-    (--remind, --shell -- CMD, --sh, --http, --sql, --ai, --noop)."""
+    """Add a task: a schedule (--cron, --every, --at, --when) or a reaction (--on, --on-file,
+    --when-true, --on-pg) and one action (--remind, --shell -- CMD, --sh, --http, --sql,
+    --email, --ai, --template, --noop)."""
     app = current_app()
     service = app.service
     changes = changes_from_options(opts, now=app.clock.now(), default_zone=app.settings.default_timezone)
     if "action" not in changes:
         raise InvalidRequest("say what the task does: --remind TEXT, --shell -- CMD, --http URL, "
-                             "--sql STATEMENT --db NAME, --ai PROMPT or --noop")
+                             "--sql STATEMENT --db NAME, --email TO --subject TEXT, --ai PROMPT, "
+                             "--template NAME or --noop")
     _keep_folder(changes, default=Path.cwd())
     changes.setdefault("name", _free_name(service, default_name(changes["action"])))
     spec = service.build_spec(changes)
@@ -66,7 +69,8 @@ def add(**opts: Any) -> None:
     if after:  # check them before creating anything
         for ref in after:
             service.get_task(ref, actor=app.local_actor)
-    task = service.create_task(spec, actor=app.local_actor, status=status)
+    deliver_to = delivery(opts)
+    task = service.create_task(spec, actor=app.local_actor, status=status, deliver_to=deliver_to or None)
     if after:
         try:
             service.set_dependencies(str(task.task_id), after, actor=app.local_actor,
@@ -95,8 +99,11 @@ def edit(ref: str, **opts: Any) -> None:
         service.set_dependencies(ref, after, actor=app.local_actor,
                                  condition=opts.get("after_condition") or "success")
     changes = unchanged_removed(changes, current)
+    deliver_to = delivery(opts)
+    if deliver_to is not False and deliver_to == (current.origin or {}).get("deliver_to"):
+        deliver_to = False  # already delivers there
     pausing = paused is not None and paused != (current.status == TaskStatus.PAUSED)
-    if not changes and not pausing and after is None:
+    if not changes and not pausing and after is None and deliver_to is False:
         # Every flag asked for what the task already has: nothing to do, and that is no error.
         if opts.get("json_output"):
             render.print_json(_task_json(service, current))
@@ -105,6 +112,8 @@ def edit(ref: str, **opts: Any) -> None:
                                  "nothing changed (it already is like that)")
         return
     task = service.update_task(ref, changes, actor=app.local_actor) if changes else current
+    if deliver_to is not False:
+        task = service.set_delivery(str(task.task_id), deliver_to or None, actor=app.local_actor)
     if paused is True and task.status != TaskStatus.PAUSED:
         task = service.pause_task(str(task.task_id), actor=app.local_actor)
     elif paused is False and task.status == TaskStatus.PAUSED:
@@ -154,6 +163,9 @@ def _report(app: App, task: Task, verb: str, opts: dict[str, Any]) -> None:
     )
     if task.status == TaskStatus.PAUSED:
         render.console.print("  (paused: it won't fire until you resume it)")
+    destination = (task.origin or {}).get("deliver_to") or {}
+    if destination.get("platform") == "email":
+        render.console.print(f"  delivers to email {render.escape(str(destination.get('address')))}")
     _warn_folder(task)
     _say_notice(notice)
 
