@@ -61,7 +61,8 @@ _LEAD = re.compile(
 )
 _TRAIL = re.compile(r"[\s,;:.!?-]+$|\s+(?:please|pls|thanks|for me|ok)$", re.IGNORECASE)
 _DB = re.compile(r"\b(?:on|in|against|using|from)\s+(?:the\s+)?(?P<db>[\w.-]+)(?:\s+(?:db|database))\b"
-                 r"|\b(?:on|in|against|using)\s+(?:the\s+)?(?:db|database)\s+(?P<db2>[\w.-]+)", re.IGNORECASE)
+                 r"|\b(?:on|in|against|using)\s+(?:the\s+)?(?:db|database)\s+(?P<db2>[\w.-]+)"
+                 r"|\b(?:on|against|using)\s+(?:the\s+)?(?P<db3>[a-z][\w.-]*)\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -195,7 +196,7 @@ def _email(what: str, subject: str, protected: Protected) -> Draft:
 
 def _sql(what: str, statement: str, databases: tuple[str, ...]) -> Draft:
     match = _DB.search(what)
-    named = (match["db"] or match["db2"]) if match else None
+    named = (match["db"] or match["db2"] or match["db3"]) if match else None
     if named is None:
         named = next((db for db in databases if re.search(rf"\b{re.escape(db)}\b", what, re.I)), None)
     if named is None and len(databases) == 1:

@@ -141,3 +141,32 @@ async def test_dst_new_york_spring_daily_at_skipped_time(make_engine, add_task, 
     fires = await _fires_across(make_engine, add_task, clock, store, zone="America/New_York",
                                 expression="30 2 * * *", start=_utc(2026, 3, 7, 12), hours=48)
     assert fires == [_utc(2026, 3, 8, 7, 0), _utc(2026, 3, 9, 6, 30)]
+
+
+async def test_a_reminder_missed_while_offline_arrives_late_with_a_note(make_engine, add_task, clock, store, notifier):
+    task = add_task(name="stand-up", timezone="Europe/Berlin", action={"kind": "reminder", "message": "stand-up"},
+                    triggers=[{"kind": "cron", "expression": "0 11 * * *"}])
+    assert task.misfire_policy.value == "run_once"  # the reminders' default
+    clock.advance(timedelta(hours=3))  # nothing ran at 11:00 Berlin (10:00 UTC)
+    engine = make_engine()
+    await engine.start()
+    await engine.run_until_idle()
+    [run] = store.list_runs()
+    assert (run.reason, run.status) == (RunReason.CATCH_UP, RunStatus.COMPLETED)
+    [notice] = notifier.sent
+    assert notice.text == "stand-up (missed at 11:00 while offline)"
+    assert run.result["summary"] == "delivered late (missed at 11:00 while offline)"
+
+
+async def test_a_reminder_can_keep_skipping_missed_fires_and_other_actions_skip_by_default(
+    make_engine, add_task, clock, store, notifier
+):
+    quiet = add_task(name="quiet", action={"kind": "reminder", "message": "hush"}, misfire_policy="skip")
+    job = add_task(name="job")
+    assert quiet.misfire_policy.value == "skip" and job.misfire_policy.value == "skip"
+    clock.advance(timedelta(hours=1, minutes=5))
+    engine = make_engine()
+    await engine.start()
+    await engine.run_until_idle()
+    assert {r.status for r in store.list_runs()} == {RunStatus.SKIPPED}
+    assert notifier.sent == []
