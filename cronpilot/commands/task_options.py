@@ -190,7 +190,7 @@ def _reactions(opts: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def delivery(opts: dict[str, Any]) -> dict[str, str] | None | bool:
+def delivery(opts: dict[str, Any]) -> dict[str, str] | bool | None:
     """--deliver-to: an address, None to deliver where the task was made, False when not given."""
     value = (opts.get("deliver_to") or "").strip()
     if not value:
