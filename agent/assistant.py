@@ -150,6 +150,7 @@ class Assistant:
         from langgraph.errors import GraphRecursionError
 
         from .graph import final_text, this_turn
+        from .honesty import honest_reply
 
         graph = await self._agent()
         config: dict[str, Any] = {"configurable": {"thread_id": message.conversation_id},
@@ -162,7 +163,8 @@ class Assistant:
             log.warning("model call failed", extra={"conversation_id": message.conversation_id},
                         exc_info=True)
             return await self._without_model(ctx, text, exc)
-        return final_text(this_turn(result["messages"])) or "Done."
+        turn = this_turn(result["messages"])
+        return honest_reply(final_text(turn), turn, ctx.calls)
 
     async def _without_model(self, ctx: ToolContext, text: str, exc: Exception) -> str:
         reason = f"{type(exc).__name__}: {str(exc)[:160]}".rstrip(": ")

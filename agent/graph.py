@@ -48,9 +48,22 @@ def as_langchain_tool(definition: ToolDef) -> BaseTool:
     # LangChain validates the call with ``runtime`` injected into it; the catalog's models forbid
     # unknown fields, so the schema given to LangChain ignores extras (the catalog validates again).
     schema = type(definition.args.__name__, (definition.args,), {"model_config": ConfigDict(extra="ignore")})
-    return StructuredTool.from_function(
+    tool = StructuredTool.from_function(
         func=run, name=definition.name, description=definition.description, args_schema=schema,
     )
+    # A model that writes arguments of the wrong shape gets one line it can act on (and retry),
+    # not a stack of validation details.
+    tool.handle_validation_error = _invalid_arguments
+    return tool
+
+
+def _invalid_arguments(exc: Exception) -> str:
+    from pydantic import ValidationError
+
+    from scheduler.service import validation_message
+
+    detail = validation_message(exc) if isinstance(exc, ValidationError) else str(exc)
+    return f"Invalid arguments: {detail}. Check the tool's parameters and call it again."
 
 
 class TrimHistory(AgentMiddleware[Any, Any]):
