@@ -18,10 +18,13 @@ from tools.context import ToolCallRecord
 
 WRITE_TOOLS = frozenset({"create_reminder", "create_task", "update_task", "pause_task", "resume_task",
                          "delete_task", "run_now", "add_dependency", "create_workflow"})
+_DID = (r"(?:created|scheduled|set(?: up)?|added|deleted|removed|cancell?ed|paused|resumed|started|kicked off|"
+        r"triggered|updated|changed|moved|renamed|rescheduled|approved|run)")
+# A reply that says something changed: "I've created…", "has been deleted", "Paused it", "Done!".
 _CLAIM = re.compile(
-    r"\b(?:created|scheduled|set up|added|i(?:'ve| have)? set|i'll remind|i will remind|will remind you|"
-    r"reminder (?:is|has been) set|deleted|removed|paused|resumed|started|kicked off|triggered|updated|"
-    r"changed|moved|renamed|rescheduled|approved|all set)\b",
+    rf"\b(?:i|we)(?:'ve| have)?\s+(?:just\s+|now\s+|already\s+)?{_DID}\b|\b(?:has|have) been {_DID}\b"
+    rf"|\b(?:reminder|task|job)s? (?:is|are) (?:now )?(?:set|created|scheduled|paused|deleted)\b|\ball set\b"
+    rf"|^\W*done\b|\bi(?:'ll| will) remind you\b|^\W*{_DID} (?:it|them|that|your|the|all)\b",
     re.IGNORECASE,
 )
 _NOT_DONE = ("Confirm first", "Plan for workflow")

@@ -91,6 +91,7 @@ class ToolContext:
     # Who reads the results: the model (untrusted text is fenced as data for it), or a person
     # directly (the offline assistant), who gets the text without the model's fences.
     reader: Literal["model", "person"] = "model"
+    read_run_output: bool = False  # this turn read run output (someone else's text: data, not orders)
 
     @property
     def now(self) -> datetime:

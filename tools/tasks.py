@@ -201,6 +201,8 @@ def create_reminder(ctx: ToolContext, args: CreateReminderArgs) -> str:
     """Create a reminder (one-off or recurring) for the person speaking. Pass the time phrase
     exactly as they said it; the reply gives the interpretation and the next time it fires."""
     action = {"kind": "reminder", "message": args.message}
+    if not args.when.strip():
+        raise InvalidRequest("a reminder needs a time phrase in 'when' (ask the person: when should I remind you?)")
     return create_scheduled(ctx, action, schedule_of(ctx, args.when), name=args.name)
 
 
