@@ -58,9 +58,8 @@ def add(**opts: Any) -> None:
     service = app.service
     changes = changes_from_options(opts, now=app.clock.now(), default_zone=app.settings.default_timezone)
     if "action" not in changes:
-        raise InvalidRequest("say what the task does: --remind TEXT, --shell -- CMD, --http URL, "
-                             "--sql STATEMENT --db NAME, --email TO --subject TEXT, --ai PROMPT, "
-                             "--template NAME or --noop")
+        raise InvalidRequest("say what the task does: --remind, --shell -- CMD, --sh, --http, --sql --db, "
+                             "--email --subject, --ai, --template or --noop")
     _keep_folder(changes, default=Path.cwd())
     changes.setdefault("name", _free_name(service, default_name(changes["action"])))
     spec = service.build_spec(changes)

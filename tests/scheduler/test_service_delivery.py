@@ -55,3 +55,10 @@ def test_unknown_ai_templates_are_refused_when_the_service_knows_them(store, clo
 def test_other_trigger_kinds_are_not_accepted_as_event_names(service, event):
     with pytest.raises(InvalidRequest, match="not an event"):
         _spec(service, triggers=[{"kind": "event", "event": event}])
+
+
+def test_a_task_stored_with_such_an_event_name_still_loads():
+    from scheduler.triggers import EventTrigger
+
+    stored = EventTrigger.model_validate({"kind": "event", "event": "pg:new_tickets"}, context={"trusted": True})
+    assert stored.event == "pg:new_tickets"
