@@ -131,16 +131,19 @@ _DAY_WORDS = {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday":
 
 def _by_schedule(wanted: str, tasks: list[Task]) -> list[Task]:
     """"the Friday reminder", "the monday one": the task whose schedule names that day."""
-    from .describe import schedule_summary
-
     words = set(re.findall(r"[a-z]+", wanted.casefold()))
     days = [d for d in _DAY_WORDS if d in words or f"{d}s" in words]
     if not days or len(words - set(days) - {"reminder", "task", "job", "one", "s"}) > 1:
         return []
     found = [t for t in tasks if t.workflow_id is None
-             and all(d in schedule_summary(t).casefold() or _DAY_WORDS[d] in schedule_summary(t).casefold()
-                     for d in days)]
+             and all(d in _when(t) or _DAY_WORDS[d] in _when(t) for d in days)]
     return found
+
+
+def _when(task: Task) -> str:
+    from scheduler.wording import schedule_text
+
+    return schedule_text(task.triggers, task.timezone).casefold()
 
 
 def _message(task: Task) -> str:
