@@ -92,7 +92,7 @@ def edit(ref: str, **opts: Any) -> None:
     _keep_folder(changes, default=None)
     paused = opts.get("paused")
     after = predecessors(opts)
-    if not changes and paused is None and after is None:
+    if not changes and paused is None and after is None and not opts.get("deliver_to"):
         raise InvalidRequest("nothing to change: give at least one flag (see cronpilot task edit --help)")
     if after is not None:
         service.set_dependencies(ref, after, actor=app.local_actor,
