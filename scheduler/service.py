@@ -25,7 +25,6 @@ from .secret_box import SecretBox
 from .secrets import SecretsMixin
 from .service_conversations import ConversationsMixin
 from .service_flows import FlowsMixin
-from .service_status import StatusMixin
 from .store import NewRun, Store
 from .store.task_store import SpawnCheck
 from .triggers import (

@@ -1,8 +1,8 @@
 """Conversation state for the chat: pending questions and the task last talked about, per
 conversation, so a "yes" in the next message works from any process and after a restart.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from scheduler.store.tables import UTCDateTime
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
