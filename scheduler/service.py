@@ -25,6 +25,7 @@ from .secret_box import SecretBox
 from .secrets import SecretsMixin
 from .service_conversations import ConversationsMixin
 from .service_flows import FlowsMixin
+from .service_status import StatusMixin
 from .store import NewRun, Store
 from .store.task_store import SpawnCheck
 from .triggers import (
@@ -117,7 +118,7 @@ def validation_message(exc: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
-class Service(FlowsMixin, SecretsMixin, ConversationsMixin):
+class Service(FlowsMixin, SecretsMixin, StatusMixin, ConversationsMixin):
     def __init__(
         self,
         store: Store,
