@@ -174,12 +174,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=30, help="timing passes over the dev set")
     ap.add_argument("--dev", type=Path, default=DEFAULT_DEV, help="dev set (JSON lines)")
     ap.add_argument("--groups", action="store_true",
-                    help="score by the rows' 'group' field (bench/data/nl_schedules_round2.jsonl)")
+                    help="score by the rows' 'group' field (bench/data/nl_schedules_round2*.jsonl)")
+    ap.add_argument("--by", default="group", help="with --groups: the row field to group by (group, lang)")
+    ap.add_argument("--misses", action="store_true", help="with --groups: list cronpilot's misses")
     args = ap.parse_args(argv)
     rows = [json.loads(line) for line in args.dev.read_text().splitlines() if line.strip()]
     warnings.filterwarnings("ignore")
     if args.groups:
-        return _by_group(rows)
+        return _by_group(rows, args.by, show_misses=args.misses)
     results = []
     for name, (run, parse, scope) in PARSERS.items():
         subset = [r for r in rows if r["kind"] in scope]
@@ -215,21 +217,33 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _by_group(rows: list[dict]) -> int:
+def _by_group(rows: list[dict], field: str = "group", *, show_misses: bool = False) -> int:
     """Each parser's exact matches per group on every row (a parser that can't express a kind
     scores 0 on it: the table says what a person would get)."""
-    groups = list(dict.fromkeys(r["group"] for r in rows))
+    groups = list(dict.fromkeys(r.get(field, "en") for r in rows))
     print(f"{len(rows)} rows; a row counts when kind and every fire time match (refusal for invalid)\n")
     print("| parser | all | " + " | ".join(groups) + " |")
     print("| --- | --- | " + " | ".join("---" for _ in groups) + " |")
     for name, (run, _parse, _scope) in PARSERS.items():
         cells = []
         for g in groups:
-            part = [r for r in rows if r["group"] == g]
+            part = [r for r in rows if r.get(field, "en") == g]
             cells.append(f"{accuracy(run, part)[0]}/{len(part)}")
         total = accuracy(run, rows)[0]
         print(f"| {name} | {total}/{len(rows)} ({total / len(rows):.1%}) | " + " | ".join(cells) + " |")
+    if show_misses:
+        for row in rows:
+            if row["id"] in accuracy(run_cronpilot, [row])[1]:
+                print(f"{row['id']} [{row.get(field)}] {row['text']!r}: want {row['kind']} {row['next']}, "
+                      f"got {_safe(run_cronpilot, row)}")
     return 0
+
+
+def _safe(run: Callable[[dict], Result], row: dict) -> object:
+    try:
+        return run(row)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
 
 
 if __name__ == "__main__":
