@@ -22,16 +22,12 @@ from scheduler.models import check_timezone
 from scheduler.triggers import DstPolicy
 from scheduler.wording import schedule_text
 
-from . import languages
-from .assemble import build
+from .candidates import build_in_language
 from .cronexpr import cron_trigger, looks_like_cron
 from .dstnotes import dst_notes
-from .languages.describe import localize
 from .normalize import MAX_REQUEST_CHARS, clean
-from .scan import scan
 from .schedule import Schedule, preview, with_dst
 from .split import split_request as _split_request
-from .tokens import tokenize_plain
 
 
 def _zone(zone: str) -> ZoneInfo:
@@ -68,26 +64,6 @@ def parse_schedule(
     else:
         schedule = build_in_language(text, tz, now, locale)
     return with_dst(schedule, dst, tz, now)
-
-
-def build_in_language(text: str, tz: ZoneInfo, now: datetime, locale: str | None) -> Schedule:
-    """Parse ``text`` in the language it is written in (see :mod:`.languages`).
-
-    A message detected as another language is never re-read as English: English would drop the
-    foreign words and schedule what is left. When two languages score alike (Spanish and
-    Portuguese share many words) each is tried, best first.
-    """
-    candidates = languages.detect(tokenize_plain(text), locale)
-    if not candidates:
-        return build(scan(text), tz, now)
-    first_error: InvalidRequest | None = None
-    for lang in candidates:
-        try:
-            return localize(build(scan(text, lang), tz, now), lang)
-        except InvalidRequest as exc:
-            first_error = first_error or exc
-    assert first_error is not None
-    raise first_error
 
 
 def split_request(

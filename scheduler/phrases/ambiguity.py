@@ -15,6 +15,7 @@ from scheduler.errors import AmbiguousPhrase, InvalidRequest, Reading
 from . import lexicon
 from .dates import weekday_at
 from .days import resolve
+from .daywords import match_day
 from .scan import Scan
 from .times import single_time
 from .tokens import Stream
@@ -125,6 +126,32 @@ def _alternatives(sc: Scan) -> None:
         )
 
 
+def _day_alternatives(sc: Scan, now_wall: datetime) -> None:
+    """'tomorrow or the day after', 'Friday or Saturday at 9': two days offered for a one-off."""
+    if sc.of("recur"):
+        return
+    s = Stream(sc.tokens, sc.text)
+    for p in sc.of("day"):
+        if not s.is_word(p.end, "or"):
+            continue
+        k = s.skip(p.end + 1, "on")
+        if s.is_word(k, "the") and s.is_word(k + 1, "day") and s.is_word(k + 2, "after"):
+            other_day = resolve(p.value, now_wall, time(23, 59)) + timedelta(days=1)
+        else:
+            got = match_day(s, k)
+            if got is None:
+                continue
+            other_day = resolve(got[0], now_wall, time(23, 59))
+        first_day = resolve(p.value, now_wall, time(23, 59))
+        times = [t.resolve() for q in sc.of("time") for t in q.value] or [lexicon.DEFAULT_TIME]
+        a, b = (datetime.combine(d, times[0]) for d in (first_day, other_day))
+        raise AmbiguousPhrase(
+            f"'{sc.text}' offers two days; which one?",
+            (Reading(f"{_label_day(a)} at {a:%H:%M}", _iso(a)),
+             Reading(f"{_label_day(b)} at {b:%H:%M}", _iso(b))),
+        )
+
+
 def _every_second_weekday(sc: Scan) -> None:
     """'every second Tuesday': every other Tuesday, or the 2nd Tuesday of each month?"""
     s = Stream(sc.tokens, sc.text)
@@ -150,5 +177,6 @@ def check(sc: Scan, now_wall: datetime) -> None:
     _vague(sc)
     _every_second_weekday(sc)
     _alternatives(sc)
+    _day_alternatives(sc, now_wall)
     _midnight_of_a_day(sc, now_wall)
     _end_of_day(sc, now_wall)

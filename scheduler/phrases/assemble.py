@@ -17,9 +17,10 @@ from .dstnotes import dst_notes
 from .intervals import SUB_SECONDS, sub_daily
 from .modifiers import Bound, Count, Except, Window, Zone
 from .oneoff import build_once
+from .pattern import Recur
 from .planning import apply_day, apply_excepts, make_plan, merge, start_of, until_of
 from .rules import compile_plan
-from .scan import Scan, stray_error
+from .scan import Piece, Scan, stray_error
 from .schedule import Schedule
 
 NO_SCHEDULE = (
@@ -48,6 +49,11 @@ def build(sc: Scan, zone: ZoneInfo, now: datetime) -> Schedule:
     weak_rel = [p for p in pieces if p.kind == "relative" and p.value.weak]
     if weak_rel and (len(pieces) > len(weak_rel) or _content_words(sc)):
         pieces = _drop(sc, weak_rel)
+    if sc.of("minutes") and not any(p.kind == "recur" for p in pieces):
+        first = sc.of("minutes")[0]  # "on the hour", "at :15 and :45": minutes past each hour
+        sc.pieces.append(Piece("recur", Recur(unit="hour", step_seconds=3600), first.start, first.start))
+        sc.pieces.sort(key=lambda p: p.start)
+        pieces = sc.pieces
     recurs = [p for p in pieces if p.kind == "recur"]
     specific = any(p.kind == "relative" for p in pieces) or any(
         p.kind == "day" and p.value.is_specific for p in pieces

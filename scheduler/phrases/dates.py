@@ -37,8 +37,12 @@ def weekday_at(s: Stream, i: int) -> tuple[int, int] | None:
     if w in lexicon.WEAK_WEEKDAYS:
         prev = _prev_word(s, i)
         nxt = s.word(i + 1)
+        after = s.tok(i + 1)
+        time_follows = after is not None and (after.kind == "clock" or (
+            after.kind == "num" and s.word(i + 2) in ("am", "pm", "a", "p")))  # fmt: skip
         context = (
             prev in DATE_CONTEXT or prev == "," or nxt in ("at", "and", "or", "morning", "night")
+            or time_follows
         )
         if not context and not s.is_punct(i + 1, ".", ",", "-"):
             return None

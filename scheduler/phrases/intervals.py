@@ -43,7 +43,8 @@ def sub_daily(
     lo = window.start.resolve() if window else time(0)
     hi = window.end.resolve() if window else time(23, 59, 59)
     if window is None and step <= timedelta(days=1) and (86400 % step.total_seconds()) == 0:
-        anchor = start_time or (times[0] if times else now_wall.time().replace(microsecond=0))
+        # "every 30 minutes on weekdays": on the clock (:00, :30), as cron would say it
+        anchor = start_time or (times[0] if times else time(0))
         offset = (anchor.hour * 3600 + anchor.minute * 60 + anchor.second) % step.total_seconds()
         lo = (datetime.min + timedelta(seconds=offset)).time()
     if marks and window is None:

@@ -5,7 +5,7 @@ weekends", "except in June"), daily windows ("between 9 and 17") and named time 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from . import lexicon
@@ -145,9 +145,15 @@ def _bound(s: Stream, i: int) -> tuple[Bound, int] | None:
         if t is not None and t.kind == "num" and len(t.text) == 4:
             year, end = t.value, end + 1
         return Bound(month=mon[0], year=year, text=s.span(i, end)), end
-    day = match_day(s, i if not s.is_word(i, "on") else i + 1)
-    if day is not None:
-        return Bound(day=day[0], text=s.span(i, day[1])), day[1]
+    for k in dict.fromkeys((i, s.skip(i, "on", "the"))):
+        day = match_day(s, k)
+        if day is not None:
+            return Bound(day=day[0], text=s.span(i, day[1])), day[1]
+    k = s.skip(i, "the")
+    if s.is_word(k, "end") and (mon := month_at(s, s.skip(k + 1, "of"))) is not None:
+        # "until the end of June", "bis Ende Juni": through its last day
+        spec = DaySpec("month_end", month=mon[0], text=s.span(i, mon[1]))
+        return Bound(day=spec, text=spec.text), mon[1]
     t = s.tok(i)
     if t is not None and t.kind == "num" and len(t.text) == 4 and 1900 <= t.value <= 2999:
         return Bound(month=1, year=t.value, text=t.text), i + 1
@@ -231,15 +237,39 @@ def match_start(s: Stream, i: int) -> tuple[Start, int] | None:
         return None
     if s.is_word(j, "now") and not s.is_word(j + 1, "on", "at"):
         return Start(Bound(text=s.span(i, j + 1))), j + 1
-    got = _bound(s, j)
+    got = _bound(s, j) or _range_day(s, j)
     if got is None:
         return None
     bound, end = got
-    if bound.time is None and (s.is_word(end, "to", "through", "thru") or s.is_punct(end, "-")):
+    if bound.time is None and (s.is_word(end, "to", "through", "thru", "until", "till")
+                               or s.is_punct(end, "-")):  # fmt: skip
         to = _bound(s, end + 1)
         if to is not None and to[0].time is None:
-            return Start(bound, to[0]), to[1]
+            return Start(_same_month(bound, to[0]), to[0]), to[1]
     return Start(bound), end
+
+
+def _range_day(s: Stream, j: int) -> tuple[Bound, int] | None:
+    """A bare day number opening a range: '15' in 'from 15 to 17 june'."""
+    k = s.skip(j, "the")
+    o = s.ordinal(k)
+    day, end = (o[0], o[1]) if o is not None and o[0] > 0 else (s.num(k), k + 1)
+    if day is None or not 1 <= day <= 31:
+        return None
+    if not (s.is_word(end, "to", "through", "thru", "until", "till") or s.is_punct(end, "-")):
+        return None
+    return Bound(day=DaySpec("monthday", day=day, text=s.span(j, end)), text=s.span(j, end)), end
+
+
+def _same_month(start: Bound, end: Bound) -> Bound:
+    """'from the 15th to June 17th', 'vom 15. bis 17. Juni': the start is in the end's month."""
+    day, last = start.day, end.day
+    if day is None or last is None or day.kind != "monthday" or last.kind != "date":
+        return start
+    spec = DaySpec("date", year=last.year, month=last.month, day=day.day, text=day.text)
+    if (last.day or 0) < (day.day or 0):
+        return start
+    return Bound(day=spec, text=start.text)
 
 
 def match_except(s: Stream, i: int) -> tuple[Except, int] | None:
@@ -327,7 +357,8 @@ def match_window(s: Stream, i: int) -> tuple[Window, int] | None:
         b = single_time(s, k + 1, anchored=True)
         if b is None:
             return None
-        return Window(a[0], b[0], s.span(i, b[1])), b[1]
+        start, end = _same_clock(a[0], b[0])
+        return Window(start, end, s.span(i, b[1])), b[1]
     t = s.tok(i)
     if t is not None and t.kind == "numsep" and t.value[1] == "-" and len(t.value[0]) == 2:
         lo, hi = (int(p) for p in t.value[0])
@@ -338,6 +369,15 @@ def match_window(s: Stream, i: int) -> tuple[Window, int] | None:
                 start, TimeSpec(hi, 0, 0, None, 1 <= hi <= 12), t.text
             ), i + 2 if hours_word else i + 1
     return None
+
+
+def _same_clock(a: TimeSpec, b: TimeSpec) -> tuple[TimeSpec, TimeSpec]:
+    """'zwischen 1 und 5 Uhr', 'entre 8 et 9 heures': an hour mark on one end is on both."""
+    if a.soft24 and b.fuzzy and b.meridiem is None:
+        b = replace(b, fuzzy=False, soft24=True)
+    elif b.soft24 and a.fuzzy and a.meridiem is None:
+        a = replace(a, fuzzy=False, soft24=True)
+    return a, b
 
 
 def match_weeknos(s: Stream, i: int) -> tuple[WeekNumbers, int] | None:

@@ -53,6 +53,8 @@ def _month_scope(s: Stream, i: int) -> tuple[str, int, list[int], int] | None:
     j = i + 1
     if s.is_word(j, "the") and s.is_word(j + 1, "month"):
         return "month", 1, [], j + 2
+    if s.is_word(j, "the", "every", "each") and s.is_word(j + 1, "quarter"):
+        return "quarter", 1, [], j + 2
     if s.is_word(j, "every", "each", "the"):
         k = j + 1
         interval = 1
@@ -66,8 +68,10 @@ def _month_scope(s: Stream, i: int) -> tuple[str, int, list[int], int] | None:
             return "month", interval, [], k + 1
         if s.is_word(k, "year", "years"):
             return "year", interval, [], k + 1
+        if s.is_word(k, "quarter") and interval == 1:
+            return "quarter", 1, [], k + 1
         if s.is_word(k, "quarter"):
-            return "month", 3, [], k + 1
+            return "month", 3 * interval, [], k + 1
         return None
     mon = month_at(s, s.skip(j, "the"))
     if mon is not None:
@@ -118,7 +122,8 @@ def match_ordinal_first(s: Stream, i: int, *, every: bool = False) -> tuple[Recu
             if months and len(nth) > 1:
                 raise _several_days(s.span(i, end))
             return None
-        rec = Recur(unit=unit, interval=interval, nth=nth, months=months, text=s.span(i, end))
+        rec = Recur(unit="month" if unit == "quarter" else unit, interval=interval, nth=nth,
+                    months=months, quarter=unit == "quarter", text=s.span(i, end))  # fmt: skip
         return rec, end
     ords: list[int] = []
     k = j
@@ -146,10 +151,12 @@ def match_ordinal_first(s: Stream, i: int, *, every: bool = False) -> tuple[Recu
             k, weekday_pos = k + 1, True
     scope = _month_scope(s, k)
     if scope is None:
-        if not every or weekday_pos:
+        if not every:
             return None
-        scope = ("month", 1, [], k)
+        scope = ("month", 1, [], k)  # "every 15th workday" (Todoist): the 15th of the month
     unit, interval, months, end = scope
+    quarter = unit == "quarter"
+    unit = "month" if quarter else unit
     if not every and months:
         if len(ords) > 1:
             raise _several_days(s.span(i, end))
@@ -161,14 +168,79 @@ def match_ordinal_first(s: Stream, i: int, *, every: bool = False) -> tuple[Recu
         rec = Recur(
             unit="month", interval=interval, weekdays=set(WEEKDAYS_MF), setpos=ords, months=months
         )
+        saturdays = _counting_saturdays(s, end)
+        if saturdays is not None:  # "5th business day counting Saturdays" (Brazil's CLT rule)
+            rec.weekdays.add(5)
+            end = saturdays
     elif unit == "year" and not months:
         rec = Recur(unit="year", interval=interval, yeardays=ords)
     elif unit == "year":
         rec = Recur(unit="year", interval=interval, dates=[(m, d) for m in months for d in ords])
     else:
         rec = Recur(unit="month", interval=interval, monthdays=ords)
+    rec.quarter = quarter
     rec.text = s.span(i, end)
     return rec, end
+
+
+def month_positions(s: Stream, i: int) -> tuple[Recur, int] | None:
+    """Days after 'every (other) month' or 'every quarter': 'on the last Friday', 'on the 1st and
+    15th', 'on the second to last day', 'on the 3rd business day' (a partial Recur)."""
+    j = s.skip(i, "on", "the")
+    groups = _nth_groups(s, j)
+    if groups is not None:
+        return Recur(nth=groups[0]), groups[1]
+    ords: list[int] = []
+    k = j
+    while (o := s.ordinal(k)) is not None:
+        ords.append(o[0])
+        k = o[1]
+        nxt = s.skip(list_sep(s, k), "the")
+        if nxt == k or s.ordinal(nxt) is None:
+            break
+        k = nxt
+    if not ords:
+        return None
+    if s.is_word(k, "business", "working", "work") and s.is_word(k + 1, "day", "days"):
+        return Recur(weekdays=set(WEEKDAYS_MF), setpos=ords), k + 2
+    if s.is_word(k, "weekday", "workday"):
+        return Recur(weekdays=set(WEEKDAYS_MF), setpos=ords), k + 1
+    if j == i and not s.is_word(k, "day", "days"):
+        return None  # a bare "15th" after "every month" needs "on the"
+    for n in ords:
+        if not 1 <= abs(n) <= 31:
+            raise InvalidRequest(f"There is no day {n} in a month ('{s.span(i, k)}').")
+    return Recur(monthdays=ords), s.skip(k, "day", "days")
+
+
+def match_business_day_number(s: Stream, i: int) -> tuple[Recur, int] | None:
+    """'business day 3 of every month', 'workday 10 of the month' (finance close calendars)."""
+    j = s.skip(i, "on")
+    if s.is_word(j, "business", "working", "work") and s.is_word(j + 1, "day"):
+        k = j + 2
+    elif s.is_word(j, "workday"):
+        k = j + 1
+    else:
+        return None
+    n = s.num(k)
+    if n is None or not 1 <= n <= 23:
+        return None
+    scope = _month_scope(s, k + 1)
+    if scope is None or scope[0] != "month":
+        return None
+    rec = Recur(unit="month", interval=scope[1], weekdays=set(WEEKDAYS_MF), setpos=[n],
+                text=s.span(i, scope[3]))  # fmt: skip
+    return rec, scope[3]
+
+
+def _counting_saturdays(s: Stream, i: int) -> int | None:
+    """'counting saturdays', 'including saturdays', 'saturdays included': end, or None."""
+    j = i + 1 if s.is_punct(i, ",") else i
+    if s.is_word(j, "counting", "including", "incl") and s.is_word(j + 1, "saturdays", "saturday"):
+        return j + 2
+    if s.is_word(j, "saturdays") and s.is_word(j + 1, "included", "count", "counted"):
+        return j + 2
+    return None
 
 
 def _several_days(text: str) -> InvalidRequest:

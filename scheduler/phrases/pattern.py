@@ -34,6 +34,8 @@ class Recur:
     setpos: list[int] = field(default_factory=list)
     period: str | None = None
     per_unit: int | None = None  # "twice a day" -> 2
+    quarter: bool = False  # positions in calendar quarters ("last business day of the quarter")
+    holidays: str | None = None  # "except public holidays [in Germany]": a calendar code or "" (the zone's)
     weak: bool = False
     text: str = ""
 

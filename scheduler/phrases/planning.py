@@ -43,7 +43,22 @@ def merge(recurs: list[Recur]) -> Recur:
         out.setpos += r.setpos
         out.period = out.period or r.period
         out.per_unit = out.per_unit or r.per_unit
+        out.quarter = out.quarter or r.quarter
+        out.holidays = out.holidays if out.holidays is not None else r.holidays
     return out
+
+
+def quarter_months(rec: Recur) -> list[int]:
+    """Calendar quarters: a position from the start names its first month (Jan, Apr, Jul, Oct),
+    one from the end its last (Mar, Jun, Sep, Dec)."""
+    positions = rec.monthdays + [n for n, _ in rec.nth] + rec.setpos
+    if positions and all(p < 0 for p in positions):
+        return [3, 6, 9, 12]
+    if any(p < 0 for p in positions):
+        raise InvalidRequest(
+            "That counts from both ends of the quarter; ask for the start and the end separately."
+        )
+    return [1, 4, 7, 10]
 
 
 def apply_day(rec: Recur, spec: DaySpec, starts: list[DaySpec]) -> None:
@@ -71,6 +86,10 @@ def apply_day(rec: Recur, spec: DaySpec, starts: list[DaySpec]) -> None:
 
 
 def make_plan(rec: Recur, now_wall: datetime, times: list[time], period: str | None) -> Plan:
+    if rec.quarter and not rec.months and (rec.monthdays or rec.nth or rec.setpos):
+        rec.months = quarter_months(rec)
+        if rec.unit == "month" and rec.interval == 3:
+            rec.interval = 1
     unit = rec.unit
     if unit is None:
         if rec.dates or rec.yeardays or (rec.nth and rec.months):
@@ -88,6 +107,8 @@ def make_plan(rec: Recur, now_wall: datetime, times: list[time], period: str | N
         unit = "year"
     if unit == "day" and rec.weekdays and rec.interval == 1:
         unit = "week"
+    if unit == "day" and rec.weekdays and rec.interval % 7 == 0:
+        unit, rec.interval = "week", rec.interval // 7  # "every 14 days on Thursday"
     if rec.weeknos and unit in ("day", "week"):
         unit = "year"
     plan = Plan(unit=unit, interval=rec.interval, weekdays=set(rec.weekdays), nth=list(rec.nth),

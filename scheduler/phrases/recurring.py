@@ -14,7 +14,7 @@ from . import lexicon
 from .dates import day_number, match_month_day, match_numeric, month_at
 from .daywords import match_holiday
 from .durations import unit_at
-from .monthly import edge_of_month, match_ordinal_first
+from .monthly import edge_of_month, match_ordinal_first, month_positions
 from .pattern import GROUP_DAYS, WEEKDAYS_MF, WEEKEND, Recur, list_sep, weekday_list
 from .tokens import Stream
 
@@ -68,6 +68,11 @@ def _every_body(s: Stream, j: int) -> tuple[Recur, int] | None:
         o = s.ordinal(k)
         unit_next = o is not None and unit_at(s, o[1]) is not None
         days_next = o is not None and weekday_list(s, o[1]) is not None
+        if o is not None and _workday_word(s, o[1]):
+            # "every 15th workday", "every last business day" (Todoist): a place in the month
+            return match_ordinal_first(s, k, every=True)
+        if o is not None and days_next and _in_month(s, weekday_list(s, o[1])[1]):  # type: ignore[index]
+            return match_ordinal_first(s, k, every=True)  # "every second Tuesday of the month"
         if n is not None and n[0] >= 1 and weekday_list(s, n[1]) is not None:
             interval, k = n[0], n[1]  # "every 3 fridays"
         elif o is not None and s.word(k) == "second" and not unit_next and not days_next:
@@ -95,9 +100,18 @@ def _every_body(s: Stream, j: int) -> tuple[Recur, int] | None:
             if edge in ("beginning", "begin", "start", "end"):
                 rec.monthdays = [-1 if edge == "end" else 1]
                 return rec, end + 3
+        if name == "month":
+            return _with_positions(s, rec, end)
         return rec, end
-    if s.is_word(k, "quarter"):
-        return Recur(unit="month", interval=3 * interval), k + 1
+    if s.is_word(k, "quarter") or (s.is_word(k, "half") and s.is_punct(k + 1, "-")
+                                   and s.is_word(k + 2, "hour")):  # fmt: skip
+        if s.word(k + 1) in ("hour", "hours") or s.is_word(k + 2, "hour"):  # "every quarter hour"
+            minutes = 15 if s.word(k) == "quarter" else 30
+            end = k + 2 if s.word(k + 1) in ("hour", "hours") else k + 3
+            return Recur(unit="minute", interval=minutes, step_seconds=minutes * 60), end
+        return _with_positions(s, Recur(unit="month", interval=3 * interval, quarter=True), k + 1)
+    if s.is_word(k, "half") and s.is_word(k + 1, "hour", "hours"):  # "every half hour"
+        return Recur(unit="minute", interval=30, step_seconds=1800), k + 2
     w = s.word(k)
     if w in lexicon.PERIODS:
         return Recur(unit="day", interval=interval, period=lexicon.PERIODS[w]), k + 1
@@ -113,6 +127,27 @@ def _every_body(s: Stream, j: int) -> tuple[Recur, int] | None:
     if interval != 1:
         return None
     return _every_dates(s, k)
+
+
+def _in_month(s: Stream, k: int) -> bool:
+    return s.is_word(k, "of", "in") and s.is_word(s.skip(k + 1, "the", "every", "each"), "month")
+
+
+def _workday_word(s: Stream, k: int) -> bool:
+    if s.is_word(k, "weekday", "workday", "workdays", "weekdays"):
+        return True
+    return s.is_word(k, "business", "working", "work") and s.is_word(k + 1, "day", "days")
+
+
+def _with_positions(s: Stream, rec: Recur, end: int) -> tuple[Recur, int]:
+    """'every other month on the last Friday', 'every month on the 1st and 15th'."""
+    got = month_positions(s, end)
+    if got is None:
+        return rec, end
+    pos, end = got
+    rec.nth, rec.monthdays, rec.setpos = pos.nth, pos.monthdays, pos.setpos
+    rec.weekdays |= pos.weekdays
+    return rec, end
 
 
 def _step(s: Stream, k: int) -> tuple[Recur, int] | None:
@@ -143,6 +178,8 @@ def _step(s: Stream, k: int) -> tuple[Recur, int] | None:
         if name == "week":
             return Recur(unit="day", interval=int(amount * 7)), end
         raise InvalidRequest(f"'every {s.span(k, end)}': say a whole number of {name}s.")
+    if name == "month":
+        return _with_positions(s, Recur(unit=name, interval=int(amount)), end)
     return Recur(unit=name, interval=int(amount)), end
 
 

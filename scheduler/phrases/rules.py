@@ -86,7 +86,12 @@ def cron_triggers(plan: Plan) -> list[Trigger] | None:
             fields = [_compress(list(minutes)), _hour_field(hours), dom, mon, dow]
             if seconds != (0,):
                 fields.insert(0, _compress(list(seconds)))
-            triggers.append(CronTrigger(expression=" ".join(fields)))
+            try:
+                triggers.append(CronTrigger(expression=" ".join(fields)))
+            except ValueError:
+                raise InvalidRequest(
+                    "That date never comes round (e.g. February 30); check the day and month."
+                ) from None
     return triggers
 
 

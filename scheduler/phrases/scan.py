@@ -29,7 +29,7 @@ from .modifiers import (
     match_window,
     match_zone,
 )
-from .monthly import match_instances, match_ordinal_first
+from .monthly import match_business_day_number, match_instances, match_ordinal_first
 from .pattern import Recur, weekday_list
 from .recurring import match_every, match_frequency_word, match_times_per
 from .times import TimeSpec, match_minute_marks, match_period, match_times
@@ -84,6 +84,7 @@ def _is_range(s: Stream, i: int, end: int) -> bool:
 
 _RECUR: tuple[Callable[[Stream, int], Any], ...] = (
     match_every, match_times_per, match_instances, match_ordinal_first, match_frequency_word,
+    match_business_day_number,
 )  # fmt: skip
 _QUALIFIERS: tuple[tuple[str, Callable[[Stream, int], Any]], ...] = (
     ("window", match_window), ("count", match_count), ("until", match_until),
@@ -109,10 +110,10 @@ def _try(s: Stream, i: int, last: Piece | None) -> Piece | None:
         return Piece("recur", Recur(unit="week", weekdays=set(ws[0]), text=s.span(i, ws[1])), i, ws[1])
     if ws is not None:
         return Piece("days", ws[0], i, ws[1])
-    for j in (i, i + 1) if s.is_word(i, "on") else (i,):
-        got = match_day(s, j)
-        if got is not None:
-            return Piece("day", got[0], i, got[1])
+    days = [got for j in ((i, i + 1) if s.is_word(i, "on") else (i,)) if (got := match_day(s, j))]
+    if days:  # "on 3rd October": the date, not the 3rd of this month and a stray month
+        best = max(days, key=lambda got: got[1])
+        return Piece("day", best[0], i, best[1])
     marks = match_minute_marks(s, i)
     if marks is not None:
         return Piece("minutes", marks[0], i, marks[1])
@@ -175,7 +176,7 @@ def scan(text: str, lang: object = None) -> Scan:
         result.pieces.append(piece)
         last = piece
         i = piece.end
-        if piece.kind == "day" and piece.value.kind == "date":
+        if piece.kind == "day" and piece.value.kind in ("date", "monthday"):
             for extra in _date_list_tail(s, piece):
                 result.pieces.append(extra)
                 last = extra
@@ -226,6 +227,8 @@ def _date_list_tail(s: Stream, piece: Piece) -> list[Piece]:
         ):
             break
         day, stop, _ = dn
+        if spec.kind == "monthday" and not 1 <= day <= 31:
+            break
         check_date(spec.year or 2024, spec.month or 1, day, s.span(piece.start, stop))
         out.append(Piece("day", replace(spec, day=day, text=s.span(k, stop)), k, stop))
         end = stop

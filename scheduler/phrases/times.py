@@ -149,7 +149,10 @@ def single_time(s: Stream, i: int, *, anchored: bool) -> tuple[TimeSpec, int] | 
         return got
     if t.kind == "clock":
         h, m, sec, leading_zero = t.value[:4]
-        if len(t.value) > 4:  # a local convention's time ("halb neun", "17 Uhr 30"): 24-hour
+        if len(t.value) > 4:  # a local convention's time: "17 Uhr 30" on the 24-hour clock,
+            # a spoken one ("halb drei", "las 8 y media") read like a bare hour (1-6 afternoon)
+            if t.value[4] == "spoken" and 1 <= h <= 12:
+                return TimeSpec(h, m, sec, None, True), _tail(s, i + 1)
             return TimeSpec(h, m, sec, None, False, soft24=True), _tail(s, i + 1)
         mer = meridiem(s, i + 1)
         _check(h, m, sec, _span_text(s, i, mer[1] if mer else i + 1), twelve=mer is not None)
@@ -186,7 +189,9 @@ def _numeric_time(s: Stream, i: int, anchored: bool) -> tuple[TimeSpec, int] | N
         j += 1
     mer = meridiem(s, j)
     # "1730" alone, "thu 0930", "tmrw 1730": a 4-digit 24-hour time next to a day (not a year)
-    day_before = s.word(i - 1) in lexicon.WEEKDAYS or s.is_word(i - 1, "today", "tomorrow", "tonight")
+    day_words = ("today", "tomorrow", "tonight", "daily", "weekdays", "weekends", "everyday")
+    day_before = s.word(i - 1) in lexicon.WEEKDAYS or s.is_word(i - 1, *day_words)
+    day_before = day_before or (s.word(j) in lexicon.WEEKDAYS or s.is_word(j, *day_words))
     alone = s.n == 1 and digits == 4
     if digits == 4 and (alone or day_before) and v % 100 < 60 and v // 100 < 24:
         anchored = True
@@ -413,12 +418,25 @@ def match_minute_marks(s: Stream, i: int) -> tuple[list[int], int] | None:
         k = nxt
     if marks:
         return marks, k
-    word = {"quarter": 15, "half": 30}.get(s.word(j) or "")
-    n = word if word is not None else s.num(j)
-    if n is None or not s.is_word(j + 1, "past", "after") or not s.is_word(j + 2, "the", "each", "every"):
+    nums: list[int] = []
+    k = j
+    while True:
+        word = {"quarter": 15, "half": 30}.get(s.word(k) or "")
+        n = word if word is not None else s.num(k)
+        if n is None:
+            return None
+        nums.append(n)
+        nxt = k + 1
+        nxt = nxt + 1 if s.is_punct(nxt, ",") else nxt
+        if not s.is_word(nxt, "and", "&") and nxt == k + 1:
+            k += 1
+            break
+        k = nxt + 1 if s.is_word(nxt, "and", "&") else nxt
+    if not s.is_word(k, "past", "after") or not s.is_word(k + 1, "the", "each", "every"):
         return None
-    if not s.is_word(j + 3, "hour"):
+    if not s.is_word(k + 2, "hour"):
         return None
-    if not 0 <= n <= 59:
-        raise _bad_time(s.span(j, j + 4))
-    return [n], j + 4 if s.word(j + 2) == "the" else j + 2
+    for n in nums:
+        if not 0 <= n <= 59:
+            raise _bad_time(s.span(j, k + 3))
+    return nums, k + 3 if s.word(k + 1) == "the" else k + 1

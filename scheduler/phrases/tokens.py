@@ -271,8 +271,10 @@ class Stream:
                 value, j = lexicon.NUMBER_WORDS[t.text] + lexicon.ORDINAL_WORDS[unit], k + 1
         if value is None:
             return None
-        if self.is_word(j, "to") and self.is_word(self.skip(j + 1, "the"), "last"):
-            return -value, self.skip(j + 1, "the") + 1
-        if self.is_word(j, "from") and self.is_word(self.skip(j + 1, "the"), "last", "end"):
-            return -value, self.skip(j + 1, "the") + 1
+        # "2nd to last", "second-to-last", "third from the end"
+        k = j + 1 if self.is_punct(j, "-") else j
+        if self.is_word(k, "to", "from"):
+            m = self.skip(k + 1 + (1 if self.is_punct(k + 1, "-") else 0), "the")
+            if self.is_word(m, "last") or (self.is_word(k, "from") and self.is_word(m, "end")):
+                return -value, m + 1
         return value, j

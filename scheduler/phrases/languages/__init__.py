@@ -50,6 +50,21 @@ class Language:
     describe: tuple[tuple[str, str], ...] = ()  # English description fragments -> local
     detect_words: frozenset[str] = frozenset()  # words that point to this language
     max_phrase: int = 1
+    quarter_past_before: frozenset[str] = frozenset()  # "viertel neun" = 8:15 (east German)
+    offset_before: frozenset[str] = frozenset()  # "fünf vor halb acht" = 7:25
+    offset_after: frozenset[str] = frozenset()  # "fünf nach halb acht" = 7:35
+    to_hour: frozenset[str] = frozenset()  # "quinze para as nove" = 8:45
+    from_words: frozenset[str] = frozenset()  # "de 9 a 18", "von 9 bis 17"
+    to_words: frozenset[str] = frozenset()
+    day_first: bool = True  # "3/7" is the 3rd of July
+    elisions: frozenset[str] = frozenset()  # "l'", "d'"
+    every_other_lead: frozenset[str] = frozenset()  # "un lundi sur deux"
+    every_other_tail: tuple[str, str] = ("", "")
+    phrase_words: frozenset[str] = frozenset()
+    typo_targets: tuple[tuple[str, str], ...] = ()  # (folded word, English) typos may stand for
+    every_n_suffix: dict[str, str] = field(default_factory=dict)  # "14-täglich": every 14 days
+    minute_leads: tuple[tuple[str, ...], ...] = ()  # "a los 15 y a los 45 minutos": :15, :45
+    postposed_next: frozenset[str] = frozenset()  # "lundi prochain": next Monday
 
 
 def _load(module: ModuleType) -> Language:
@@ -75,7 +90,30 @@ def _load(module: ModuleType) -> Language:
         ordinal_weekdays={fold(k): v for k, v in getattr(module, "ORDINAL_WEEKDAYS", {}).items()},
         detect_words=frozenset(distinct - _ENGLISH),
         max_phrase=max((len(k) for k in phrases), default=1),
+        quarter_past_before=_set(module, "QUARTER_PAST_BEFORE"),
+        offset_before=_set(module, "OFFSET_BEFORE"), offset_after=_set(module, "OFFSET_AFTER"),
+        to_hour=_set(module, "TO_HOUR"), from_words=_set(module, "FROM_WORDS"),
+        to_words=_set(module, "TO_WORDS"), elisions=_set(module, "ELISIONS"),
+        every_other_lead=_set(module, "EVERY_OTHER_LEAD"),
+        every_other_tail=tuple(map(fold, getattr(module, "EVERY_OTHER_TAIL", ("", "")))),  # type: ignore[arg-type]
+        phrase_words=frozenset(w for key in phrases for w in key),
+        postposed_next=_set(module, "POSTPOSED_NEXT"),
+        every_n_suffix={fold(k): v for k, v in getattr(module, "EVERY_N_SUFFIX", {}).items()},
+        minute_leads=tuple(tuple(_key_tokens(k)) for k in getattr(module, "MINUTE_LEADS", ())),
+        typo_targets=tuple((w, e) for w, e in words.items()
+                           if len(w) >= 5 and e.split(" ")[0] in _TYPO_WORDS),
     )  # fmt: skip
+
+
+def _set(module: ModuleType, name: str) -> frozenset[str]:
+    return frozenset(map(fold, getattr(module, name, ())))
+
+
+# What a misspelt word may be corrected to: day and month names (long enough to tell apart).
+_TYPO_WORDS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+               "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays",
+               "january", "february", "march", "april", "june", "july", "august", "september",
+               "october", "november", "december", "tomorrow"}  # fmt: skip
 
 
 def _key_tokens(key: str) -> list[str]:
@@ -109,6 +147,7 @@ def _english_words() -> set[str]:
 
 
 _ENGLISH = _english_words()
+ENGLISH_WORDS = frozenset(_ENGLISH)
 
 _LANGUAGES: dict[str, Language] = {}
 

@@ -70,6 +70,12 @@ WORDS = {
     "diese": "this", "dieses": "this", "diesem": "this", "jeweils": "",
     "erinnere": "remind", "erinnern": "remind", "mich": "me", "uns": "us", "bitte": "please",
     "daran": "", "dass": "that",
+    "heut": "today", "abend": "evening", "tägl": "daily", "ner": "a", "anderthalb": "1.5",
+    "eineinhalb": "1.5", "ende": "end", "anfang": "beginning", "mitte": "mid",
+    "termin": "time", "termine": "times", "terminen": "times", "mrgn": "tomorrow",
+    "feiertag": "holiday", "feiertage": "holidays", "feiertagen": "holidays",
+    "deutschland": "germany", "österreich": "austria", "schweiz": "switzerland",
+    "wochentag": "weekday", "wochentage": "weekdays", "wochentagen": "weekdays",
 }  # fmt: skip
 
 PHRASES = {
@@ -98,9 +104,22 @@ PHRASES = {
     "einmal im monat": "once a month", "zweimal im monat": "twice a month",
     "einmal die woche": "once a week", "zweimal die woche": "twice a week",
     "irgendwann": "sometime", "irgendwann nächste woche": "sometime next week",
+    "endet nach": "for", "zum feierabend": "end of day", "am feierabend": "end of day",
+    "außer an feiertagen": "except holidays", "ausser an feiertagen": "except holidays",
+    "an feiertagen": "on holidays", "feiertage ausgenommen": "holidays excluded",
+    "in der stunde": "every hour", "jede volle stunde": "every hour on the hour",
+    "jede halbe stunde": "every 30 minutes", "alle halbe stunde": "every 30 minutes",
+    "jede viertelstunde": "every 15 minutes",
 }  # fmt: skip
 
 HALF_BEFORE = ("halb",)
+QUARTER_PAST_BEFORE = ("viertel",)  # "viertel acht" = 7:15 (East Germany, Austria)
+OFFSET_BEFORE = ("vor",)  # "fünf vor halb acht" = 7:25
+OFFSET_AFTER = ("nach",)
+FROM_WORDS = ("von", "vom", "zwischen")
+TO_WORDS = ("bis",)
+EVERY_N_SUFFIX = {"täglich": "days", "tägig": "days", "wöchentlich": "weeks", "wöchig": "weeks",
+                  "monatlich": "months"}  # "14-täglich": every 14 days (fmt: skip)
 QUARTER_BEFORE = ("dreiviertel",)
 HOUR_MARKS = ("uhr",)
 ORDINAL_DOT = True  # "am 15. März": the 15th

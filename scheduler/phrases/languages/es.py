@@ -50,6 +50,11 @@ WORDS = {
     "recuérdame": "remind me", "recordarme": "remind me", "recuerdame": "remind me",
     "avísame": "remind me", "avisame": "remind me", "por": "", "favor": "please",
     "que": "to", "algún": "some", "pronto": "soon",
+    "últimos": "last", "últimas": "last", "primeros": "first", "primeras": "first",
+    "terceros": "third", "u": "or", "fin": "end", "finales": "end",
+    "festivo": "holiday", "festivos": "holidays", "feriado": "holiday", "feriados": "holidays",
+    "españa": "spain", "méxico": "mexico", "chile": "chile", "mñn": "tomorrow",
+    "mñana": "tomorrow", "x": "",
 }  # fmt: skip
 
 PHRASES = {
@@ -87,14 +92,23 @@ PHRASES = {
     "cada 15 días": "every 15 days", "una vez": "once", "dos veces": "twice",
     "a la hora en punto": "on the hour", "a las y media": "on the half hour",
     "a y media": "on the half hour",
+    "a última hora": "end of day", "a ultima hora": "end of day", "al final del día": "end of day",
+    "cada hora en punto": "every hour on the hour", "todas las horas en punto": "every hour on the hour",
+    "a finales de": "the end of", "finales de": "the end of", "fin de": "the end of",
+    "x la tarde": "in the afternoon", "x la mañana": "in the morning", "x la noche": "at night",
+    "días de semana": "weekdays", "dias de semana": "weekdays", "cada día hábil": "every business day",
+    "hora y media": "1.5 hours", "una hora y media": "1.5 hours",
 }  # fmt: skip
 
 PLUS = ("y",)
 MINUS = ("menos",)
 HALF = ("media",)
 QUARTER = ("cuarto",)
-HOUR_MARKS = ("horas", "hrs", "hs")
-DAY_ARTICLES = ("el", "día", "dia")
+HOUR_MARKS = ("horas", "hrs", "hs", "h")
+DAY_ARTICLES = ("el", "día", "dia", "días", "dias")
+FROM_WORDS = ("de", "desde", "del")
+TO_WORDS = ("a", "al", "hasta")
+MINUTE_LEADS = ("a los", "los")  # "cada hora a los 15 y a los 45 minutos"
 ORDINAL_SUFFIXES = ("o", "a", "ro", "do", "er", "to")
 
 DESCRIBE = (

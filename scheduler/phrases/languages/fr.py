@@ -47,6 +47,12 @@ WORDS = {
     "prochain": "next", "prochaine": "next", "suivant": "next", "ce": "this", "cette": "this",
     "rappelle-moi": "remind me", "rappelle": "remind", "moi": "me", "rappeler": "remind",
     "me": "me", "merci": "", "stp": "please", "svp": "please",
+    "premiers": "first", "premières": "first", "deuxièmes": "second", "troisièmes": "third",
+    "quatrièmes": "fourth", "derniers": "last", "dernières": "last", "dem": "tomorrow",
+    "ds": "in", "ts": "every", "tlj": "every day", "aprem": "afternoon", "aprèm": "afternoon",
+    "fin": "end", "début": "beginning", "férié": "holiday", "fériés": "holidays",
+    "hors": "except", "france": "france", "belgique": "belgium", "suisse": "switzerland",
+    "canada": "canada", "québec": "quebec", "jusqu'a": "until",
 }  # fmt: skip
 
 PHRASES = {
@@ -67,8 +73,9 @@ PHRASES = {
     "cette nuit": "tonight", "la nuit": "at night", "de la nuit": "at night",
     "demain matin": "tomorrow morning", "demain soir": "tomorrow evening",
     "demain après - midi": "tomorrow afternoon", "après - demain": "the day after tomorrow",
-    "en semaine": "on weekdays", "jours ouvrés": "business days", "jours ouvrables": "business days",
-    "jour ouvré": "business day", "jour ouvrable": "business day",
+    "en semaine": "on weekdays", "jours ouvrés": "business days",
+    "jours ouvrables": "monday to saturday", "jour ouvré": "business day",
+    "jour ouvrable": "monday to saturday",
     "le week - end": "on weekends", "les week - ends": "on weekends", "week - end": "weekend",
     "week - ends": "weekends", "du lundi au vendredi": "monday to friday",
     "lundi au vendredi": "monday to friday", "du mois": "of the month",
@@ -81,6 +88,19 @@ PHRASES = {
     "à l'heure pile": "on the hour", "une fois": "once", "deux fois": "twice",
     "un de ces jours": "sometime", "à un moment": "sometime", "dans la semaine": "sometime",
     "au cours de": "in", "jusqu'à la fin": "until the end",
+    "avant - dernier": "second to last", "avant - dernière": "second to last",
+    "avant - derniers": "second to last", "jours fériés": "holidays", "jour férié": "holiday",
+    "en fin de journée": "end of day", "fin de journée": "end of day", "en fin de journee": "end of day",
+    "toutes les heures pile": "every hour on the hour", "à chaque heure pile": "every hour on the hour",
+    "à la demie": "on the half hour",
+    "toutes les demi - heures": "every 30 minutes", "demi - heures": "30 minutes",
+    "tous les jours ouvrés": "every weekday", "tous les jours ouvrables": "every monday to saturday",
+    "chaque jour ouvré": "every weekday", "chaque jour ouvrable": "every monday to saturday",
+    "fin de mois": "the end of the month", "jusqu'à fin": "until the end of",
+    "ts les jours": "every day", "tous les lundi": "every monday", "tous les mardi": "every tuesday",
+    "tous les mercredi": "every wednesday", "tous les jeudi": "every thursday",
+    "tous les vendredi": "every friday", "tous les samedi": "every saturday",
+    "tous les dimanche": "every sunday", "une heure et demie": "1.5 hours",
 }  # fmt: skip
 
 PLUS = ("et",)
@@ -89,6 +109,12 @@ HALF = ("demie", "demi")
 QUARTER = ("quart",)
 HOUR_MARKS = ("heures", "heure", "h")
 DAY_ARTICLES = ("le",)
+FROM_WORDS = ("de", "du", "des")
+TO_WORDS = ("à", "a", "au", "aux", "jusqu'à", "jusqu'au")
+ELISIONS = ("l'", "d'")
+POSTPOSED_NEXT = ("prochain", "prochaine")  # "lundi prochain": next Monday
+EVERY_OTHER_LEAD = ("un", "une")  # "un lundi sur deux": every other Monday
+EVERY_OTHER_TAIL = ("sur", "deux")
 ORDINAL_SUFFIXES = ("er", "re", "e", "eme", "ème")
 
 DESCRIBE = (

@@ -43,6 +43,10 @@ WORDS = {
     "esta": "this", "nesta": "this", "neste": "this", "lembre-me": "remind me",
     "lembrar": "remind", "lembre": "remind", "me": "me", "lembra": "remind",
     "favor": "please", "por": "", "que": "to", "algum": "some",
+    "td": "every", "tds": "every", "hj": "today", "no": "on the", "na": "on the",
+    "nos": "on the", "nas": "on the", "fim": "end", "feriado": "holiday", "feriados": "holidays",
+    "portugal": "portugal", "brasil": "brazil", "primeiros": "first", "últimos": "last",
+    "últimas": "last",
 }  # fmt: skip
 
 PHRASES = {
@@ -82,13 +86,24 @@ PHRASES = {
     "de 10 em 10 minutos": "every 10 minutes", "de 30 em 30 minutos": "every 30 minutes",
     "de 2 em 2 horas": "every 2 hours", "de duas em duas horas": "every 2 hours",
     "a cada quinze dias": "every 2 weeks", "de quinze em quinze dias": "every 2 weeks",
+    "todas as": "every", "todos os": "every", "meio - dia": "noon", "meia - noite": "midnight",
+    "todo dia útil": "every business day",
+    "todo dia util": "every business day", "cada dia útil": "every business day",
+    "a cada hora em ponto": "every hour on the hour", "de hora em hora em ponto": "every hour on the hour",
+    "nos dias de semana": "on weekdays", "dias de semana": "weekdays", "td dia": "every day",
+    "o fim de": "the end of", "fim de": "the end of", "uma hora e meia": "1.5 hours",
+    "hora e meia": "1.5 hours",
 }  # fmt: skip
 
 PLUS = ("e",)
 HALF = ("meia",)
 QUARTER = ("quinze",)
 HOUR_MARKS = ("horas", "hora", "h", "hs")
-DAY_ARTICLES = ("dia",)
+DAY_ARTICLES = ("dia", "dias")
+TO_HOUR = ("para",)  # "quinze para as nove" = 8:45
+FROM_WORDS = ("de", "das", "dos", "desde", "do", "da")
+TO_WORDS = ("a", "às", "as", "até", "ao")
+MINUTE_LEADS = ("aos", "nos")  # "a cada hora aos 15 e aos 45 minutos"
 ORDINAL_SUFFIXES = ("o", "a", "º", "ª")
 # Weekday names that are also ordinals: a weekday unless a weekday or a unit follows.
 ORDINAL_WEEKDAYS = {"segunda": ("monday", "second"), "terça": ("tuesday", "third"),
