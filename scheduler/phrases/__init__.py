@@ -22,9 +22,12 @@ from scheduler.models import check_timezone
 from scheduler.triggers import DstPolicy
 from scheduler.wording import schedule_text
 
+from . import languages
 from .candidates import build_in_language
 from .cronexpr import cron_trigger, looks_like_cron
 from .dstnotes import dst_notes
+from .holiday_words import resolve, with_holidays
+from .languages.describe import localize
 from .normalize import MAX_REQUEST_CHARS, clean
 from .schedule import Schedule, preview, with_dst
 from .split import split_request as _split_request
@@ -45,13 +48,15 @@ def _aware(now: datetime) -> datetime:
 
 def parse_schedule(
     phrase: str, *, zone: str, now: datetime, dst: DstPolicy | None = None,
-    locale: str | None = None,
+    locale: str | None = None, holidays: str | None = None,
 ) -> Schedule:
     """The schedule a time phrase means for a person in ``zone`` at the instant ``now``.
 
     ``dst`` is the task's DST policy (None: the house rule); it goes into every calendar trigger
-    and the notes say what it does to the runs DST touches. Raises InvalidRequest (its child
-    AmbiguousPhrase when the phrase has two sensible readings, named).
+    and the notes say what it does to the runs DST touches. ``holidays`` is the task's holiday
+    calendar ("DE", "US-NY"; None: none): its calendar triggers skip those public holidays, and
+    "except public holidays" without a country means it (else the zone's country). Raises
+    InvalidRequest (its child AmbiguousPhrase when the phrase has two sensible readings, named).
     """
     tz = _zone(zone)
     now = _aware(now)
@@ -63,17 +68,36 @@ def parse_schedule(
         schedule = Schedule("recurring", desc, [trigger], dst_notes([trigger], tz, now))
     else:
         schedule = build_in_language(text, tz, now, locale)
+    schedule = with_calendar(schedule, holidays, tz)
     return with_dst(schedule, dst, tz, now)
 
 
+def with_calendar(schedule: Schedule, task_calendar: str | None, tz: ZoneInfo) -> Schedule:
+    """``schedule`` skipping the public holidays its phrase or its task asks to skip."""
+    code = resolve(schedule.holidays, task_calendar=task_calendar, zone=tz)
+    asked = schedule.holidays is not None
+    schedule = with_holidays(schedule, code, tz, asked=asked)
+    if code is not None and schedule.lang != "en":
+        lang = languages.get(schedule.lang)
+        if lang is not None:
+            schedule = localize(schedule, lang)
+    return schedule
+
+
 def split_request(
-    text: str, *, zone: str, now: datetime, locale: str | None = None
+    text: str, *, zone: str, now: datetime, locale: str | None = None,
+    holidays: str | None = None,
 ) -> tuple[str, Schedule] | None:
     """(what, when) of a whole request; None when it holds no schedule at all. ``locale`` is
-    the person's language as a connector knows it (Slack user locale, Telegram language_code)."""
+    the person's language as a connector knows it (Slack user locale, Telegram language_code);
+    ``holidays`` the task's holiday calendar, as for :func:`parse_schedule`."""
     tz = _zone(zone)
     now = _aware(now)
-    return _split_request(clean(text, limit=MAX_REQUEST_CHARS), tz, now, locale)
+    found = _split_request(clean(text, limit=MAX_REQUEST_CHARS), tz, now, locale)
+    if found is None:
+        return None
+    what, schedule = found
+    return what, with_calendar(schedule, holidays, tz)
 
 
 __all__ = ["DstPolicy", "Schedule", "parse_schedule", "preview", "split_request", "with_dst"]

@@ -180,3 +180,25 @@ def check(sc: Scan, now_wall: datetime) -> None:
     _day_alternatives(sc, now_wall)
     _midnight_of_a_day(sc, now_wall)
     _end_of_day(sc, now_wall)
+
+
+def quarterly_positions(sc: Scan, first_fire: datetime, positions: list[int]) -> None:
+    """'quarterly on the 15th': in the calendar quarters (Jan, Apr, Jul, Oct) or every three
+    months from the next 15th? Asked when the two differ (they agree when the next one falls
+    in a quarter's first month, or its last for a position from the end)."""
+    s = Stream(sc.tokens, sc.text)
+    at = next((i for i in range(s.n) if s.is_word(i, "quarterly")), None)
+    if at is None or not positions:
+        return
+    from_end = all(p < 0 for p in positions)
+    if first_fire.month % 3 == (0 if from_end else 1):
+        return
+    head, tail = sc.text[: sc.tokens[at].start], sc.text[sc.tokens[at].end :]
+    months = "March, June, September and December" if from_end else "January, April, July and October"
+    raise AmbiguousPhrase(
+        f"'{s.span(at, at + 1)}' could follow the calendar quarters or count three months from "
+        f"the next one ({first_fire:%d %b %Y}).",
+        (Reading(f"in the calendar quarters ({months})", " ".join(f"{head}every quarter{tail}".split())),
+         Reading(f"every three months from {first_fire:%d %b %Y}",
+                 " ".join(f"{head}every 3 months{tail}".split()))),
+    )

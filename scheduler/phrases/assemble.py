@@ -19,7 +19,7 @@ from .modifiers import Bound, Count, Except, Window, Zone
 from .oneoff import build_once
 from .pattern import Recur
 from .planning import apply_day, apply_excepts, make_plan, merge, start_of, until_of
-from .rules import compile_plan
+from .rules import compile_plan, first_fire
 from .scan import Piece, Scan, stray_error
 from .schedule import Schedule
 
@@ -72,12 +72,17 @@ def build(sc: Scan, zone: ZoneInfo, now: datetime) -> Schedule:
         return build_once(sc, zone, now)
     parts = _segments(sc)
     if len(parts) == 1:
-        return build_recurring(sc, zone, now)
-    return _combine([build_recurring(part, zone, now) for part in parts], zone)
+        schedule = build_recurring(sc, zone, now)
+    else:
+        schedule = _combine([build_recurring(part, zone, now) for part in parts], zone)
+    named = [p.value.code for p in sc.of("holidays")]
+    if len(set(named)) > 1:
+        raise InvalidRequest("That names two holiday calendars; a task follows one.")
+    return replace(schedule, holidays=named[0]) if named else schedule
 
 
 _DAYISH = ("recur", "day", "days")
-_SHARED = ("until", "start", "except", "weeknos", "zone", "count", "window", "minutes")
+_SHARED = ("until", "start", "holidays", "except", "weeknos", "zone", "count", "window", "minutes")
 
 
 def _segments(sc: Scan) -> list[Scan]:
@@ -250,6 +255,9 @@ def build_recurring(sc: Scan, zone: ZoneInfo, now: datetime) -> Schedule:
     if not times and start_time is not None:
         times, start_bounds = [start_time], []
     plan = make_plan(rec, now_wall, times, period)
+    if rec.unit == "month" and rec.interval == 3 and not rec.quarter and not rec.months:
+        positions = rec.monthdays + [n for n, _ in rec.nth] + rec.setpos
+        ambiguity.quarterly_positions(sc, first_fire(plan, now, zone), positions)
     apply_excepts(plan, excepts, now_wall)
     start = start_of(start_bounds[0], now_wall) if start_bounds else None
     plan.start = start

@@ -47,7 +47,7 @@ def _check_future(instant: datetime, now: datetime, shown: str) -> None:
 
 def build_once(sc: Scan, zone: ZoneInfo, now: datetime) -> Schedule:
     now = now.astimezone(UTC)
-    for kind in ("count", "until", "start", "except", "window", "weeknos"):
+    for kind in ("count", "until", "start", "holidays", "except", "window", "weeknos"):
         if sc.of(kind):
             piece = sc.of(kind)[0]
             raise InvalidRequest(

@@ -245,6 +245,8 @@ def match_frequency_word(s: Stream, i: int) -> tuple[Recur, int] | None:
         plain_word = nxt is not None and nxt.kind == "word" and nxt.text not in _SCHEDULE_FOLLOWERS
         if plain_word and nxt.text not in lexicon.WEEKDAYS and nxt.text not in lexicon.MONTHS:
             rec.weak = True  # "the weekly report": an adjective, unless nothing else says when
+        if unit == "month":  # "monthly on the last day", "quarterly on the 2nd Monday"
+            return _with_positions(s, rec, i + 1)
         return rec, i + 1
     j = s.skip(i, "on", "in", "the")
     first = s.word(j)
@@ -262,6 +264,9 @@ def match_frequency_word(s: Stream, i: int) -> tuple[Recur, int] | None:
         ):
             rec.period, end = lexicon.PERIODS[s.word(end)], end + 1
         return rec, end
+    if (s.is_word(j, "business", "working", "work") and s.is_word(j + 1, "days")
+            and s.num(i - 1) is None):  # "business days at 8", bare like "weekdays"
+        return Recur(unit="week", weekdays=set(WEEKDAYS_MF), text=s.span(i, j + 2)), j + 2
     if first in ("mornings", "evenings", "nights", "afternoons") and j == i:
         return Recur(unit="day", period=lexicon.PERIODS[first], text=first), j + 1
     return edge_of_month(s, i)

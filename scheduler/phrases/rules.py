@@ -139,6 +139,12 @@ def rrule_bodies(plan: Plan, *, interval: int | None = None) -> list[str]:
     return bodies
 
 
+def first_fire(plan: Plan, now: datetime, zone: ZoneInfo) -> datetime:
+    """The plan's first wall time after ``now`` (counting from now, whatever its interval)."""
+    found = _fires_after(plan, now, zone, 1, interval1=True)
+    return found[0] if found else now.astimezone(zone).replace(tzinfo=None)
+
+
 def _fires_after(
     plan: Plan, now: datetime, zone: ZoneInfo, count: int, *, interval1: bool
 ) -> list[datetime]:

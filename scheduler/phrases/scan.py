@@ -20,6 +20,7 @@ from .dates import day_number, month_at, weekday_at
 from .days import DaySpec, check_date
 from .daywords import match_day
 from .durations import match_relative
+from .holiday_words import match_holidays
 from .modifiers import (
     match_count,
     match_except,
@@ -39,7 +40,7 @@ from .tokens import Stream, Token, tokenize
 @dataclass
 class Piece:
     kind: (
-        str  # recur|count|until|start|except|window|weeknos|relative|day|days|time|period|zone|now
+        str  # recur|count|until|start|holidays|except|window|weeknos|relative|day|days|time|period|zone|now
     )
     value: Any
     start: int  # token index
@@ -88,7 +89,8 @@ _RECUR: tuple[Callable[[Stream, int], Any], ...] = (
 )  # fmt: skip
 _QUALIFIERS: tuple[tuple[str, Callable[[Stream, int], Any]], ...] = (
     ("window", match_window), ("count", match_count), ("until", match_until),
-    ("start", match_start), ("except", match_except), ("weeknos", match_weeknos),
+    ("start", match_start), ("holidays", match_holidays), ("except", match_except),
+    ("weeknos", match_weeknos),
 )  # fmt: skip
 
 

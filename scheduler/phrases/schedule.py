@@ -18,6 +18,7 @@ class Schedule:
     triggers: list[Trigger]  # usually one
     notes: tuple[str, ...] = ()  # e.g. "02:30 doesn't exist on Sun 29 Mar 2026; it runs at 03:00"
     lang: str = "en"  # the language the phrase was written in (descriptions are in it)
+    holidays: str | None = None  # public holidays skipped: a calendar ("DE"); "" = not named yet
 
 
 def preview(schedule: Schedule, *, zone: str, after: datetime, count: int = 5) -> list[datetime]:

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from croniter import CroniterBadCronError, CroniterBadDateError, CroniterError, croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from . import dst
+from . import dst, public_holidays
 from .dst import DstPolicy
 
 MAX_EXPRESSION_LENGTH = 256
@@ -49,6 +49,12 @@ class CronTrigger(BaseModel):
     kind: Literal["cron"] = "cron"
     expression: str
     dst: DstPolicy | None = Field(default=None, exclude_if=lambda v: v is None)  # None: house rule
+    holidays: str | None = Field(default=None, exclude_if=lambda v: v is None)  # "DE": skip them
+
+    @field_validator("holidays")
+    @classmethod
+    def _calendar(cls, code: str | None) -> str | None:
+        return None if code is None else public_holidays.normalize(code)
 
     @field_validator("expression")
     @classmethod
@@ -177,7 +183,8 @@ def next_fire_after(trigger: CronTrigger, after: datetime, zone: ZoneInfo) -> da
                       day_or=day_or(trigger.expression))
     except (CroniterBadCronError, CroniterError):  # validated at creation; belt and braces
         return None
-    fire = dst.first_after(_walls(it), after_utc, zone, trigger.dst,
+    walls = public_holidays.skip_holidays(_walls(it), trigger.holidays)
+    fire = dst.first_after(walls, after_utc, zone, trigger.dst,
                            elapsed=steps_through_hours(trigger.expression))
     if fire is None or fire - after_utc > _NEVER_HORIZON:
         return None
@@ -203,7 +210,7 @@ def walls_between(trigger: CronTrigger, low: datetime, high: datetime) -> list[d
     it = croniter(_croniter_form(trigger.expression), low - timedelta(seconds=1),
                   day_or=day_or(trigger.expression))
     out = []
-    for wall in _walls(it):
+    for wall in public_holidays.skip_holidays(_walls(it), trigger.holidays):
         if wall >= high or len(out) > 120:
             break
         out.append(wall)

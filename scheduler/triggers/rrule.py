@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from . import dst
+from . import dst, holiday_positions, public_holidays
 from .dst import DstPolicy
 
 _HORIZON = timedelta(days=366 * 5)
@@ -30,6 +30,7 @@ class RRuleTrigger(BaseModel):
     rule: str  # e.g. "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;BYHOUR=17;BYMINUTE=0;BYSECOND=0"
     start: datetime  # naive local wall time (DTSTART)
     dst: DstPolicy | None = Field(default=None, exclude_if=lambda v: v is None)  # None: house rule
+    holidays: str | None = Field(default=None, exclude_if=lambda v: v is None)  # "DE": skip them
 
     @field_validator("rule")
     @classmethod
@@ -40,6 +41,11 @@ class RRuleTrigger(BaseModel):
         if not rule or len(rule) > 512 or "\n" in rule:
             raise ValueError("an RRULE is one line of at most 512 characters")
         return rule
+
+    @field_validator("holidays")
+    @classmethod
+    def _calendar(cls, code: str | None) -> str | None:
+        return None if code is None else public_holidays.normalize(code)
 
     @field_validator("start")
     @classmethod
@@ -73,7 +79,8 @@ def next_fire_after(trigger: RRuleTrigger, after: datetime, zone: ZoneInfo) -> d
     # a wall time's instant by up to the size of the DST shift.
     cursor = after_utc.astimezone(zone).replace(tzinfo=None) - timedelta(hours=3)
     elapsed = any(f in trigger.rule.upper() for f in _STEPPING)
-    fire = dst.first_after(_walls(rule, cursor), after_utc, zone, trigger.dst, elapsed=elapsed)
+    fire = dst.first_after(_walls_of(trigger, rule, cursor), after_utc, zone, trigger.dst,
+                           elapsed=elapsed)
     if fire is None or fire - after_utc > _HORIZON:
         return None
     return fire
@@ -88,9 +95,27 @@ def _walls(rule: rrule, cursor: datetime) -> Iterator[datetime]:
         cursor = wall
 
 
+def _walls_of(trigger: RRuleTrigger, rule: rrule, cursor: datetime) -> Iterator[datetime]:
+    if trigger.holidays is None:
+        return _walls(rule, cursor)
+    if _parts(trigger.rule).keys() & {"BYSETPOS", "COUNT"}:
+        found = holiday_positions.walls(trigger.rule, trigger.start, trigger.holidays, after=cursor)
+        return (w for w in found if w > cursor)
+    return public_holidays.skip_holidays(_walls(rule, cursor), trigger.holidays)
+
+
+def _parts(rule: str) -> dict[str, str]:
+    return dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
+
+
 def walls_between(trigger: RRuleTrigger, low: datetime, high: datetime) -> list[datetime]:
     """Naive wall times in [low, high) of the rule (for DST notes), unless it steps through the
     hours."""
     if any(f in trigger.rule.upper() for f in _STEPPING):
         return []
-    return [w for w in build(trigger).between(low, high, inc=True) if w < high][:120]
+    out = []
+    for wall in _walls_of(trigger, build(trigger), low - timedelta(seconds=1)):
+        if wall >= high or len(out) >= 120:
+            break
+        out.append(wall)
+    return out
