@@ -83,6 +83,24 @@ def retry_text(retry: RetryPolicy) -> str:
     return text
 
 
+def holiday_rows(task: Task, *, since: datetime | None = None) -> list[tuple[str, str]]:
+    """The public-holiday calendars a task's calendar triggers skip, with the next two
+    holidays from ``since`` (the next fire) when given."""
+    from scheduler.triggers import public_holidays
+
+    codes = sorted({code for t in task.triggers if (code := getattr(t, "holidays", None))})
+    rows = []
+    for code in codes:
+        coming = []
+        if since is not None:
+            start = since.astimezone(ZoneInfo(task.timezone)).date()
+            coming = public_holidays.between(code, start, start + timedelta(days=366))[:2]
+        nxt = "; ".join(f"{d:%a %d %b %Y} {name}" for d, name in coming)
+        rows.append(("holidays", f"skips public holidays of {code}" + (f" (next: {nxt})" if nxt else "")))
+    return rows
+
+
+
 def task_table(tasks: list[Task], next_fire: dict[int, datetime | None], *, viewer_zone: str,
                now: datetime | None = None) -> Table:
     table = Table(title=count_text(len(tasks), "task"), title_justify="left")
@@ -117,6 +135,7 @@ def task_detail(
         ("misfire", f"{task.misfire_policy.value} (grace {duration_text(task.misfire_grace)})"),
         ("overlap", task.overlap.value),
         *dst_rows(task),
+        *holiday_rows(task, since=fires[0] if fires else None),
         ("created", f"{when(task.created_at, viewer_zone)} by {task.created_by}"),
         ("modified", f"{when(task.updated_at, viewer_zone)} by {task.modified_by}"),
         ("origin", provenance(task, viewer_zone=viewer_zone, now=now)),

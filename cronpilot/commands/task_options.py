@@ -17,7 +17,7 @@ from scheduler.durations import parse_duration
 from scheduler.errors import InvalidRequest
 from scheduler.models import DependencyCondition, MisfirePolicy, OverlapPolicy, Task, check_timezone
 from scheduler.trigger_text import condition_trigger, email_destination, file_trigger, pg_trigger
-from scheduler.triggers import DstPolicy
+from scheduler.triggers import DstPolicy, public_holidays
 
 F = TypeVar("F", bound=Callable[..., Any])
 KW = inspect.Parameter.KEYWORD_ONLY
@@ -72,6 +72,7 @@ _OPTIONS: list[tuple[str, Any, Any]] = [
     ("grace", str | None, typer.Option(None, "--grace", help="A fire this late still counts as on time.")),
     ("dst_skipped", str | None, typer.Option(None, "--dst-skipped", help="A wall time DST skips: shift (run right after the gap, default) or skip.")),
     ("dst_repeated", str | None, typer.Option(None, "--dst-repeated", help="A wall time DST repeats: first (default), last or both.")),
+    ("holidays", str | None, typer.Option(None, "--holidays", help="Skip the public holidays of this country on calendar triggers: DE, US-NY… ('' clears).")),
     ("overlap", OverlapPolicy | None, typer.Option(None, "--overlap", help="What to do when a fire comes while a run is going.")),
     ("paused", bool | None, typer.Option(None, "--paused/--enabled", help="Create or set the task paused/enabled.")),
     ("description", str | None, typer.Option(None, "--description", help="A note about the task.")),
@@ -111,12 +112,17 @@ def changes_from_options(
         raise InvalidRequest(str(exc)) from None
     if opts.get("tz"):
         changes["timezone"] = zone
-    triggers = _triggers(opts, zone=zone, now=now)
+    calendar = holiday_calendar(opts)
+    triggers = _triggers(opts, zone=zone, now=now, calendar=calendar)
     policy = dst_policy(opts, current=current)
     if policy is not None:
         if triggers is None and current is not None:
             triggers = [t.model_dump() for t in current.triggers]
         triggers = [_with_dst(t, policy) for t in triggers or []]
+    if calendar is not None:
+        if triggers is None and current is not None:
+            triggers = [t.model_dump() for t in current.triggers]
+        triggers = [_with_holidays(t, calendar) for t in triggers or []]
     if triggers is not None:
         changes["triggers"] = triggers
     action = _action(opts, current=current)
@@ -132,7 +138,8 @@ def changes_from_options(
     return changes
 
 
-def _triggers(opts: dict[str, Any], *, zone: str, now: datetime) -> list[dict[str, Any]] | None:
+def _triggers(opts: dict[str, Any], *, zone: str, now: datetime,
+              calendar: str | None) -> list[dict[str, Any]] | None:  # fmt: skip
     triggers: list[dict[str, Any]] = [{"kind": "cron", "expression": c} for c in opts.get("cron") or []]
     if opts.get("every"):
         triggers.append({"kind": "interval", "every": parse_duration(opts["every"])})
@@ -144,7 +151,7 @@ def _triggers(opts: dict[str, Any], *, zone: str, now: datetime) -> list[dict[st
     if opts.get("when"):
         from scheduler.phrases import parse_schedule
 
-        schedule = parse_schedule(opts["when"], zone=zone, now=now)
+        schedule = parse_schedule(opts["when"], zone=zone, now=now, holidays=calendar or None)
         triggers.extend(t.model_dump() for t in schedule.triggers)
     return triggers or None
 
@@ -200,6 +207,23 @@ def delivery(opts: dict[str, Any]) -> dict[str, str] | bool | None:
     if not value.lower().startswith(("email:", "mailto:")) and "@" not in value:
         raise InvalidRequest(f"--deliver-to {value!r}: use email:ADDRESS (or 'chat' for where the task was made)")
     return email_destination(value)
+
+
+def holiday_calendar(opts: dict[str, Any]) -> str | None:
+    """The holiday calendar ``--holidays`` names ('DE', 'US-NY'), '' to clear it, or None."""
+    code = opts.get("holidays")
+    if code is None or not code.strip():
+        return code if code is None else ""
+    try:
+        return public_holidays.normalize(code)
+    except ValueError as exc:
+        raise InvalidRequest(f"--holidays: {exc}") from None
+
+
+def _with_holidays(trigger: dict[str, Any], calendar: str) -> dict[str, Any]:
+    if trigger.get("kind") not in ("cron", "rrule"):
+        return trigger
+    return {**trigger, "holidays": calendar or None}
 
 
 def _parse_at(text: str, zone: str) -> datetime:

@@ -87,15 +87,19 @@ def when(
         "--dst-repeated", help="A wall time DST repeats: first (default), last or both.")] = None,
     locale: Annotated[str | None, typer.Option(
         "--locale", help="The person's language (de, es, fr, pt...) when the phrase could be several.")] = None,
+    holidays: Annotated[str | None, typer.Option(
+        "--holidays", help="Skip the public holidays of this country (DE, US-NY...).")] = None,
 ) -> None:
     """Show how a time phrase is read and its next fire times."""
-    from .task_options import dst_policy
+    from .task_options import dst_policy, holiday_calendar
 
     zone = _zone(tz)
     start = _now(now, zone)
     try:
         policy = dst_policy({"dst_skipped": dst_skipped, "dst_repeated": dst_repeated}) or DstPolicy()
-        schedule = parse_schedule(phrase, zone=zone, now=start, dst=policy, locale=locale)
+        calendar = holiday_calendar({"holidays": holidays}) or None
+        schedule = parse_schedule(phrase, zone=zone, now=start, dst=policy, locale=locale,
+                                  holidays=calendar)
         fires = preview(schedule, zone=zone, after=start, count=count)
     except AmbiguousPhrase as exc:
         readings = "; ".join(f"{r.label}: say \"{r.phrase}\"" for r in exc.readings)
@@ -115,6 +119,8 @@ def when(
             payload["notes"] = list(schedule.notes)
         if _calendar(schedule):
             payload["dst"] = policy.model_dump()
+        if schedule.holidays:
+            payload["holidays"] = schedule.holidays
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     lines = [
@@ -126,5 +132,28 @@ def when(
     lines += [f"  {f:%a %d %b %Y %H:%M:%S} {f.tzname()} ({f.isoformat()})" for f in fires]
     if _calendar(schedule):
         lines.append(f"dst: skipped={policy.skipped}, repeated={policy.repeated} ({policy.describe()})")
+    if schedule.holidays:
+        lines.append(_holiday_line(schedule, fires, zone))
     lines += [f"note: {n}" for n in schedule.notes]
     typer.echo("\n".join(lines))
+
+
+def _holiday_line(schedule: Schedule, fires: list[datetime], zone: str) -> str:
+    """'holidays: skips public holidays of DE (skipped in this preview: Fri 25 Dec 2026 …)':
+    the holidays on which the schedule would have run between the first and last fire shown."""
+    from scheduler.triggers import iter_fires, public_holidays
+
+    code = schedule.holidays or ""
+    line = f"holidays: skips public holidays of {code}"
+    if len(fires) < 2:
+        return line
+    plain = [t.model_copy(update={"holidays": None}) if hasattr(t, "holidays") else t
+             for t in schedule.triggers]  # fmt: skip
+    tz = ZoneInfo(zone)
+    would_run = {f.astimezone(tz).date() for f in iter_fires(plain, fires[0], tz, until=fires[-1])}
+    skipped = [(d, n) for d, n in public_holidays.between(code, fires[0].date(), fires[-1].date())
+               if d in would_run]  # fmt: skip
+    if skipped:
+        line += " (skipped in this preview: " + "; ".join(
+            f"{d:%a %d %b %Y} {name}" for d, name in skipped[:4]) + ")"
+    return line

@@ -19,6 +19,7 @@ import holidays as holiday_tables
 from scheduler.errors import InvalidRequest
 from scheduler.triggers import public_holidays
 
+from . import lexicon
 from .schedule import Schedule
 from .tokens import Stream
 
@@ -55,6 +56,27 @@ def _country_names() -> dict[str, str]:
     for class_name, code, *_ in holiday_tables.registry.COUNTRIES.values():
         names.setdefault(" ".join(re.findall(r"[A-Z][a-z]*", class_name)).lower(), code)
     return names
+
+
+_REGION_COUNTRIES = ("US", "CA", "AU", "DE", "AT", "CH", "ES", "PT", "BR", "IN", "GB")
+
+
+@cache
+def _region_names() -> dict[str, str]:
+    """'new york' -> 'US-NY', 'bayern' -> 'DE-BY': regions of the countries people most often
+    name them for; a name two countries share is left out."""
+    names: dict[str, str] = {}
+    shared: set[str] = set()
+    for country in _REGION_COUNTRIES:
+        table = type(holiday_tables.country_holidays(country))
+        for name, region in getattr(table, "subdivisions_aliases", {}).items():
+            key = name.lower()
+            if len(key) < 4:
+                continue
+            if key in names and names[key] != f"{country}-{region}":
+                shared.add(key)
+            names[key] = f"{country}-{region}"
+    return {k: v for k, v in names.items() if k not in shared}
 
 
 def match_holidays(s: Stream, i: int) -> tuple[HolidayRule, int] | None:
@@ -106,10 +128,33 @@ def _holidays_at(s: Stream, j: int) -> tuple[str, int] | None:
         return None
     end = k + 1
     if s.is_word(end, "in", "of", "for"):
-        got = _country(s, s.skip(end + 1, "the"))
+        place = s.skip(end + 1, "the")
+        got = _country(s, place) or _region(s, place)
         if got is not None:
             code, end = got
+        elif _unknown_place(s, place):
+            raise InvalidRequest(
+                f"I don't know the public holidays of '{s.span(place, place + 1)}'; name a "
+                f"country or use a calendar code, e.g. 'except holidays in Germany' or --holidays DE-BY."
+            )
     return code, end
+
+
+def _unknown_place(s: Stream, k: int) -> bool:
+    """A word after 'holidays in' that is no schedule word: a place the tables don't know."""
+    w = s.word(k)
+    schedule_words = (lexicon.MONTHS, lexicon.WEEKDAYS, lexicon.PERIODS, lexicon.UNITS, lexicon.NAMED_TIMES)
+    return w is not None and w.isalpha() and not any(w in table for table in schedule_words) \
+        and w not in ("a", "an", "each", "every", "this", "that", "which", "case")
+
+
+def _region(s: Stream, k: int) -> tuple[str, int] | None:
+    names = _region_names()
+    for size in (4, 3, 2, 1):
+        words = [s.word(k + n) for n in range(size)]
+        if all(words) and (key := " ".join(words)) in names:  # type: ignore[arg-type]
+            return names[key], k + size
+    return None
 
 
 def _country(s: Stream, k: int) -> tuple[str, int] | None:
