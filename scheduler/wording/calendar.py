@@ -130,7 +130,10 @@ def plan_text(plan: Plan) -> str:
         core = _year_text(plan, n)
     else:
         core = every(n, plan.unit)
-    if plan.months and plan.unit != "year":
+    quarters = sorted(plan.months) in ([1, 4, 7, 10], [3, 6, 9, 12])
+    if quarters and plan.unit == "month" and n == 1 and core.endswith("of every month"):
+        core = core.removesuffix("month") + "quarter"  # "on the 1st of every quarter"
+    elif plan.months and plan.unit != "year":
         core += " " + months_text(plan.months)
     times = _times(plan.times)
     if times.startswith("at "):

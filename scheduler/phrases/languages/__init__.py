@@ -17,6 +17,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from types import ModuleType
 
 from ..tokens import Token
@@ -48,6 +49,7 @@ class Language:
     ordinal_dot: bool = False  # German "am 15.": the 15th
     ordinal_weekdays: dict[str, tuple[str, str]] = field(default_factory=dict)  # pt "segunda"
     describe: tuple[tuple[str, str], ...] = ()  # English description fragments -> local
+    natural: dict[str, Any] = field(default_factory=dict)  # native order of common shapes (natural.py)
     detect_words: frozenset[str] = frozenset()  # words that point to this language
     max_phrase: int = 1
     quarter_past_before: frozenset[str] = frozenset()  # "viertel neun" = 8:15 (east German)
@@ -84,6 +86,7 @@ def _load(module: ModuleType) -> Language:
         quarter=frozenset(map(fold, getattr(module, "QUARTER", ()))),
         hour_marks=frozenset(map(fold, getattr(module, "HOUR_MARKS", ()))),
         numbers=numbers, describe=tuple(getattr(module, "DESCRIBE", ())),
+        natural=getattr(module, "NATURAL", {}),
         day_articles=frozenset(map(fold, getattr(module, "DAY_ARTICLES", ()))),
         ordinal_suffixes=frozenset(map(fold, getattr(module, "ORDINAL_SUFFIXES", ()))),
         ordinal_dot=getattr(module, "ORDINAL_DOT", False),

@@ -125,6 +125,8 @@ HOUR_MARKS = ("uhr",)
 ORDINAL_DOT = True  # "am 15. März": the 15th
 
 DESCRIBE = (
+    ("of every quarter", "jedes Quartals"), 
+    ("except public holidays", "außer an Feiertagen"), 
     ("every other day", "jeden zweiten Tag"), ("every day", "täglich"),
     ("every weekday", "werktags"), ("every other", "jeden zweiten"), ("every hour", "stündlich"),
     ("every", "jeden"), ("once on", "einmal am"), ("on the last day", "am letzten Tag"),
@@ -140,3 +142,28 @@ DESCRIBE = (
     ("Mon", "Mo"), ("Tue", "Di"), ("Wed", "Mi"), ("Thu", "Do"), ("Fri", "Fr"), ("Sat", "Sa"),
     ("Sun", "So"), ("Mar", "Mär"), ("May", "Mai"), ("Oct", "Okt"), ("Dec", "Dez"),
 )  # fmt: skip
+
+
+def _de_every(days: list[int], and_word: str) -> str:
+    names = [_DE_DAYS[d] for d in days]
+    return "jeden " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {and_word} " + names[-1])
+
+
+_DE_DAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+NATURAL = {
+    "and": "und",
+    "months": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+               "Oktober", "November", "Dezember"),
+    "short_days": ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."),
+    "units": {"seconds": "Sekunden", "minutes": "Minuten", "hours": "Stunden", "days": "Tage",
+              "weeks": "Wochen", "months": "Monate", "years": "Jahre"},
+    "every_n": "alle {n} {unit}",
+    "every_unit": {"year": "jedes Jahr", "week": "jede Woche", "month": "jeden Monat"},
+    "every_days": _de_every,
+    "every_other_day_of_week": lambda d: f"jeden zweiten {_DE_DAYS[d]}",
+    "date": lambda day, month: f"{day}. {month}",
+    "on_date": "am {date}",
+    "full_date": lambda wd, day, month, year: f"{wd}, {day}. {month} {year}",
+    "nth_weekday": lambda n, d: f"am {('ersten', 'zweiten', 'dritten', 'vierten', 'fünften', 'letzten')[n]} {_DE_DAYS[d]}",
+    "ordinal": lambda n: f"{n}.",
+}  # fmt: skip

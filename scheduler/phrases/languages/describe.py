@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from ..schedule import Schedule
 from . import Language
+from .natural import rewrite
 
 
 @lru_cache(maxsize=16)
@@ -27,6 +28,8 @@ def translate(text: str, lang: Language) -> str:
     """``text`` (an English description or note) with ``lang``'s wording for its fragments."""
     if not lang.describe:
         return text
+    if lang.natural:
+        text = rewrite(text, lang.natural)
     pattern, table = _pattern(lang.describe)
     return pattern.sub(lambda m: table[m.group(0)], text)
 

@@ -58,6 +58,11 @@ WORDS = {
 }  # fmt: skip
 
 PHRASES = {
+    # "los lunes y viernes": the article before a weekday (plural by form) means each of them
+    **{f"los {day}": f"{english}s" for day, english in (
+        ("lunes", "monday"), ("martes", "tuesday"), ("miércoles", "wednesday"),
+        ("miercoles", "wednesday"), ("jueves", "thursday"), ("viernes", "friday"))},
+    "los sábados": "saturdays", "los sabados": "saturdays", "los domingos": "sundays",
     "todos los días": "every day", "todos los dias": "every day", "cada día": "every day",
     "todas las semanas": "every week", "todos los meses": "every month",
     "todos los años": "every year", "todas las mañanas": "every morning",
@@ -112,6 +117,8 @@ MINUTE_LEADS = ("a los", "los")  # "cada hora a los 15 y a los 45 minutos"
 ORDINAL_SUFFIXES = ("o", "a", "ro", "do", "er", "to")
 
 DESCRIBE = (
+    ("of every quarter", "de cada trimestre"), 
+    ("except public holidays", "excepto festivos"), 
     ("every other day", "cada dos días"), ("every day", "todos los días"),
     ("every weekday", "de lunes a viernes"), ("every other", "cada dos"), ("every hour", "cada hora"),
     ("every", "cada"), ("once on", "una vez el"), ("on the last day", "el último día"),
@@ -127,3 +134,26 @@ DESCRIBE = (
     ("Mon", "lun"), ("Tue", "mar"), ("Wed", "mié"), ("Thu", "jue"), ("Fri", "vie"), ("Sat", "sáb"),
     ("Sun", "dom"), ("Jan", "ene"), ("Apr", "abr"), ("Aug", "ago"), ("Dec", "dic"),
 )  # fmt: skip
+
+
+_ES_DAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábados", "domingos")
+NATURAL = {
+    "and": "y",
+    "months": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+               "septiembre", "octubre", "noviembre", "diciembre"),
+    "short_days": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+    "units": {"seconds": "segundos", "minutes": "minutos", "hours": "horas", "days": "días",
+              "weeks": "semanas", "months": "meses", "years": "años"},
+    "every_n": "cada {n} {unit}",
+    "every_unit": {"year": "cada año", "week": "cada semana", "month": "cada mes"},
+    "every_days": lambda days, and_word: "todos los " + (
+        _ES_DAYS[days[0]] if len(days) == 1
+        else ", ".join(_ES_DAYS[d] for d in days[:-1]) + f" {and_word} " + _ES_DAYS[days[-1]]),
+    "every_other_day_of_week": lambda d: f"cada dos {_ES_DAYS[d]}",
+    "date": lambda day, month: f"{day} de {month}",
+    "on_date": "el {date}",
+    "full_date": lambda wd, day, month, year: f"{wd} {day} de {month} de {year}",
+    "nth_weekday": lambda n, d: "el " + ("primer", "segundo", "tercer", "cuarto", "quinto", "último")[n]
+                                 + " " + ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")[d],
+    "ordinal": lambda n: str(n),
+}  # fmt: skip

@@ -118,6 +118,8 @@ EVERY_OTHER_TAIL = ("sur", "deux")
 ORDINAL_SUFFIXES = ("er", "re", "e", "eme", "ème")
 
 DESCRIBE = (
+    ("of every quarter", "de chaque trimestre"), 
+    ("except public holidays", "sauf jours fériés"), 
     ("every other day", "un jour sur deux"), ("every day", "tous les jours"),
     ("every weekday", "du lundi au vendredi"), ("every other", "un sur deux :"),
     ("every hour", "toutes les heures"), ("every", "chaque"), ("once on", "une fois le"),
@@ -134,3 +136,26 @@ DESCRIBE = (
     ("Sun", "dim"), ("Feb", "févr"), ("Apr", "avr"), ("May", "mai"), ("Jun", "juin"),
     ("Jul", "juil"), ("Aug", "août"), ("Dec", "déc"),
 )  # fmt: skip
+
+
+_FR_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+NATURAL = {
+    "and": "et",
+    "months": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+               "septembre", "octobre", "novembre", "décembre"),
+    "short_days": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+    "units": {"seconds": "secondes", "minutes": "minutes", "hours": "heures", "days": "jours",
+              "weeks": "semaines", "months": "mois", "years": "ans"},
+    "every_n": "toutes les {n} {unit}",
+    "every_unit": {"year": "chaque année", "week": "chaque semaine", "month": "chaque mois"},
+    "every_days": lambda days, and_word: "tous les " + (
+        _FR_DAYS[days[0]] + "s" if len(days) == 1
+        else ", ".join(_FR_DAYS[d] + "s" for d in days[:-1]) + f" {and_word} " + _FR_DAYS[days[-1]] + "s"),
+    "every_other_day_of_week": lambda d: f"un {_FR_DAYS[d]} sur deux",
+    "date": lambda day, month: f"{'1er' if day == 1 else day} {month}",
+    "on_date": "le {date}",
+    "full_date": lambda wd, day, month, year: f"{wd} {'1er' if day == 1 else day} {month} {year}",
+    "nth_weekday": lambda n, d: "le " + ("premier", "deuxième", "troisième", "quatrième", "cinquième", "dernier")[n]
+                                 + " " + _FR_DAYS[d],
+    "ordinal": lambda n: "1er" if n == 1 else str(n),
+}  # fmt: skip

@@ -113,6 +113,8 @@ ORDINAL_WEEKDAYS = {"segunda": ("monday", "second"), "terça": ("tuesday", "thir
                     "quintas": ("thursdays", "fifth"), "sextas": ("fridays", "sixth")}  # fmt: skip
 
 DESCRIBE = (
+    ("of every quarter", "de cada trimestre"), 
+    ("except public holidays", "exceto feriados"), 
     ("every other day", "dia sim, dia não"), ("every day", "todos os dias"),
     ("every weekday", "de segunda a sexta"), ("every other", "a cada duas semanas,"),
     ("every hour", "a cada hora"), ("every", "toda"), ("once on", "uma vez em"),
@@ -129,3 +131,40 @@ DESCRIBE = (
     ("Sun", "dom"), ("Feb", "fev"), ("Apr", "abr"), ("May", "mai"), ("Aug", "ago"), ("Sep", "set"),
     ("Oct", "out"), ("Dec", "dez"),
 )  # fmt: skip
+
+
+_PT_DAYS = ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo")
+_PT_PLURAL = ("segundas", "terças", "quartas", "quintas", "sextas", "sábados", "domingos")
+
+
+def _pt_every(days: list[int], and_word: str) -> str:
+    if len(days) == 1:
+        return ("todo " if days[0] >= 5 else "toda ") + _PT_DAYS[days[0]]
+    article = "todos os " if all(d >= 5 for d in days) else "todas as "
+    return article + ", ".join(_PT_PLURAL[d] for d in days[:-1]) + f" {and_word} " + _PT_PLURAL[days[-1]]
+
+
+def _pt_nth(n: int, d: int) -> str:
+    masculine = d >= 5
+    words = (("primeira", "segunda", "terceira", "quarta", "quinta", "última") if not masculine
+             else ("primeiro", "segundo", "terceiro", "quarto", "quinto", "último"))
+    return ("no " if masculine else "na ") + words[n] + " " + _PT_DAYS[d]
+
+
+NATURAL = {
+    "and": "e",
+    "months": ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+               "setembro", "outubro", "novembro", "dezembro"),
+    "short_days": ("seg", "ter", "qua", "qui", "sex", "sáb", "dom"),
+    "units": {"seconds": "segundos", "minutes": "minutos", "hours": "horas", "days": "dias",
+              "weeks": "semanas", "months": "meses", "years": "anos"},
+    "every_n": "a cada {n} {unit}",
+    "every_unit": {"year": "todo ano", "week": "toda semana", "month": "todo mês"},
+    "every_days": _pt_every,
+    "every_other_day_of_week": lambda d: f"a cada duas semanas, {'no' if d >= 5 else 'na'} {_PT_DAYS[d]}",
+    "date": lambda day, month: f"{day} de {month}",
+    "on_date": "em {date}",
+    "full_date": lambda wd, day, month, year: f"{wd}, {day} de {month} de {year}",
+    "nth_weekday": _pt_nth,
+    "ordinal": lambda n: str(n),
+}  # fmt: skip

@@ -43,7 +43,7 @@ def test_local_clock_conventions(phrase, first):
 def test_french_weekly_rule_is_never_a_one_off():
     schedule = parse_schedule("chaque vendredi à 17h", zone=ZONE, now=NOW)
     assert schedule.kind == "recurring" and schedule.lang == "fr"
-    assert schedule.description.startswith("chaque vendredi à 17:00")
+    assert schedule.description.startswith("tous les vendredis à 17:00")
 
 
 def test_german_every_second_weekday_is_every_other_week():
