@@ -17,8 +17,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from types import ModuleType
+from typing import Any
 
 from ..tokens import Token
 
