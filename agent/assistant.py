@@ -218,7 +218,7 @@ class Assistant:
             service=self.service, actor=actor,
             timezone=first_known_timezone(message.timezone, default=self.default_timezone),
             conversation=dict(message.conversation), turn=turn,
-            confirmations=state.confirmations, state=state,
+            confirmations=state.confirmations, state=state, locale=message.locale,
         )
 
     async def _forget_stale(self) -> None:

@@ -52,7 +52,7 @@ def create(ctx: ToolContext, text: str) -> Reply | None:
     """A task from a request, a question about a missing piece, or None (not a request)."""
     try:
         draft = read_request(text, zone=ctx.timezone, now=ctx.now, task_ids=_task_ids(ctx),
-                             databases=tuple(ctx.service.sql_databases))
+                             databases=tuple(ctx.service.sql_databases), locale=ctx.locale)
     except AmbiguousPhrase as exc:
         return _ask_reading(ctx, text, exc)
     except InvalidRequest as exc:
@@ -143,7 +143,7 @@ def _answer_clarify(ctx: ToolContext, pending: dict[str, Any], text: str) -> Rep
         phrase = re.sub(r"(?i)^(?:remind me|do it|run it|make it|at|on|in)\s+(?=\S)", "", answer)
         phrase = re.sub(r"(?i)^(?:how about|let's say|say|maybe|um|uh)\s+", "", phrase)
         try:
-            draft.schedule = phrases.parse_schedule(phrase, zone=ctx.timezone, now=ctx.now)
+            draft.schedule = phrases.parse_schedule(phrase, zone=ctx.timezone, now=ctx.now, locale=ctx.locale)
         except AmbiguousPhrase as exc:
             return _ask_reading(ctx, _with_when(draft, phrase), exc)
         except InvalidRequest:
@@ -268,7 +268,7 @@ def _carry_on(ctx: ToolContext, text: str, readings: list[Reading], chosen: Read
         created = create(ctx, replaced)
         if created is not None:
             return created
-    schedule = phrases.parse_schedule(chosen.phrase, zone=ctx.timezone, now=ctx.now)
+    schedule = phrases.parse_schedule(chosen.phrase, zone=ctx.timezone, now=ctx.now, locale=ctx.locale)
     draft = Draft(None, schedule, missing="what")
     return _complete(ctx, draft)
 
@@ -286,7 +286,7 @@ def _ambiguous_span(text: str, ctx: ToolContext, readings: list[Reading]) -> tup
         for i in range(len(words) - size + 1):
             start, end = words[i][0], words[i + size - 1][1]
             try:
-                phrases.parse_schedule(text[start:end], zone=ctx.timezone, now=ctx.now)
+                phrases.parse_schedule(text[start:end], zone=ctx.timezone, now=ctx.now, locale=ctx.locale)
             except AmbiguousPhrase as exc:
                 if [r.label for r in exc.readings] == labels:
                     return start, end

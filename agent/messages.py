@@ -15,6 +15,7 @@ class InboundMessage:
     conversation: dict[str, str] = field(default_factory=dict)  # e.g. {"platform": "slack", "team": "T1", "channel": "C1", "thread": "5.0"}
     conversation_id: str = "cli"  # stable id for memory, e.g. "slack:T1:C1:5.0", "tg:42", "cli:local"
     timezone: str | None = None  # the person's zone if the platform says
+    locale: str | None = None  # the person's language if the platform says ("de-DE", "pt-br")
     message_id: str | None = None
 
 

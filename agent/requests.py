@@ -88,7 +88,8 @@ def looks_like_request(text: str) -> bool:
 
 
 def read_request(
-    text: str, *, zone: str, now: Any, task_ids: dict[str, int], databases: tuple[str, ...]
+    text: str, *, zone: str, now: Any, task_ids: dict[str, int], databases: tuple[str, ...],
+    locale: str | None = None,
 ) -> Draft | None:
     """The draft a request makes, or None when the text asks for nothing to be created. Raises
     ``InvalidRequest`` (``AmbiguousPhrase`` included) for a time phrase the parser refuses."""
@@ -97,7 +98,7 @@ def read_request(
     rest, reactions = take_reactions(protected, task_ids=task_ids)
     by_email = _BY_EMAIL.search(rest) is not None
     rest = _BY_EMAIL.sub("", rest)
-    what, schedule = _split(rest, protected, zone=zone, now=now)
+    what, schedule = _split(rest, protected, zone=zone, now=now, locale=locale)
     reminder = _REMIND.search(tidied) is not None
     if schedule is None and not reactions.triggers:
         if not reminder or re.search(r"\b(?:reminders|remind(?:ers)? (?:list|me what))\b", tidied, re.I):
@@ -117,9 +118,11 @@ def read_request(
     return draft
 
 
-def _split(rest: str, protected: Protected, *, zone: str, now: Any) -> tuple[str, Schedule | None]:
+def _split(
+    rest: str, protected: Protected, *, zone: str, now: Any, locale: str | None = None
+) -> tuple[str, Schedule | None]:
     try:
-        parsed = split_request(rest, zone=zone, now=now)
+        parsed = split_request(rest, zone=zone, now=now, locale=locale)
     except InvalidRequest:
         if _SCHEDULING.search(protected.restore(rest)) is None:
             return protected.restore(rest), None
@@ -135,7 +138,7 @@ def _split(rest: str, protected: Protected, *, zone: str, now: Any) -> tuple[str
     adjectives = protect(plain, adjectives=False)
     if adjectives.text != protected.text or protected.pieces:
         try:
-            again = split_request(adjectives.text, zone=zone, now=now)
+            again = split_request(adjectives.text, zone=zone, now=now, locale=locale)
         except InvalidRequest:
             again = None
         if again is not None and any(p for p in protected.pieces if p not in adjectives.pieces):

@@ -53,6 +53,7 @@ class ChatEvent:
     conversation_id: str
     display_name: str | None = None
     timezone: str | None = None  # what the platform says (Slack profile); a /tz choice wins
+    locale: str | None = None  # the person's language (Slack user locale, Telegram language_code)
     message_id: str | None = None
     event_key: str | None = None  # dedupe key (Slack event_id, Telegram update_id)
     private: bool = True  # a DM: strangers get told why; in groups they are ignored quietly
@@ -119,7 +120,7 @@ class ChatGateway:
             message = InboundMessage(
                 text=event.text, user=who.user_id, role=who.role, conversation=dict(event.conversation),
                 conversation_id=event.conversation_id, timezone=self.zone_of(who, event.timezone),
-                message_id=event.message_id,
+                message_id=event.message_id, locale=event.locale,
             )
             # One turn at a time per conversation: the assistant's own lock sees to that.
             return await self._assistant().handle(message)

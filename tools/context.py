@@ -82,6 +82,7 @@ class ToolContext:
     actor: Actor
     timezone: str
     conversation: dict[str, str] = field(default_factory=dict)
+    locale: str | None = None  # the person's language, a hint for reading time phrases
     turn: int = 0
     confirmations: Confirmations = field(default_factory=Confirmations)
     state: ConversationState | None = None  # None outside a conversation (AI runs, buttons)

@@ -84,7 +84,7 @@ def _sentence(text: str) -> str:
 def preview_schedule(ctx: ToolContext, args: PreviewScheduleArgs) -> str:
     """Show how a time phrase is understood and its next fire times, without creating anything.
     Use it when the person's phrase might be ambiguous."""
-    schedule = parse_schedule(args.phrase, zone=ctx.timezone, now=ctx.now)
+    schedule = parse_schedule(args.phrase, zone=ctx.timezone, now=ctx.now, locale=ctx.locale)
     fires = preview(schedule, zone=ctx.timezone, after=ctx.now, count=args.count)
     text = f"'{args.phrase}' means {schedule.description}."
     if fires:

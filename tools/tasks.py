@@ -93,7 +93,7 @@ class DeleteTaskArgs(TaskRefArgs):
 
 
 def schedule_of(ctx: ToolContext, when: str | None) -> Schedule | None:
-    return parse_schedule(when, zone=ctx.timezone, now=ctx.now) if when else None
+    return parse_schedule(when, zone=ctx.timezone, now=ctx.now, locale=ctx.locale) if when else None
 
 
 def triggers_of(schedule: Schedule | None) -> list[dict[str, Any]]:

@@ -84,6 +84,7 @@ class SlackConnector:
         )
         self._jobs = BackgroundJobs()
         self._profiles: dict[str, tuple[float, str | None, str | None]] = {}
+        self._locales: dict[str, str | None] = {}  # Slack user id -> locale, filled by _profile
         self._socket: Any = None
         self._teams: frozenset[str] | None = config.team_ids or None  # learned when not set
         self._register()
@@ -194,7 +195,7 @@ class SlackConnector:
             conversation=conversation,
             conversation_id=":".join(["slack", team, channel, *([thread] if thread else [])]),
             display_name=name, timezone=zone, message_id=event.get("client_msg_id") or event.get("ts"),
-            event_key=f"slack:{event_id}", private=private,
+            event_key=f"slack:{event_id}", private=private, locale=self._locales.get(user),
         ))
         if reply is not None:
             await self._post(channel, thread or None, reply)
@@ -228,7 +229,7 @@ class SlackConnector:
                 conversation={"platform": "slack", "team": team, "channel": channel},
                 conversation_id=f"slack:{team}:{channel}:{user}", display_name=name, timezone=profile_zone,
                 event_key=f"slack:command:{command.get('trigger_id') or time.time_ns()}",
-                private=channel.startswith("D"),
+                private=channel.startswith("D"), locale=self._locales.get(user),
             ))
             if reply is not None:
                 fallback, body = blocks.reply_message(reply)
@@ -270,15 +271,17 @@ class SlackConnector:
             log.warning("slack reply not sent", extra={"channel": channel, "error": error})
 
     async def _profile(self, user: str) -> tuple[str | None, str | None]:
-        """(time zone, name) from users.info, cached: the zone Slack shows the person."""
+        """(time zone, name) from users.info, cached: the zone Slack shows the person. The
+        person's locale ("de-DE") comes with it and is kept in ``_locales``."""
         cached = self._profiles.get(user)
         if cached and time.monotonic() - cached[0] < _PROFILE_TTL:
             return cached[1], cached[2]
         zone = name = None
         try:
-            answer = await self.client.users_info(user=user)
+            answer = await self.client.users_info(user=user, include_locale=True)
             profile = answer.get("user") or {}
             zone = profile.get("tz")
+            self._locales[user] = profile.get("locale")
             name = profile.get("real_name") or profile.get("name")
         except SlackApiError as exc:  # missing users:read scope, a deleted user: default zone then
             log.info("users.info failed", extra={"user": user, "error": exc.response.get("error")})

@@ -232,7 +232,7 @@ class TelegramConnector:
             platform="telegram", platform_user=str(user.id), text=text, conversation=conversation,
             conversation_id=":".join(["tg", str(chat.id), *filter(None, [conversation.get("thread")])]),
             display_name=user.full_name, message_id=str(message.message_id),
-            private=chat.type == ChatType.PRIVATE,
+            private=chat.type == ChatType.PRIVATE, locale=user.language_code,
         ))
         if reply is not None:
             await self._reply(update, reply)

@@ -294,3 +294,19 @@ async def test_slack_start_has_no_token_unused_warning(slack_api, gateway, monke
         assert not [r for r in caplog.records if r.name.startswith("slack_bolt")]
     finally:
         await connector.stop()
+
+
+async def test_slack_user_locale_reaches_the_time_phrase_reader(slack_http, slack, slack_api, service):
+    # "a cada 15 minutos" reads as Spanish or Portuguese; the person's Slack locale decides.
+    slack_api.add_user("U1", tz="Europe/Lisbon", name="Ann", locale="pt-BR")
+    event = {"type": "message", "channel_type": "im", "user": "U1", "text": "a cada 15 minutos alongar",
+             "channel": "D1", "ts": "8.0", "team": "T1"}
+    body = event_body(event, event_id="EvLocale")
+    assert (await slack_http.post("/slack/events", content=body, headers=signed_headers(body))).status_code == 200
+    await slack.drain()
+    [call] = slack_api.called("users.info")
+    assert str(call.params.get("include_locale")).lower() in ("true", "1")
+    [task] = service.list_tasks()
+    assert task.action.message == "alongar"  # Spanish would have kept the "a"
+    [post] = slack_api.posts()
+    assert "a cada 15 minutos" in post["text"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from fakes.telegram_api import WEBHOOK_SECRET, callback_update, message_update
 
 from connectors.telegram.http import SECRET_HEADER
@@ -130,3 +131,18 @@ async def test_telegram_claim_command_makes_one_sender_admin(telegram_http, tele
     people = [sqlite_store.find_identity("telegram", uid) for uid in ("555", "556")]
     assert sorted(str(p and p.role) for p in people) == ["None", "admin"]  # the loser got no account
     assert sqlite_store.count_admins() == 1
+
+
+@pytest.mark.parametrize(("language_code", "message", "described"), [
+    ("pt-br", "alongar", "a cada 15 minutos"),
+    (None, "a alongar", "cada 15 minutos"),  # no hint: the tie goes to Spanish
+])
+async def test_telegram_language_code_reaches_the_time_phrase_reader(
+        telegram_http, telegram, telegram_api, service, language_code, message, described):
+    update = message_update(9, "a cada 15 minutos alongar", language_code=language_code)
+    assert (await telegram_http.post("/telegram/webhook", json=update, headers=GOOD)).status_code == 200
+    await telegram.drain()
+    [task] = service.list_tasks()
+    assert task.action.message == message
+    [reply] = telegram_api.sent()
+    assert f"{described}, " in reply["text"]

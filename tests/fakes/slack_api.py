@@ -74,9 +74,10 @@ class FakeSlackApi(LocalServer):
         """Answer the next call of ``method`` this way (then the defaults again)."""
         self._scripted[method].append(Scripted(status, body if body is not None else {"ok": True}, headers or {}))
 
-    def add_user(self, user_id: str, *, tz: str = "UTC", name: str = "Someone") -> None:
+    def add_user(self, user_id: str, *, tz: str = "UTC", name: str = "Someone",
+                 locale: str = "en-US") -> None:
         self.users[user_id] = {"id": user_id, "name": name.lower(), "real_name": name, "tz": tz,
-                               "team_id": TEAM}
+                               "team_id": TEAM, "locale": locale}
 
     async def wait_for(self, method: str, count: int = 1, *, timeout: float = 20) -> None:
         """Until ``method`` was called ``count`` times (woken by each call, no polling)."""
@@ -126,6 +127,8 @@ class FakeSlackApi(LocalServer):
                     "message": {"text": params.get("text"), "ts": f"{self._ts}.000100"}}
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
+            if user and str(params.get("include_locale")).lower() not in ("true", "1"):
+                user = {k: v for k, v in user.items() if k != "locale"}  # Slack: only when asked
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}

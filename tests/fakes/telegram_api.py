@@ -106,13 +106,14 @@ def _decode(value: Any) -> Any:
 
 def message_update(
     update_id: int, text: str, *, user_id: int = 42, chat_id: int | None = None, first_name: str = "Ann",
-    date: float | None = None,
+    date: float | None = None, language_code: str | None = None,
 ) -> dict[str, Any]:
     """An Update with a text message; ``/commands`` get their bot_command entity."""
     chat_id = chat_id if chat_id is not None else user_id
     message: dict[str, Any] = {
         "message_id": update_id, "date": int(date if date is not None else time.time()), "text": text,
-        "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+        "from": {"id": user_id, "is_bot": False, "first_name": first_name,
+                 **({"language_code": language_code} if language_code else {})},
         "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group",
                  **({"first_name": first_name} if chat_id > 0 else {"title": "Team"})},
     }
