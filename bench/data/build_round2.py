@@ -22,6 +22,22 @@ from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, rrule
 
 TODOIST = "Todoist help: Introduction to recurring dates (todoist.com/{lang}help/articles/introduction-to-recurring-due-dates-YUYVJJAV)"
 SLACK = "Slack help: Set a reminder (slack.com/help/articles/208423427-Set-a-reminder)"
+# The first version cited Todoist's help in each language without having read it; these are
+# pages that were read and show the phrasings the language rows use (round two, issue 17).
+SOURCES = {
+    "de": "https://injelea-blog.de/morgenritual-und-wochenplanung-mit-todoist/ (Todoist auf Deutsch: "
+          "'jeden Mo, Fr um 20:00'); https://learngerman.dw.com/de/uhrzeit-informell-1/l-40403195/gr-40405033 "
+          "('halb acht' = 7:30)",
+    "es": "https://developers-dot-devsite-v2-prod.appspot.com/apps-script/reference/calendar/recurrence-rule?hl=es "
+          "(diaria, semanal, mensual, onlyOnWeekdays); http://studentweb.cortland.edu/Sarah.Allen02/Final-Project/"
+          "gramatica.html ('y media', 'a las dos')",
+    "fr": "https://learn.microsoft.com./fr-ca/graph/outlook-schedule-recurring-events ('tous les jeudis', "
+          "'tous les deuxièmes mardis du mois'); https://francuski.ang.pl/forum/pomoc-jezykowa/156266 "
+          "('8 heures et demie')",
+    "pt": "https://docs.microsoft.com/pt-br/graph/outlook-schedule-recurring-events ('todas as quintas-feiras', "
+          "'na segunda terça-feira de cada mês'); https://ummense.com/central-de-ajuda/tarefas/tarefas-recorrentes "
+          "('Todos os dias', 'Segunda a sexta')",
+}
 NOW = "2026-06-10T10:00:00"  # a Wednesday
 rows: list[dict] = []
 
@@ -90,28 +106,28 @@ LANGS = {
                every_min="alle {n} Minuten", workdays="werktags um {t}", first="am ersten {day} des Monats um {t}",
                last="am letzten {day} des Monats um {t}", the15="am 15. jedes Monats um {t}",
                half="morgen um halb {n1}", monfri="von Montag bis Freitag um {t}", t=lambda h, m: f"{h}:{m:02d} Uhr" if m else f"{h} Uhr",
-               src=TODOIST.format(lang="de/")),
+               src=SOURCES["de"]),
     "es": dict(tz="Europe/Madrid", days=["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
                every_day_at="cada {day} a las {t}", daily_at="todos los días a las {t}", everyday2="cada día a las {t}",
                tomorrow="mañana a las {t}", in_min="en {n} minutos", in_hours="dentro de {n} horas", every_h="cada {n} horas",
                every_min="cada {n} minutos", workdays="de lunes a viernes a las {t}", first="el primer {day} de cada mes a las {t}",
                last="el último {day} de cada mes a las {t}", the15="el 15 de cada mes a las {t}",
                half="mañana a las {n} y media", monfri="de lunes a viernes a las {t}", t=lambda h, m: f"{h}:{m:02d}",
-               src=TODOIST.format(lang="es/")),
+               src=SOURCES["es"]),
     "fr": dict(tz="Europe/Paris", days=["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
                every_day_at="chaque {day} à {t}", daily_at="tous les jours à {t}", everyday2="chaque jour à {t}",
                tomorrow="demain à {t}", in_min="dans {n} minutes", in_hours="dans {n} heures", every_h="toutes les {n} heures",
                every_min="toutes les {n} minutes", workdays="en semaine à {t}", first="le premier {day} du mois à {t}",
                last="le dernier {day} du mois à {t}", the15="le 15 de chaque mois à {t}",
                half="demain à {n} heures et demie", monfri="du lundi au vendredi à {t}", t=lambda h, m: f"{h}h{m:02d}" if m else f"{h}h",
-               src=TODOIST.format(lang="fr/")),
+               src=SOURCES["fr"]),
     "pt": dict(tz="America/Sao_Paulo", days=["segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo"],
                every_day_at="toda {day} às {t}", daily_at="todos os dias às {t}", everyday2="todo dia às {t}",
                tomorrow="amanhã às {t}", in_min="daqui a {n} minutos", in_hours="em {n} horas", every_h="a cada {n} horas",
                every_min="a cada {n} minutos", workdays="de segunda a sexta às {t}", first="a primeira {day} do mês às {t}",
                last="a última {day} do mês às {t}", the15="todo dia 15 do mês às {t}",
                half="amanhã às {n} e meia", monfri="de segunda a sexta às {t}", t=lambda h, m: f"{h}h{m:02d}" if m else f"{h}h",
-               src=TODOIST.format(lang="pt-br/")),
+               src=SOURCES["pt"]),
 }
 TIMES = [(7, 0), (8, 30), (17, 0), (18, 15)]
 base = datetime.fromisoformat(NOW)
