@@ -112,6 +112,8 @@ def run_recurrent(row: dict) -> Result:
         if any(f"FREQ={f}" in text for f in ("HOURLY", "MINUTELY", "SECONDLY"))
         else "recurring"
     )
+    if "INTERVAL=0;" in text + ";":
+        return kind, []  # "every 0 minutes": a rule dateutil would step through forever
     try:
         rule = rrulestr(text, dtstart=now.replace(tzinfo=None))
     except (ValueError, TypeError):
