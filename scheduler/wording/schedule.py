@@ -64,6 +64,9 @@ def schedule_text(triggers: Sequence[Trigger], zone: str, *, now: datetime | Non
     if once:
         parts.append(_once_text([t.at for t in once], tz))
     text = "; ".join(parts)
+    calendars = sorted({code for t in triggers if (code := getattr(t, "holidays", None))})
+    if text and calendars:  # as the parser says it: "..., except public holidays (DE), <zone>"
+        text += "".join(f", except public holidays ({code})" for code in calendars)
     if text:
         text += f", {zone}"
     return "; ".join([text, *reactive] if text else reactive)

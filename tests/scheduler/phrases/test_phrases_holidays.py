@@ -115,3 +115,16 @@ def test_quarterly_on_a_day_asks_which_quarters_when_the_readings_differ():
 def test_frequency_words_read_the_days_that_follow(phrase, days):
     now = datetime(2026, 6, 10, 10)
     assert _days(_parse(phrase, "Europe/Berlin", now), "Europe/Berlin", now, 2) == days
+
+
+@pytest.mark.parametrize("phrase", [
+    "every weekday at 9 except public holidays",
+    "first business day of the month excluding holidays",
+    "every monday and friday at 10 unless it's a holiday",
+])  # fmt: skip
+def test_a_stored_calendar_is_worded_as_the_parser_said_it(phrase):
+    from scheduler.wording import schedule_text
+
+    schedule = _parse(phrase, "Europe/Berlin", CHRISTMAS_WEEK)
+    now = CHRISTMAS_WEEK.replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    assert schedule_text(schedule.triggers, "Europe/Berlin", now=now) == schedule.description
