@@ -358,7 +358,7 @@ def match_window(s: Stream, i: int) -> tuple[Window, int] | None:
         if b is None:
             return None
         start, end = _same_clock(a[0], b[0])
-        return Window(start, end, s.span(i, b[1])), b[1]
+        return Window(start, _overnight_end(start, end), s.span(i, b[1])), b[1]
     t = s.tok(i)
     if t is not None and t.kind == "numsep" and t.value[1] == "-" and len(t.value[0]) == 2:
         lo, hi = (int(p) for p in t.value[0])
@@ -369,6 +369,16 @@ def match_window(s: Stream, i: int) -> tuple[Window, int] | None:
                 start, TimeSpec(hi, 0, 0, None, 1 <= hi <= 12), t.text
             ), i + 2 if hours_word else i + 1
     return None
+
+
+def _overnight_end(start: TimeSpec, end: TimeSpec) -> TimeSpec:
+    """'entre las 22 y las 2', 'between 8pm and 6': a bare end hour that would run the window
+    past midnight anyway is the first such hour after the start (02:00, not 14:00)."""
+    if not end.fuzzy or end.meridiem is not None or not 1 <= end.hour < 12:
+        return end
+    if end.resolve() > start.resolve():
+        return end
+    return replace(end, fuzzy=False, meridiem="am")
 
 
 def _same_clock(a: TimeSpec, b: TimeSpec) -> tuple[TimeSpec, TimeSpec]:

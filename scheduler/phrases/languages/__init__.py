@@ -127,7 +127,7 @@ def _key_tokens(key: str) -> list[str]:
 
 # Words that are English too: they never count as evidence for another language.
 _COMMON_ENGLISH = {
-    "a", "at", "on", "in", "to", "the", "and", "of", "for", "from", "until", "every", "each",
+    "a", "at", "end", "week", "on", "in", "to", "the", "and", "of", "for", "from", "until", "every", "each",
     "am", "pm", "h", "no", "me", "die", "den", "des", "alle", "last", "per", "after", "before",
     "est", "total", "base", "fine", "mid", "semester", "date", "so", "man", "um", "an", "once",
     "twice", "daily", "weekly", "monthly", "yearly", "hourly", "next", "this", "todo", "favor",

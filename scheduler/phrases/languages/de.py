@@ -125,6 +125,7 @@ HOUR_MARKS = ("uhr",)
 ORDINAL_DOT = True  # "am 15. März": the 15th
 
 DESCRIBE = (
+    ("second-to-last", "vorletzten"), ("after midnight", "nach Mitternacht"), ("from", "von"), ("to", "bis"), ("then", "dann"), 
     ("of every quarter", "jedes Quartals"), 
     ("except public holidays", "außer an Feiertagen"), 
     ("every other day", "jeden zweiten Tag"), ("every day", "täglich"),

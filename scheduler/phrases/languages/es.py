@@ -117,6 +117,7 @@ MINUTE_LEADS = ("a los", "los")  # "cada hora a los 15 y a los 45 minutos"
 ORDINAL_SUFFIXES = ("o", "a", "ro", "do", "er", "to")
 
 DESCRIBE = (
+    ("second-to-last", "penúltimo"), ("after midnight", "después de medianoche"), ("from", "de"), ("to", "a"), ("then", "luego"), 
     ("of every quarter", "de cada trimestre"), 
     ("except public holidays", "excepto festivos"), 
     ("every other day", "cada dos días"), ("every day", "todos los días"),

@@ -118,6 +118,7 @@ EVERY_OTHER_TAIL = ("sur", "deux")
 ORDINAL_SUFFIXES = ("er", "re", "e", "eme", "ème")
 
 DESCRIBE = (
+    ("second-to-last", "avant-dernier"), ("after midnight", "après minuit"), ("from", "de"), ("to", "à"), ("then", "puis"), 
     ("of every quarter", "de chaque trimestre"), 
     ("except public holidays", "sauf jours fériés"), 
     ("every other day", "un jour sur deux"), ("every day", "tous les jours"),

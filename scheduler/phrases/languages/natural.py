@@ -72,4 +72,6 @@ def rewrite(text: str, nat: dict[str, Any]) -> str:
     text = re.sub(rf"\b({_SHORT_DAY}) (\d{{1,2}}) ({_SHORT_MONTH}) (\d{{4}})\b", short_date, text)
     text = re.sub(rf"\bon the ({'|'.join(_ORDINAL_WORDS)}) ({_DAY})\b", nth_weekday, text)
     text = re.sub(rf"\b(?:{_MONTH})(?:(?:, | and )(?:{_MONTH}))*\b", month_list, text)
+    if "on_monthday" in nat:  # pt "no dia 10"
+        text = re.sub(r"\bon the (\d{1,2})(?:st|nd|rd|th)\b", lambda m: nat["on_monthday"].format(n=m.group(1)), text)
     return re.sub(r"\b(\d{1,2})(?:st|nd|rd|th)\b", lambda m: nat["ordinal"](int(m.group(1))), text)

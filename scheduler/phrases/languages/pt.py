@@ -113,6 +113,7 @@ ORDINAL_WEEKDAYS = {"segunda": ("monday", "second"), "terça": ("tuesday", "thir
                     "quintas": ("thursdays", "fifth"), "sextas": ("fridays", "sixth")}  # fmt: skip
 
 DESCRIBE = (
+    ("second-to-last", "penúltimo"), ("after midnight", "depois da meia-noite"), ("from", "das"), ("to", "às"), ("then", "depois"), 
     ("of every quarter", "de cada trimestre"), 
     ("except public holidays", "exceto feriados"), 
     ("every other day", "dia sim, dia não"), ("every day", "todos os dias"),
@@ -167,4 +168,5 @@ NATURAL = {
     "full_date": lambda wd, day, month, year: f"{wd}, {day} de {month} de {year}",
     "nth_weekday": _pt_nth,
     "ordinal": lambda n: str(n),
+    "on_monthday": "no dia {n}",
 }  # fmt: skip

@@ -41,6 +41,11 @@ NOW = datetime(2026, 6, 10, 10, 0, tzinfo=ZoneInfo(ZONE))
     ("na primeira segunda-feira de cada mês às 9h", "na primeira segunda-feira de cada mês às 09:00"),
     ("no primeiro domingo de cada mês", "no primeiro domingo de cada mês às 09:00"),
     ("todo ano em 3 de outubro", "todo ano em 3 de outubro às 09:00"),
+    ("todo dia 10 às 8h", "no dia 10 de cada mês às 08:00"),
+    ("alle 30 Minuten zwischen 8 und 18 Uhr", "alle 30 Minuten von 08:00 bis 18:00"),
+    ("am vorletzten Werktag des Monats um 17 Uhr", "am vorletzten Werktag jedes Monats um 17:00"),
+    ("toutes les heures de 9h à 17h en semaine", "toutes les heures de 09:00 à 17:00, du lundi au vendredi"),
+    ("a cada 45 minutos das 8h às 18h", "a cada 45 minutos das 08:00 às 17:45"),
 ])  # fmt: skip
 def test_common_schedules_read_naturally(phrase, described):
     assert parse_schedule(phrase, zone=ZONE, now=NOW).description == f"{described}, {ZONE}"
@@ -49,3 +54,21 @@ def test_common_schedules_read_naturally(phrase, described):
 def test_english_quarters_are_described_as_quarters():
     schedule = parse_schedule("last business day of the quarter at 4pm", zone=ZONE, now=NOW)
     assert schedule.description == f"on the last weekday of every quarter at 16:00, {ZONE}"
+
+
+def test_an_english_phrase_stays_english():  # "end" is an English word, not a French one
+    schedule = parse_schedule("every weekday at 7:45 until end of year", zone=ZONE, now=NOW)
+    assert schedule.lang == "en" and schedule.description.startswith("every weekday at 07:45, until")
+
+
+@pytest.mark.parametrize(("phrase", "last", "after_last"), [
+    ("cada 10 minutos entre las 22 y las 2", "02:00", "02:10"),
+    ("every 30 minutes between 8pm and 6", "06:00", "06:30"),
+    ("every hour between 9 and 5", "17:00", "18:00"),  # no midnight to cross: the house rule
+])  # fmt: skip
+def test_a_bare_end_hour_past_midnight_is_the_first_after_the_start(phrase, last, after_last):
+    from scheduler.phrases import preview
+
+    schedule = parse_schedule(phrase, zone=ZONE, now=NOW)
+    times = {f.strftime("%H:%M") for f in preview(schedule, zone=ZONE, after=NOW, count=80)}
+    assert last in times and after_last not in times
