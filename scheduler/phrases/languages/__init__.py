@@ -132,7 +132,7 @@ _COMMON_ENGLISH = {
     "est", "total", "base", "fine", "mid", "semester", "date", "so", "man", "um", "an", "once",
     "twice", "daily", "weekly", "monthly", "yearly", "hourly", "next", "this", "todo", "favor",
     "sex", "dim", "ten", "tag", "mal", "pro", "bis", "pile", "minute", "minutes", "second",
-    "seconds", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year",
+    "seconds", "hour", "hours", "day", "days", "weeks", "month", "months", "year",
     "years", "august", "april", "september", "november", "december", "mayo", "ano", "mes",
     "eine", "elf", "null", "acht", "ora", "vers", "plus", "sept", "huit", "six", "sit",
     "message", "report", "team", "call", "standup", "meeting", "lunch", "ago", "now", "remind",
