@@ -1,11 +1,11 @@
-"""Workflow graphs: their shape, a run's overall status, and drawings for chat (text) and the
-web (Mermaid). Names are data: the Mermaid drawing quotes and strips them so a task name can't
-inject directives (``click``, links)."""
+"""Workflow graphs: their shape, a run's overall status, drawings for chat (text) and the web
+(Mermaid), and the cycle search every graph edit is checked with. Names are data: the Mermaid
+drawing quotes and strips them so a task name can't inject directives (``click``, links)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .models import RunStatus
@@ -96,3 +96,26 @@ def render_mermaid(graph: Graph, status: Mapping[str, str] | None = None) -> str
     for a, b in graph.edges:
         lines.append(f"    {ids[a]} --> {ids[b]}")
     return "\n".join(lines)
+
+
+def find_cycle(edges: Iterable[tuple[int, int]], start: int) -> list[int] | None:
+    """A path start → … → start in the directed graph, or None. Iterative: graphs may be deep."""
+    graph: dict[int, list[int]] = {}
+    for a, b in edges:
+        graph.setdefault(a, []).append(b)
+    parent: dict[int, int] = {}
+    stack = [start]
+    seen = {start}
+    while stack:
+        node = stack.pop()
+        for nxt in graph.get(node, ()):
+            if nxt == start:
+                path = [node]
+                while path[-1] != start:
+                    path.append(parent[path[-1]])
+                return [start, *reversed(path[:-1]), start] if node != start else [start, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                parent[nxt] = node
+                stack.append(nxt)
+    return None

@@ -1,36 +1,181 @@
-"""The one SQLAlchemy Core store over SQLite (embedded default) and PostgreSQL."""
+"""The one SQLAlchemy Core store over SQLite (embedded default) and PostgreSQL.
+
+``Store`` is composed of parts that each own some tables and share one ``Database``
+(connections, transactions, migrations); the module each lives in is last:
+
+    tasks         TaskRows         task rows, the change feed, the audit log     task_store
+    runs          RunRows          fires, claims, outcomes, retries, recovery    run_store
+    history       RunHistory       runs read back for people                     run_history
+    dag           DagRows          edges (their release: dag_store.release)      dag_store
+    events        EventRows        subscriptions, events, webhooks, conditions   event_store
+    workers       WorkerRows       engines and their heartbeats                  worker_store
+    people        PeopleRows       users, identities, admin claims, event ledger identity_store
+    secrets       SecretRows       sealed secrets (and webhook signing secrets)  secret_store
+    conversations ConversationRows a chat's turn counter and pending state       conversation_store
+
+No part calls another part; work that crosses them inside one transaction (ending a run
+releases its dependents and emits its outcome events) is an explicit call from ``run_store``
+down to module functions of ``dag_store`` and ``event_store``, which build rows with
+``run_rows``. Records that cross the seam are in ``records.py``.
+
+Its methods are those of its parts, under one flat surface: the protocols in
+``scheduler/store_ports.py`` (what the engine, the service and people need) describe it, and
+nothing outside ``scheduler/`` but the composition root and tests names this class.
+"""
 
 from __future__ import annotations
 
-from .conversation_store import ConversationStoreMixin
-from .dag_store import DagStoreMixin, Edge, Released, SkipChain
-from .event_store import EventStoreMixin
-from .identity_store import IdentityStoreMixin, UserRecord
-from .records import ClaimedRun, NewRun, RunOutcome
-from .run_store import RunStoreMixin
-from .secret_store import SecretRecord, SecretStoreMixin
-from .task_store import TaskStoreMixin
-from .worker_store import WorkerStoreMixin
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..access import UserRecord
+from ..parts import via
+from .base import Database
+from .conversation_store import ConversationRows
+from .dag_store import DagRows
+from .event_store import EventRows
+from .identity_store import PeopleRows
+from .records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SkipChain, SpawnCheck
+from .run_history import RunHistory
+from .run_store import RunRows
+from .secret_store import SecretRecord, SecretRows
+from .task_store import TaskRows
+from .worker_store import WorkerRows
 
 
-class Store(
-    TaskStoreMixin, RunStoreMixin, DagStoreMixin, EventStoreMixin, WorkerStoreMixin, IdentityStoreMixin,
-    SecretStoreMixin, ConversationStoreMixin,
-):
+class Store:
     """Tasks, runs and their history, dependencies, events, workers, people, secrets (sealed),
-    conversations. Synchronous: each
-    call is one short transaction; the engine calls it from one named worker thread, the CLI
-    directly."""
+    conversations. Synchronous: each call is one short transaction; the engine calls it from one
+    named worker thread, the CLI directly."""
+
+    def __init__(self, url: str, *, migrate: bool = True, secret_box: Callable[[], Any] | None = None) -> None:
+        # ``secret_box`` is asked for only by a migration that must seal old rows (0006).
+        self.db = Database(url, migrate=migrate, secret_box=secret_box)
+        self.tasks = TaskRows(self.db)
+        self.runs = RunRows(self.db)
+        self.history = RunHistory(self.db)
+        self.dag = DagRows(self.db)
+        self.events = EventRows(self.db)
+        self.workers = WorkerRows(self.db)
+        self.people = PeopleRows(self.db)
+        self.secrets = SecretRows(self.db)
+        self.conversations = ConversationRows(self.db)
+
+    @property
+    def url(self) -> str:
+        return self.db.url
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine (tests and benchmarks that lay rows down directly)."""
+        return self.db.engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db.is_sqlite
+
+    migrate = via("db", Database.migrate)
+    next_counter = via("db", Database.next_counter)
+    schema_revision = via("db", Database.schema_revision)
+    checkpoint_in_background = via("db", Database.checkpoint_in_background)
+    stop_background_checkpoints = via("db", Database.stop_background_checkpoints)
+    close = via("db", Database.close)
+
+    add_task = via("tasks", TaskRows.add_task)
+    add_tasks = via("tasks", TaskRows.add_tasks)
+    get_task = via("tasks", TaskRows.get_task)
+    find_task = via("tasks", TaskRows.find_task)
+    list_tasks = via("tasks", TaskRows.list_tasks)
+    update_task = via("tasks", TaskRows.update_task)
+    delete_task = via("tasks", TaskRows.delete_task)
+    task_revision = via("tasks", TaskRows.task_revision)
+    schedules_changed_since = via("tasks", TaskRows.schedules_changed_since)
+    tasks_by_id = via("tasks", TaskRows.tasks_by_id)
+    count_tasks = via("tasks", TaskRows.count_tasks)
+    task_ids = via("tasks", TaskRows.task_ids)
+    task_names = via("tasks", TaskRows.task_names)
+    add_audit = via("tasks", TaskRows.add_audit)
+    list_audit = via("tasks", TaskRows.list_audit)
+
+    record_fires = via("runs", RunRows.record_fires)
+    commit_tick = via("runs", RunRows.commit_tick)
+    add_run = via("runs", RunRows.add_run)
+    claim_due_runs = via("runs", RunRows.claim_due_runs)
+    claim_run = via("runs", RunRows.claim_run)
+    next_pending_due = via("runs", RunRows.next_pending_due)
+    finish_runs = via("runs", RunRows.finish_runs)
+    extend_leases = via("runs", RunRows.extend_leases)
+    cancel_requests = via("runs", RunRows.cancel_requests)
+    expired_runs = via("runs", RunRows.expired_runs)
+    recover_expired = via("runs", RunRows.recover_expired)
+    request_cancel = via("runs", RunRows.request_cancel)
+
+    get_run = via("history", RunHistory.get_run)
+    list_runs = via("history", RunHistory.list_runs)
+    run_history = via("history", RunHistory.run_history)
+    run_timings = via("history", RunHistory.run_timings)
+
+    add_dependency = via("dag", DagRows.add_dependency)
+    remove_dependency = via("dag", DagRows.remove_dependency)
+    list_edges = via("dag", DagRows.list_edges)
+
+    all_subscriptions = via("events", EventRows.all_subscriptions)
+    emit_event = via("events", EventRows.emit_event)
+    trigger_task = via("events", EventRows.trigger_task)
+    cut_runs_since = via("events", EventRows.cut_runs_since)
+    max_run_id = via("events", EventRows.max_run_id)
+    claim_delivery = via("events", EventRows.claim_delivery)
+    forget_deliveries = via("events", EventRows.forget_deliveries)
+    condition_value = via("events", EventRows.condition_value)
+    set_condition_value = via("events", EventRows.set_condition_value)
+
+    register_worker = via("workers", WorkerRows.register_worker)
+    heartbeat_worker = via("workers", WorkerRows.heartbeat_worker)
+    unregister_worker = via("workers", WorkerRows.unregister_worker)
+    live_workers = via("workers", WorkerRows.live_workers)
+    list_workers = via("workers", WorkerRows.list_workers)
+    run_backlog = via("workers", WorkerRows.run_backlog)
+    ping = via("workers", WorkerRows.ping)
+
+    find_identity = via("people", PeopleRows.find_identity)
+    add_identity = via("people", PeopleRows.add_identity)
+    get_user = via("people", PeopleRows.get_user)
+    set_role = via("people", PeopleRows.set_role)
+    set_user_timezone = via("people", PeopleRows.set_user_timezone)
+    count_admins = via("people", PeopleRows.count_admins)
+    issue_claim = via("people", PeopleRows.issue_claim)
+    claim_admin = via("people", PeopleRows.claim_admin)
+    mark_event_processed = via("people", PeopleRows.mark_event_processed)
+    forget_processed_events = via("people", PeopleRows.forget_processed_events)
+
+    put_secret = via("secrets", SecretRows.put_secret)
+    get_secret = via("secrets", SecretRows.get_secret)
+    find_secrets = via("secrets", SecretRows.find_secrets)
+    list_secrets = via("secrets", SecretRows.list_secrets)
+    delete_secret = via("secrets", SecretRows.delete_secret)
+    count_secrets = via("secrets", SecretRows.count_secrets)
+    set_webhook_secret = via("secrets", SecretRows.set_webhook_secret)
+    webhook_secret = via("secrets", SecretRows.webhook_secret)
+    delete_webhook = via("secrets", SecretRows.delete_webhook)
+    list_webhooks = via("secrets", SecretRows.list_webhooks)
+
+    begin_turn = via("conversations", ConversationRows.begin_turn)
+    save_conversation = via("conversations", ConversationRows.save_conversation)
+    forget_conversations = via("conversations", ConversationRows.forget_conversations)
 
 
 __all__ = [
     "ClaimedRun",
+    "Database",
     "Edge",
     "NewRun",
     "Released",
     "RunOutcome",
     "SecretRecord",
     "SkipChain",
+    "SpawnCheck",
     "Store",
     "UserRecord",
 ]

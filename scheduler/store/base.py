@@ -1,4 +1,6 @@
-"""Connections, transactions and migrations of the store."""
+"""The database every part of the store shares: connections, transactions, migrations,
+counters and (SQLite) background WAL checkpoints. Parts hold a ``Database`` and open their
+transactions with ``write()`` / ``read()``; nothing else about the connection is theirs."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ _VERSIONS = Path(__file__).parent / "migrations" / "versions"
 HEAD_REVISION = max(p.name[:4] for p in _VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
-class StoreBase:
+class Database:
     def __init__(
         self, url: str, *, migrate: bool = True, secret_box: Callable[[], Any] | None = None
     ) -> None:
@@ -39,7 +41,9 @@ class StoreBase:
             self.migrate()
 
     @contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
+    def write(self) -> Iterator[sa.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite); ``StoreUnavailable`` when the
+        database can't be reached."""
         try:
             with self.engine.begin() as conn:
                 yield conn
@@ -47,7 +51,8 @@ class StoreBase:
             raise StoreUnavailable(self._unavailable(exc)) from exc
 
     @contextmanager
-    def _read(self) -> Iterator[sa.Connection]:
+    def read(self) -> Iterator[sa.Connection]:
+        """One read-only transaction; ``StoreUnavailable`` when the database can't be reached."""
         try:
             with self.engine.connect().execution_options(readonly=True) as conn, conn.begin():
                 yield conn
@@ -72,7 +77,7 @@ class StoreBase:
 
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-        with self._write() as conn:
+        with self.write() as conn:
             config.attributes["connection"] = conn
             config.attributes["secret_box"] = self._secret_box
             command.upgrade(config, "head")
@@ -92,17 +97,18 @@ class StoreBase:
         except (OperationalError, InterfaceError) as exc:
             raise StoreUnavailable(self._unavailable(exc)) from exc
 
-    def next_counter(self, conn: sa.Connection, name: str) -> int:
-        """Increment a named counter inside the caller's transaction (a row lock on PostgreSQL)."""
+    def next_counter(self, conn: sa.Connection, name: str, *, step: int = 1) -> int:
+        """Add ``step`` to a named counter inside the caller's transaction (a row lock on
+        PostgreSQL) and return its new value: the caller owns the ``step`` values up to it."""
         row = conn.execute(
             counters.update()
             .where(counters.c.name == name)
-            .values(value=counters.c.value + 1)
+            .values(value=counters.c.value + step)
             .returning(counters.c.value)
         ).first()
         if row is None:
-            conn.execute(counters.insert().values(name=name, value=1))
-            return 1
+            conn.execute(counters.insert().values(name=name, value=step))
+            return step
         return int(row[0])
 
     def checkpoint_in_background(self, *, every: float = 1.0) -> bool:
@@ -112,7 +118,7 @@ class StoreBase:
         path = self.engine.url.database
         if not self.is_sqlite or not path or path == ":memory:" or self._checkpointer is not None:
             return False
-        self.engine.cronpilot_switches["background_checkpoints"] = True  # type: ignore[attr-defined]
+        dialect.set_background_checkpoints(self.engine, True)
         self.engine.dispose()  # pooled connections reopen with auto-checkpoints off
         self._checkpointer = _Checkpointer(path, every)
         self._checkpointer.start()
@@ -124,8 +130,13 @@ class StoreBase:
         if checkpointer is None:
             return
         checkpointer.stop()
-        self.engine.cronpilot_switches["background_checkpoints"] = False  # type: ignore[attr-defined]
+        dialect.set_background_checkpoints(self.engine, False)
         self.engine.dispose()
+
+    @property
+    def checkpointing(self) -> bool:
+        """True while a thread checkpoints the WAL (``checkpoint_in_background``)."""
+        return self._checkpointer is not None
 
     def close(self) -> None:
         self.stop_background_checkpoints()

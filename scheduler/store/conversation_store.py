@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from ..errors import InvalidRequest
 from . import dialect
-from .base import StoreBase
+from .base import Database
 from .tables import conversations
 
 MAX_STATE_CHARS = 64 * 1024
@@ -29,12 +29,18 @@ def _check_id(conversation_id: str) -> None:
         raise InvalidRequest("a conversation id is 1 to 300 characters")
 
 
-class ConversationStoreMixin(StoreBase):
+class ConversationRows:
+    """One row per chat conversation: its turn counter and the assistant's small JSON state."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     def begin_turn(self, conversation_id: str, *, now: datetime, expires_at: datetime) -> tuple[int, dict[str, Any]]:
         """Count one more turn of ``conversation_id`` and return (turn, state). An expired row
         starts over (turn 1, empty state), as does an unknown one."""
         _check_id(conversation_id)
-        with self._write() as conn:
+        state: dict[str, Any]
+        with self.db.write() as conn:
             row = conn.execute(
                 sa.select(conversations.c.turn, conversations.c.state, conversations.c.expires_at)
                 .where(conversations.c.conversation_id == conversation_id)
@@ -43,7 +49,7 @@ class ConversationStoreMixin(StoreBase):
             if row is None or row.expires_at <= now:
                 turn, state = 1, {}
                 conn.execute(
-                    dialect.insert(self.engine, conversations)
+                    dialect.insert(self.db.engine, conversations)
                     .values(conversation_id=conversation_id, turn=turn, state=state, updated_at=now,
                             expires_at=expires_at)
                     .on_conflict_do_update(
@@ -67,9 +73,9 @@ class ConversationStoreMixin(StoreBase):
         _check_id(conversation_id)
         if len(json.dumps(state, default=str)) > MAX_STATE_CHARS:
             raise InvalidRequest("the conversation state is too large to keep")
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute(
-                dialect.insert(self.engine, conversations)
+                dialect.insert(self.db.engine, conversations)
                 .values(conversation_id=conversation_id, turn=0, state=state, updated_at=now,
                         expires_at=expires_at)
                 .on_conflict_do_update(
@@ -80,6 +86,6 @@ class ConversationStoreMixin(StoreBase):
 
     def forget_conversations(self, *, before: datetime) -> int:
         """Drop conversations that expired before ``before``."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             done = conn.execute(conversations.delete().where(conversations.c.expires_at < before))
         return int(done.rowcount or 0)

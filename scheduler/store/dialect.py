@@ -1,9 +1,15 @@
-"""The single place where SQLite and PostgreSQL differ."""
+"""Where SQLite and PostgreSQL differ in how the store connects and writes: engines and their
+connection settings, upserts, row locks.
+
+Not the only place the two differ: the engine's hot statements on SQLite go straight through
+the driver (``sqlite_fast.py``, chosen in ``run_store.py``), one query on SQLite names its index
+(``event_store.py``), and reactive sources need PostgreSQL for ``pg_notify``."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +29,19 @@ def create_engine(url: str) -> Engine:
     raise InvalidRequest(f"unsupported database URL {_redact(url)!r}: use sqlite:/// or postgresql://")
 
 
+# Per SQLite engine, read when a connection opens: set before ``dispose()`` so that pooled
+# connections reopen with them.
+_SWITCHES: weakref.WeakKeyDictionary[Engine, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
+def set_background_checkpoints(engine: Engine, on: bool) -> None:
+    """Connections opened from now on leave WAL checkpoints to a thread (``on``) or not."""
+    _SWITCHES.setdefault(engine, {})["background_checkpoints"] = on
+
+
 def _sqlite_engine(url: str) -> Engine:
     engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-    engine.cronpilot_switches = {}  # type: ignore[attr-defined]  # read when a connection opens
+    switches = _SWITCHES.setdefault(engine, {})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -36,7 +52,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes in WAL mode
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        if engine.cronpilot_switches.get("background_checkpoints"):  # type: ignore[attr-defined]
+        if switches.get("background_checkpoints"):
             # A checkpoint copies the WAL into the database and syncs it: 100-200 ms on this
             # machine, taken by whichever commit crosses the threshold. A serving engine's
             # commits must not stall like that; a thread checkpoints instead (store/base.py).

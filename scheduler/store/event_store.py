@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from ..models import RunReason, RunStatus, TaskSpec
 from ..triggers import EventTrigger
 from . import dialect
-from .base import StoreBase
-from .dag_store import Released
-from .records import NewRun, RunOutcome
+from .base import Database
+from .records import NewRun, Released, RunOutcome
+from .run_rows import insert_runs
 from .tables import (
     CUT_RUNS,
     UTCDateTime,
@@ -46,15 +46,24 @@ _CUT_RUNS_SQLITE = sa.text(
 ).columns(run_id=sa.Integer, task_id=sa.Integer, error=sa.Text, created_at=UTCDateTime)
 
 
-class EventStoreMixin(StoreBase):
-    def _sync_subscriptions(self, conn: sa.Connection, task_id: int, spec: TaskSpec | None) -> None:
-        conn.execute(task_events.delete().where(task_events.c.task_id == task_id))
-        names = sorted(subscriptions(spec)) if spec is not None else []
-        if names:
-            conn.execute(task_events.insert(), [{"task_id": task_id, "event": n} for n in names])
+def sync_subscriptions(conn: sa.Connection, task_id: int, spec: TaskSpec | None) -> None:
+    """Inside the caller's transaction: the events ``task_id`` listens to become those of
+    ``spec`` (none for a deleted task)."""
+    conn.execute(task_events.delete().where(task_events.c.task_id == task_id))
+    names = sorted(subscriptions(spec)) if spec is not None else []
+    if names:
+        conn.execute(task_events.insert(), [{"task_id": task_id, "event": n} for n in names])
+
+
+class EventRows:
+    """Who listens to what, emitted events and triggered runs, webhook secrets and delivery
+    ids, condition-trigger state."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def all_subscriptions(self) -> list[tuple[int, str]]:
-        with self._read() as conn:
+        with self.db.read() as conn:
             return [(r.task_id, r.event) for r in conn.execute(task_events.select())]
 
     def emit_event(
@@ -69,45 +78,12 @@ class EventStoreMixin(StoreBase):
     ) -> Released:
         """Create a pending run for every active task listening to ``event``. With
         ``caused_by_run_id`` the runs continue that run's causal chain."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             if caused_by_run_id is not None and not chain_depth:
                 chain_depth = conn.execute(
                     sa.select(runs.c.chain_depth).where(runs.c.run_id == caused_by_run_id)).scalar() or 0
-            return self._emit(conn, event, payload, now=now, caused_by_run_id=caused_by_run_id,
-                              chain_depth=chain_depth, exclude_task_id=exclude_task_id)
-
-    def _emit(
-        self, conn: sa.Connection, event: str, payload: dict[str, Any] | None, *, now: datetime,
-        caused_by_run_id: int | None, chain_depth: int, exclude_task_id: int | None,
-    ) -> Released:
-        result = Released()
-        rows = conn.execute(
-            sa.select(tasks.c.task_id, tasks.c.definition)
-            .join(task_events, task_events.c.task_id == tasks.c.task_id)
-            .where(task_events.c.event == event, tasks.c.deleted_at.is_(None),
-                   tasks.c.status == "active", tasks.c.enabled.is_(True))
-        ).all()
-        context = {"event": {"name": event, "data": payload or {}}}
-        for row in rows:
-            if row.task_id == exclude_task_id:
-                continue  # a task never fires on its own outcome
-            if self._debounced(conn, row.task_id, event, row.definition, now):
-                continue
-            depth = chain_depth + 1 if caused_by_run_id is not None else 0
-            cut = depth > MAX_CHAIN_DEPTH
-            run = NewRun(
-                task_id=row.task_id, status=RunStatus.SKIPPED if cut else RunStatus.PENDING,
-                reason=RunReason.EVENT, due_at=now, event=event, context=context,
-                caused_by_run_id=caused_by_run_id, chain_depth=depth,
-                message=(f"skipped: a chain of {depth} events is over the limit of {MAX_CHAIN_DEPTH} "
-                         "(a task that triggers itself?)") if cut else None,
-            )
-            from .run_store import _creation_events, _new_run_params
-
-            run.run_id = conn.execute(runs.insert().returning(runs.c.run_id), [_new_run_params(run, now)]).scalar_one()
-            self._insert_events(conn, [_creation_events(run, now)])  # type: ignore[attr-defined]
-            (result.cut if cut else result.runs).append(run)
-        return result
+            return emit(conn, event, payload, now=now, caused_by_run_id=caused_by_run_id,
+                        chain_depth=chain_depth, exclude_task_id=exclude_task_id)
 
     def trigger_task(
         self, task_id: int, *, reason: RunReason, event: str, payload: dict[str, Any] | None,
@@ -115,7 +91,7 @@ class EventStoreMixin(StoreBase):
     ) -> NewRun | None:
         """A pending run of one task fired by its own source (a file, a NOTIFY, a condition);
         None when the debounce window since its last such run is still open."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             if debounce:
                 last = conn.execute(
                     sa.select(sa.func.max(runs.c.created_at)).where(
@@ -125,92 +101,122 @@ class EventStoreMixin(StoreBase):
                     return None
             run = NewRun(task_id=task_id, status=RunStatus.PENDING, reason=reason, due_at=now, event=event,
                          context={"event": {"name": event, "data": payload or {}}})
-            from .run_store import _creation_events, _new_run_params
-
-            run.run_id = conn.execute(runs.insert().returning(runs.c.run_id), [_new_run_params(run, now)]).scalar_one()
-            self._insert_events(conn, [_creation_events(run, now)])  # type: ignore[attr-defined]
+            insert_runs(conn, [run], now)
             return run
 
     def cut_runs_since(self, run_id: int) -> list[NewRun]:
         """Event runs refused for a too-long causal chain, newer than ``run_id`` (for notices).
         Asked every second: it reads the small partial index of such runs, never the history."""
-        query: Any = _CUT_RUNS_SQLITE if self.is_sqlite else _CUT_RUNS
-        with self._read() as conn:
+        query: Any = _CUT_RUNS_SQLITE if self.db.is_sqlite else _CUT_RUNS
+        with self.db.read() as conn:
             rows = conn.execute(query, {"after": run_id}).all()
         return [NewRun(task_id=r.task_id, status=RunStatus.SKIPPED, reason=RunReason.EVENT, due_at=r.created_at,
                        message=r.error, run_id=r.run_id) for r in rows]
 
     def max_run_id(self) -> int:
-        with self._read() as conn:
+        with self.db.read() as conn:
             return int(conn.execute(sa.select(sa.func.max(runs.c.run_id))).scalar() or 0)
 
-    def _debounced(self, conn: sa.Connection, task_id: int, event: str, definition: dict[str, Any], now: datetime) -> bool:
-        window: timedelta | None = None
-        for trigger in definition.get("triggers", []):
-            if trigger.get("kind") == "event" and trigger.get("event") == event and trigger.get("debounce"):
-                window = _as_timedelta(trigger["debounce"])
-        if not window:
-            return False
-        last = conn.execute(
-            sa.select(sa.func.max(runs.c.created_at)).where(
-                runs.c.task_id == task_id, runs.c.reason == RunReason.EVENT.value, runs.c.event == event,
-                runs.c.status != RunStatus.SKIPPED.value,
-            )
-        ).scalar()
-        return last is not None and now - last < window
-
-    def _outcome_events(self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> Released:
-        """task.completed / task.failed, for any task and for this one, to their listeners."""
-        result = Released()
-        finals = [o for o in outcomes if o.retry_due_at is None and o.status in (RunStatus.COMPLETED, RunStatus.FAILED)]
-        if not finals:
-            return result
-        listened = set(conn.execute(sa.select(task_events.c.event).where(task_events.c.event.like("task.%"))).scalars())
-        if not listened:
-            return result
-        for o in finals:
-            base = "task.completed" if o.status == RunStatus.COMPLETED else "task.failed"
-            depth = conn.execute(sa.select(runs.c.chain_depth).where(runs.c.run_id == o.run_id)).scalar() or 0
-            name = conn.execute(sa.select(tasks.c.name).where(tasks.c.task_id == o.task_id)).scalar()
-            payload = {"task_id": o.task_id, "task": name, "run_id": o.run_id, "status": o.status.value, "error": o.error}
-            for event in (base, f"{base}:{o.task_id}"):
-                if event in listened:
-                    part = self._emit(conn, event, payload, now=now, caused_by_run_id=o.run_id,
-                                      chain_depth=depth, exclude_task_id=o.task_id)
-                    result.runs.extend(part.runs)
-                    result.cut.extend(part.cut)
-        return result
-
-    # --- webhooks (their secrets live in secret_store) ------------------------------------------
+    # --- webhook delivery ids (their secrets live in secret_store) ------------------------------
 
     def claim_delivery(self, delivery_id: str, *, event: str, now: datetime) -> bool:
         """True the first time a delivery id is seen; a replay gets False."""
         try:
-            with self._write() as conn:
+            with self.db.write() as conn:
                 conn.execute(webhook_deliveries.insert().values(delivery_id=delivery_id, event=event, at=now))
         except IntegrityError:
             return False
         return True
 
     def forget_deliveries(self, *, before: datetime) -> int:
-        with self._write() as conn:
+        with self.db.write() as conn:
             return conn.execute(webhook_deliveries.delete().where(webhook_deliveries.c.at < before)).rowcount
 
     # --- condition triggers -------------------------------------------------------------------
 
     def condition_value(self, task_id: int, index: int) -> bool | None:
-        with self._read() as conn:
+        with self.db.read() as conn:
             return conn.execute(
                 sa.select(condition_state.c.value).where(
                     condition_state.c.task_id == task_id, condition_state.c.trigger_index == index)
             ).scalar()
 
     def set_condition_value(self, task_id: int, index: int, value: bool, *, now: datetime) -> None:
-        with self._write() as conn:
-            stmt = dialect.insert(self.engine, condition_state).values(
+        with self.db.write() as conn:
+            stmt = dialect.insert(self.db.engine, condition_state).values(
                 task_id=task_id, trigger_index=index, value=value, checked_at=now)
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=["task_id", "trigger_index"], set_={"value": value, "checked_at": now}))
+
+
+def emit(
+    conn: sa.Connection, event: str, payload: dict[str, Any] | None, *, now: datetime,
+    caused_by_run_id: int | None, chain_depth: int, exclude_task_id: int | None,
+) -> Released:
+    """Inside the caller's transaction: a pending run (or a cut one, past the causal-chain
+    limit) for every active task listening to ``event``."""
+    result = Released()
+    rows = conn.execute(
+        sa.select(tasks.c.task_id, tasks.c.definition)
+        .join(task_events, task_events.c.task_id == tasks.c.task_id)
+        .where(task_events.c.event == event, tasks.c.deleted_at.is_(None),
+               tasks.c.status == "active", tasks.c.enabled.is_(True))
+    ).all()
+    context = {"event": {"name": event, "data": payload or {}}}
+    for row in rows:
+        if row.task_id == exclude_task_id:
+            continue  # a task never fires on its own outcome
+        if _debounced(conn, row.task_id, event, row.definition, now):
+            continue
+        depth = chain_depth + 1 if caused_by_run_id is not None else 0
+        cut = depth > MAX_CHAIN_DEPTH
+        run = NewRun(
+            task_id=row.task_id, status=RunStatus.SKIPPED if cut else RunStatus.PENDING,
+            reason=RunReason.EVENT, due_at=now, event=event, context=context,
+            caused_by_run_id=caused_by_run_id, chain_depth=depth,
+            message=(f"skipped: a chain of {depth} events is over the limit of {MAX_CHAIN_DEPTH} "
+                     "(a task that triggers itself?)") if cut else None,
+        )
+        insert_runs(conn, [run], now)
+        (result.cut if cut else result.runs).append(run)
+    return result
+
+
+def _debounced(conn: sa.Connection, task_id: int, event: str, definition: dict[str, Any], now: datetime) -> bool:
+    window: timedelta | None = None
+    for trigger in definition.get("triggers", []):
+        if trigger.get("kind") == "event" and trigger.get("event") == event and trigger.get("debounce"):
+            window = _as_timedelta(trigger["debounce"])
+    if not window:
+        return False
+    last = conn.execute(
+        sa.select(sa.func.max(runs.c.created_at)).where(
+            runs.c.task_id == task_id, runs.c.reason == RunReason.EVENT.value, runs.c.event == event,
+            runs.c.status != RunStatus.SKIPPED.value,
+        )
+    ).scalar()
+    return last is not None and now - last < window
+
+def outcome_events(conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime) -> Released:
+    """Inside the caller's transaction: task.completed / task.failed, for any task and for this
+    one, to their listeners."""
+    result = Released()
+    finals = [o for o in outcomes if o.retry_due_at is None and o.status in (RunStatus.COMPLETED, RunStatus.FAILED)]
+    if not finals:
+        return result
+    listened = set(conn.execute(sa.select(task_events.c.event).where(task_events.c.event.like("task.%"))).scalars())
+    if not listened:
+        return result
+    for o in finals:
+        base = "task.completed" if o.status == RunStatus.COMPLETED else "task.failed"
+        depth = conn.execute(sa.select(runs.c.chain_depth).where(runs.c.run_id == o.run_id)).scalar() or 0
+        name = conn.execute(sa.select(tasks.c.name).where(tasks.c.task_id == o.task_id)).scalar()
+        payload = {"task_id": o.task_id, "task": name, "run_id": o.run_id, "status": o.status.value, "error": o.error}
+        for event in (base, f"{base}:{o.task_id}"):
+            if event in listened:
+                result.add(emit(conn, event, payload, now=now, caused_by_run_id=o.run_id,
+                                chain_depth=depth, exclude_task_id=o.task_id))
+    return result
 
 
 def _as_timedelta(value: Any) -> timedelta:

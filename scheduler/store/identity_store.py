@@ -1,35 +1,23 @@
 """People: cronpilot users and the platform identities mapped to them, one-time admin claim
 codes, and the ledger of inbound events already handled.
 
-The connectors decide *who* may have an account (the signup policy lives with them); this part
-only keeps the rows, and makes the two races that matter atomic in the database: two first
+The service decides *who* may have an account (the signup policy, ``scheduler/people.py``); this
+part only keeps the rows, and makes the two races that matter atomic in the database: two first
 messages from the same person create one user, and many claims of one code make one admin.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ..access import ROLES, UserRecord
 from ..errors import InvalidRequest, NotFound
 from . import dialect
-from .base import StoreBase
+from .base import Database
 from .tables import admin_claims, identities, processed_events, users
-
-ROLES = ("admin", "member", "viewer")
-
-
-@dataclass(frozen=True)
-class UserRecord:
-    """A cronpilot user; ``timezone`` is the zone they chose (None: unknown)."""
-
-    user_id: str
-    role: str
-    display_name: str | None = None
-    timezone: str | None = None
 
 
 def _user(row: sa.Row[object]) -> UserRecord:
@@ -39,7 +27,12 @@ def _user(row: sa.Row[object]) -> UserRecord:
     )
 
 
-class IdentityStoreMixin(StoreBase):
+class PeopleRows:
+    """Users, the platform identities mapped to them, admin claim codes, the event ledger."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     # --- users and identities -----------------------------------------------------------------
 
     def find_identity(self, platform: str, platform_user_id: str) -> UserRecord | None:
@@ -49,7 +42,7 @@ class IdentityStoreMixin(StoreBase):
             .join(identities, identities.c.user_id == users.c.user_id)
             .where(identities.c.platform == platform, identities.c.platform_user_id == platform_user_id)
         )
-        with self._read() as conn:
+        with self.db.read() as conn:
             row = conn.execute(query).first()
         return _user(row) if row is not None else None
 
@@ -62,7 +55,7 @@ class IdentityStoreMixin(StoreBase):
         _check_role(role)
         user_id = user_id or f"{platform}:{platform_user_id}"
         try:
-            with self._write() as conn:
+            with self.db.write() as conn:
                 exists = conn.execute(sa.select(users.c.user_id).where(users.c.user_id == user_id)).first()
                 if exists is None:
                     conn.execute(users.insert().values(
@@ -79,7 +72,7 @@ class IdentityStoreMixin(StoreBase):
         return found
 
     def get_user(self, user_id: str) -> UserRecord:
-        with self._read() as conn:
+        with self.db.read() as conn:
             row = conn.execute(sa.select(users).where(users.c.user_id == user_id)).first()
         if row is None:
             raise NotFound(f"no user {user_id!r}")
@@ -87,21 +80,21 @@ class IdentityStoreMixin(StoreBase):
 
     def set_role(self, user_id: str, role: str) -> UserRecord:
         _check_role(role)
-        with self._write() as conn:
+        with self.db.write() as conn:
             done = conn.execute(users.update().where(users.c.user_id == user_id).values(role=role))
         if done.rowcount == 0:
             raise NotFound(f"no user {user_id!r}")
         return self.get_user(user_id)
 
     def set_user_timezone(self, user_id: str, timezone: str | None) -> UserRecord:
-        with self._write() as conn:
+        with self.db.write() as conn:
             done = conn.execute(users.update().where(users.c.user_id == user_id).values(timezone=timezone))
         if done.rowcount == 0:
             raise NotFound(f"no user {user_id!r}")
         return self.get_user(user_id)
 
     def count_admins(self) -> int:
-        with self._read() as conn:
+        with self.db.read() as conn:
             return int(conn.execute(
                 sa.select(sa.func.count()).select_from(users).where(users.c.role == "admin")
             ).scalar_one())
@@ -110,7 +103,7 @@ class IdentityStoreMixin(StoreBase):
 
     def issue_claim(self, code_hash: str, *, now: datetime) -> None:
         """Keep a new claim code's hash; codes not yet used stop working (one code at a time)."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute(admin_claims.delete().where(admin_claims.c.claimed_by.is_(None)))
             conn.execute(admin_claims.insert().values(code_hash=code_hash, created_at=now))
 
@@ -124,7 +117,7 @@ class IdentityStoreMixin(StoreBase):
         re-checks the WHERE after the winner commits; SQLite writers are serialized)."""
         existing = self.find_identity(platform, platform_user_id)
         user_id = existing.user_id if existing else f"{platform}:{platform_user_id}"
-        with self._write() as conn:
+        with self.db.write() as conn:
             won = conn.execute(
                 admin_claims.update()
                 .where(
@@ -153,10 +146,10 @@ class IdentityStoreMixin(StoreBase):
         """Insert-or-ignore ``key``: True the first time it is seen, False for a repeat."""
         if not key or len(key) > 200:
             raise InvalidRequest("an event key is 1 to 200 characters")
-        with self._write() as conn:
+        with self.db.write() as conn:
             # RETURNING rather than rowcount: psycopg reports no count for a skipped upsert.
             row = conn.execute(
-                dialect.insert(self.engine, processed_events)
+                dialect.insert(self.db.engine, processed_events)
                 .values(key=key, at=now)
                 .on_conflict_do_nothing()
                 .returning(processed_events.c.key)
@@ -165,7 +158,7 @@ class IdentityStoreMixin(StoreBase):
 
     def forget_processed_events(self, *, before: datetime) -> int:
         """Drop ledger entries older than ``before`` (retries stop long before that)."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             done = conn.execute(processed_events.delete().where(processed_events.c.at < before))
         return int(done.rowcount or 0)
 

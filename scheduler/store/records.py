@@ -1,5 +1,9 @@
-"""Plain records for the engine's hot path (thousands a second): no validation on the way in,
-models only when something is read back for a person."""
+"""The plain records that cross the store's seam (``scheduler/store_ports.py``).
+
+The engine's hot path moves thousands a second: no validation on the way in, models only when
+something is read back for a person. Every part of the store, the engine and the service share
+these, so they sit below all of them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..models import RunReason, RunStatus
+from ..models import DependencyCondition, RunReason, RunStatus
 
 
 @dataclass(slots=True)
@@ -61,3 +65,47 @@ class RunOutcome:
     reason: RunReason = RunReason.SCHEDULE
     retry_run_id: int | None = field(default=None)  # filled in by the store
     started_at: datetime | None = None  # when the action began (None: keep the row's)
+
+
+@dataclass
+class SkipChain:
+    """A failure and everything downstream it skipped: one notice to the owner."""
+
+    root_run_id: int
+    root_task_id: int
+    reason: str
+    skipped_task_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Released:
+    """What the end of runs (or an emitted event) set going in the same transaction."""
+
+    runs: list[NewRun] = field(default_factory=list)  # pending runs created by releases and events
+    chains: list[SkipChain] = field(default_factory=list)
+    cut: list[NewRun] = field(default_factory=list)  # event runs refused for a too-long causal chain
+
+    def add(self, other: Released) -> None:
+        """Take ``other``'s runs, chains and cut runs into this one."""
+        self.runs.extend(other.runs)
+        self.chains.extend(other.chains)
+        self.cut.extend(other.cut)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A dependency: ``successor_id`` runs after ``predecessor_id`` ends with ``condition``."""
+
+    predecessor_id: int
+    successor_id: int
+    condition: DependencyCondition
+
+
+@dataclass(frozen=True)
+class SpawnCheck:
+    """A task being created by AI run ``run_id`` at ``depth``, within these budgets."""
+
+    run_id: int
+    depth: int
+    per_run_limit: int
+    per_day_limit: int

@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from .base import StoreBase
+from .base import Database
 from .tables import secrets
 
 USER, SHARED, WEBHOOK = "user", "shared", "webhook"
@@ -46,7 +46,12 @@ def _record(row: sa.Row[object], *, with_value: bool) -> SecretRecord:
 _LISTED = [c for c in secrets.c if c.name != "ciphertext"]
 
 
-class SecretStoreMixin(StoreBase):
+class SecretRows:
+    """Sealed secrets by (scope, owner, name), webhook signing secrets among them."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     def put_secret(
         self, scope: str, owner: str, name: str, *, ciphertext: str, key_id: str, actor: str,
         now: datetime,
@@ -56,7 +61,7 @@ class SecretStoreMixin(StoreBase):
         values = {"ciphertext": ciphertext, "key_id": key_id, "updated_by": actor, "updated_at": now}
         for attempt in (1, 2):
             try:
-                with self._write() as conn:
+                with self.db.write() as conn:
                     if conn.execute(secrets.update().where(*where).values(**values)).rowcount:
                         return False
                     conn.execute(secrets.insert().values(
@@ -72,7 +77,7 @@ class SecretStoreMixin(StoreBase):
         """The stored secret with its ciphertext, or None."""
         query = sa.select(secrets).where(
             secrets.c.scope == scope, secrets.c.owner == owner, secrets.c.name == name)
-        with self._read() as conn:
+        with self.db.read() as conn:
             row = conn.execute(query).first()
         return _record(row, with_value=True) if row is not None else None
 
@@ -86,7 +91,7 @@ class SecretStoreMixin(StoreBase):
         shared = sa.and_(secrets.c.scope == SHARED, secrets.c.owner == "")
         query = sa.select(secrets).where(
             secrets.c.name.in_(sorted(names)), shared if shared_only else sa.or_(mine, shared))
-        with self._read() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(query).all()
         found: dict[str, SecretRecord] = {}
         for row in sorted(rows, key=lambda r: r.scope != USER):  # own before shared
@@ -102,18 +107,18 @@ class SecretStoreMixin(StoreBase):
             query = query.where(sa.or_(secrets.c.scope == SHARED,
                                        sa.and_(secrets.c.scope == USER, secrets.c.owner == owner)))
         query = query.order_by(secrets.c.name, secrets.c.scope, secrets.c.owner)
-        with self._read() as conn:
+        with self.db.read() as conn:
             return [_record(row, with_value=False) for row in conn.execute(query)]
 
     def delete_secret(self, scope: str, owner: str, name: str) -> bool:
-        with self._write() as conn:
+        with self.db.write() as conn:
             done = conn.execute(secrets.delete().where(
                 secrets.c.scope == scope, secrets.c.owner == owner, secrets.c.name == name))
         return bool(done.rowcount)
 
     def count_secrets(self) -> int:
         """Stored secrets of every scope (webhooks too): any means a key exists somewhere."""
-        with self._read() as conn:
+        with self.db.read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(secrets)).scalar_one())
 
     # --- webhooks: the signing secret of POST /hooks/<event> ------------------------------------

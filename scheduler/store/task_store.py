@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,25 +12,18 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Conflict, NotFound, PermissionDenied
 from ..models import Task, TaskSpec, TaskStatus
 from ..schedule import Schedule, schedule_from_row
-from .base import StoreBase
+from ..triggers import EventTrigger
+from .base import Database
+from .event_store import sync_subscriptions
+from .records import SpawnCheck
 from .tables import audit, dependencies, tasks
 
 _TOP_LEVEL = ("name", "timezone", "enabled")
 
 
-@dataclass(frozen=True)
-class SpawnCheck:
-    """A task being created by AI run ``run_id`` at ``depth``, within these budgets."""
-
-    run_id: int
-    depth: int
-    per_run_limit: int
-    per_day_limit: int
-
-
-def _definition(spec: TaskSpec) -> dict[str, Any]:
-    body = spec.model_dump(mode="json", exclude=set(_TOP_LEVEL))
-    return body
+def definition_of(spec: TaskSpec) -> dict[str, Any]:
+    """The ``definition`` column of a task: its spec less the fields that are columns."""
+    return spec.model_dump(mode="json", exclude=set(_TOP_LEVEL))
 
 
 def task_from_row(row: sa.Row[Any]) -> Task:
@@ -60,7 +52,21 @@ def task_from_row(row: sa.Row[Any]) -> Task:
     return Task.model_validate(data, context={"trusted": True})
 
 
-class TaskStoreMixin(StoreBase):
+def tasks_by_id(conn: sa.Connection, task_ids: Sequence[int]) -> dict[int, Task]:
+    """Live tasks by id, inside the caller's transaction."""
+    rows = conn.execute(
+        tasks.select().where(tasks.c.task_id.in_(list(task_ids)), tasks.c.deleted_at.is_(None))
+    )
+    return {row.task_id: task_from_row(row) for row in rows}
+
+
+class TaskRows:
+    """Task rows, their change feed (each change bumps a revision the engine follows) and the
+    audit log."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     def add_task(
         self,
         spec: TaskSpec,
@@ -76,8 +82,8 @@ class TaskStoreMixin(StoreBase):
         """Insert a task. With ``spawn`` (an AI run creating it) the per-run and per-day budgets
         are checked in the same transaction, behind a per-owner lock, so parallel runs can't
         overshoot them."""
-        with self._write() as conn:
-            revision = self.next_counter(conn, "task_revision")
+        with self.db.write() as conn:
+            revision = self.db.next_counter(conn, "task_revision")
             if spawn is not None:
                 self._check_spawn_budget(conn, spawn, owner=owner, now=now)
             try:
@@ -90,7 +96,7 @@ class TaskStoreMixin(StoreBase):
                         status=status.value,
                         enabled=spec.enabled,
                         action_kind=spec.action.kind,
-                        definition=_definition(spec),
+                        definition=definition_of(spec),
                         created_by=actor,
                         modified_by=actor,
                         created_at=now,
@@ -105,11 +111,49 @@ class TaskStoreMixin(StoreBase):
                 ).scalar_one()
             except IntegrityError as exc:
                 raise Conflict(f"a task named {spec.name!r} already exists") from exc
-            self._sync_subscriptions(conn, task_id, spec)  # type: ignore[attr-defined]
+            sync_subscriptions(conn, task_id, spec)
             return task_from_row(conn.execute(tasks.select().where(tasks.c.task_id == task_id)).one())
 
+    def add_tasks(
+        self, specs: Iterable[TaskSpec], *, owner: str, actor: str, now: datetime, batch: int = 5000
+    ) -> int:
+        """Insert many active tasks (an import, a benchmark's load), ``batch`` to a transaction,
+        each with its own revision; returns how many. Names must be new; no spawn budget (a
+        person's bulk load, not an AI run's)."""
+        added = 0
+        pending: list[TaskSpec] = []
+        for spec in specs:
+            pending.append(spec)
+            if len(pending) >= batch:
+                added += self._insert_batch(pending, owner=owner, actor=actor, now=now)
+                pending = []
+        if pending:
+            added += self._insert_batch(pending, owner=owner, actor=actor, now=now)
+        return added
+
+    def _insert_batch(self, specs: list[TaskSpec], *, owner: str, actor: str, now: datetime) -> int:
+        with self.db.write() as conn:
+            last = self.db.next_counter(conn, "task_revision", step=len(specs))
+            rows = [
+                {"name": spec.name, "owner": owner, "timezone": spec.timezone, "status": TaskStatus.ACTIVE.value,
+                 "enabled": spec.enabled, "action_kind": spec.action.kind, "definition": definition_of(spec),
+                 "created_by": actor, "modified_by": actor, "created_at": now, "updated_at": now,
+                 "revision": last - len(specs) + 1 + i, "spawn_depth": 0}
+                for i, spec in enumerate(specs)
+            ]
+            try:
+                ids = conn.execute(
+                    tasks.insert().returning(tasks.c.task_id, sort_by_parameter_order=True), rows
+                ).scalars().all()
+            except IntegrityError as exc:
+                raise Conflict("some of these task names already exist") from exc
+            for task_id, spec in zip(ids, specs, strict=True):
+                if any(isinstance(t, EventTrigger) for t in spec.triggers):
+                    sync_subscriptions(conn, task_id, spec)
+        return len(specs)
+
     def _check_spawn_budget(self, conn: sa.Connection, spawn: SpawnCheck, *, owner: str, now: datetime) -> None:
-        self.next_counter(conn, f"spawn:{owner}")  # row lock: budget checks of one owner queue up
+        self.db.next_counter(conn, f"spawn:{owner}")  # row lock: budget checks of one owner queue up
         per_run = conn.execute(
             sa.select(sa.func.count()).where(tasks.c.created_by_run_id == spawn.run_id)
         ).scalar_one()
@@ -131,7 +175,7 @@ class TaskStoreMixin(StoreBase):
             )
 
     def get_task(self, task_id: int) -> Task:
-        with self._read() as conn:
+        with self.db.read() as conn:
             row = conn.execute(
                 tasks.select().where(tasks.c.task_id == task_id, tasks.c.deleted_at.is_(None))
             ).first()
@@ -144,7 +188,7 @@ class TaskStoreMixin(StoreBase):
         ref = ref.strip()
         if ref.isdigit():
             return self.get_task(int(ref))
-        with self._read() as conn:
+        with self.db.read() as conn:
             row = conn.execute(
                 tasks.select().where(tasks.c.name == ref, tasks.c.deleted_at.is_(None))
             ).first()
@@ -169,7 +213,7 @@ class TaskStoreMixin(StoreBase):
             query = query.where(tasks.c.action_kind == action_kind)
         if name_contains:
             query = query.where(tasks.c.name.ilike(f"%{_escape_like(name_contains)}%", escape="\\"))
-        with self._read() as conn:
+        with self.db.read() as conn:
             return [task_from_row(row) for row in conn.execute(query)]
 
     def update_task(
@@ -193,7 +237,7 @@ class TaskStoreMixin(StoreBase):
                 timezone=spec.timezone,
                 enabled=spec.enabled,
                 action_kind=spec.action.kind,
-                definition=_definition(spec),
+                definition=definition_of(spec),
             )
         if status is not None:
             values["status"] = status.value
@@ -203,8 +247,8 @@ class TaskStoreMixin(StoreBase):
             values.update(approved_by=approved_by, approved_at=now)
         if origin is not None:
             values["origin"] = origin
-        with self._write() as conn:
-            values["revision"] = self.next_counter(conn, "task_revision")
+        with self.db.write() as conn:
+            values["revision"] = self.db.next_counter(conn, "task_revision")
             try:
                 result = conn.execute(
                     tasks.update()
@@ -216,13 +260,13 @@ class TaskStoreMixin(StoreBase):
             if result.rowcount == 0:
                 raise NotFound(f"no task with id {task_id}")
             if spec is not None:
-                self._sync_subscriptions(conn, task_id, spec)  # type: ignore[attr-defined]
+                sync_subscriptions(conn, task_id, spec)
             return task_from_row(conn.execute(tasks.select().where(tasks.c.task_id == task_id)).one())
 
     def delete_task(self, task_id: int, *, actor: str, now: datetime) -> None:
         """Soft delete: the task disappears, its run history stays."""
-        with self._write() as conn:
-            revision = self.next_counter(conn, "task_revision")
+        with self.db.write() as conn:
+            revision = self.db.next_counter(conn, "task_revision")
             result = conn.execute(
                 tasks.update()
                 .where(tasks.c.task_id == task_id, tasks.c.deleted_at.is_(None))
@@ -230,12 +274,12 @@ class TaskStoreMixin(StoreBase):
             )
             if result.rowcount == 0:
                 raise NotFound(f"no task with id {task_id}")
-            self._sync_subscriptions(conn, task_id, None)  # type: ignore[attr-defined]
+            sync_subscriptions(conn, task_id, None)
             conn.execute(dependencies.delete().where(
                 sa.or_(dependencies.c.predecessor_id == task_id, dependencies.c.successor_id == task_id)))
 
     def task_revision(self) -> int:
-        with self._read() as conn:
+        with self.db.read() as conn:
             return int(conn.execute(sa.select(sa.func.max(tasks.c.revision))).scalar() or 0)
 
     def schedules_changed_since(
@@ -250,7 +294,7 @@ class TaskStoreMixin(StoreBase):
         newest = revision
         # Rows are turned into schedules as they stream in: at start-up that is every task,
         # and holding all the rows next to them would add half again to the peak memory.
-        with self._read() as conn:
+        with self.db.read() as conn:
             for row in conn.execute(
                 tasks.select().where(tasks.c.revision > revision).order_by(tasks.c.revision)
             ):
@@ -263,55 +307,44 @@ class TaskStoreMixin(StoreBase):
         return live, deleted, newest
 
     def tasks_by_id(self, task_ids: Sequence[int]) -> dict[int, Task]:
-        with self._read() as conn:
-            return self._tasks_by_id(conn, task_ids)
+        with self.db.read() as conn:
+            return tasks_by_id(conn, task_ids)
 
     def count_tasks(self) -> int:
-        with self._read() as conn:
+        with self.db.read() as conn:
             return int(conn.execute(
                 sa.select(sa.func.count()).select_from(tasks).where(tasks.c.deleted_at.is_(None))
             ).scalar_one())
-
-    def _tasks_by_id(self, conn: sa.Connection, task_ids: Sequence[int]) -> dict[int, Task]:
-        """Live tasks by id, inside the caller's transaction."""
-        rows = conn.execute(
-            tasks.select().where(tasks.c.task_id.in_(list(task_ids)), tasks.c.deleted_at.is_(None))
-        )
-        return {row.task_id: task_from_row(row) for row in rows}
 
     def add_audit(
         self, *, at: datetime, actor: str, action: str, decision: str,
         target: str | None = None, reason: str | None = None, ai_run_id: int | None = None,
     ) -> None:
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute(
                 audit.insert().values(at=at, actor=actor, ai_run_id=ai_run_id, action=action,
                                       target=target, decision=decision, reason=reason)
             )
 
     def list_audit(self, *, actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        return audit_rows(self, actor=actor, limit=limit)
+        query = audit.select().order_by(audit.c.audit_id.desc()).limit(limit)
+        if actor is not None:
+            query = query.where(audit.c.actor == actor)
+        with self.db.read() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def task_ids(self) -> list[int]:
-        with self._read() as conn:
+        with self.db.read() as conn:
             return list(conn.execute(sa.select(tasks.c.task_id).where(tasks.c.deleted_at.is_(None))).scalars())
 
     def task_names(self, task_ids: list[int]) -> dict[int, str]:
         if not task_ids:
             return {}
-        with self._read() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(
                 sa.select(tasks.c.task_id, tasks.c.name).where(tasks.c.task_id.in_(set(task_ids)))
             )
             return {r.task_id: r.name for r in rows}
-
-
-def audit_rows(store: StoreBase, *, actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-    query = audit.select().order_by(audit.c.audit_id.desc()).limit(limit)
-    if actor is not None:
-        query = query.where(audit.c.actor == actor)
-    with store._read() as conn:
-        return [dict(row._mapping) for row in conn.execute(query)]
 
 
 def _escape_like(text: str) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..models import RunStatus
-from .base import StoreBase
+from .base import Database
 from .tables import runs, workers
 
 
@@ -33,11 +33,16 @@ class Backlog:
     oldest_due_at: datetime | None
 
 
-class WorkerStoreMixin(StoreBase):
+class WorkerRows:
+    """One row per running engine, with its heartbeat; how much work waits; a ping."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     def register_worker(
         self, worker_id: str, *, now: datetime, version: str | None = None, schedules: bool = True
     ) -> None:
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute(workers.delete().where(workers.c.worker_id == worker_id))
             conn.execute(
                 workers.insert().values(
@@ -47,15 +52,15 @@ class WorkerStoreMixin(StoreBase):
             )
 
     def heartbeat_worker(self, worker_id: str, *, now: datetime) -> None:
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute(workers.update().where(workers.c.worker_id == worker_id).values(heartbeat_at=now))
 
     def unregister_worker(self, worker_id: str) -> None:
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute(workers.delete().where(workers.c.worker_id == worker_id))
 
     def live_workers(self, *, since: datetime) -> list[str]:
-        with self._read() as conn:
+        with self.db.read() as conn:
             return list(
                 conn.execute(sa.select(workers.c.worker_id).where(workers.c.heartbeat_at >= since)).scalars()
             )
@@ -64,14 +69,14 @@ class WorkerStoreMixin(StoreBase):
         """Every registered worker, newest heartbeat first (stale ones included: a process
         that died without unregistering stays until another registers under its id)."""
         columns = [workers.c[name] for name in WorkerRow.__dataclass_fields__]
-        with self._read() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(sa.select(*columns).order_by(workers.c.heartbeat_at.desc())).all()
         return [WorkerRow(*row) for row in rows]
 
     def run_backlog(self, *, now: datetime) -> Backlog:
         """How much work waits: due pending runs (the queue) and running runs."""
         pending = RunStatus.PENDING.value
-        with self._read() as conn:
+        with self.db.read() as conn:
             due, oldest = conn.execute(
                 sa.select(sa.func.count(), sa.func.min(runs.c.due_at))
                 .where(runs.c.status == pending, runs.c.due_at <= now)
@@ -83,5 +88,5 @@ class WorkerStoreMixin(StoreBase):
 
     def ping(self) -> None:
         """One round trip to the database; raises ``StoreUnavailable`` when it doesn't answer."""
-        with self._read() as conn:
+        with self.db.read() as conn:
             conn.execute(sa.text("SELECT 1"))

@@ -322,6 +322,6 @@ async def test_timeouts_of_many_runs_are_each_kept(make_engine, add_task, clock,
 async def test_a_serving_engine_checkpoints_in_the_background_while_it_runs(make_engine, store):
     engine = make_engine(background_checkpoints=True)
     await engine.start()
-    assert (store._checkpointer is not None) == store.is_sqlite
+    assert store.db.checkpointing == store.is_sqlite
     await engine.shutdown(grace=timedelta(seconds=1))
-    assert store._checkpointer is None
+    assert not store.db.checkpointing

@@ -173,12 +173,12 @@ def test_run_search_matches_output_and_errors_case_insensitively(store):
 
 
 def test_bulk_and_plain_run_rows_carry_the_same_fields(store):
-    from scheduler.store.run_store import _BULK_TIMES, _new_run_params
+    from scheduler.store.run_rows import _BULK_TIMES, new_run_params
     from scheduler.store.tables import UTCDateTime, runs
 
     run = NewRun(task_id=1, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE, due_at=NOW,
                  scheduled_for=NOW, started_at=NOW, context={"event": {"name": "x", "data": {}}})
-    plain = _new_run_params(run, NOW)
+    plain = new_run_params(run, NOW)
     # The bulk rows convert every timestamp a new run is written with, and only those.
     assert set(_BULK_TIMES) == {c.name for c in runs.c if isinstance(c.type, UTCDateTime)} & set(plain)
     assert set(sqlite_fast.FIRE_COLUMNS) == set(plain) | {"run_id"}
@@ -254,7 +254,7 @@ def test_checkpoints_move_to_a_thread_of_their_own(tmp_path):
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
         for i in range(30):
             _add(store, f"t{i}")
-        checkpointer = store._checkpointer
+        checkpointer = store.db._checkpointer
         store.stop_background_checkpoints()  # runs a last checkpoint before it stops
         assert checkpointer.passes == 1
         busy, frames, done = checkpointer.last

@@ -1,0 +1,99 @@
+"""Reading runs back for people: one run, lists with filters and search, a run's history,
+timings for statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..errors import NotFound
+from ..models import Run, RunEvent, RunStatus
+from .base import Database
+from .run_rows import run_from_row
+from .tables import run_events, runs, tasks
+
+
+class RunHistory:
+    """Runs as people look at them (never on the engine's path)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get_run(self, run_id: int) -> Run:
+        with self.db.read() as conn:
+            row = conn.execute(
+                sa.select(runs, tasks.c.name.label("task_name"))
+                .join(tasks, tasks.c.task_id == runs.c.task_id)
+                .where(runs.c.run_id == run_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"no run with id {run_id}")
+        return run_from_row(row, row.task_name)
+
+    def list_runs(
+        self,
+        *,
+        task_id: int | None = None,
+        statuses: Sequence[RunStatus] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        search: str | None = None,
+        owner: str | None = None,
+        workflow_run_id: int | None = None,
+        limit: int = 50,
+    ) -> list[Run]:
+        """Newest first. ``since``/``until`` bound the creation time; ``search`` matches output and
+        errors case-insensitively."""
+        query = (
+            sa.select(runs, tasks.c.name.label("task_name"))
+            .join(tasks, tasks.c.task_id == runs.c.task_id)
+            .order_by(runs.c.run_id.desc())
+            .limit(limit)
+        )
+        if task_id is not None:
+            query = query.where(runs.c.task_id == task_id)
+        if statuses:
+            query = query.where(runs.c.status.in_([s.value for s in statuses]))
+        if since is not None:
+            query = query.where(runs.c.created_at >= since)
+        if until is not None:
+            query = query.where(runs.c.created_at < until)
+        if owner is not None:
+            query = query.where(tasks.c.owner == owner)
+        if workflow_run_id is not None:
+            query = query.where(runs.c.workflow_run_id == workflow_run_id)
+        if search:
+            pattern = f"%{search.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
+            query = query.where(
+                sa.or_(*(col.ilike(pattern, escape="\\") for col in (runs.c.stdout, runs.c.stderr, runs.c.error)))
+            )
+        with self.db.read() as conn:
+            return [run_from_row(row, row.task_name) for row in conn.execute(query)]
+
+    def run_history(self, run_id: int) -> list[RunEvent]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                run_events.select().where(run_events.c.run_id == run_id).order_by(run_events.c.event_id)
+            )
+            return [RunEvent(run_id=r.run_id, status=r.status, at=r.at, message=r.message) for r in rows]
+
+    def run_timings(
+        self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None
+    ) -> list[tuple[int, str, str, datetime | None, datetime | None, datetime]]:
+        """(task_id, task name, status, started_at, finished_at, created_at) of ended runs, for stats."""
+        query = (
+            sa.select(runs.c.task_id, tasks.c.name, runs.c.status, runs.c.started_at,
+                      runs.c.finished_at, runs.c.created_at)
+            .join(tasks, tasks.c.task_id == runs.c.task_id)
+            .where(runs.c.status.notin_([RunStatus.PENDING.value, RunStatus.RUNNING.value]))
+        )
+        if since is not None:
+            query = query.where(runs.c.created_at >= since)
+        if task_id is not None:
+            query = query.where(runs.c.task_id == task_id)
+        if owner is not None:
+            query = query.where(tasks.c.owner == owner)
+        with self.db.read() as conn:
+            return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in conn.execute(query)]

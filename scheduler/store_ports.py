@@ -1,0 +1,423 @@
+"""What the scheduler needs from a database, one protocol per consumer.
+
+The engine is typed against ``EngineStore``, the service against ``ServiceStore`` (the union of
+``TaskStore``, ``RunStore``, ``FlowStore``, ``PeopleStore``, ``SecretStore`` and
+``ConversationStore``), condition triggers against ``ConditionStore``.
+``scheduler.store.Store`` (SQLite and PostgreSQL) implements all of them; the composition root
+(``cronpilot/wiring.py``) hands it in. Nothing outside ``scheduler/`` imports the store:
+connectors and the agent reach it through the service.
+
+Every method is one short transaction and synchronous (the engine calls it from its store
+thread). Times are aware UTC datetimes; ``now`` is the caller's clock, never the database's.
+Any method raises ``StoreUnavailable`` when the database can't be reached; other errors are
+named in the contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .models import TaskStatus
+
+if TYPE_CHECKING:
+    from .access import UserRecord
+    from .models import DependencyCondition, Run, RunEvent, RunReason, RunStatus, Task, TaskSpec
+    from .schedule import Schedule
+    from .store.records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SpawnCheck
+    from .store.secret_store import SecretRecord
+    from .store.worker_store import Backlog, WorkerRow
+
+
+class ConditionStore(Protocol):
+    """The last value of each condition trigger, kept so a restart doesn't fire again."""
+
+    def condition_value(self, task_id: int, index: int) -> bool | None:
+        """The last value of trigger ``index`` of ``task_id``; None when never checked."""
+        ...
+
+    def set_condition_value(self, task_id: int, index: int, value: bool, *, now: datetime) -> None:
+        """Remember ``value`` as the last value of trigger ``index`` of ``task_id``."""
+        ...
+
+
+class EngineStore(ConditionStore, Protocol):
+    """What the engine needs: the change feed of tasks, fires and outcomes in group commits,
+    claims under leases, recovery of lost workers' runs, and its own heartbeat."""
+
+    @property
+    def url(self) -> str:
+        """The database URL (reactive sources listen on it when it is PostgreSQL)."""
+        ...
+
+    def checkpoint_in_background(self, *, every: float = 1.0) -> bool:
+        """SQLite: checkpoint the WAL from a thread, not in commits; False when nothing to do."""
+        ...
+
+    def stop_background_checkpoints(self) -> None:
+        """Back to checkpoints at commit (after a last one from the thread)."""
+        ...
+
+    def register_worker(
+        self, worker_id: str, *, now: datetime, version: str | None = None, schedules: bool = True
+    ) -> None:
+        """Announce engine ``worker_id`` (running ``version``; firing schedules or only runs it
+        was asked for) as alive since ``now``."""
+        ...
+
+    def heartbeat_worker(self, worker_id: str, *, now: datetime) -> None:
+        """Engine ``worker_id`` is still alive at ``now``."""
+        ...
+
+    def unregister_worker(self, worker_id: str) -> None:
+        """Engine ``worker_id`` has stopped."""
+        ...
+
+    def count_tasks(self) -> int:
+        """How many live (not deleted) tasks there are."""
+        ...
+
+    def schedules_changed_since(
+        self, revision: int, *, full: bool = True
+    ) -> tuple[list[tuple[Schedule, Task | None]], list[int], int]:
+        """Tasks changed after ``revision`` (with the whole task when ``full`` or reactive), the
+        ids deleted after it, and the newest revision."""
+        ...
+
+    def tasks_by_id(self, task_ids: Sequence[int]) -> dict[int, Task]:
+        """The live tasks among ``task_ids``, by id (missing ids are left out)."""
+        ...
+
+    def get_task(self, task_id: int) -> Task:
+        """One live task; raises ``NotFound``."""
+        ...
+
+    def max_run_id(self) -> int:
+        """The highest run id so far (0 without runs)."""
+        ...
+
+    def cut_runs_since(self, run_id: int) -> list[NewRun]:
+        """Event runs refused by the causal-chain limit with an id above ``run_id``, oldest first."""
+        ...
+
+    def next_pending_due(self) -> datetime | None:
+        """When the earliest pending run is due; None without pending runs."""
+        ...
+
+    def commit_tick(
+        self, outcomes: Sequence[RunOutcome], fires: Sequence[NewRun], *, owner: str, now: datetime,
+        lease_until: datetime | None = None, load: Sequence[int] = (),
+    ) -> tuple[list[RunOutcome], Released, list[NewRun], dict[int, Task]]:
+        """In one transaction: record the outcomes ``owner`` still holds (and what they release,
+        claimed until ``lease_until`` when given), record ``fires`` (a fire already recorded is
+        dropped), read the tasks ``load`` names. Returns (outcomes kept, released, fires
+        inserted with their ids, tasks loaded)."""
+        ...
+
+    def claim_due_runs(
+        self, *, owner: str, now: datetime, lease_until: datetime, limit: int = 500
+    ) -> list[ClaimedRun]:
+        """Claim pending runs due by ``now`` for ``owner`` until ``lease_until``: at most one per
+        task and none of a task that is running; never one another worker holds."""
+        ...
+
+    def extend_leases(self, *, owner: str, until: datetime) -> int:
+        """Move the leases of ``owner``'s running runs to ``until``; how many."""
+        ...
+
+    def cancel_requests(self, *, owner: str) -> list[int]:
+        """Ids of ``owner``'s running runs someone asked to cancel."""
+        ...
+
+    def expired_runs(self, *, now: datetime, limit: int = 500) -> list[ClaimedRun]:
+        """Running runs whose lease ended before ``now`` (their worker stopped heartbeating)."""
+        ...
+
+    def recover_expired(self, outcomes: Sequence[RunOutcome], *, now: datetime) -> list[RunOutcome]:
+        """Record outcomes of lost runs still expired at ``now`` (with their releases); those kept."""
+        ...
+
+    def trigger_task(
+        self, task_id: int, *, reason: RunReason, event: str, payload: dict[str, Any] | None,
+        now: datetime, debounce: timedelta | None = None,
+    ) -> NewRun | None:
+        """A pending run of ``task_id`` fired by its own source; None inside the debounce window."""
+        ...
+
+
+class TaskStore(Protocol):
+    """Task rows and the audit log, as the service reads and changes them."""
+
+    def add_task(
+        self, spec: TaskSpec, *, owner: str, actor: str, now: datetime, status: TaskStatus = TaskStatus.ACTIVE,
+        origin: dict[str, Any] | None = None, spawn: SpawnCheck | None = None, workflow_id: int | None = None,
+    ) -> Task:
+        """Insert a task; raises ``Conflict`` (name taken) or ``PermissionDenied`` (``spawn``
+        budget used up, checked in the same transaction)."""
+        ...
+
+    def get_task(self, task_id: int) -> Task:
+        """One live task; raises ``NotFound``."""
+        ...
+
+    def find_task(self, ref: str) -> Task:
+        """A live task by id ("12") or unique name; raises ``NotFound``."""
+        ...
+
+    def list_tasks(
+        self, *, owner: str | None = None, status: TaskStatus | None = None,
+        action_kind: str | None = None, name_contains: str | None = None,
+    ) -> list[Task]:
+        """Live tasks matching every filter given, by id."""
+        ...
+
+    def update_task(
+        self, task_id: int, *, actor: str, now: datetime, spec: TaskSpec | None = None,
+        status: TaskStatus | None = None, reset_schedule: bool = False, approved_by: str | None = None,
+        origin: dict[str, Any] | None = None,
+    ) -> Task:
+        """Change a task (``reset_schedule``: fires restart from ``now``); raises ``NotFound``, ``Conflict``."""
+        ...
+
+    def delete_task(self, task_id: int, *, actor: str, now: datetime) -> None:
+        """Soft delete (runs stay), dropping its edges and subscriptions; raises ``NotFound``."""
+        ...
+
+    def task_ids(self) -> list[int]:
+        """Ids of every live task."""
+        ...
+
+    def task_names(self, task_ids: list[int]) -> dict[int, str]:
+        """Names of these tasks, deleted ones included."""
+        ...
+
+    def add_audit(
+        self, *, at: datetime, actor: str, action: str, decision: str,
+        target: str | None = None, reason: str | None = None, ai_run_id: int | None = None,
+    ) -> None:
+        """Append an audit entry (``decision``: allowed or refused)."""
+        ...
+
+    def list_audit(self, *, actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Audit entries, newest first, of ``actor`` or everyone."""
+        ...
+
+
+class RunStore(Protocol):
+    """Runs as people ask for them, and whether an engine is there to run them."""
+
+    def add_run(self, run: NewRun, *, now: datetime) -> Run:
+        """Insert a run (a manual one) with its first history row."""
+        ...
+
+    def get_run(self, run_id: int) -> Run:
+        """One run with its task's name; raises ``NotFound``."""
+        ...
+
+    def list_runs(
+        self, *, task_id: int | None = None, statuses: Sequence[RunStatus] | None = None,
+        since: datetime | None = None, until: datetime | None = None, search: str | None = None,
+        owner: str | None = None, workflow_run_id: int | None = None, limit: int = 50,
+    ) -> list[Run]:
+        """Runs matching every filter, newest first (``search``: in output and errors)."""
+        ...
+
+    def request_cancel(self, run_id: int, *, now: datetime) -> Run:
+        """Cancel a pending run, flag a running one; raises ``NotFound``, ``Conflict`` (ended)."""
+        ...
+
+    def run_history(self, run_id: int) -> list[RunEvent]:
+        """Every status a run went through, oldest first."""
+        ...
+
+    def run_timings(
+        self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None
+    ) -> list[tuple[int, str, str, datetime | None, datetime | None, datetime]]:
+        """(task id, task name, status, started, finished, created) of ended runs."""
+        ...
+
+    def next_pending_due(self) -> datetime | None:
+        """When the earliest pending run is due; None without pending runs."""
+        ...
+
+    def live_workers(self, *, since: datetime) -> list[str]:
+        """Engines that heartbeated at or after ``since``."""
+        ...
+
+    def list_workers(self) -> list[WorkerRow]:
+        """Every registered engine, newest heartbeat first (stale ones included)."""
+        ...
+
+    def run_backlog(self, *, now: datetime) -> Backlog:
+        """Pending runs due by ``now`` (and the oldest's due time), and running runs."""
+        ...
+
+
+class FlowStore(Protocol):
+    """Dependencies, events and webhook deliveries."""
+
+    def add_dependency(
+        self, predecessor_id: int, successor_id: int, *, condition: DependencyCondition, now: datetime,
+        extra_edges: Sequence[tuple[int, int]] = (),
+    ) -> None:
+        """Add or change an edge; raises ``Conflict`` (a cycle, with ``extra_edges``), ``NotFound``."""
+        ...
+
+    def remove_dependency(self, predecessor_id: int, successor_id: int) -> bool:
+        """Remove an edge; False when there was none."""
+        ...
+
+    def list_edges(self, *, task_ids: Iterable[int] | None = None) -> list[Edge]:
+        """Every edge, or those touching ``task_ids``."""
+        ...
+
+    def all_subscriptions(self) -> list[tuple[int, str]]:
+        """(task id, event) for every event trigger of a live task."""
+        ...
+
+    def emit_event(
+        self, event: str, payload: dict[str, Any] | None, *, now: datetime,
+        caused_by_run_id: int | None = None, chain_depth: int = 0, exclude_task_id: int | None = None,
+    ) -> Released:
+        """A pending run for every active listener of ``event`` (cut past the chain limit)."""
+        ...
+
+    def claim_delivery(self, delivery_id: str, *, event: str, now: datetime) -> bool:
+        """True the first time ``delivery_id`` is seen; a replay gets False."""
+        ...
+
+    def forget_deliveries(self, *, before: datetime) -> int:
+        """Drop delivery ids seen before ``before``; how many."""
+        ...
+
+
+class PeopleStore(Protocol):
+    """Users, their platform identities, admin claim codes and the inbound event ledger."""
+
+    def find_identity(self, platform: str, platform_user_id: str) -> UserRecord | None:
+        """The user an identity maps to; None when unknown."""
+        ...
+
+    def add_identity(
+        self, platform: str, platform_user_id: str, *, role: str, now: datetime,
+        display_name: str | None = None, user_id: str | None = None,
+    ) -> UserRecord:
+        """Map an identity to a new user, or return the one it already maps to (races: one user)."""
+        ...
+
+    def get_user(self, user_id: str) -> UserRecord:
+        """One user; raises ``NotFound``."""
+        ...
+
+    def set_role(self, user_id: str, role: str) -> UserRecord:
+        """Give a user ``role``; raises ``InvalidRequest`` (unknown role), ``NotFound``."""
+        ...
+
+    def set_user_timezone(self, user_id: str, timezone: str | None) -> UserRecord:
+        """Remember a user's zone (None: forget it); raises ``NotFound``."""
+        ...
+
+    def count_admins(self) -> int:
+        """How many users are admins."""
+        ...
+
+    def issue_claim(self, code_hash: str, *, now: datetime) -> None:
+        """Keep a new claim code's hash; unused older codes stop working."""
+        ...
+
+    def claim_admin(
+        self, code_hash: str, platform: str, platform_user_id: str, *, now: datetime,
+        max_age: timedelta, display_name: str | None = None,
+    ) -> UserRecord | None:
+        """Use a claim code (one winner among concurrent claims); None when unknown, used or old."""
+        ...
+
+    def mark_event_processed(self, key: str, *, now: datetime) -> bool:
+        """True the first time inbound event ``key`` is seen; raises ``InvalidRequest`` (bad key)."""
+        ...
+
+    def forget_processed_events(self, *, before: datetime) -> int:
+        """Drop ledger entries older than ``before``; how many."""
+        ...
+
+
+class SecretStore(Protocol):
+    """Sealed secrets by (scope, owner, name): ``user`` (a person's own), ``shared`` (an admin's,
+    for every task) and ``webhook`` (the signing secret of ``POST /hooks/<event>``). The store
+    never sees a plain value."""
+
+    def put_secret(
+        self, scope: str, owner: str, name: str, *, ciphertext: str, key_id: str, actor: str,
+        now: datetime,
+    ) -> bool:
+        """Insert or replace the sealed value of (scope, owner, name); True when it is new."""
+        ...
+
+    def get_secret(self, scope: str, owner: str, name: str) -> SecretRecord | None:
+        """One secret with its ciphertext; None when there is none."""
+        ...
+
+    def find_secrets(
+        self, owner: str, names: Collection[str], *, shared_only: bool = False
+    ) -> dict[str, SecretRecord]:
+        """The secrets a task of ``owner`` sees under ``names`` (own before shared); missing left out."""
+        ...
+
+    def list_secrets(
+        self, *, owner: str | None = None, scopes: Collection[str] = ("user", "shared")
+    ) -> list[SecretRecord]:
+        """Secrets without values: all in ``scopes``, or those ``owner`` sees."""
+        ...
+
+    def delete_secret(self, scope: str, owner: str, name: str) -> bool:
+        """Forget a secret; False when there was none."""
+        ...
+
+    def count_secrets(self) -> int:
+        """How many secrets of any scope are stored."""
+        ...
+
+    def set_webhook_secret(self, event: str, *, ciphertext: str, key_id: str, actor: str,
+                           now: datetime) -> None:
+        """The sealed secret ``POST /hooks/{event}`` is signed with (replacing any)."""
+        ...
+
+    def webhook_secret(self, event: str) -> SecretRecord | None:
+        """The sealed secret of ``event``'s webhook; None when it has none."""
+        ...
+
+    def delete_webhook(self, event: str) -> bool:
+        """Forget ``event``'s webhook secret; False when it had none."""
+        ...
+
+    def list_webhooks(self) -> list[str]:
+        """Events that have a webhook secret, by name."""
+        ...
+
+
+class ConversationStore(Protocol):
+    """What a chat conversation is in the middle of: one row per conversation id (1 to 300
+    characters, else ``InvalidRequest``) with a turn counter and a small JSON state, shared by
+    every process that answers in it."""
+
+    def begin_turn(
+        self, conversation_id: str, *, now: datetime, expires_at: datetime
+    ) -> tuple[int, dict[str, Any]]:
+        """Count one more turn and return (turn, state), the row now kept until ``expires_at``;
+        an unknown or expired conversation starts over at (1, {})."""
+        ...
+
+    def save_conversation(
+        self, conversation_id: str, state: dict[str, Any], *, now: datetime, expires_at: datetime
+    ) -> None:
+        """Replace the state (created when missing); ``InvalidRequest`` past 64 KiB of JSON."""
+        ...
+
+    def forget_conversations(self, *, before: datetime) -> int:
+        """Drop conversations that expired before ``before``; how many."""
+        ...
+
+
+class ServiceStore(TaskStore, RunStore, FlowStore, PeopleStore, SecretStore, ConversationStore, Protocol):
+    """Everything the service and its parts need from the database."""
