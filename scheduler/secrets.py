@@ -1,5 +1,6 @@
 """The service's part for secrets: set, list and delete them, check a task's references, and
-give runs the plain values (the engine's ``SecretSource``). Part of ``Service``.
+give runs the plain values (the engine's ``SecretSource``). A part of the service
+(``Service.secrets``, its methods exposed on ``Service``) under the same rules (``Rules``).
 
 Who may do what (the rule, also in docs/secrets.md):
 
@@ -20,16 +21,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .access import Actor, Role
+from .clock import Clock
 from .errors import InvalidRequest, NotFound, PermissionDenied, SecretUnreadable
 from .models import Task, TaskSpec
+from .secret_box import SecretBox
 from .secret_refs import check_secret_name, secrets_of
+from .service_rules import Rules
 from .store.secret_store import SHARED, USER, SecretRecord
+from .store_ports import ServiceStore
 from .triggers import ConditionTrigger
-
-if TYPE_CHECKING:
-    from .service import Actor, Service
 
 MIN_VALUE_CHARS = 4  # shorter values can't be masked in output without garbling it
 MAX_VALUE_BYTES = 64 * 1024
@@ -71,8 +74,14 @@ def task_secrets(spec: TaskSpec) -> set[str]:
     return names
 
 
-class SecretsMixin:
-    def set_secret(self: Service, name: str, value: str, *, actor: Actor, shared: bool = False
+class Secrets:
+    def __init__(self, store: ServiceStore, *, rules: Rules, clock: Clock, box: SecretBox) -> None:
+        self.store = store
+        self.rules = rules
+        self.clock = clock
+        self.secret_box = box
+
+    def set_secret(self, name: str, value: str, *, actor: Actor, shared: bool = False
                    ) -> tuple[SecretInfo, bool]:
         """Store ``value`` encrypted under ``name`` (the actor's own, or shared when ``shared``:
         admins only); replaces an existing one. Returns what is listed of it and whether it is
@@ -90,12 +99,12 @@ class SecretsMixin:
         now = self.clock.now()
         created = self.store.put_secret(scope, owner, name, ciphertext=token, key_id=key_id,
                                         actor=actor.user, now=now)
-        self._audit(actor, "set_secret", f"{scope}:{name}")
+        self.rules.audit(actor, "set_secret", f"{scope}:{name}")
         record = self.store.get_secret(scope, owner, name)
         assert record is not None
         return _info(record), created
 
-    def seal_secret(self: Service, value: str) -> tuple[str, str]:
+    def seal_secret(self, value: str) -> tuple[str, str]:
         """(token, key_id) of ``value``. The key file is made on first use, but not while secrets
         sealed with a key that is now missing remain: a new key would orphan them silently."""
         if not self.secret_box.has_key() and self.store.count_secrets():
@@ -104,14 +113,12 @@ class SecretsMixin:
                 "remain; restore the key (or CRONPILOT_SECRET_KEY), or delete those secrets first")
         return self.secret_box.seal(value)
 
-    def list_secrets(self: Service, *, actor: Actor) -> list[SecretInfo]:
+    def list_secrets(self, *, actor: Actor) -> list[SecretInfo]:
         """Admins: every person's and the shared secrets; others: their own and the shared."""
-        from .service import Role
-
         owner = None if actor.role == Role.ADMIN and not actor.is_ai else actor.user
         return [_info(r) for r in self.store.list_secrets(owner=owner)]
 
-    def delete_secret(self: Service, name: str, *, actor: Actor, shared: bool = False,
+    def delete_secret(self, name: str, *, actor: Actor, shared: bool = False,
                       owner: str | None = None) -> list[Task]:
         """Delete the actor's own secret (an admin: a shared one, or ``owner``'s). Returns the
         live tasks that referred to it: their runs fail until it is set again."""
@@ -119,26 +126,24 @@ class SecretsMixin:
         if not self.store.delete_secret(scope, whose, name):
             where = "shared secret" if scope == SHARED else f"secret of {whose}"
             raise NotFound(f"no {where} named {name!r}")
-        self._audit(actor, "delete_secret", f"{scope}:{name}")
+        self.rules.audit(actor, "delete_secret", f"{scope}:{name}")
         candidates = self.store.list_tasks(owner=None if scope == SHARED else whose)
         return [t for t in candidates if name in _quiet_secrets(t)]
 
-    def _secret_scope(self: Service, actor: Actor, action: str, name: str, *, shared: bool,
+    def _secret_scope(self, actor: Actor, action: str, name: str, *, shared: bool,
                       owner: str | None = None) -> tuple[str, str]:
-        from .service import Role
-
         if actor.is_ai:
-            self._audit(actor, action, name, refused="AI runs can't change secrets")
+            self.rules.audit(actor, action, name, refused="AI runs can't change secrets")
             raise PermissionDenied("AI runs can't set or delete secrets; ask a person")
-        self._require_writer(actor, action=action, target=name)
+        self.rules.require_writer(actor, action=action, target=name)
         if (shared or (owner is not None and owner != actor.user)) and actor.role != Role.ADMIN:
-            self._audit(actor, action, name, refused="admins only")
+            self.rules.audit(actor, action, name, refused="admins only")
             raise PermissionDenied("only an admin can manage shared or other people's secrets")
         if shared:
             return SHARED, ""
         return USER, owner or actor.user
 
-    def check_secret_references(self: Service, spec: TaskSpec, *, owner: str) -> set[str]:
+    def check_secret_references(self, spec: TaskSpec, *, owner: str) -> set[str]:
         """The secret names ``spec`` uses, each one ``owner`` can see; ``InvalidRequest`` naming
         the first unknown one (or one used where secrets may not go)."""
         names = task_secrets(spec)
@@ -148,7 +153,7 @@ class SecretsMixin:
                 f"unknown secret {name!r}: set it first with `cronpilot secret set {name}`")
         return names
 
-    def resolve_secrets(self: Service, owner: str, names: set[str], *, shared_only: bool = False
+    def resolve_secrets(self, owner: str, names: set[str], *, shared_only: bool = False
                         ) -> dict[str, str]:
         """Plain values for a run (the engine's ``SecretSource``): the owner's own secret or
         else the shared one. ``InvalidRequest`` for a name that is gone, ``SecretUnreadable``
@@ -162,7 +167,7 @@ class SecretsMixin:
         return {name: self.secret_box.open(r.ciphertext, r.key_id, name=name)
                 for name, r in found.items()}
 
-    def webhook_secret(self: Service, event: str) -> str | None:
+    def webhook_secret(self, event: str) -> str | None:
         """The signing secret of ``POST /hooks/<event>``, or None when there is no webhook.
         Raises ``SecretUnreadable`` when the key changed."""
         record = self.store.webhook_secret(event)

@@ -3,76 +3,45 @@
 Validation, permissions and the rules about schedules live here once. Methods are synchronous
 short transactions; async callers hop to a thread. Every method raises ``CronpilotError``
 children with messages fit for a chat user.
+
+The service is composed of parts over one store (typed ``ServiceStore``, ``store_ports.py``);
+the module each lives in is last:
+
+    rules         Rules         who may, audit, valid tasks, spawn limits     service_rules
+    flows         Flows         dependencies, workflows, events, webhooks     service_flows
+    people        People        identities, roles, signup, admin claims       people
+    secrets       Secrets       set, list, delete; check, resolve references  secrets
+    status        Status        is an engine firing tasks (heartbeats)        service_status
+    conversations Conversations a chat's turn counter and pending state       service_conversations
+
+Tasks and runs are this module's own; the flows' operations are exposed here too, so every
+interface still calls one ``Service``.
 """
 
 from __future__ import annotations
 
-import itertools
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
+from .access import Actor, Role, SpawnPolicy, validation_message
 from .clock import Clock, SystemClock
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskStatus
+from .parts import via
+from .people import AccessPolicy, People
 from .secret_box import SecretBox
-from .secrets import SecretsMixin
-from .service_conversations import ConversationsMixin
-from .service_flows import FlowsMixin
-from .service_status import StatusMixin
-from .store import NewRun, Store
-from .store.task_store import SpawnCheck
-from .triggers import (
-    ConditionTrigger,
-    EventTrigger,
-    IntervalTrigger,
-    OnceTrigger,
-    Trigger,
-    next_fires,
-)
-from .triggers.event import outcome_source
-from .wording import repeat_text
-
-NEW_TASK = -1  # the id a task being created stands under in loop checks
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    MEMBER = "member"
-    VIEWER = "viewer"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking: a person mapped from a platform identity, the local CLI user, or an AI
-    run acting for its owner (``ai_run_id``; its rights are the owner's, narrowed by policy)."""
-
-    user: str
-    role: Role = Role.MEMBER
-    ai_run_id: int | None = None
-    spawn_depth: int = 0  # depth of the task whose AI run this is (a person's task is 0)
-    origin: dict[str, Any] | None = None  # conversation address, message text, via
-
-    @property
-    def is_ai(self) -> bool:
-        return self.ai_run_id is not None
-
-
-@dataclass(frozen=True)
-class SpawnPolicy:
-    """Limits on tasks that AI runs create (all settings)."""
-
-    per_run: int = 5
-    per_owner_per_day: int = 20
-    max_depth: int = 2
-    min_recurring_interval: timedelta = timedelta(minutes=15)
-    approval_kinds: frozenset[str] = frozenset({"shell", "http", "sql"})
+from .secrets import Secrets
+from .service_conversations import Conversations
+from .service_flows import Flows
+from .service_rules import NEW_TASK, Rules, check_destination, spec_zone
+from .service_status import Status
+from .store.records import NewRun
+from .store_ports import ServiceStore
+from .triggers import next_fires
 
 
 @dataclass
@@ -110,51 +79,88 @@ class TaskStats:
         }
 
 
-def validation_message(exc: ValidationError) -> str:
-    """One line from a pydantic error: where and why."""
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ()) if not isinstance(p, int))
-    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
-
-
-class Service(FlowsMixin, SecretsMixin, StatusMixin, ConversationsMixin):
+class Service:
     def __init__(
         self,
-        store: Store,
+        store: ServiceStore,
         *,
         clock: Clock | None = None,
         default_timezone: str = "UTC",
         sql_databases: Sequence[str] = (),
         on_change: Callable[[], None] | None = None,
         spawn_policy: SpawnPolicy | None = None,
+        access_policy: AccessPolicy | None = None,
         secret_box: SecretBox | None = None,
         engine_heartbeat: timedelta = timedelta(seconds=10),
         shell_workdir: Path | None = None,
         ai_templates: Sequence[str] = (),
     ) -> None:
         self.store = store
-        self.secret_box = secret_box or SecretBox()  # without a key: secrets can't be set
-        self.engine_heartbeat = engine_heartbeat  # how often engines beat (service_status)
         # A shell task created without a working folder gets this one (a chat's configured
         # folder); None: each run gets a fresh temporary folder.
         self.shell_workdir = shell_workdir
-        self.ai_templates = tuple(ai_templates)  # names an AI task may use (empty: not checked)
+        self.secret_box = secret_box or SecretBox()  # without a key: secrets can't be set
         self.spawn_policy = spawn_policy or SpawnPolicy()
         self.clock = clock or SystemClock()
         self.default_timezone = default_timezone
         self.sql_databases = tuple(sql_databases)
         self.on_change = on_change or (lambda: None)
+        self.rules = Rules(store, clock=self.clock, default_timezone=default_timezone,
+                           sql_databases=self.sql_databases, spawn_policy=self.spawn_policy,
+                           ai_templates=ai_templates)
+        self.secrets = Secrets(store, rules=self.rules, clock=self.clock, box=self.secret_box)
+        self.flows = Flows(store, rules=self.rules, secrets=self.secrets, tasks=self, clock=self.clock,
+                           changed=lambda: self.on_change())
+        self.people = People(store, access_policy, clock=self.clock)
+        self.status = Status(store, clock=self.clock, heartbeat=engine_heartbeat, next_fires=self.next_fires)
+        self.conversations = Conversations(store, clock=self.clock)
+
+    @property
+    def engine_heartbeat(self) -> timedelta:
+        """How often engines beat (an engine is stale after three missed beats)."""
+        return self.status.heartbeat
+
+    @property
+    def ai_templates(self) -> tuple[str, ...]:
+        """The AI-task templates a task may name (empty: not checked); the rules check them."""
+        return self.rules.ai_templates
+
+    build_spec = via("rules", Rules.build_spec)
+    check_event_loops = via("rules", Rules.check_event_loops)
+
+    add_dependency = via("flows", Flows.add_dependency)
+    set_dependencies = via("flows", Flows.set_dependencies)
+    dependencies_of = via("flows", Flows.dependencies_of)
+    downstream_of = via("flows", Flows.downstream_of)
+    create_workflow = via("flows", Flows.create_workflow)
+    get_workflow = via("flows", Flows.get_workflow)
+    list_workflows = via("flows", Flows.list_workflows)
+    workflow_runs = via("flows", Flows.workflow_runs)
+    delete_workflow = via("flows", Flows.delete_workflow)
+    emit = via("flows", Flows.emit)
+    create_webhook = via("flows", Flows.create_webhook)
+    list_webhooks = via("flows", Flows.list_webhooks)
+    delete_webhook = via("flows", Flows.delete_webhook)
+    first_delivery = via("flows", Flows.first_delivery)
+    forget_deliveries = via("flows", Flows.forget_deliveries)
+
+    engine_running = via("status", Status.engine_running)
+    engine_status = via("status", Status.engine_status)
+    not_running_notice = via("status", Status.not_running_notice)
+
+    set_secret = via("secrets", Secrets.set_secret)
+    seal_secret = via("secrets", Secrets.seal_secret)
+    list_secrets = via("secrets", Secrets.list_secrets)
+    delete_secret = via("secrets", Secrets.delete_secret)
+    check_secret_references = via("secrets", Secrets.check_secret_references)
+    resolve_secrets = via("secrets", Secrets.resolve_secrets)  # the engine's ``SecretSource``
+    webhook_secret = via("secrets", Secrets.webhook_secret)
+
+    begin_conversation_turn = via("conversations", Conversations.begin_conversation_turn)
+    save_conversation = via("conversations", Conversations.save_conversation)
+    forget_stale_conversations = via("conversations", Conversations.forget_stale_conversations)
 
     # --- tasks ------------------------------------------------------------------------------
-
-    def build_spec(self, data: dict[str, Any]) -> TaskSpec:
-        """Validate raw task fields (from a tool, a form, the CLI) into a ``TaskSpec``."""
-        data = {"timezone": self.default_timezone, **data}
-        try:
-            return TaskSpec.model_validate(data)
-        except ValidationError as exc:
-            raise InvalidRequest(validation_message(exc)) from None
 
     def create_task(
         self, spec: TaskSpec, *, actor: Actor, status: TaskStatus = TaskStatus.ACTIVE,
@@ -164,16 +170,16 @@ class Service(FlowsMixin, SecretsMixin, StatusMixin, ConversationsMixin):
         and wait in ``pending_approval`` when they run shell, http or sql, or use a secret.
         ``deliver_to`` sends its reminders and results somewhere else than where it was asked
         (``check_destination``)."""
-        self._require_writer(actor, action="create_task", target=spec.name)
+        self.rules.require_writer(actor, action="create_task", target=spec.name)
         destination = check_destination(deliver_to) if deliver_to else None
         now = self.clock.now()
-        spec = self._checked(self._with_workdir(spec), now=now)
-        uses_secrets = bool(self.check_secret_references(spec, owner=actor.user))
-        self.check_event_loops(NEW_TASK, spec)
+        spec = self.rules.checked(self._with_workdir(spec), now=now)
+        uses_secrets = bool(self.secrets.check_secret_references(spec, owner=actor.user))
+        self.rules.check_event_loops(NEW_TASK, spec)
         spawn = None
         if actor.is_ai:
-            spawn = self._spawn_check(spec, actor, now=now)
-            if self._needs_approval(spec) or uses_secrets:
+            spawn = self.rules.spawn_check(spec, actor, now=now)
+            if self.rules.needs_approval(spec) or uses_secrets:
                 status = TaskStatus.PENDING_APPROVAL
         origin = dict(actor.origin or {})
         if actor.is_ai:
@@ -183,31 +189,39 @@ class Service(FlowsMixin, SecretsMixin, StatusMixin, ConversationsMixin):
             origin["deliver_to"] = destination
         try:
             task = self.store.add_task(
-                spec, owner=actor.user, actor=self._actor_name(actor), now=now, status=status,
+                spec, owner=actor.user, actor=self.rules.actor_name(actor), now=now, status=status,
                 origin=origin or None, spawn=spawn,
             )
         except PermissionDenied as exc:
-            self._audit(actor, "create_task", spec.name, refused=str(exc))
+            self.rules.audit(actor, "create_task", spec.name, refused=str(exc))
             raise
-        self._audit(actor, "create_task", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "create_task", f"{task.task_id}:{task.name}")
         self.on_change()
         return task
+
+    def _with_workdir(self, spec: TaskSpec) -> TaskSpec:
+        """A shell task made without a working folder runs in the service's (a chat's
+        configured folder), so "run ./backup.sh" finds backup.sh there."""
+        action = spec.action
+        if action.kind != "shell" or action.cwd is not None or self.shell_workdir is None:
+            return spec
+        return spec.model_copy(update={"action": action.model_copy(update={"cwd": str(self.shell_workdir)})})
 
     def approve_task(self, ref: str, *, actor: Actor) -> Task:
         """A person approves a task waiting in ``pending_approval``; AI runs never can."""
         task = self.get_task(ref, actor=actor)
         if actor.is_ai:
-            self._audit(actor, "approve_task", task.name, refused="AI runs can't approve tasks")
+            self.rules.audit(actor, "approve_task", task.name, refused="AI runs can't approve tasks")
             raise PermissionDenied("only a person can approve a task, not an AI run")
         if task.status != TaskStatus.PENDING_APPROVAL:
             raise Conflict(f"task '{task.name}' is not waiting for approval")
         if task.action.kind == "shell" and actor.role != Role.ADMIN:
-            self._audit(actor, "approve_task", task.name, refused="shell tasks need an admin")
+            self.rules.audit(actor, "approve_task", task.name, refused="shell tasks need an admin")
             raise PermissionDenied("a shell task created by AI needs an admin's approval")
-        self._require_writer(actor, action="approve_task", target=task.name)
+        self.rules.require_writer(actor, action="approve_task", target=task.name)
         steps = [t for t in self.store.list_tasks() if t.workflow_id == task.task_id]
         if actor.role != Role.ADMIN and any(t.action.kind == "shell" for t in steps):
-            self._audit(actor, "approve_task", task.name, refused="shell steps need an admin")
+            self.rules.audit(actor, "approve_task", task.name, refused="shell steps need an admin")
             raise PermissionDenied("a workflow with shell steps created by AI needs an admin's approval")
         approved = self.store.update_task(
             task.task_id, status=TaskStatus.ACTIVE, actor=actor.user, now=self.clock.now(),
@@ -217,114 +231,89 @@ class Service(FlowsMixin, SecretsMixin, StatusMixin, ConversationsMixin):
             if step.status == TaskStatus.PENDING_APPROVAL:
                 self.store.update_task(step.task_id, status=TaskStatus.ACTIVE, actor=actor.user,
                                        now=self.clock.now(), approved_by=actor.user)
-        self._audit(actor, "approve_task", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "approve_task", f"{task.task_id}:{task.name}")
         self.on_change()
         return approved
 
-    def _needs_approval(self, spec: TaskSpec) -> bool:
-        """A risky action, or a condition whose check is one (a check runs code too)."""
-        kinds = {spec.action.kind} | {t.check.kind for t in spec.triggers if isinstance(t, ConditionTrigger)}
-        return bool(kinds & self.spawn_policy.approval_kinds)
-
-    def _spawn_check(self, spec: TaskSpec, actor: Actor, *, now: datetime) -> SpawnCheck:
-        policy = self.spawn_policy
-        depth = actor.spawn_depth + 1
-        refusal = None
-        if depth > policy.max_depth:
-            refusal = f"spawn depth {depth} is over the limit of {policy.max_depth}"
-        else:
-            fires = next_fires(spec.triggers, now, spec_zone(spec), 4)
-            gaps = [b - a for a, b in itertools.pairwise(fires)]
-            if gaps and min(gaps) < policy.min_recurring_interval:
-                refusal = f"AI-created tasks may recur at most {repeat_text(policy.min_recurring_interval)}"
-        if refusal:
-            self._audit(actor, "create_task", spec.name, refused=refusal)
-            raise PermissionDenied(refusal)
-        assert actor.ai_run_id is not None
-        return SpawnCheck(run_id=actor.ai_run_id, depth=depth, per_run_limit=policy.per_run,
-                          per_day_limit=policy.per_owner_per_day)
-
     def update_task(self, ref: str, changes: dict[str, Any], *, actor: Actor) -> Task:
         """Apply ``changes`` (TaskSpec fields) to a task; new triggers restart its schedule from now."""
-        task = self._owned(ref, actor)
+        task = self.rules.owned(ref, actor)
         current = task.model_dump(include=set(TaskSpec.model_fields))
         merged = {**current, **changes}
         spec = self.build_spec(merged)
         now = self.clock.now()
-        spec = self._checked(spec, now=now)
-        uses_secrets = bool(self.check_secret_references(spec, owner=task.owner))
-        self.check_event_loops(task.task_id, spec)
+        spec = self.rules.checked(spec, now=now)
+        uses_secrets = bool(self.secrets.check_secret_references(spec, owner=task.owner))
+        self.rules.check_event_loops(task.task_id, spec)
         reset = "triggers" in changes or "timezone" in changes
         status = None
-        risky = self._needs_approval(spec) or uses_secrets
+        risky = self.rules.needs_approval(spec) or uses_secrets
         if actor.is_ai and (spec.action != task.action or spec.triggers != task.triggers) and risky:
             status = TaskStatus.PENDING_APPROVAL  # an AI can't swap in an unapproved action or check
         # The task keeps delivering where it was created; the change is noted beside it.
         origin = {**(task.origin or {}), "last_change": actor.origin} if actor.origin else None
         updated = self.store.update_task(
-            task.task_id, spec=spec, actor=self._actor_name(actor), now=now, reset_schedule=reset,
+            task.task_id, spec=spec, actor=self.rules.actor_name(actor), now=now, reset_schedule=reset,
             origin=origin, status=status,
         )
-        self._audit(actor, "update_task", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "update_task", f"{task.task_id}:{task.name}")
         self.on_change()
         return updated
 
     def set_delivery(self, ref: str, deliver_to: dict[str, str] | None, *, actor: Actor) -> Task:
         """Send a task's reminders and results to ``deliver_to`` from now on (None: back to the
         conversation it was asked in)."""
-        task = self._owned(ref, actor)
+        task = self.rules.owned(ref, actor)
         if actor.is_ai:
-            self._audit(actor, "set_delivery", task.name, refused="AI runs can't redirect delivery")
+            self.rules.audit(actor, "set_delivery", task.name, refused="AI runs can't redirect delivery")
             raise PermissionDenied("an AI run can't change where a task delivers")
         origin = {k: v for k, v in (task.origin or {}).items() if k != "deliver_to"}
         if deliver_to:
             origin["deliver_to"] = check_destination(deliver_to)
-        updated = self.store.update_task(task.task_id, actor=self._actor_name(actor), now=self.clock.now(),
+        updated = self.store.update_task(task.task_id, actor=self.rules.actor_name(actor), now=self.clock.now(),
                                          origin=origin)
-        self._audit(actor, "set_delivery", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "set_delivery", f"{task.task_id}:{task.name}")
         return updated
 
     def pause_task(self, ref: str, *, actor: Actor) -> Task:
-        task = self._owned(ref, actor)
+        task = self.rules.owned(ref, actor)
         if task.status == TaskStatus.PAUSED:
             raise Conflict(f"task '{task.name}' is already paused")
         updated = self.store.update_task(
-            task.task_id, status=TaskStatus.PAUSED, actor=self._actor_name(actor), now=self.clock.now()
+            task.task_id, status=TaskStatus.PAUSED, actor=self.rules.actor_name(actor), now=self.clock.now()
         )
-        self._audit(actor, "pause_task", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "pause_task", f"{task.task_id}:{task.name}")
         self.on_change()
         return updated
 
     def resume_task(self, ref: str, *, actor: Actor) -> Task:
         """Resume from now: fires that fell in the pause are not replayed (it was paused on purpose)."""
-        task = self._owned(ref, actor)
+        task = self.rules.owned(ref, actor)
         if task.status == TaskStatus.ACTIVE:
             raise Conflict(f"task '{task.name}' is not paused")
         if task.status == TaskStatus.PENDING_APPROVAL:
             raise Conflict(f"task '{task.name}' is waiting for approval, not paused")
         updated = self.store.update_task(
-            task.task_id, status=TaskStatus.ACTIVE, actor=self._actor_name(actor), now=self.clock.now(),
+            task.task_id, status=TaskStatus.ACTIVE, actor=self.rules.actor_name(actor), now=self.clock.now(),
             reset_schedule=True,
         )
-        self._audit(actor, "resume_task", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "resume_task", f"{task.task_id}:{task.name}")
         self.on_change()
         return updated
 
     def delete_task(self, ref: str, *, actor: Actor) -> Task:
         if actor.is_ai:
-            self._audit(actor, "delete_task", ref, refused="AI runs can't delete tasks")
+            self.rules.audit(actor, "delete_task", ref, refused="AI runs can't delete tasks")
             raise PermissionDenied("AI runs can't delete tasks; ask the owner to do it")
-        task = self._owned(ref, actor, action="delete_task")
-        self._audit(actor, "delete_task", f"{task.task_id}:{task.name}")
+        task = self.rules.owned(ref, actor, action="delete_task")
+        self.rules.audit(actor, "delete_task", f"{task.task_id}:{task.name}")
         self.store.delete_task(task.task_id, actor=actor.user, now=self.clock.now())
         self.on_change()
         return task
 
     def get_task(self, ref: str | int, *, actor: Actor | None = None) -> Task:
-        task = self.store.find_task(str(ref))
-        if actor is not None and actor.role != Role.ADMIN and task.owner != actor.user:
-            raise NotFound(f"no task {ref!r}")  # others' tasks are invisible, not forbidden
-        return task
+        """A task by id or name; others' tasks are invisible to non-admins (``NotFound``)."""
+        return self.rules.get_task(ref, actor=actor)
 
     def list_tasks(
         self, *, actor: Actor | None = None, status: TaskStatus | None = None, search: str | None = None
@@ -343,7 +332,7 @@ class Service(FlowsMixin, SecretsMixin, StatusMixin, ConversationsMixin):
     # --- runs -------------------------------------------------------------------------------
 
     def run_now(self, ref: str, *, actor: Actor) -> Run:
-        task = self._owned(ref, actor, action="run_now")
+        task = self.rules.owned(ref, actor, action="run_now")
         if task.status == TaskStatus.PENDING_APPROVAL:
             raise Conflict(f"task '{task.name}' is waiting for approval and can't run yet")
         now = self.clock.now()
@@ -356,7 +345,7 @@ class Service(FlowsMixin, SecretsMixin, StatusMixin, ConversationsMixin):
 
     def cancel_run(self, run_id: int, *, actor: Actor) -> Run:
         run = self.get_run(run_id, actor=actor)
-        self._owned(str(run.task_id), actor)
+        self.rules.owned(str(run.task_id), actor)
         cancelled = self.store.request_cancel(run_id, now=self.clock.now())
         self.on_change()
         return cancelled
@@ -428,77 +417,13 @@ class Service(FlowsMixin, SecretsMixin, StatusMixin, ConversationsMixin):
                     bucket.durations.append((finished - started).total_seconds())
         return overall, sorted(per_task.values(), key=lambda s: s.task_id or 0)
 
-    # --- rules ------------------------------------------------------------------------------
+    # --- engines ---------------------------------------------------------------------------
 
-    def _checked(self, spec: TaskSpec, *, now: datetime) -> TaskSpec:
-        triggers: list[Trigger] = []
-        for trigger in spec.triggers:
-            if isinstance(trigger, OnceTrigger) and trigger.at <= now:
-                raise InvalidRequest(
-                    f"the time {trigger.at.astimezone(spec_zone(spec)).strftime('%Y-%m-%d %H:%M %Z')} "
-                    "is in the past; pick a time ahead"
-                )
-            if isinstance(trigger, IntervalTrigger) and trigger.anchor_at is None:
-                trigger = trigger.model_copy(update={"anchor_at": now})
-            if isinstance(trigger, EventTrigger):
-                trigger = self._resolve_outcome_event(trigger)
-            triggers.append(trigger)
-        action = spec.action
-        checks = [t.check for t in triggers if isinstance(t, ConditionTrigger)]
-        for check in checks:
-            if check.kind == "sql" and check.database not in self.sql_databases:
-                known = ", ".join(self.sql_databases) or "none configured (CRONPILOT_SQL_DATABASES)"
-                raise InvalidRequest(f"unknown database {check.database!r} in the condition; known: {known}")
-        if action.kind == "sql" and action.database not in self.sql_databases:
-            known = ", ".join(self.sql_databases) or "none configured (CRONPILOT_SQL_DATABASES)"
-            raise InvalidRequest(f"unknown database {action.database!r}; known: {known}")
-        if action.kind == "shell" and action.cwd is not None and not Path(action.cwd).is_absolute():
-            raise InvalidRequest(f"the working folder must be an absolute path, not {action.cwd!r}")
-        if action.kind == "http" and not action.url.lower().startswith(("http://", "https://")):
-            raise InvalidRequest("an http task needs an http:// or https:// URL")
-        if action.kind == "ai" and action.template and self.ai_templates and action.template not in self.ai_templates:
-            raise InvalidRequest(f"unknown AI template {action.template!r}; known: {', '.join(self.ai_templates)}")
-        return spec.model_copy(update={"triggers": triggers})
+    def next_pending_due(self) -> datetime | None:
+        """When the earliest pending run is due; None when nothing waits."""
+        return self.store.next_pending_due()
 
-    def _with_workdir(self, spec: TaskSpec) -> TaskSpec:
-        """A shell task made without a working folder runs in the service's (a chat's
-        configured folder), so "run ./backup.sh" finds backup.sh there."""
-        action = spec.action
-        if action.kind != "shell" or action.cwd is not None or self.shell_workdir is None:
-            return spec
-        return spec.model_copy(update={"action": action.model_copy(update={"cwd": str(self.shell_workdir)})})
-
-    def _resolve_outcome_event(self, trigger: EventTrigger) -> EventTrigger:
-        """'task.completed:backup' → 'task.completed:12': outcome events name tasks by id, so a
-        rename doesn't break them."""
-        source = outcome_source(trigger.event)
-        if source is None or source[1] is None or source[1].isdigit():
-            return trigger
-        task = self.get_task(source[1])
-        return trigger.model_copy(update={"event": f"{source[0]}:{task.task_id}"})
-
-    def _owned(self, ref: str, actor: Actor, *, action: str = "change_task") -> Task:
-        self._require_writer(actor, action=action, target=ref)
-        task = self.get_task(ref, actor=actor)
-        if actor.is_ai and task.created_by_run_id != actor.ai_run_id:
-            reason = "an AI run may only change tasks it created itself"
-            self._audit(actor, action, task.name, refused=reason)
-            raise PermissionDenied(reason)
-        return task
-
-    def _require_writer(self, actor: Actor, *, action: str = "change", target: str | None = None) -> None:
-        if actor.role == Role.VIEWER:
-            self._audit(actor, action, target, refused="viewer")
-            raise PermissionDenied("viewers can look at tasks and runs but not change them")
-
-    def _actor_name(self, actor: Actor) -> str:
-        return f"ai-run {actor.ai_run_id} for {actor.user}" if actor.is_ai else actor.user
-
-    def _audit(self, actor: Actor, action: str, target: str | None, *, refused: str | None = None) -> None:
-        self.store.add_audit(
-            at=self.clock.now(), actor=actor.user, ai_run_id=actor.ai_run_id, action=action,
-            target=target, decision="refused" if refused else "allowed", reason=refused,
-        )
+    # --- audit and budgets -------------------------------------------------------------------
 
     def audit_log(self, *, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
         """Admins read everything; others their own entries."""
@@ -508,33 +433,6 @@ class Service(FlowsMixin, SecretsMixin, StatusMixin, ConversationsMixin):
         """Model tokens an AI task's runs reported since ``since`` (for its daily budget)."""
         runs = self.store.list_runs(task_id=task_id, since=since, limit=10_000)
         return sum(int((r.result or {}).get("tokens_used") or 0) for r in runs)
-
-
-DESTINATION_PLATFORMS = ("email", "slack", "telegram", "terminal")
-
-
-def check_destination(destination: dict[str, Any]) -> dict[str, str]:
-    """A delivery address: ``{"platform": "email", "address": "ana@example.com"}``, or a Slack
-    or Telegram conversation address. Raises ``InvalidRequest``."""
-    data = {str(k): str(v).strip() for k, v in destination.items()}
-    platform = data.get("platform", "")
-    if platform not in DESTINATION_PLATFORMS:
-        raise InvalidRequest(f"can't deliver to {platform or 'nowhere'!r}; use one of {', '.join(DESTINATION_PLATFORMS)}")
-    if platform == "email":
-        from .trigger_text import email_destination
-
-        return email_destination(data.get("address", ""))
-    if platform == "slack" and not data.get("channel"):
-        raise InvalidRequest("a Slack destination needs a channel")
-    if platform == "telegram" and not data.get("chat"):
-        raise InvalidRequest("a Telegram destination needs a chat")
-    return data
-
-
-def spec_zone(spec: TaskSpec) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(spec.timezone)
 
 
 def parse_since(text: str, *, now: datetime) -> datetime:
@@ -554,5 +452,16 @@ def parse_since(text: str, *, now: datetime) -> datetime:
     return value
 
 
-__all__ = ["Actor", "Role", "Service", "SpawnPolicy", "TaskStats", "check_destination", "parse_since",
-           "validation_message"]
+__all__ = [
+    "NEW_TASK",
+    "AccessPolicy",
+    "Actor",
+    "Role",
+    "Service",
+    "SpawnPolicy",
+    "TaskStats",
+    "check_destination",
+    "parse_since",
+    "spec_zone",
+    "validation_message",
+]

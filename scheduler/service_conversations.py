@@ -10,26 +10,35 @@ about). Rows expire after ``CONVERSATION_TTL`` without a message and are then dr
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .service import Service
+from .clock import Clock
+from .store_ports import ConversationStore
 
 CONVERSATION_TTL = timedelta(days=7)
 
 
-class ConversationsMixin:
-    def begin_conversation_turn(self: Service, conversation_id: str) -> tuple[int, dict[str, Any]]:
+class Conversations:
+    """A part of the service (``Service.conversations``, its methods exposed on ``Service``).
+    It needs only the conversation rows: no rules apply, the state is the assistant's own."""
+
+    def __init__(self, store: ConversationStore, *, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def begin_conversation_turn(self, conversation_id: str) -> tuple[int, dict[str, Any]]:
         """(turn number, state) for the message that just arrived in ``conversation_id``.
-        Turns count from 1; a conversation silent for ``CONVERSATION_TTL`` starts over."""
+        Turns count from 1; a conversation silent for ``CONVERSATION_TTL`` starts over.
+        Raises ``InvalidRequest`` for an id that is empty or over 300 characters."""
         now = self.clock.now()
         return self.store.begin_turn(conversation_id, now=now, expires_at=now + CONVERSATION_TTL)
 
-    def save_conversation(self: Service, conversation_id: str, state: dict[str, Any]) -> None:
-        """Keep ``state`` (JSON-able, at most 64 KiB) for the next turn of ``conversation_id``."""
+    def save_conversation(self, conversation_id: str, state: dict[str, Any]) -> None:
+        """Keep ``state`` (JSON-able, at most 64 KiB, else ``InvalidRequest``) for the next turn
+        of ``conversation_id``."""
         now = self.clock.now()
         self.store.save_conversation(conversation_id, state, now=now, expires_at=now + CONVERSATION_TTL)
 
-    def forget_stale_conversations(self: Service) -> int:
+    def forget_stale_conversations(self) -> int:
         """Drop conversations that expired; the number dropped."""
         return self.store.forget_conversations(before=self.clock.now())

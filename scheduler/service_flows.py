@@ -1,24 +1,27 @@
 """The service's part for tasks that react: dependencies, workflows, events and webhooks.
 
-Part of the one application service (``Service`` inherits it); the same rules apply: checked
-here once, errors with a message fit for a chat user."""
+Part of the one application service (``Service.flows``, its methods exposed on ``Service``); the
+same rules apply (``service_rules.Rules``), errors with a message fit for a chat user. What it
+needs of the service's task operations is the ``TaskOperations`` protocol below."""
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from secrets import token_urlsafe
+from typing import Any, Protocol
 
-from .dag import Graph, workflow_status
-from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from .access import Actor
+from .clock import Clock
+from .dag import Graph, find_cycle, workflow_status
+from .errors import Conflict, InvalidRequest, NotFound
 from .models import DependencyCondition, Run, RunStatus, Task, TaskSpec, TaskStatus
-from .store import Released
-from .store.dag_store import find_cycle
-from .triggers import EventTrigger
-from .triggers.event import check_event_name, outcome_source
-
-if TYPE_CHECKING:
-    from .service import Actor, Service
+from .secrets import Secrets
+from .service_rules import Rules
+from .store.records import Released
+from .store_ports import ServiceStore
+from .triggers.event import check_event_name
 
 STEP_SEPARATOR = "/"
 
@@ -41,35 +44,62 @@ class WorkflowRun:
     status: str
 
 
-class FlowsMixin:
+class TaskOperations(Protocol):
+    """The service's task operations a workflow is made and unmade with."""
+
+    def create_task(self, spec: TaskSpec, *, actor: Actor, status: TaskStatus = TaskStatus.ACTIVE) -> Task:
+        """Create a task owned by ``actor`` under every rule (spawn policy, approval, audit)."""
+        ...
+
+    def delete_task(self, ref: str, *, actor: Actor) -> Task:
+        """Delete a task ``actor`` may change (audited)."""
+        ...
+
+    def list_tasks(self, *, actor: Actor | None = None) -> list[Task]:
+        """The tasks ``actor`` may see."""
+        ...
+
+
+class Flows:
+    def __init__(
+        self, store: ServiceStore, *, rules: Rules, secrets: Secrets, tasks: TaskOperations,
+        clock: Clock, changed: Callable[[], None],
+    ) -> None:
+        self.store = store
+        self.rules = rules
+        self.secrets = secrets
+        self.tasks = tasks
+        self.clock = clock
+        self.changed = changed  # something the engine should look at again
+
     # --- dependencies -----------------------------------------------------------------------
 
     def add_dependency(
-        self: Service, successor: str, predecessor: str, *, actor: Actor,
+        self, successor: str, predecessor: str, *, actor: Actor,
         condition: DependencyCondition | str = DependencyCondition.SUCCESS,
     ) -> Task:
         """``successor`` runs after ``predecessor`` finishes with ``condition``."""
-        succ = self._owned(successor, actor, action="add_dependency")
-        pred = self.get_task(predecessor, actor=actor)
+        succ = self.rules.owned(successor, actor, action="add_dependency")
+        pred = self.rules.get_task(predecessor, actor=actor)
         try:
             condition = DependencyCondition(condition)
         except ValueError:
             raise InvalidRequest("the condition is success, failure or done") from None
         self.store.add_dependency(
             pred.task_id, succ.task_id, condition=condition, now=self.clock.now(),
-            extra_edges=self._event_arrows(),
+            extra_edges=self.rules.event_arrows(),
         )
-        self._audit(actor, "add_dependency", f"{pred.name} -> {succ.name}")
-        self.on_change()
+        self.rules.audit(actor, "add_dependency", f"{pred.name} -> {succ.name}")
+        self.changed()
         return succ
 
     def set_dependencies(
-        self: Service, successor: str, predecessors: list[str], *, actor: Actor,
+        self, successor: str, predecessors: list[str], *, actor: Actor,
         condition: DependencyCondition | str = DependencyCondition.SUCCESS,
     ) -> Task:
         """Make ``predecessors`` exactly the tasks ``successor`` waits for."""
-        succ = self._owned(successor, actor, action="set_dependencies")
-        wanted = {self.get_task(p, actor=actor).task_id for p in predecessors}
+        succ = self.rules.owned(successor, actor, action="set_dependencies")
+        wanted = {self.rules.get_task(p, actor=actor).task_id for p in predecessors}
         for edge in self.store.list_edges(task_ids=[succ.task_id]):
             if edge.successor_id == succ.task_id and edge.predecessor_id not in wanted:
                 self.store.remove_dependency(edge.predecessor_id, succ.task_id)
@@ -77,9 +107,9 @@ class FlowsMixin:
             self.add_dependency(str(succ.task_id), str(pred_id), actor=actor, condition=condition)
         return succ
 
-    def dependencies_of(self: Service, ref: str, *, actor: Actor | None = None) -> dict[str, list[tuple[Task, str]]]:
+    def dependencies_of(self, ref: str, *, actor: Actor | None = None) -> dict[str, list[tuple[Task, str]]]:
         """{"after": [(task, condition)], "before": [(task, condition)]} of a task."""
-        task = self.get_task(ref, actor=actor)
+        task = self.rules.get_task(ref, actor=actor)
         after, before = [], []
         for edge in self.store.list_edges(task_ids=[task.task_id]):
             if edge.successor_id == task.task_id:
@@ -88,7 +118,7 @@ class FlowsMixin:
                 before.append((self.store.get_task(edge.successor_id), edge.condition.value))
         return {"after": after, "before": before}
 
-    def downstream_of(self: Service, task_id: int) -> set[int]:
+    def downstream_of(self, task_id: int) -> set[int]:
         """Every task reachable from ``task_id`` through dependencies."""
         edges = self.store.list_edges()
         found, stack = set(), [task_id]
@@ -100,48 +130,10 @@ class FlowsMixin:
                     stack.append(e.successor_id)
         return found
 
-    def _event_arrows(self: Service, extra: dict[int, set[str]] | None = None) -> list[tuple[int, int]]:
-        """X → L for every task L that fires on X's outcome (named, or any task's)."""
-        listening: dict[int, set[str]] = {}
-        for task_id, event in self.store.all_subscriptions():
-            if outcome_source(event) is not None:
-                listening.setdefault(task_id, set()).add(event)
-        for task_id, events in (extra or {}).items():
-            listening[task_id] = {e for e in events if outcome_source(e) is not None}
-        arrows: list[tuple[int, int]] = []
-        everyone: list[int] | None = None
-        for listener, events in listening.items():
-            for event in events:
-                target = outcome_source(event)[1]  # type: ignore[index]
-                if target is None:
-                    if everyone is None:  # only when someone listens to every task's outcome
-                        everyone = self.store.task_ids() + list((extra or {}).keys())
-                    arrows.extend((other, listener) for other in everyone if other != listener)
-                elif target.isdigit():
-                    arrows.append((int(target), listener))
-        return arrows
-
-    def check_event_loops(self: Service, task_id: int, spec: TaskSpec) -> None:
-        """Refuse, naming it, a task whose outcome events would feed back into itself."""
-        events = {t.event for t in spec.triggers if isinstance(t, EventTrigger)}
-        if not any(outcome_source(e) is not None for e in events):
-            return  # nothing feeds into this task: it can't close a loop
-        for event in events:
-            source = outcome_source(event)
-            if source is not None and source[1] == str(task_id):
-                raise Conflict(f"task '{spec.name}' can't fire on its own outcome")
-        arrows = self._event_arrows({task_id: events})
-        arrows += [(e.predecessor_id, e.successor_id) for e in self.store.list_edges()]
-        cycle = find_cycle(arrows, task_id)
-        if cycle:
-            names = self.store.task_names(list(set(cycle)))
-            names[task_id] = spec.name
-            raise Conflict("that would make a loop of events: " + " → ".join(names.get(t, str(t)) for t in cycle))
-
     # --- workflows --------------------------------------------------------------------------
 
     def create_workflow(
-        self: Service, name: str, steps: list[dict[str, Any]], *, actor: Actor,
+        self, name: str, steps: list[dict[str, Any]], *, actor: Actor,
         triggers: list[dict[str, Any]] | None = None, timezone: str | None = None, max_parallel: int = 4,
     ) -> Workflow:
         """A named DAG of steps with one set of triggers. Each step: {"name", "action", "after":
@@ -166,18 +158,18 @@ class FlowsMixin:
             if cycle:
                 raise Conflict("the steps form a cycle: " + " → ".join(short_names[i] for i in cycle))
         zone = {"timezone": timezone} if timezone else {}
-        head_spec = self.build_spec({"name": name, "action": {"kind": "workflow", "max_parallel": max_parallel},
-                                     "triggers": triggers or [], **zone})
+        head_spec = self.rules.build_spec({"name": name, "action": {"kind": "workflow", "max_parallel": max_parallel},
+                                           "triggers": triggers or [], **zone})
         step_specs = []
         for step in steps:
             fields = {k: v for k, v in step.items() if k not in ("name", "after", "condition")}
-            step_specs.append(self.build_spec({"name": f"{name}{STEP_SEPARATOR}{step['name']}", "triggers": [],
-                                               **zone, **fields}))
+            step_specs.append(self.rules.build_spec({"name": f"{name}{STEP_SEPARATOR}{step['name']}",
+                                                     "triggers": [], **zone, **fields}))
         # An AI-made workflow waits for a person when any step runs shell, http or sql, or uses
         # a secret (checked here too, so an unknown one is refused before anything is made).
-        uses_secrets = [bool(self.check_secret_references(s, owner=actor.user)) for s in step_specs]
-        risky = actor.is_ai and (any(uses_secrets) or any(self._needs_approval(s) for s in [head_spec, *step_specs]))
-        head = self.create_task(
+        uses_secrets = [bool(self.secrets.check_secret_references(s, owner=actor.user)) for s in step_specs]
+        risky = actor.is_ai and (any(uses_secrets) or any(self.rules.needs_approval(s) for s in [head_spec, *step_specs]))
+        head = self.tasks.create_task(
             head_spec, actor=actor, status=TaskStatus.PENDING_APPROVAL if risky else TaskStatus.ACTIVE
         )
         created: dict[str, Task] = {}
@@ -195,22 +187,22 @@ class FlowsMixin:
             for task in [*created.values(), head]:  # leave nothing half-made behind
                 self.store.delete_task(task.task_id, actor=actor.user, now=self.clock.now())
             raise
-        self.on_change()
+        self.changed()
         return self.get_workflow(str(head.task_id), actor=actor)
 
-    def _create_step(self: Service, spec: TaskSpec, head: Task, actor: Actor) -> Task:
+    def _create_step(self, spec: TaskSpec, head: Task, actor: Actor) -> Task:
         """A step counts against an AI run's spawn budget like any task it creates."""
         now = self.clock.now()
-        spec = self._checked(spec, now=now)
-        spawn = self._spawn_check(spec, actor, now=now) if actor.is_ai else None
+        spec = self.rules.checked(spec, now=now)
+        spawn = self.rules.spawn_check(spec, actor, now=now) if actor.is_ai else None
         return self.store.add_task(
-            spec, owner=actor.user, actor=self._actor_name(actor), now=now, origin=actor.origin,
+            spec, owner=actor.user, actor=self.rules.actor_name(actor), now=now, origin=actor.origin,
             workflow_id=head.task_id, spawn=spawn, status=head.status,
         )
 
-    def get_workflow(self: Service, ref: str, *, actor: Actor | None = None) -> Workflow:
+    def get_workflow(self, ref: str, *, actor: Actor | None = None) -> Workflow:
         try:
-            head = self.get_task(ref, actor=actor)
+            head = self.rules.get_task(ref, actor=actor)
         except NotFound:
             which = f"with id {ref.strip()}" if ref.strip().isdigit() else f"named {ref!r}"
             raise NotFound(f"no workflow {which}") from None
@@ -224,10 +216,10 @@ class FlowsMixin:
                  if e.predecessor_id in by_id and e.successor_id in by_id]
         return Workflow(head=head, steps=steps, graph=Graph(steps=list(steps), edges=edges))
 
-    def list_workflows(self: Service, *, actor: Actor | None = None) -> list[Task]:
-        return [t for t in self.list_tasks(actor=actor) if t.action.kind == "workflow"]
+    def list_workflows(self, *, actor: Actor | None = None) -> list[Task]:
+        return [t for t in self.tasks.list_tasks(actor=actor) if t.action.kind == "workflow"]
 
-    def workflow_runs(self: Service, ref: str, *, actor: Actor | None = None, limit: int = 10) -> list[WorkflowRun]:
+    def workflow_runs(self, ref: str, *, actor: Actor | None = None, limit: int = 10) -> list[WorkflowRun]:
         workflow = self.get_workflow(ref, actor=actor)
         heads = self.store.list_runs(task_id=workflow.head.task_id, limit=limit)
         step_ids = {t.task_id: short for short, t in workflow.steps.items()}
@@ -245,23 +237,23 @@ class FlowsMixin:
             result.append(WorkflowRun(run=head_run, steps=steps, status=status))
         return result
 
-    def delete_workflow(self: Service, ref: str, *, actor: Actor) -> Workflow:
+    def delete_workflow(self, ref: str, *, actor: Actor) -> Workflow:
         workflow = self.get_workflow(ref, actor=actor)
         for step in workflow.steps.values():
-            self.delete_task(str(step.task_id), actor=actor)
-        self.delete_task(str(workflow.head.task_id), actor=actor)
+            self.tasks.delete_task(str(step.task_id), actor=actor)
+        self.tasks.delete_task(str(workflow.head.task_id), actor=actor)
         return workflow
 
     # --- events -----------------------------------------------------------------------------
 
     def emit(
-        self: Service, event: str, payload: dict[str, Any] | None = None, *, actor: Actor,
+        self, event: str, payload: dict[str, Any] | None = None, *, actor: Actor,
         caused_by_run_id: int | None = None,
     ) -> Released:
         """Fire every task listening to ``event``; returns the runs created (pending).
         ``caused_by_run_id`` links them to the run that emitted it (a task calling a webhook
         sends its run id), so loops through events are cut by the causal-chain limit."""
-        self._require_writer(actor, action="emit", target=event)
+        self.rules.require_writer(actor, action="emit", target=event)
         try:
             name = check_event_name(event)
         except ValueError as exc:
@@ -275,40 +267,45 @@ class FlowsMixin:
             except NotFound:
                 cause = None  # a claimed cause that doesn't exist: start a new chain
         released = self.store.emit_event(name, payload, now=self.clock.now(), caused_by_run_id=cause)
-        self._audit(actor, "emit", name)
-        self.on_change()
+        self.rules.audit(actor, "emit", name)
+        self.changed()
         return released
 
-    def create_webhook(self: Service, event: str, *, actor: Actor) -> str:
+    def create_webhook(self, event: str, *, actor: Actor) -> str:
         """A new secret for ``POST /hooks/{event}`` (replacing any old one); shown once."""
-        from .service import Role
-
-        if actor.is_ai or actor.role != Role.ADMIN:
-            self._audit(actor, "create_webhook", event, refused="admins only")
-            raise PermissionDenied("only an admin can create webhook secrets")
+        self.rules.require_admin(actor, action="create_webhook", target=event, what="create webhook secrets")
         try:
             name = check_event_name(event)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
-        secret = secrets.token_urlsafe(32)
-        token, key_id = self.seal_secret(secret)
+        secret = token_urlsafe(32)
+        token, key_id = self.secrets.seal_secret(secret)
         self.store.set_webhook_secret(name, ciphertext=token, key_id=key_id, actor=actor.user,
                                       now=self.clock.now())
-        self._audit(actor, "create_webhook", name)
+        self.rules.audit(actor, "create_webhook", name)
         return secret
 
-    def list_webhooks(self: Service, *, actor: Actor) -> list[str]:
+    def list_webhooks(self, *, actor: Actor) -> list[str]:
         """Events that accept signed webhooks (names only; secrets are shown once, at creation)."""
-        self._require_writer(actor, action="list_webhooks")
+        self.rules.require_writer(actor, action="list_webhooks")
         return self.store.list_webhooks()
 
-    def delete_webhook(self: Service, event: str, *, actor: Actor) -> None:
-        from .service import Role
-
-        if actor.is_ai or actor.role != Role.ADMIN:
-            self._audit(actor, "delete_webhook", event, refused="admins only")
-            raise PermissionDenied("only an admin can delete webhook secrets")
+    def delete_webhook(self, event: str, *, actor: Actor) -> None:
+        self.rules.require_admin(actor, action="delete_webhook", target=event, what="delete webhook secrets")
         if not self.store.delete_webhook(event.strip().lower()):
             raise NotFound(f"no webhook for event {event!r}")
-        self._audit(actor, "delete_webhook", event)
+        self.rules.audit(actor, "delete_webhook", event)
 
+    # --- inbound webhooks (the HTTP edge checks signatures; these are its questions) ----------
+
+    def first_delivery(self, event: str, delivery_id: str, signature: str) -> bool:
+        """Record a signed delivery's id and signature; False when either was seen before (a
+        replay, or the same request under a new id)."""
+        now = self.clock.now()
+        fresh_signature = self.store.claim_delivery(f"sig:{signature[-64:]}", event=event, now=now)
+        fresh_delivery = self.store.claim_delivery(delivery_id, event=event, now=now)
+        return fresh_signature and fresh_delivery
+
+    def forget_deliveries(self, *, before: datetime) -> int:
+        """Forget delivery ids seen before ``before`` (replays that old fail the time window)."""
+        return self.store.forget_deliveries(before=before)

@@ -9,14 +9,14 @@ missed beat is a busy engine, three a dead one); only engines that fire schedule
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any
 
+from .clock import Clock
 from .store.worker_store import Backlog
-
-if TYPE_CHECKING:
-    from .service import Service
+from .store_ports import ServiceStore
 
 NOT_RUNNING = ("saved, but nothing is running to fire it — start `cronpilot serve` or see "
                "`cronpilot service install`")
@@ -71,17 +71,28 @@ class EngineStatus:
         }
 
 
-class StatusMixin:
-    def engine_running(self: Service) -> bool:
+class Status:
+    """A part of the service (``Service.status``, its methods exposed on ``Service``)."""
+
+    def __init__(
+        self, store: ServiceStore, *, clock: Clock, heartbeat: timedelta,
+        next_fires: Callable[..., list[datetime]],
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.heartbeat = heartbeat  # how often engines beat
+        self.next_fires = next_fires  # the service's: a task's next fires, as the engine computes
+
+    def engine_running(self) -> bool:
         """True when an engine that fires schedules has sent a heartbeat recently."""
-        since = self.clock.now() - STALE_AFTER_BEATS * self.engine_heartbeat
+        since = self.clock.now() - STALE_AFTER_BEATS * self.heartbeat
         return any(w.schedules and w.heartbeat_at >= since for w in self.store.list_workers())
 
-    def engine_status(self: Service, *, next_count: int = 5, with_next: bool = True) -> EngineStatus:
+    def engine_status(self, *, next_count: int = 5, with_next: bool = True) -> EngineStatus:
         """The engines (alive or stale), the runs waiting, and the soonest ``next_count`` fires
         of all tasks. Raises ``StoreUnavailable`` when the database doesn't answer."""
         now = self.clock.now()
-        since = now - STALE_AFTER_BEATS * self.engine_heartbeat
+        since = now - STALE_AFTER_BEATS * self.heartbeat
         engines = [
             EngineInfo(w.worker_id, w.hostname, w.pid, w.version, w.started_at, w.heartbeat_at,
                        w.schedules, alive=w.heartbeat_at >= since)
@@ -96,6 +107,6 @@ class StatusMixin:
             upcoming.sort(key=lambda f: (f.at, f.task_id))
         return EngineStatus(now, engines, self.store.run_backlog(now=now), upcoming[:next_count])
 
-    def not_running_notice(self: Service) -> str | None:
+    def not_running_notice(self) -> str | None:
         """The sentence to tell someone who just saved a task, when no engine would fire it."""
         return None if self.engine_running() else NOT_RUNNING

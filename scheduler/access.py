@@ -1,0 +1,69 @@
+"""Who is asking and what they may do: the vocabulary of access every layer shares.
+
+A leaf module (it imports no other part of cronpilot): the service, its parts, the store, the
+tools and the connectors all name an ``Actor`` or a ``UserRecord`` without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+
+ROLES = tuple(role.value for role in Role)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a person mapped from a platform identity, the local CLI user, or an AI
+    run acting for its owner (``ai_run_id``; its rights are the owner's, narrowed by policy)."""
+
+    user: str
+    role: Role = Role.MEMBER
+    ai_run_id: int | None = None
+    spawn_depth: int = 0  # depth of the task whose AI run this is (a person's task is 0)
+    origin: dict[str, Any] | None = None  # conversation address, message text, via
+
+    @property
+    def is_ai(self) -> bool:
+        return self.ai_run_id is not None
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A cronpilot user; ``role`` is one of ``ROLES``, ``timezone`` the zone they chose (None:
+    unknown)."""
+
+    user_id: str
+    role: str
+    display_name: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class SpawnPolicy:
+    """Limits on tasks that AI runs create (all settings)."""
+
+    per_run: int = 5
+    per_owner_per_day: int = 20
+    max_depth: int = 2
+    min_recurring_interval: timedelta = timedelta(minutes=15)
+    approval_kinds: frozenset[str] = frozenset({"shell", "http", "sql"})
+
+
+def validation_message(exc: ValidationError) -> str:
+    """One line from a pydantic error: where and why."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()) if not isinstance(p, int))
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

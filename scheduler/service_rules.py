@@ -1,0 +1,240 @@
+"""The rules every service operation applies, in one place: who may change what (and the audit
+entry either way), what a valid task is (and where it may deliver), the limits on what AI runs
+create, and loops through outcome events.
+
+``Rules`` is a part of the service (``Service.rules``) that its other parts (``Flows``) share;
+it reads the store but changes nothing except the audit log.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from .access import Actor, Role, SpawnPolicy, validation_message
+from .clock import Clock
+from .dag import find_cycle
+from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from .models import Task, TaskSpec
+from .store.records import SpawnCheck
+from .store_ports import ServiceStore
+from .trigger_text import email_destination
+from .triggers import (
+    ConditionTrigger,
+    EventTrigger,
+    IntervalTrigger,
+    OnceTrigger,
+    Trigger,
+    next_fires,
+)
+from .triggers.event import outcome_source
+from .wording import repeat_text
+
+NEW_TASK = -1  # the id a task being created stands under in loop checks
+
+
+class Rules:
+    def __init__(
+        self, store: ServiceStore, *, clock: Clock, default_timezone: str, sql_databases: Sequence[str],
+        spawn_policy: SpawnPolicy, ai_templates: Sequence[str] = (),
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.default_timezone = default_timezone
+        self.sql_databases = tuple(sql_databases)
+        self.spawn_policy = spawn_policy
+        self.ai_templates = tuple(ai_templates)  # names an AI task may use (empty: not checked)
+
+    # --- who may ----------------------------------------------------------------------------
+
+    def get_task(self, ref: str | int, *, actor: Actor | None = None) -> Task:
+        """A task by id or name, as ``actor`` may see it: others' tasks are invisible (``NotFound``),
+        not forbidden, unless ``actor`` is an admin."""
+        task = self.store.find_task(str(ref))
+        if actor is not None and actor.role != Role.ADMIN and task.owner != actor.user:
+            raise NotFound(f"no task {ref!r}")
+        return task
+
+    def owned(self, ref: str, actor: Actor, *, action: str = "change_task") -> Task:
+        """The task ``actor`` wants to change, if they may: a writer who sees it, and for an AI
+        run only a task it created itself. Refusals are audited and raise ``PermissionDenied``."""
+        self.require_writer(actor, action=action, target=ref)
+        task = self.get_task(ref, actor=actor)
+        if actor.is_ai and task.created_by_run_id != actor.ai_run_id:
+            reason = "an AI run may only change tasks it created itself"
+            self.audit(actor, action, task.name, refused=reason)
+            raise PermissionDenied(reason)
+        return task
+
+    def require_writer(self, actor: Actor, *, action: str = "change", target: str | None = None) -> None:
+        """Viewers look but don't change: raises ``PermissionDenied`` (audited) for them."""
+        if actor.role == Role.VIEWER:
+            self.audit(actor, action, target, refused="viewer")
+            raise PermissionDenied("viewers can look at tasks and runs but not change them")
+
+    def require_admin(self, actor: Actor, *, action: str, target: str | None, what: str) -> None:
+        """Only a person who is an admin: raises ``PermissionDenied`` (audited) for anyone else."""
+        if actor.is_ai or actor.role != Role.ADMIN:
+            self.audit(actor, action, target, refused="admins only")
+            raise PermissionDenied(f"only an admin can {what}")
+
+    def actor_name(self, actor: Actor) -> str:
+        """How ``actor`` is named on the rows it changes."""
+        return f"ai-run {actor.ai_run_id} for {actor.user}" if actor.is_ai else actor.user
+
+    def audit(self, actor: Actor, action: str, target: str | None, *, refused: str | None = None) -> None:
+        """One audit entry: ``action`` on ``target`` by ``actor``, allowed or ``refused`` (why)."""
+        self.store.add_audit(
+            at=self.clock.now(), actor=actor.user, ai_run_id=actor.ai_run_id, action=action,
+            target=target, decision="refused" if refused else "allowed", reason=refused,
+        )
+
+    # --- what a task may be -----------------------------------------------------------------
+
+    def build_spec(self, data: dict[str, Any]) -> TaskSpec:
+        """Validate raw task fields (from a tool, a form, the CLI) into a ``TaskSpec``."""
+        data = {"timezone": self.default_timezone, **data}
+        try:
+            return TaskSpec.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidRequest(validation_message(exc)) from None
+
+    def checked(self, spec: TaskSpec, *, now: datetime) -> TaskSpec:
+        """``spec`` as it will be stored: one-offs in the future, intervals anchored at ``now``,
+        outcome events naming tasks by id, known databases, http URLs, known AI templates;
+        ``InvalidRequest`` else."""
+        triggers: list[Trigger] = []
+        for trigger in spec.triggers:
+            if isinstance(trigger, OnceTrigger) and trigger.at <= now:
+                raise InvalidRequest(
+                    f"the time {trigger.at.astimezone(spec_zone(spec)).strftime('%Y-%m-%d %H:%M %Z')} "
+                    "is in the past; pick a time ahead"
+                )
+            if isinstance(trigger, IntervalTrigger) and trigger.anchor_at is None:
+                trigger = trigger.model_copy(update={"anchor_at": now})
+            if isinstance(trigger, EventTrigger):
+                trigger = self._resolve_outcome_event(trigger)
+            triggers.append(trigger)
+        action = spec.action
+        checks = [t.check for t in triggers if isinstance(t, ConditionTrigger)]
+        for check in checks:
+            if check.kind == "sql" and check.database not in self.sql_databases:
+                known = ", ".join(self.sql_databases) or "none configured (CRONPILOT_SQL_DATABASES)"
+                raise InvalidRequest(f"unknown database {check.database!r} in the condition; known: {known}")
+        if action.kind == "sql" and action.database not in self.sql_databases:
+            known = ", ".join(self.sql_databases) or "none configured (CRONPILOT_SQL_DATABASES)"
+            raise InvalidRequest(f"unknown database {action.database!r}; known: {known}")
+        if action.kind == "shell" and action.cwd is not None and not Path(action.cwd).is_absolute():
+            raise InvalidRequest(f"the working folder must be an absolute path, not {action.cwd!r}")
+        if action.kind == "http" and not action.url.lower().startswith(("http://", "https://")):
+            raise InvalidRequest("an http task needs an http:// or https:// URL")
+        if action.kind == "ai" and action.template and self.ai_templates and action.template not in self.ai_templates:
+            raise InvalidRequest(f"unknown AI template {action.template!r}; known: {', '.join(self.ai_templates)}")
+        return spec.model_copy(update={"triggers": triggers})
+
+    def _resolve_outcome_event(self, trigger: EventTrigger) -> EventTrigger:
+        """'task.completed:backup' → 'task.completed:12': outcome events name tasks by id, so a
+        rename doesn't break them."""
+        source = outcome_source(trigger.event)
+        if source is None or source[1] is None or source[1].isdigit():
+            return trigger
+        task = self.get_task(source[1])
+        return trigger.model_copy(update={"event": f"{source[0]}:{task.task_id}"})
+
+    # --- what AI runs may create --------------------------------------------------------------
+
+    def needs_approval(self, spec: TaskSpec) -> bool:
+        """A risky action, or a condition whose check is one (a check runs code too)."""
+        kinds = {spec.action.kind} | {t.check.kind for t in spec.triggers if isinstance(t, ConditionTrigger)}
+        return bool(kinds & self.spawn_policy.approval_kinds)
+
+    def spawn_check(self, spec: TaskSpec, actor: Actor, *, now: datetime) -> SpawnCheck:
+        """The budgets an AI run creating ``spec`` is held to in the store's transaction; depth
+        and recurrence limits refused here (audited, ``PermissionDenied``)."""
+        policy = self.spawn_policy
+        depth = actor.spawn_depth + 1
+        refusal = None
+        if depth > policy.max_depth:
+            refusal = f"spawn depth {depth} is over the limit of {policy.max_depth}"
+        else:
+            fires = next_fires(spec.triggers, now, spec_zone(spec), 4)
+            gaps = [b - a for a, b in itertools.pairwise(fires)]
+            if gaps and min(gaps) < policy.min_recurring_interval:
+                refusal = f"AI-created tasks may recur at most {repeat_text(policy.min_recurring_interval)}"
+        if refusal:
+            self.audit(actor, "create_task", spec.name, refused=refusal)
+            raise PermissionDenied(refusal)
+        assert actor.ai_run_id is not None
+        return SpawnCheck(run_id=actor.ai_run_id, depth=depth, per_run_limit=policy.per_run,
+                          per_day_limit=policy.per_owner_per_day)
+
+    # --- loops through events -------------------------------------------------------------------
+
+    def event_arrows(self, extra: dict[int, set[str]] | None = None) -> list[tuple[int, int]]:
+        """X → L for every task L that fires on X's outcome (named, or any task's); ``extra``
+        are the events of tasks being created or changed, in place of their stored ones."""
+        listening: dict[int, set[str]] = {}
+        for task_id, event in self.store.all_subscriptions():
+            if outcome_source(event) is not None:
+                listening.setdefault(task_id, set()).add(event)
+        for task_id, events in (extra or {}).items():
+            listening[task_id] = {e for e in events if outcome_source(e) is not None}
+        arrows: list[tuple[int, int]] = []
+        everyone: list[int] | None = None
+        for listener, events in listening.items():
+            for event in events:
+                source = outcome_source(event)
+                target = source[1] if source is not None else None
+                if target is None:
+                    if everyone is None:  # only when someone listens to every task's outcome
+                        everyone = self.store.task_ids() + list((extra or {}).keys())
+                    arrows.extend((other, listener) for other in everyone if other != listener)
+                elif target.isdigit():
+                    arrows.append((int(target), listener))
+        return arrows
+
+    def check_event_loops(self, task_id: int, spec: TaskSpec) -> None:
+        """Refuse (``Conflict``, naming it) a task whose outcome events would feed back into itself."""
+        events = {t.event for t in spec.triggers if isinstance(t, EventTrigger)}
+        if not any(outcome_source(e) is not None for e in events):
+            return  # nothing feeds into this task: it can't close a loop
+        for event in events:
+            source = outcome_source(event)
+            if source is not None and source[1] == str(task_id):
+                raise Conflict(f"task '{spec.name}' can't fire on its own outcome")
+        arrows = self.event_arrows({task_id: events})
+        arrows += [(e.predecessor_id, e.successor_id) for e in self.store.list_edges()]
+        cycle = find_cycle(arrows, task_id)
+        if cycle:
+            names = self.store.task_names(list(set(cycle)))
+            names[task_id] = spec.name
+            raise Conflict("that would make a loop of events: " + " → ".join(names.get(t, str(t)) for t in cycle))
+
+
+DESTINATION_PLATFORMS = ("email", "slack", "telegram", "terminal")
+
+
+def check_destination(destination: dict[str, Any]) -> dict[str, str]:
+    """A delivery address: ``{"platform": "email", "address": "ana@example.com"}``, or a Slack
+    or Telegram conversation address. Raises ``InvalidRequest``."""
+    data = {str(k): str(v).strip() for k, v in destination.items()}
+    platform = data.get("platform", "")
+    if platform not in DESTINATION_PLATFORMS:
+        raise InvalidRequest(f"can't deliver to {platform or 'nowhere'!r}; use one of {', '.join(DESTINATION_PLATFORMS)}")
+    if platform == "email":
+        return email_destination(data.get("address", ""))
+    if platform == "slack" and not data.get("channel"):
+        raise InvalidRequest("a Slack destination needs a channel")
+    if platform == "telegram" and not data.get("chat"):
+        raise InvalidRequest("a Telegram destination needs a chat")
+    return data
+
+
+def spec_zone(spec: TaskSpec) -> ZoneInfo:
+    return ZoneInfo(spec.timezone)
