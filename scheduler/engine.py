@@ -33,8 +33,8 @@ from .models import OverlapPolicy, RunReason, RunStatus, Task
 from .ports import AIRunner, EngineObserver, EnginePass, Notification, Notifier, SecretSource
 from .schedule import Schedule
 from .sources import Sources
-from .store import Released, SkipChain, Store
-from .store.records import ClaimedRun, NewRun, RunOutcome
+from .store.records import ClaimedRun, NewRun, Released, RunOutcome, SkipChain
+from .store_ports import EngineStore
 from .triggers import next_fire_of_all
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class EngineOptions:
 class Engine:
     def __init__(
         self,
-        store: Store,
+        store: EngineStore,
         *,
         config: ActionConfig,
         clock: Clock | None = None,
@@ -143,7 +143,8 @@ class Engine:
         self._last_cut_seen = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._notices = BackgroundJobs()
-        self.sources = Sources(self)
+        self.sources = Sources(fire=self.trigger, store_call=self.store_call, state=store,
+                               now=self.clock.now, config=config, store_url=store.url, secrets=secrets)
 
     # --- lifecycle --------------------------------------------------------------------------
 

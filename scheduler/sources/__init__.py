@@ -1,8 +1,10 @@
 """Reactive sources the engine runs for tasks with file, pg_notify and condition triggers.
 
-The engine calls ``reconcile`` with its live tasks whenever they change, ``check_conditions``
-on every tick (so condition checks follow the injected clock), ``next_check_at`` to know when
-to wake, and ``stop`` on shutdown. Sources fire a task through ``engine.trigger``.
+The engine builds ``Sources`` from what they use (no back-reference to the engine): ``fire`` (its
+``trigger``), ``store_call`` (a store call on its store thread), the condition state store,
+``now`` (its clock), the action config, the store's URL and the secrets source. It calls ``reconcile`` with its live
+tasks whenever they change, ``check_conditions`` on every tick (so condition checks follow the
+injected clock), ``next_check_at`` to know when to wake, and ``stop`` on shutdown.
 
     files.py       watchfiles, one watcher per distinct path
     pgnotify.py    LISTEN, one connection per (database, channel); install_notify_trigger
@@ -16,33 +18,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import CronpilotError
+from ..actions.base import ActionConfig
+from ..errors import CronpilotError, InvalidRequest
+from ..models import RunReason, Task
+from ..ports import SecretSource
 from ..secret_refs import fill_database_url
+from ..store_ports import ConditionStore
 from ..triggers import ConditionTrigger, FileTrigger, PgNotifyTrigger
-from .conditions import ConditionChecks
+from .conditions import ConditionChecks, StoreCall
 from .files import FileWatchers
 from .pgnotify import NotifyListeners, libpq_url
-from .subscription import Subscription
-
-if TYPE_CHECKING:
-    from ..engine import Engine
-    from ..models import RunReason, Task
+from .subscription import Fire, Subscription
 
 log = logging.getLogger(__name__)
 
 
 class Sources:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(
+        self, *, fire: Fire, store_call: StoreCall, state: ConditionStore, now: Callable[[], datetime],
+        config: ActionConfig, store_url: str, secrets: SecretSource | None = None,
+    ) -> None:
+        self.fire = fire  # every source fires through here (one place to watch them from)
+        self.config = config
+        self.store_url = store_url
         self.files = FileWatchers(self._fire)
         self.listeners = NotifyListeners(self._fire)
-        self.conditions = ConditionChecks(
-            self._fire, store=engine.store, store_call=self._store_call, config=engine.config,
-            now=engine.clock.now, secrets=engine.secrets,
-        )
+        self.secrets = secrets
+        self.conditions = ConditionChecks(self._fire, store=state, store_call=store_call, config=config,
+                                          now=now, secrets=secrets)
         self._stopped = False
         self._unresolved: set[str | None] = set()  # databases already reported as unusable
 
@@ -101,18 +108,13 @@ class Sources:
         self, task_id: int, *, reason: RunReason, event: str, payload: dict[str, Any],
         debounce: timedelta | None,
     ) -> int | None:
-        return await self.engine.trigger(task_id, reason=reason, event=event, payload=payload,
-                                         debounce=debounce)
-
-    async def _store_call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        # The engine's store thread: condition state is written in order with its own batches.
-        return await self.engine.store_call(fn, *args, **kwargs)
+        return await self.fire(task_id, reason=reason, event=event, payload=payload, debounce=debounce)
 
     async def _filled(self, url: str) -> str:
         """``{{ secrets.X }}`` in a database URL, read when its listener starts."""
         if "secrets" not in url:
             return url
-        return await asyncio.to_thread(fill_database_url, url, self.engine.secrets)
+        return await asyncio.to_thread(fill_database_url, url, self.secrets)
 
     async def _database_urls(self, names: set[str | None]) -> dict[str | None, str]:
         """Trigger database name (None: the store's own) → libpq URL, for the usable ones."""
@@ -120,16 +122,16 @@ class Sources:
         for name in names:
             problem = None
             if name is None:
-                if self.engine.store.is_sqlite:
+                try:
+                    urls[name] = libpq_url(self.store_url)
+                except InvalidRequest:
                     problem = "pg_notify needs PostgreSQL, and the task store is SQLite: name a " \
                               "PostgreSQL database from settings (sql_databases) in the trigger"
-                else:
-                    urls[name] = libpq_url(self.engine.store.url)
-            elif name not in self.engine.config.sql_databases:
+            elif name not in self.config.sql_databases:
                 problem = f"pg_notify: unknown database {name!r} (not in sql_databases)"
             else:
                 try:
-                    urls[name] = libpq_url(await self._filled(self.engine.config.sql_databases[name]))
+                    urls[name] = libpq_url(await self._filled(self.config.sql_databases[name]))
                 except CronpilotError as exc:  # not PostgreSQL, or a secret that can't be read
                     problem = f"pg_notify: database {name!r}: {exc}"
             if problem and name not in self._unresolved:

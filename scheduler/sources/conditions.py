@@ -30,7 +30,7 @@ from ..errors import CronpilotError
 from ..models import RunReason, Task
 from ..ports import SecretSource
 from ..secret_refs import secrets_for_run
-from ..store import Store
+from ..store_ports import ConditionStore
 from ..triggers import ConditionTrigger
 from ..wording import duration_text
 from .subscription import Fire, Subscription
@@ -84,7 +84,7 @@ class ConditionChecks:
     engine tick (times on the engine's clock, aware UTC), ``settle`` and ``stop``."""
 
     def __init__(
-        self, fire: Fire, *, store: Store, store_call: StoreCall, config: ActionConfig,
+        self, fire: Fire, *, store: ConditionStore, store_call: StoreCall, config: ActionConfig,
         now: Callable[[], datetime], secrets: SecretSource | None = None,
     ) -> None:
         self._fire = fire

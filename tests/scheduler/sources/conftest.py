@@ -26,7 +26,7 @@ class Fired:
 
 
 class FireLog:
-    """What sources asked the engine to fire, in order (the engine's ``trigger``, spied on)."""
+    """What sources asked the engine to fire, in order (``engine.sources.fire``, spied on)."""
 
     def __init__(self) -> None:
         self.queue: asyncio.Queue[Fired] = asyncio.Queue()
@@ -51,7 +51,7 @@ class FireLog:
 def watch_fires(monkeypatch: pytest.MonkeyPatch) -> Callable[[Engine], FireLog]:
     def watch(engine: Engine) -> FireLog:
         log = FireLog()
-        original = engine.trigger
+        original = engine.sources.fire
 
         async def spy(task_id: int, **kwargs: Any) -> int | None:
             run_id = await original(task_id, **kwargs)
@@ -60,7 +60,7 @@ def watch_fires(monkeypatch: pytest.MonkeyPatch) -> Callable[[Engine], FireLog]:
             log.queue.put_nowait(fired)
             return run_id
 
-        monkeypatch.setattr(engine, "trigger", spy)
+        monkeypatch.setattr(engine.sources, "fire", spy)
         return log
 
     return watch
