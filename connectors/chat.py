@@ -19,11 +19,11 @@ from agent.messages import ButtonAction, InboundMessage, OutboundMessage
 from scheduler.clock import Clock, SystemClock
 from scheduler.errors import CronpilotError, InvalidRequest
 from scheduler.models import check_timezone, first_known_timezone
-from scheduler.service import Actor, Role, Service
-from scheduler.store import Store
+from scheduler.people import actor_of
+from scheduler.service import Service
 from scheduler.wording import SORRY
 
-from .identity import Directory, Person, Stranger, claim_code_in
+from .identity import Person, Stranger, claim_code_in
 from .views import RunView, TaskView, run_views, task_views
 
 log = logging.getLogger(__name__)
@@ -64,16 +64,13 @@ class ChatGateway:
     def __init__(
         self,
         *,
-        store: Store,
         service: Service,
-        directory: Directory,
         assistant: Callable[[], AssistantLike],
         clock: Clock | None = None,
         default_timezone: str = "UTC",
     ) -> None:
-        self.store = store
         self.service = service
-        self.directory = directory
+        self.people = service.people
         self._assistant = assistant
         self.clock = clock or SystemClock()
         self.default_timezone = default_timezone
@@ -84,10 +81,10 @@ class ChatGateway:
     async def first_time(self, key: str) -> bool:
         """True the first time an inbound event key is seen (the ledger survives restarts)."""
         now = self.clock.now()
-        fresh = await asyncio.to_thread(self.store.mark_event_processed, key, now=now)
+        fresh = await asyncio.to_thread(self.people.first_time, key, now=now)
         if now - self._last_cleanup >= _CLEANUP_EVERY:
             self._last_cleanup = now
-            await asyncio.to_thread(self.store.forget_processed_events, before=now - EVENT_TTL)
+            await asyncio.to_thread(self.people.forget_events, before=now - EVENT_TTL)
         if not fresh:
             log.info("duplicate event dropped", extra={"event_key": key})
         return fresh
@@ -96,7 +93,7 @@ class ChatGateway:
         self, platform: str, platform_user: str, *, display_name: str | None = None
     ) -> Person | Stranger:
         return await asyncio.to_thread(
-            self.directory.identify, platform, platform_user, display_name=display_name
+            self.people.identify, platform, platform_user, display_name=display_name
         )
 
     def zone_of(self, person: Person, platform_zone: str | None = None) -> str:
@@ -147,10 +144,10 @@ class ChatGateway:
     # --- commands that need no agent ---------------------------------------------------------------
 
     async def tasks_of(self, person: Person, *, zone: str) -> tuple[list[TaskView], int]:
-        return await asyncio.to_thread(task_views, self.service, _actor(person), zone=zone)
+        return await asyncio.to_thread(task_views, self.service, actor_of(person), zone=zone)
 
     async def runs_of(self, person: Person, *, zone: str, task: str | None = None) -> list[RunView]:
-        return await asyncio.to_thread(run_views, self.service, _actor(person), zone=zone, task=task)
+        return await asyncio.to_thread(run_views, self.service, actor_of(person), zone=zone, task=task)
 
     async def set_timezone(self, person: Person, zone: str) -> str:
         """Remember ``zone`` for ``person``; the reply text (the error, if the zone is unknown)."""
@@ -158,7 +155,7 @@ class ChatGateway:
             zone = check_timezone(zone.strip())
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
-        await asyncio.to_thread(self.directory.set_timezone, person, zone)
+        await asyncio.to_thread(self.people.set_timezone, person, zone)
         return f"Your time zone is now {zone}."
 
     # --- internals -----------------------------------------------------------------------------
@@ -168,15 +165,11 @@ class ChatGateway:
             # A code pasted into a group is seen by everyone: refuse, and it stays unused.
             return OutboundMessage("Send the claim code in a direct message to me, not in a group.")
         person = await asyncio.to_thread(
-            self.directory.claim, event.platform, event.platform_user, code, display_name=event.display_name
+            self.people.claim, event.platform, event.platform_user, code, display_name=event.display_name
         )
         if person is None:
             return OutboundMessage("That claim code is not valid (wrong, already used, or expired).")
         return OutboundMessage(f"Done: you are now an admin of this cronpilot ({person.user_id}).")
-
-
-def _actor(person: Person) -> Actor:
-    return Actor(user=person.user_id, role=Role(person.role))
 
 
 def error_text(exc: BaseException) -> str:

@@ -96,7 +96,7 @@ def webhook_router(service: Service, *, max_body: int = MAX_BODY) -> APIRouter:
             return JSONResponse({"detail": f"send a unique {DELIVERY} header of 1 to "
                                            f"{DELIVERY_ID_LIMIT} characters"}, status_code=400)
         signature = request.headers[SIGNATURE].strip().lower()
-        if not await asyncio.to_thread(_claim, service, name, delivery, signature):
+        if not await asyncio.to_thread(service.first_delivery, name, delivery, signature):
             return JSONResponse({"detail": "this delivery was already received"}, status_code=409)
         actor = Actor(f"webhook:{name}", Role.MEMBER)
         try:
@@ -108,7 +108,7 @@ def webhook_router(service: Service, *, max_body: int = MAX_BODY) -> APIRouter:
         if time.monotonic() - forgotten_at[0] > FORGET_EVERY:
             forgotten_at[0] = time.monotonic()
             before = service.clock.now() - REMEMBER
-            await asyncio.to_thread(service.store.forget_deliveries, before=before)
+            await asyncio.to_thread(service.forget_deliveries, before=before)
         return JSONResponse({"runs": [r.run_id for r in released.runs]}, status_code=202)
 
     return router
@@ -147,14 +147,6 @@ def _refusal(request: Request, secret: str, body: bytes, *, now: float) -> str |
     if not hmac.compare_digest(expected.encode(), given.encode("latin-1", "replace")):
         return "the signature does not match"
     return None
-
-
-def _claim(service: Service, event: str, delivery: str, signature: str) -> bool:
-    """Record the delivery id and the signature; False if either was seen before."""
-    now = service.clock.now()
-    fresh_signature = service.store.claim_delivery(f"sig:{signature[-64:]}", event=event, now=now)
-    fresh_delivery = service.store.claim_delivery(delivery, event=event, now=now)
-    return fresh_signature and fresh_delivery
 
 
 __all__ = ["MAX_BODY", "sign", "webhook_router"]

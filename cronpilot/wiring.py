@@ -16,10 +16,12 @@ from scheduler.clock import Clock, SystemClock
 from scheduler.datadir import make_private
 from scheduler.engine import Engine, EngineOptions
 from scheduler.errors import CronpilotError
+from scheduler.people import AccessPolicy
 from scheduler.ports import AIRunner, EngineObserver, Notifier
 from scheduler.secret_box import KEY_FILE_NAME, SecretBox
 from scheduler.service import Actor, Role, Service, SpawnPolicy
 from scheduler.store import Store
+from scheduler.store.dialect import redact
 
 from .settings import Settings
 
@@ -29,7 +31,6 @@ if TYPE_CHECKING:  # the connectors pull in slack-bolt, PTB and FastAPI: importe
     from agent.assistant import Assistant  # langchain is slow to import: only when chatting
     from agent.config import ModelConfig
     from connectors.chat import ChatGateway
-    from connectors.identity import Directory
     from connectors.runtime import Connectors
 
 
@@ -50,6 +51,16 @@ class App:
         key = self.settings.secret_key
         return SecretBox(key=key.get_secret_value() if key else None,
                          key_file=self.settings.data_dir / KEY_FILE_NAME)
+
+    @property
+    def database_label(self) -> str:
+        """The database URL for people to read (password hidden)."""
+        return redact(self.settings.effective_database_url)
+
+    def close(self) -> None:
+        """Release the database, if this App opened it."""
+        if "store" in self.__dict__:
+            self.store.close()
 
     @cached_property
     def notifier(self) -> Notifier:
@@ -76,30 +87,17 @@ class App:
                                       webhook_url=s.telegram_webhook_url)
 
         async def locate(task_id: int) -> dict[str, str]:
-            return (await asyncio.to_thread(self.store.get_task, task_id)).destination
+            return (await asyncio.to_thread(self.service.get_task, task_id)).destination
 
         return Connectors(gateway=self.gateway, console=ConsoleNotifier(), slack=slack,
                           telegram=telegram, smtp=self.action_config.smtp, locate=locate)
-
-    @cached_property
-    def directory(self) -> Directory:
-        from connectors.identity import AccessPolicy, Directory
-
-        s = self.settings
-        allowed = {f"slack:{i}" for i in s.slack_allowed} | {f"telegram:{i}" for i in s.telegram_allowed}
-        platforms = (("slack", s.slack_open_signup), ("telegram", s.telegram_open_signup))
-        open_signup = {platform for platform, on in platforms if on}
-        policy = AccessPolicy(admins=frozenset(s.admins), open_signup=frozenset(open_signup),
-                              allowed=frozenset(allowed))
-        return Directory(self.store, policy, clock=self.clock)
 
     @cached_property
     def gateway(self) -> ChatGateway:
         from connectors.chat import ChatGateway
 
         # The assistant is looked up on first message: delivery-only uses never build it.
-        return ChatGateway(store=self.store, service=self.service, directory=self.directory,
-                           assistant=lambda: self.assistant, clock=self.clock,
+        return ChatGateway(service=self.service, assistant=lambda: self.assistant, clock=self.clock,
                            default_timezone=self.settings.default_timezone)
 
     @cached_property
@@ -126,6 +124,7 @@ class App:
             spawn_policy=self.spawn_policy,
             secret_box=self.secret_box,
             engine_heartbeat=self.settings.heartbeat_interval,
+            access_policy=self.access_policy,
             shell_workdir=self.shell_workdir,
             ai_templates=_template_names(),
         )
@@ -140,6 +139,16 @@ class App:
         folder = s.effective_shell_workdir  # the data folder exists: the store made it (private)
         folder.mkdir(parents=True, exist_ok=True)
         return folder.resolve()
+
+    @property
+    def access_policy(self) -> AccessPolicy:
+        """Who gets an account from chat: admins, open signup per platform, allowed identities."""
+        s = self.settings
+        allowed = {f"slack:{i}" for i in s.slack_allowed} | {f"telegram:{i}" for i in s.telegram_allowed}
+        platforms = (("slack", s.slack_open_signup), ("telegram", s.telegram_open_signup))
+        open_signup = {platform for platform, on in platforms if on}
+        return AccessPolicy(admins=frozenset(s.admins), open_signup=frozenset(open_signup),
+                            allowed=frozenset(allowed))
 
     @property
     def spawn_policy(self) -> SpawnPolicy:

@@ -29,5 +29,5 @@ def reset_app(app: App | None = None) -> None:
     global _app
     if _app is not None and app is None:
         with contextlib.suppress(Exception):
-            _app.store.close() if "store" in _app.__dict__ else None
+            _app.close()
     _app = app

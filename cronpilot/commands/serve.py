@@ -60,7 +60,7 @@ async def _serve(grace: timedelta) -> None:
     tasks = app.service.list_tasks()
     render.console.print(
         f"cronpilot engine running: {count_text(len(tasks), 'task')}, database "
-        f"{render.escape(_where(app.settings.effective_database_url))}. Ctrl-C to stop."
+        f"{render.escape(app.database_label)}. Ctrl-C to stop."
     )
     connectors = app.connectors
     http: HttpServer | None = None
@@ -77,8 +77,8 @@ async def _serve(grace: timedelta) -> None:
             metrics_router(metrics),
         ])
         _say("terminal: on (notices with no chat address print here)")
-        if connectors.chat_enabled and app.directory.needs_admin():
-            code = app.directory.issue_claim_code()
+        if connectors.chat_enabled and app.service.people.needs_admin():
+            code = app.service.people.issue_claim_code()
             _say(
                 f"No admin yet: send [bold]claim {code}[/bold] to the bot in a direct message to "
                 "become the admin (single use, valid 24 h; a new code replaces it at each start)."
@@ -122,9 +122,3 @@ def _say(line: str) -> None:
 
 def _paths(router: Any) -> list[str]:
     return [str(getattr(route, "path", "")) for route in router.routes]
-
-
-def _where(url: str) -> str:
-    from scheduler.store.dialect import redact
-
-    return redact(url)

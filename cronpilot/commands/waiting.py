@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable
 
 from scheduler.engine import Engine, EngineOptions
+from scheduler.errors import NotFound
 from scheduler.models import Run, RunStatus
 
 from ..wiring import App
@@ -23,7 +24,7 @@ def _open(app: App, run_ids: Iterable[int], downstream: set[int], after_run_id: 
     """(the runs to report, whether any is still going)."""
     runs = [app.service.get_run(r) for r in run_ids]
     if downstream:
-        runs += [r for r in app.store.list_runs(limit=10_000)
+        runs += [r for r in app.service.list_runs(limit=10_000)
                  if r.task_id in downstream and r.run_id > after_run_id and r.run_id not in run_ids]
     going = any(not r.status.is_terminal for r in runs)
     # A run that ended 'retrying' is followed by its retry: wait for that one instead.
@@ -32,7 +33,11 @@ def _open(app: App, run_ids: Iterable[int], downstream: set[int], after_run_id: 
 
 
 def _has_retry(app: App, run: Run) -> bool:
-    return any(r.retry_of == run.run_id for r in app.store.list_runs(task_id=run.task_id, limit=50))
+    try:
+        recent = app.service.list_runs(task=str(run.task_id), limit=50)
+    except NotFound:  # the task was deleted meanwhile: its retry was cancelled with it
+        return False
+    return any(r.retry_of == run.run_id for r in recent)
 
 
 def wait_for(app: App, run_ids: list[int], *, downstream: set[int] | None = None, quiet: bool = False) -> list[Run]:
@@ -64,7 +69,7 @@ async def _run_here(app: App, run_ids: list[int], downstream: set[int], first: i
             _runs, going = await asyncio.to_thread(_open, app, run_ids, downstream, first)
             if not going:
                 return
-            due = await asyncio.to_thread(app.store.next_pending_due)
+            due = await asyncio.to_thread(app.service.next_pending_due)
             delay = (due - app.clock.now()).total_seconds() if due else POLL_SECONDS
             await asyncio.sleep(min(max(delay, 0.0), 5.0))  # a retry's backoff, in real time
             engine.wake()

@@ -18,7 +18,6 @@ from agent.assistant import Assistant
 from connectors.chat import ChatGateway
 from connectors.console import ConsoleNotifier
 from connectors.delivery import DeliveryRouter, RetryPolicy
-from connectors.identity import AccessPolicy, Directory
 from connectors.slack.app import SlackConfig, SlackConnector
 from connectors.slack.delivery import SlackChannel
 from connectors.slack.http import slack_router
@@ -29,6 +28,7 @@ from connectors.web import build_api
 from scheduler.actions.base import ActionConfig
 from scheduler.clock import FakeClock
 from scheduler.engine import Engine, EngineOptions
+from scheduler.people import AccessPolicy
 from scheduler.secret_box import SecretBox
 from scheduler.service import Service
 from scheduler.store import Store
@@ -42,23 +42,20 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def service(sqlite_store: Store, clock: FakeClock, tmp_path: Path) -> Service:
-    return Service(sqlite_store, clock=clock, default_timezone="UTC",
-                   secret_box=SecretBox(key_file=tmp_path / "secret.key"))
-
-
-@pytest.fixture
 def policy() -> AccessPolicy:
     return AccessPolicy(admins=frozenset({"slack:UADMIN"}), allowed=frozenset({"telegram:42"}))
 
 
 @pytest.fixture
-def gateway(sqlite_store: Store, service: Service, clock: FakeClock, policy: AccessPolicy) -> ChatGateway:
+def service(sqlite_store: Store, clock: FakeClock, policy: AccessPolicy, tmp_path: Path) -> Service:
+    return Service(sqlite_store, clock=clock, default_timezone="UTC", access_policy=policy,
+                   secret_box=SecretBox(key_file=tmp_path / "secret.key"))
+
+
+@pytest.fixture
+def gateway(service: Service, clock: FakeClock) -> ChatGateway:
     assistant = Assistant(service, model=None, default_timezone="UTC")
-    return ChatGateway(
-        store=sqlite_store, service=service, directory=Directory(sqlite_store, policy, clock=clock),
-        assistant=lambda: assistant, clock=clock,
-    )
+    return ChatGateway(service=service, assistant=lambda: assistant, clock=clock)
 
 
 @pytest.fixture

@@ -158,7 +158,7 @@ async def test_slack_stranger_cannot_press_someone_elses_button(slack_http, slac
 
 async def test_slack_claim_code_is_refused_in_a_channel_and_accepted_in_a_dm(slack_http, slack, slack_api, gateway,
                                                                             sqlite_store):
-    code = gateway.directory.issue_claim_code()
+    code = gateway.people.issue_claim_code()
     public = event_body(mention(f"claim {code}", user="U9"), event_id="EvPub")
     await slack_http.post("/slack/events", content=public, headers=signed_headers(public))
     await slack.drain()
@@ -202,7 +202,6 @@ async def test_slack_is_acknowledged_before_the_assistant_answers(slack_api, sql
 
     from agent.messages import OutboundMessage
     from connectors.chat import ChatGateway
-    from connectors.identity import Directory
     from connectors.slack.app import SlackConfig, SlackConnector
     from connectors.slack.http import slack_router
     from connectors.web import build_api
@@ -218,8 +217,7 @@ async def test_slack_is_acknowledged_before_the_assistant_answers(slack_api, sql
             return OutboundMessage("pressed")
 
     slow = SlowAssistant()
-    gateway = ChatGateway(store=sqlite_store, service=service, directory=Directory(sqlite_store, clock=clock),
-                          assistant=lambda: slow, clock=clock)
+    gateway = ChatGateway(service=service, assistant=lambda: slow, clock=clock)
     connector = SlackConnector(
         SlackConfig(bot_token="xoxb-test", signing_secret=SIGNING_SECRET, api_url=slack_api.api_url), gateway
     )

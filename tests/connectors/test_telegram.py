@@ -121,7 +121,7 @@ async def test_telegram_help_and_runs_commands_answer(telegram_http, telegram, t
 
 async def test_telegram_claim_command_makes_one_sender_admin(telegram_http, telegram, telegram_api,
                                                              gateway, sqlite_store):
-    code = gateway.directory.issue_claim_code()
+    code = gateway.people.issue_claim_code()
     for update_id, user_id in ((40, 555), (41, 556)):  # two chats: handled concurrently
         update = message_update(update_id, f"/claim {code}", user_id=user_id)
         await telegram_http.post("/telegram/webhook", json=update, headers=GOOD)
