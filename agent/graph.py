@@ -34,22 +34,30 @@ from tools.context import ToolContext
 log = logging.getLogger(__name__)
 
 
-def as_langchain_tool(definition: ToolDef) -> BaseTool:
-    """The catalog tool as a LangChain tool; ``runtime`` is injected, not in the model's schema."""
+REFUSAL_REASON = "reason"  # a refused tool entry's why, in a transcript
 
-    def run(runtime: ToolRuntime[ToolContext], **kwargs: Any) -> str:
+
+def as_langchain_tool(definition: ToolDef) -> BaseTool:
+    """The catalog tool as a LangChain tool; ``runtime`` is injected, not in the model's schema.
+    The model reads the result text; the ``ToolMessage`` also carries the call's outcome as its
+    artifact (``{"refused": bool, "error": str | None}``), so nobody parses the text back."""
+
+    def run(runtime: ToolRuntime[ToolContext], **kwargs: Any) -> tuple[str, dict[str, Any]]:
         try:
-            return definition.call(runtime.context, kwargs)
+            record = definition.invoke(runtime.context, kwargs)
         except Exception:
             # conversation with a tool call that has no answer (the next turn would be rejected)
             log.exception("tool crashed", extra={"tool": definition.name})
-            return "Error: the tool failed unexpectedly (it's logged). Tell the person and stop."
+            return ("Error: the tool failed unexpectedly (it's logged). Tell the person and stop.",
+                    {"refused": False, "error": "the tool failed unexpectedly"})
+        return record.result, {"refused": record.refused, "error": record.error}
 
     # LangChain validates the call with ``runtime`` injected into it; the catalog's models forbid
     # unknown fields, so the schema given to LangChain ignores extras (the catalog validates again).
     schema = type(definition.args.__name__, (definition.args,), {"model_config": ConfigDict(extra="ignore")})
     tool = StructuredTool.from_function(
         func=run, name=definition.name, description=definition.description, args_schema=schema,
+        response_format="content_and_artifact",
     )
     # A model that writes arguments of the wrong shape gets one line it can act on (and retry),
     # not a stack of validation details.
@@ -145,10 +153,17 @@ def tokens_reported(messages: Sequence[BaseMessage]) -> int:
 
 
 def is_refusal(message: ToolMessage) -> bool:
-    text = message.text
-    # "Refused:" is a policy decision (catalog); error status covers a tool outside the allowed
-    # set and calls past the limit, which LangGraph answers itself.
-    return text.startswith("Refused:") or getattr(message, "status", "success") == "error"
+    """A policy said no (the call's outcome, from the catalog), or LangGraph refused the call
+    itself (error status: a tool outside the allowed set, calls past the limit)."""
+    outcome = message.artifact if isinstance(message.artifact, dict) else {}
+    return bool(outcome.get("refused")) or getattr(message, "status", "success") == "error"
+
+
+def refusal_reason(message: ToolMessage) -> str:
+    """Why a refused call was refused, in a line: the policy's own words, or LangGraph's."""
+    outcome = message.artifact if isinstance(message.artifact, dict) else {}
+    reason = outcome.get("error") if outcome.get("refused") else None
+    return str(reason or message.text).strip()[:120]
 
 
 def transcript(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
@@ -166,6 +181,10 @@ def transcript(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
                 entry["tokens"] = int(message.usage_metadata.get("total_tokens") or 0)
             entries.append(entry)
         elif isinstance(message, ToolMessage):
-            entries.append({"role": "tool", "name": message.name, "tool_call_id": message.tool_call_id,
-                            "content": message.text, "refused": is_refusal(message)})
+            refused = is_refusal(message)
+            entry = {"role": "tool", "name": message.name, "tool_call_id": message.tool_call_id,
+                     "content": message.text, "refused": refused}
+            if refused:
+                entry[REFUSAL_REASON] = refusal_reason(message)
+            entries.append(entry)
     return entries

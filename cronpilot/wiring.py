@@ -188,8 +188,7 @@ class App:
 
         s = self.settings
         limits = AIRunLimits(daily_tokens=s.ai_daily_tokens, max_tool_calls=s.ai_max_tool_calls)
-        return AgentAIRunner(self.service, self.chat_model, limits=limits, notifier=self.notifier,
-                             action_config=self.action_config)
+        return AgentAIRunner(self.service, self.chat_model, limits=limits, notifier=self.notifier)
 
     @cached_property
     def assistant(self) -> Assistant:

@@ -9,6 +9,10 @@
     │   └── SecretUnreadable  a stored secret whose key is missing or changed
     └── StoreUnavailable      the database cannot be reached
 
+    ActionFailed              a run failed as expected (not a request's error): the message is
+                              the run's error for its owner; actions and plug-ins (the AI
+                              runner) raise it, the engine records it without a traceback
+
 Connectors and the CLI turn these into one-line replies in one place; agent tools turn them
 into text the model can act on. Anything else escaping is a bug, caught only at process edges.
 """
@@ -72,3 +76,7 @@ class SecretUnreadable(Conflict):
 
 class StoreUnavailable(CronpilotError):
     exit_code = 6
+
+
+class ActionFailed(Exception):
+    """An expected failure of a run: the message is shown to the owner as the run's error."""

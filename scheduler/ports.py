@@ -32,6 +32,13 @@ class Notifier(Protocol):
         ...
 
 
+class PageFetcher(Protocol):
+    async def __call__(self, url: str, *, max_bytes: int) -> str:
+        """The body of a GET of ``url`` (its first ``max_bytes``) through the http action's
+        network guard and allowlist, or a one-line "(fetching … failed: …)" in its place."""
+        ...
+
+
 @dataclass(frozen=True)
 class AIRequest:
     run_id: int
@@ -40,6 +47,8 @@ class AIRequest:
     prompt: str
     template: str | None
     inputs: dict[str, str]
+    # How the run may read a web page (a template's ``url`` input); None: it may not.
+    fetch: PageFetcher | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ class AIResult:
 
 class AIRunner(Protocol):
     async def run(self, request: AIRequest) -> AIResult:
-        """Run the agent for an ``ai`` action; raise to fail the run."""
+        """Run the agent for an ``ai`` action; raise to fail the run (``errors.ActionFailed``
+        for an expected failure, whose message becomes the run's error)."""
         ...
 
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from ..errors import ActionFailed
 from ..ports import AIRunner, Notifier
 from ..redaction import SecretMasker, StreamMasker
 
@@ -21,9 +22,7 @@ OUTPUT_LIMIT = 64 * 1024
 LOG_LIMIT = 10 * 1024 * 1024
 TRUNCATION_MARKER = "\n[… output truncated at {limit} bytes; the whole log is in {where}]\n"
 
-
-class ActionFailed(Exception):
-    """An expected failure: the message is shown to the owner as the run's error."""
+__all__ = ["ActionConfig", "ActionContext", "ActionFailed", "ActionResult", "OutputCapture", "SmtpConfig"]
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,7 @@ async def run_ai_task(service, engine_for, alice, model, *, limits=None, config=
             "action": {"kind": "ai", "prompt": "do the job", **action}}
     task = service.create_task(service.build_spec(spec), actor=alice)
     engine = engine_for(config=config)
-    runner = AgentAIRunner(service, model, limits=limits or AIRunLimits(), notifier=engine.notifier,
-                           action_config=config)
+    runner = AgentAIRunner(service, model, limits=limits or AIRunLimits(), notifier=engine.notifier)
     engine.ai_runner = runner
     await engine.start()
     run = service.run_now(str(task.task_id), actor=alice)
