@@ -1,6 +1,6 @@
 """Email as a delivery channel: ``{"platform": "email", "address": "me@example.com"}``.
 
-Sending is ``scheduler.actions.email.send_email`` (the same code as the email action); this only
+Sending is ``scheduler.smtp.send_email`` (the same code as the email action); this only
 renders a notice as a plain-text message. The run id keys the Message-ID, so a retried delivery
 of the same notice is recognizable as a duplicate by the receiving mail system.
 """
@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scheduler.actions.base import SmtpConfig
-from scheduler.actions.email import EmailFailed, send_email
 from scheduler.ports import Notification
+from scheduler.smtp import EmailFailed, SmtpConfig, send_email
 
 from .delivery import DeliveryFailed, RetryLater
 from .markup import printable

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.actions.base import SmtpConfig
 from scheduler.ports import Notifier
+from scheduler.smtp import SmtpConfig
 
 from .chat import ChatGateway
 from .delivery import DeliveryRouter, RetryPolicy

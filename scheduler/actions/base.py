@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import ActionFailed
 from ..ports import AIRunner, Notifier
 from ..redaction import SecretMasker, StreamMasker
+from ..smtp import SmtpConfig
 
 OUTPUT_LIMIT = 64 * 1024
 LOG_LIMIT = 10 * 1024 * 1024
@@ -43,17 +44,6 @@ class ActionConfig:
     output_limit: int = OUTPUT_LIMIT
     log_limit: int = LOG_LIMIT
     smtp: SmtpConfig | None = None  # None: the email action fails with "email is not configured"
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str
-    port: int = 587
-    security: str = "starttls"  # starttls | tls | none
-    user: str | None = None
-    password: str | None = None
-    sender: str = "cronpilot@localhost"
-    timeout_s: float = 30.0
 
 
 class OutputCapture:
