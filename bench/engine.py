@@ -30,7 +30,6 @@ import threading
 import time
 import uuid
 from array import array
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -140,40 +139,6 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def add_interval_tasks(
-    store: Any, *, count: int, every: timedelta, anchor_of: Callable[[int], datetime], now: datetime,
-    prefix: str = "bench", batch: int = 5000,
-) -> None:
-    """Create ``count`` no-op interval tasks: the first through ``Store.add_task``, the rest as
-    copies of its row (same columns and defaults, their own name, ``definition`` JSON and
-    revision), inserted in batches."""
-    from scheduler.models import NoopAction, TaskSpec
-    from scheduler.store.tables import counters, tasks
-    from scheduler.store.task_store import _definition
-    from scheduler.triggers import IntervalTrigger
-
-    def spec(i: int) -> TaskSpec:
-        return TaskSpec(name=f"{prefix}-{i}", action=NoopAction(),
-                        triggers=[IntervalTrigger(every=every, anchor_at=anchor_of(i))])
-
-    first = store.add_task(spec(0), owner="bench", actor="bench", now=now)
-    body = _definition(spec(0))  # the same for every task but its trigger (names are columns)
-    with store.engine.begin() as conn:
-        template = dict(conn.execute(tasks.select().where(tasks.c.task_id == first.task_id)).mappings().one())
-        del template["task_id"]
-        revision = store.next_counter(conn, "task_revision")
-        conn.execute(counters.update().where(counters.c.name == "task_revision")
-                     .values(value=revision + count - 2))
-    for start in range(1, count, batch):
-        rows = []
-        for i in range(start, min(count, start + batch)):
-            trigger = IntervalTrigger(every=every, anchor_at=anchor_of(i)).model_dump(mode="json")
-            rows.append({**template, "name": f"{prefix}-{i}", "definition": {**body, "triggers": [trigger]},
-                         "revision": revision + i - 1})
-        with store.engine.begin() as conn:
-            conn.execute(tasks.insert(), rows)
-
-
 def _window_after(ready: float, warmup: float, window: int) -> tuple[float, float]:
     t0 = float(math.ceil(ready + warmup))
     return t0, t0 + window
@@ -203,6 +168,8 @@ async def _cronpilot(url: str, w: Workload, tmp: Path) -> dict[str, Any]:
     store = Store(url if url else f"sqlite:///{tmp / 'cronpilot.db'}")
     base = float(math.floor(time.time()))
     started = time.perf_counter()
+    from bench.workload import add_interval_tasks
+
     add_interval_tasks(
         store, count=w.tasks, every=timedelta(seconds=1),
         anchor_of=lambda i: datetime.fromtimestamp(base + i / w.tasks, UTC), now=datetime.now(UTC),

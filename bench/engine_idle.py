@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.engine import add_interval_tasks
+from bench.workload import add_interval_tasks
 
 HOUR = timedelta(hours=1)
 
