@@ -288,3 +288,22 @@ def test_cut_runs_are_found_by_their_own_index(store):
     with store.engine.connect() as conn:  # the index exists on both databases
         names = {ix["name"] for ix in sa.inspect(conn).get_indexes("runs")}
     assert "ix_runs_cut" in names
+
+
+def test_add_tasks_loads_many_in_batches_each_on_the_change_feed(store):
+    before = store.task_revision()
+    first = _add(store, "already")
+    specs = [_spec(f"bulk-{i}") for i in range(7)]
+    specs.append(TaskSpec.model_validate({
+        "name": "listener", "timezone": "UTC", "action": {"kind": "noop"},
+        "triggers": [{"kind": "event", "event": "deploy"}],
+    }))
+    assert store.add_tasks(specs, owner="alice", actor="alice", now=NOW, batch=3) == 8
+    live, _deleted, newest = store.schedules_changed_since(first.revision)
+    assert sorted(s.name for s, _ in live) == sorted(s.name for s in specs)
+    assert len({t.revision for _, t in live if t}) == 8 and newest == before + 9  # one revision each
+    listener = store.find_task("listener")
+    assert (listener.task_id, "deploy") in store.all_subscriptions()  # event triggers subscribed
+    with pytest.raises(Conflict):
+        store.add_tasks([_spec("bulk-0")], owner="alice", actor="alice", now=NOW)
+    assert store.count_tasks() == 9  # the refused batch left nothing behind
