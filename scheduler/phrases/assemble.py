@@ -15,6 +15,7 @@ from . import ambiguity
 from .days import DaySpec
 from .dstnotes import dst_notes
 from .intervals import SUB_SECONDS, sub_daily
+from .lexicon import FILLER
 from .modifiers import Bound, Count, Except, Window, Zone
 from .oneoff import build_once
 from .pattern import Recur
@@ -27,11 +28,6 @@ NO_SCHEDULE = (
     "I couldn't find a time or a repetition in '{text}'. Try: 'every Monday at 9am', "
     "'in 15 minutes', 'tomorrow at 3pm', 'every 2 hours'."
 )
-FILLER = {
-    "remind", "reminder", "me", "us", "to", "please", "pls", "plz", "can", "could", "would",
-    "you", "set", "a", "an", "schedule", "for", "in", "at", "on", "the", "and", "it", "run",
-    "ping", "notify", "tell", "ok", "okay", "hey", "then", "again", "do", "this", "that", "of",
-}  # fmt: skip
 MAX_EXPANDED_FIRES = 500
 
 

@@ -147,3 +147,10 @@ SHORTHAND: dict[str, str] = {
     "thurday": "thursday", "fridy": "friday", "frday": "friday", "saterday": "saturday",
     "sundy": "sunday", "febuary": "february", "feburary": "february",
 }  # fmt: skip
+
+# Words around a time phrase that are not the task ("remind me to ..."), in every interface.
+FILLER = {
+    "remind", "reminder", "me", "us", "to", "please", "pls", "plz", "can", "could", "would",
+    "you", "set", "a", "an", "schedule", "for", "in", "at", "on", "the", "and", "it", "run",
+    "ping", "notify", "tell", "ok", "okay", "hey", "then", "again", "do", "this", "that", "of",
+}  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from scheduler.errors import InvalidRequest
@@ -21,6 +22,8 @@ from .days import DaySpec, check_date
 from .daywords import match_day
 from .durations import match_relative
 from .holiday_words import match_holidays
+from .languages import Language
+from .languages.rewrite import rewrite
 from .modifiers import (
     match_count,
     match_except,
@@ -134,9 +137,9 @@ def _try(s: Stream, i: int, last: Piece | None) -> Piece | None:
     return None
 
 
-def scan(text: str, lang: object = None) -> Scan:
+def scan(text: str, lang: Language | None = None) -> Scan:
     """Pieces and content of ``text``; ``lang`` (a language data module) rewrites its words."""
-    tokens = tokenize(text, lang)
+    tokens = tokenize(text, None if lang is None else partial(rewrite, lang=lang))
     s = Stream(tokens, text)
     result = Scan(text, tokens)
     i = 0

@@ -9,6 +9,7 @@ reads, so a schedule written inside quotes stays message content.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,15 +36,14 @@ class Token:
     value: Any = None
 
 
-def tokenize(text: str, lang: object = None) -> list[Token]:
-    """Tokens of the lower-cased ``text`` (spans index ``text`` itself); with ``lang`` (a
-    :class:`~.languages.Language`) its words are rewritten into the English the parser reads,
-    and shorthand people type ("tmrw", "wkdays", "tonite") into the words it stands for."""
+def tokenize(text: str, rewrite: Callable[[list[Token]], list[Token]] | None = None) -> list[Token]:
+    """Tokens of the lower-cased ``text`` (spans index ``text`` itself); with ``rewrite`` (a
+    language's, ``languages.rewrite``) its words are rewritten into the English the parser
+    reads, and shorthand people type ("tmrw", "wkdays", "tonite") into the words it stands for.
+    The rewrite is passed in, so this module, below the languages, never imports them."""
     tokens = _merge_numeric_shorthand(_tokenize(text))
-    if lang is not None:
-        from .languages.rewrite import rewrite
-
-        tokens = rewrite(tokens, lang)  # type: ignore[arg-type]
+    if rewrite is not None:
+        tokens = rewrite(tokens)
     return [_unshort(t) for t in tokens]
 
 

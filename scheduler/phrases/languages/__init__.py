@@ -141,12 +141,11 @@ _COMMON_ENGLISH = {
 
 def _english_words() -> set[str]:
     from .. import lexicon
-    from ..assemble import FILLER
 
     tables = (lexicon.WEEKDAYS, lexicon.MONTHS, lexicon.NUMBER_WORDS, lexicon.ORDINAL_WORDS,
               lexicon.UNITS, lexicon.PERIODS, lexicon.NAMED_TIMES, lexicon.SHORTHAND,
               lexicon.ZONE_ABBREVIATIONS)  # fmt: skip
-    return {w for t in tables for w in t} | set(FILLER) | _COMMON_ENGLISH
+    return {w for t in tables for w in t} | set(lexicon.FILLER) | _COMMON_ENGLISH
 
 
 _ENGLISH = _english_words()
