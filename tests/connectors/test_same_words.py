@@ -94,9 +94,8 @@ async def test_every_interface_words_one_task_the_same(
 
 
 
-async def test_a_failure_on_our_side_gets_the_same_apology_from_the_gateway(sqlite_store, service, clock, policy):
+async def test_a_failure_on_our_side_gets_the_same_apology_from_the_gateway(service, clock):
     from connectors.chat import ChatEvent, ChatGateway
-    from connectors.identity import Directory
     from scheduler.wording import SORRY
 
     class Broken:
@@ -106,8 +105,7 @@ async def test_a_failure_on_our_side_gets_the_same_apology_from_the_gateway(sqli
         async def press(self, action, *, user, role):
             raise RuntimeError("boom")
 
-    gateway = ChatGateway(store=sqlite_store, service=service, directory=Directory(sqlite_store, policy, clock=clock),
-                          assistant=Broken, clock=clock)
+    gateway = ChatGateway(service=service, assistant=Broken, clock=clock)
     event = ChatEvent(platform="telegram", platform_user="42", text="list my tasks", conversation={"chat": "42"},
                       conversation_id="tg:42")
     reply = await gateway.converse(event)
