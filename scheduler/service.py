@@ -99,16 +99,13 @@ class Service:
         # A shell task created without a working folder gets this one (a chat's configured
         # folder); None: each run gets a fresh temporary folder.
         self.shell_workdir = shell_workdir
-        self.secret_box = secret_box or SecretBox()  # without a key: secrets can't be set
-        self.spawn_policy = spawn_policy or SpawnPolicy()
         self.clock = clock or SystemClock()
-        self.default_timezone = default_timezone
-        self.sql_databases = tuple(sql_databases)
         self.on_change = on_change or (lambda: None)
         self.rules = Rules(store, clock=self.clock, default_timezone=default_timezone,
-                           sql_databases=self.sql_databases, spawn_policy=self.spawn_policy,
+                           sql_databases=tuple(sql_databases), spawn_policy=spawn_policy or SpawnPolicy(),
                            ai_templates=ai_templates)
-        self.secrets = Secrets(store, rules=self.rules, clock=self.clock, box=self.secret_box)
+        # Without a key secrets can't be set.
+        self.secrets = Secrets(store, rules=self.rules, clock=self.clock, box=secret_box or SecretBox())
         self.flows = Flows(store, rules=self.rules, secrets=self.secrets, tasks=self, clock=self.clock,
                            changed=lambda: self.on_change())
         self.people = People(store, access_policy, clock=self.clock)
@@ -120,10 +117,36 @@ class Service:
         """How often engines beat (an engine is stale after three missed beats)."""
         return self.status.heartbeat
 
+    # The settings the rules apply live in the rules; these read and replace them there.
+    @property
+    def spawn_policy(self) -> SpawnPolicy:
+        return self.rules.spawn_policy
+
+    @spawn_policy.setter
+    def spawn_policy(self, policy: SpawnPolicy) -> None:
+        self.rules.spawn_policy = policy
+
+    @property
+    def default_timezone(self) -> str:
+        return self.rules.default_timezone
+
+    @property
+    def sql_databases(self) -> tuple[str, ...]:
+        return self.rules.sql_databases
+
     @property
     def ai_templates(self) -> tuple[str, ...]:
-        """The AI-task templates a task may name (empty: not checked); the rules check them."""
+        """The AI-task templates a task may name (empty: not checked)."""
         return self.rules.ai_templates
+
+    @property
+    def secret_box(self) -> SecretBox:
+        """What seals and opens stored secrets (the secrets part's; replacing it replaces theirs)."""
+        return self.secrets.secret_box
+
+    @secret_box.setter
+    def secret_box(self, box: SecretBox) -> None:
+        self.secrets.secret_box = box
 
     build_spec = via("rules", Rules.build_spec)
     check_event_loops = via("rules", Rules.check_event_loops)
