@@ -100,12 +100,7 @@ def test_parse_since_reads_durations_and_iso_times():
         parse_since("yesterday-ish", now=now)
 
 
-def test_service_says_which_engines_are_alive_and_when_pending_work_is_due(service, store, clock):
-    assert service.live_engines(heartbeat_within=timedelta(seconds=30)) == []
-    store.register_worker("engine-a", now=clock.now())
-    clock.advance(timedelta(seconds=20))
-    assert service.live_engines(heartbeat_within=timedelta(seconds=30)) == ["engine-a"]
-    assert service.live_engines(heartbeat_within=timedelta(seconds=10)) == []  # its heartbeat is late
+def test_service_says_when_pending_work_is_due(service, clock):
     assert service.next_pending_due() is None
     run = service.run_now(_create(service).name, actor=ALICE)
     assert service.next_pending_due() == run.due_at
