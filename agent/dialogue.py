@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter
 
@@ -43,6 +43,13 @@ _ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "t
 class Reply:
     text: str
     understood: bool = True
+
+
+class RunIntent(Protocol):
+    """Carries out a stored intent on the task an answer picked (``commands.run_intent``). Passed
+    in by the caller: commands build on this module (questions, creating), not the reverse."""
+
+    def __call__(self, ctx: ToolContext, data: dict[str, Any], *, ref: str) -> Reply: ...
 
 
 # --- creating -----------------------------------------------------------------------------------
@@ -114,9 +121,10 @@ def _remember(ctx: ToolContext, pending: dict[str, Any]) -> None:
 # --- answers to a pending question ----------------------------------------------------------
 
 
-def resume(ctx: ToolContext, text: str) -> Reply | None:
+def resume(ctx: ToolContext, text: str, *, run_intent: RunIntent) -> Reply | None:
     """The reply when ``text`` answers the pending question; None when it doesn't (the question
-    is dropped and the message is handled as a new one)."""
+    is dropped and the message is handled as a new one). An answer to "which task?" carries out
+    the intent it was asked for with ``run_intent``."""
     assert ctx.state is not None and ctx.state.pending is not None
     pending = ctx.state.pending
     ctx.state.pending = None
@@ -131,7 +139,7 @@ def resume(ctx: ToolContext, text: str) -> Reply | None:
     if kind == "reading":
         return _answer_reading(ctx, pending, text)
     if kind == "which":
-        return _answer_which(ctx, pending, text)
+        return _answer_which(ctx, pending, text, run_intent)
     return None
 
 
@@ -295,9 +303,7 @@ def _ambiguous_span(text: str, ctx: ToolContext, readings: list[Reading]) -> tup
     return None
 
 
-def _answer_which(ctx: ToolContext, pending: dict[str, Any], text: str) -> Reply | None:
-    from .commands import run_intent
-
+def _answer_which(ctx: ToolContext, pending: dict[str, Any], text: str, run_intent: RunIntent) -> Reply | None:
     candidates = [int(i) for i in pending["candidates"]]
     names = list(pending.get("names") or [str(i) for i in candidates])
     answer = tidy(text).lower().lstrip("#")

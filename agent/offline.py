@@ -46,7 +46,7 @@ def answer(ctx: ToolContext, text: str) -> Answer:
     ctx.reader = "person"  # tool results are the reply itself: no model-facing fences
     try:
         if ctx.state.pending is not None:
-            resumed = dialogue.resume(ctx, text)
+            resumed = dialogue.resume(ctx, text, run_intent=commands.run_intent)
             if resumed is not None:
                 return Answer(resumed.text, resumed.understood)
         return _fresh(ctx, text)
