@@ -68,7 +68,7 @@ def as_langchain_tool(definition: ToolDef) -> BaseTool:
 def _invalid_arguments(exc: Exception) -> str:
     from pydantic import ValidationError
 
-    from scheduler.service import validation_message
+    from scheduler.access import validation_message
 
     detail = validation_message(exc) if isinstance(exc, ValidationError) else str(exc)
     return f"Invalid arguments: {detail}. Check the tool's parameters and call it again."
