@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler.errors import InvalidRequest
-from scheduler.phrases import Schedule, split_request
+from scheduler.phrases import Schedule, languages, split_request
 
 from .chatter import Protected, protect, tidy
 from .reactions import Reactions, take_reactions
@@ -100,6 +100,8 @@ def read_request(
     rest = _BY_EMAIL.sub("", rest)
     what, schedule = _split(rest, protected, zone=zone, now=now, locale=locale)
     reminder = _REMIND.search(tidied) is not None
+    what, reminded = _cut_remind_lead(what, schedule)
+    reminder = reminder or reminded
     if schedule is None and not reactions.triggers:
         if not reminder or re.search(r"\b(?:reminders|remind(?:ers)? (?:list|me what))\b", tidied, re.I):
             return None
@@ -144,6 +146,16 @@ def _split(
         if again is not None and any(p for p in protected.pieces if p not in adjectives.pieces):
             return plain, again[1]
     return plain, None
+
+
+def _cut_remind_lead(what: str, schedule: Schedule | None) -> tuple[str, bool]:
+    """``what`` without the schedule language's "remind me" ("erinnere mich an", "recuérdame"),
+    and whether there was one; English leads are cut by ``clean_subject``."""
+    lang = languages.get(schedule.lang) if schedule is not None else None
+    if lang is None or lang.remind_lead is None:
+        return what, False
+    cut = lang.remind_lead.sub("", what.strip(), count=1)
+    return cut, cut != what.strip()
 
 
 def clean_subject(text: str) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scheduler.durations import parse_duration
 from scheduler.errors import Conflict, InvalidRequest
 from scheduler.models import Task, TaskStatus
-from scheduler.phrases import Schedule, parse_schedule
+from scheduler.phrases import Schedule, parse_schedule, reply_words, translate_words
 from scheduler.trigger_text import condition_trigger, email_destination, file_trigger, pg_trigger
 from scheduler.triggers import TIME_KINDS
 from scheduler.wording import clip, trigger_text
@@ -148,18 +148,27 @@ def _add(ctx: ToolContext, data: dict[str, Any], *, named: bool, deliver_to: dic
     raise Conflict(f"too many tasks are named like '{base}'; give this one a name")
 
 
-def _confirmation(ctx: ToolContext, task: Task, description: str, notes: tuple[str, ...]) -> str:
+def _confirmation(
+    ctx: ToolContext, task: Task, description: str, notes: tuple[str, ...], *, lang: str = "en"
+) -> str:
+    """"Done: 'x' (task #3), every Monday at 09:00; next Mon 7 Dec 09:00." in the language the
+    request was written in (``lang``: the schedule's; the words are each language module's)."""
+    words = reply_words(lang)
     fires = ctx.service.next_fires(task, count=1)
     when = description or "no time schedule"
-    text = f"Done: '{task.name}' (task #{task.task_id}), {when}"
+    text = f"{words['done']}: '{task.name}' ({words['task']} #{task.task_id}), {when}"
     if fires:
-        text += f"; {next_text(fires[0], task, viewer_zone=ctx.timezone, now=ctx.now)}"
+        upcoming = next_text(fires[0], task, viewer_zone=ctx.timezone, now=ctx.now)
+        if lang != "en":
+            upcoming = translate_words(upcoming.removeprefix("next "), lang)
+            upcoming = f"{words['next']} {upcoming}"
+        text += f"; {upcoming}"
     text += "."
     if task.status == TaskStatus.PENDING_APPROVAL:
-        text += " It waits for a person's approval before it can run."
+        text += f" {words['approval']}"
         ctx.offer(f"Approve #{task.task_id}", "approve", task.task_id)
     for note in notes:
-        text += f" Note: {note}"
+        text += f" {words['note']}: {note}"
     return text
 
 
@@ -192,9 +201,12 @@ def create_scheduled(
     if deliver_to and deliver_to.get("platform") == "email":
         parts.append(f"delivered by email to {deliver_to.get('address')}")
     all_notes = (*(schedule.notes if schedule else ()), *notes)
-    text = _confirmation(ctx, task, "; ".join(parts), all_notes)
+    lang = schedule.lang if schedule else "en"
+    text = _confirmation(ctx, task, "; ".join(parts), all_notes, lang=lang)
     notice = ctx.service.not_running_notice()  # a task saved where nothing fires it
-    return f"{text} Note: {notice[0].upper()}{notice[1:]}." if notice else text
+    if notice and lang != "en":
+        notice = reply_words(lang)["not_running"]
+    return f"{text} {reply_words(lang)['note']}: {notice[0].upper()}{notice[1:]}." if notice else text
 
 
 def create_reminder(ctx: ToolContext, args: CreateReminderArgs) -> str:
@@ -252,7 +264,10 @@ def update_task(ctx: ToolContext, args: UpdateTaskArgs) -> str:
     updated = ctx.service.update_task(str(task.task_id), changes, actor=ctx.actor)
     description = schedule.description if schedule else "schedule unchanged"
     notes = schedule.notes if schedule else ()
-    return _confirmation(ctx, updated, description, notes).replace("Done:", "Updated:", 1)
+    lang = schedule.lang if schedule else "en"
+    words = reply_words(lang)
+    return _confirmation(ctx, updated, description, notes, lang=lang).replace(
+        f"{words['done']}:", f"{words['updated']}:", 1)
 
 
 def pause_task(ctx: ToolContext, args: TaskRefArgs) -> str:

@@ -27,7 +27,7 @@ from .candidates import build_in_language
 from .cronexpr import cron_trigger, looks_like_cron
 from .dstnotes import dst_notes
 from .holiday_words import resolve, with_holidays
-from .languages.describe import localize
+from .languages.describe import localize, translate
 from .normalize import MAX_REQUEST_CHARS, clean
 from .schedule import Schedule, preview, with_dst
 from .split import split_request as _split_request
@@ -100,4 +100,26 @@ def split_request(
     return what, with_calendar(schedule, holidays, tz)
 
 
-__all__ = ["DstPolicy", "Schedule", "parse_schedule", "preview", "split_request", "with_dst"]
+_ENGLISH_REPLY = {
+    "done": "Done", "updated": "Updated", "task": "task", "next": "next", "note": "Note",
+    "approval": "It waits for a person's approval before it can run.",
+    "not_running": "",  # English uses the service's own notice
+}
+
+
+def reply_words(code: str) -> dict[str, str]:
+    """The chat's words around a task ("Done", "next", "Note"…) in language ``code`` (English
+    for English and for languages without a reply table)."""
+    lang = languages.get(code) if code != "en" else None
+    return lang.reply if lang is not None and lang.reply else _ENGLISH_REPLY
+
+
+def translate_words(text: str, code: str) -> str:
+    """``text`` written by the wording helpers (day and month names, "every", "at"…) in language
+    ``code``; unchanged for English."""
+    lang = languages.get(code) if code != "en" else None
+    return translate(text, lang) if lang is not None else text
+
+
+__all__ = ["DstPolicy", "Schedule", "parse_schedule", "preview", "reply_words", "split_request",
+           "translate_words", "with_dst"]

@@ -14,6 +14,7 @@ whenever its language has any word in the message, English when nothing else sco
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ class Language:
     every_n_suffix: dict[str, str] = field(default_factory=dict)  # "14-täglich": every 14 days
     minute_leads: tuple[tuple[str, ...], ...] = ()  # "a los 15 y a los 45 minutos": :15, :45
     postposed_next: frozenset[str] = frozenset()  # "lundi prochain": next Monday
+    remind_lead: re.Pattern[str] | None = None  # "erinnere mich an", "recuérdame": cut from the what
+    reply: dict[str, str] = field(default_factory=dict)  # the chat's own words (REPLY_KEYS)
 
 
 def _load(module: ModuleType) -> Language:
@@ -103,9 +106,25 @@ def _load(module: ModuleType) -> Language:
         postposed_next=_set(module, "POSTPOSED_NEXT"),
         every_n_suffix={fold(k): v for k, v in getattr(module, "EVERY_N_SUFFIX", {}).items()},
         minute_leads=tuple(tuple(_key_tokens(k)) for k in getattr(module, "MINUTE_LEADS", ())),
+        remind_lead=(re.compile(module.REMIND_LEAD, re.IGNORECASE)
+                     if hasattr(module, "REMIND_LEAD") else None),
+        reply=_reply(module),
         typo_targets=tuple((w, e) for w, e in words.items()
                            if len(w) >= 5 and e.split(" ")[0] in _TYPO_WORDS),
     )  # fmt: skip
+
+
+# What the chat says around a task in a person's language: "Done: 'x' (task #3), every Monday
+# at 09:00; next Mon 7 Dec 09:00." Each language module's REPLY has every key.
+REPLY_KEYS = ("done", "updated", "task", "next", "note", "approval", "not_running")
+
+
+def _reply(module: ModuleType) -> dict[str, str]:
+    reply = dict(getattr(module, "REPLY", {}))
+    missing = [k for k in REPLY_KEYS if k not in reply]
+    if reply and missing:
+        raise ValueError(f"{module.__name__}.REPLY lacks {', '.join(missing)}")
+    return reply
 
 
 def _set(module: ModuleType, name: str) -> frozenset[str]:

@@ -168,3 +168,14 @@ NATURAL = {
     "nth_weekday": lambda n, d: f"am {('ersten', 'zweiten', 'dritten', 'vierten', 'fünften', 'letzten')[n]} {_DE_DAYS[d]}",
     "ordinal": lambda n: f"{n}.",
 }  # fmt: skip
+
+# "erinnere mich (bitte) (daran,) an den Bericht / dass …": the lead is cut from the reminder.
+REMIND_LEAD = (r"^(?:bitte\s+)?(?:erinnere?|erinnert|erinnern\s+sie)\s+(?:mich|uns)(?:\s+bitte)?"
+               r"(?:\s+daran)?,?\s*(?:an\s+|dass\s+|zu\s+)?|^sag\s+(?:mir|uns)\s+bescheid,?\s*(?:dass\s+)?")
+REPLY = {
+    "done": "Erledigt", "updated": "Geändert", "task": "Aufgabe", "next": "nächste",
+    "note": "Hinweis",
+    "approval": "Sie wartet auf die Freigabe durch eine Person, bevor sie laufen kann.",
+    "not_running": ("Gespeichert, aber gerade läuft nichts, das sie auslöst — starte `cronpilot serve` "
+                    "oder siehe `cronpilot service install`"),
+}

@@ -158,3 +158,14 @@ NATURAL = {
                                  + " " + ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")[d],
     "ordinal": lambda n: str(n),
 }  # fmt: skip
+
+# "recuérdame (que / de) enviar el informe": the lead is cut from the reminder.
+REMIND_LEAD = (r"^(?:por\s+favor,?\s+)?(?:recu[eé]rda(?:me|nos)|recu[eé]rde(?:me|nos)|av[ií]sa(?:me|nos)|"
+               r"ac[uú]erda(?:me|nos))(?:\s+por\s+favor)?,?\s*(?:de\s+que\s+|de\s+|que\s+)?")
+REPLY = {
+    "done": "Hecho", "updated": "Cambiado", "task": "tarea", "next": "próxima",
+    "note": "Nota",
+    "approval": "Espera la aprobación de una persona antes de poder ejecutarse.",
+    "not_running": ("Guardada, pero no hay nada en marcha que la dispare: inicia `cronpilot serve` "
+                    "o mira `cronpilot service install`"),
+}

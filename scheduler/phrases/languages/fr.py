@@ -160,3 +160,14 @@ NATURAL = {
                                  + " " + _FR_DAYS[d],
     "ordinal": lambda n: "1er" if n == 1 else str(n),
 }  # fmt: skip
+
+# "rappelle-moi (de / d') envoyer le rapport": the lead is cut from the reminder.
+REMIND_LEAD = (r"^(?:s'il\s+te\s+pla[iî]t,?\s+)?(?:rappelle|rappelez)[- ](?:moi|nous)(?:\s+stp)?,?\s*"
+               r"(?:de\s+|d['’]\s*|que\s+|qu['’]\s*)?|^fais[- ]moi\s+penser\s+(?:à|a)\s+")
+REPLY = {
+    "done": "C'est fait", "updated": "Modifiée", "task": "tâche", "next": "prochaine",
+    "note": "Remarque",
+    "approval": "Elle attend l'approbation d'une personne avant de pouvoir s'exécuter.",
+    "not_running": ("Enregistrée, mais rien ne tourne pour la déclencher : lance `cronpilot serve` "
+                    "ou vois `cronpilot service install`"),
+}

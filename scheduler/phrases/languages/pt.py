@@ -170,3 +170,15 @@ NATURAL = {
     "ordinal": lambda n: str(n),
     "on_monthday": "no dia {n}",
 }  # fmt: skip
+
+# "lembra-me de enviar o relatório", "me lembre de …": the lead is cut from the reminder.
+REMIND_LEAD = (r"^(?:por\s+favor,?\s+)?(?:lembra[- ](?:me|nos)|lembre[- ](?:me|nos)|me\s+lembr[ae]|"
+               r"nos\s+lembr[ae]|avisa[- ]me|me\s+avis[ae])(?:\s+por\s+favor)?,?\s*"
+               r"(?:de\s+que\s+|de\s+|que\s+|da\s+|do\s+)?")
+REPLY = {
+    "done": "Feito", "updated": "Alterada", "task": "tarefa", "next": "próxima",
+    "note": "Nota",
+    "approval": "Aguarda a aprovação de uma pessoa antes de poder ser executada.",
+    "not_running": ("Guardada, mas não há nada em execução para a disparar: inicia `cronpilot serve` "
+                    "ou vê `cronpilot service install`"),
+}
