@@ -122,6 +122,15 @@ class Settings(BaseSettings):
     telegram_open_signup: bool = False
     telegram_allowed: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # Supabase Storage for big run logs (docs/supabase.md); the database is DATABASE_URL
+    supabase_url: str | None = Field(default=None, validation_alias=AliasChoices("SUPABASE_URL", "CRONPILOT_SUPABASE_URL"))
+    supabase_service_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPABASE_SERVICE_KEY", "SUPABASE_SERVICE_ROLE_KEY", "CRONPILOT_SUPABASE_SERVICE_KEY"),
+    )
+    log_bucket: str = "cronpilot-logs"
+    log_archive_bytes: int = Field(default=1024 * 1024, ge=0)  # logs this big or bigger move there
+
     # email (docs/email.md)
     smtp_host: str | None = None
     smtp_port: int | None = Field(default=None, ge=1, le=65535)  # default: by security
@@ -143,7 +152,7 @@ class Settings(BaseSettings):
 
     @field_validator("openai_api_key", "slack_bot_token", "slack_app_token", "slack_signing_secret",
                      "telegram_bot_token", "telegram_webhook_secret", "smtp_password", "secret_key",
-                     mode="before")
+                     "supabase_service_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

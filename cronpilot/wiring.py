@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,13 +18,15 @@ from scheduler.datadir import make_private
 from scheduler.engine import Engine, EngineOptions
 from scheduler.errors import CronpilotError
 from scheduler.people import AccessPolicy
-from scheduler.ports import AIRunner, EngineObserver, Notifier
+from scheduler.ports import AIRunner, EngineObserver, LogArchive, Notifier
 from scheduler.secret_box import KEY_FILE_NAME, SecretBox
 from scheduler.service import Actor, Role, Service, SpawnPolicy
 from scheduler.store import Store
 from scheduler.store.dialect import redact
 
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the connectors pull in slack-bolt, PTB and FastAPI: imported when first used
     from langchain_core.language_models import BaseChatModel
@@ -116,7 +119,7 @@ class App:
 
     @cached_property
     def service(self) -> Service:
-        return Service(
+        service = Service(
             self.store,
             clock=self.clock,
             default_timezone=self.settings.default_timezone,
@@ -128,6 +131,24 @@ class App:
             shell_workdir=self.shell_workdir,
             ai_templates=_template_names(),
         )
+        service.log_archive = self.log_archive
+        return service
+
+    @cached_property
+    def log_archive(self) -> LogArchive | None:
+        """Supabase Storage for big run logs when SUPABASE_URL and SUPABASE_SERVICE_KEY are set
+        (no network until a log moves or is read)."""
+        s = self.settings
+        if not (s.supabase_url and s.supabase_service_key):
+            return None
+        try:
+            from connectors.log_archive import SupabaseLogArchive
+
+            return SupabaseLogArchive(s.supabase_url, s.supabase_service_key.get_secret_value(), bucket=s.log_bucket)
+        except ImportError:
+            log.warning("SUPABASE_URL is set but the supabase extra is not installed "
+                        "(CRONPILOT_EXTRAS=supabase ./run): logs stay in files")
+            return None
 
     @property
     def shell_workdir(self) -> Path:

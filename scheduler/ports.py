@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -85,6 +86,27 @@ class EnginePass:
     fires: Sequence[NewRun]  # runs recorded for due fires (running, pending or skipped)
     outcomes: Sequence[RunOutcome]  # runs that ended and were recorded
     kind_of: Callable[[int], str]  # task id -> its action kind ("unknown" if not at hand)
+
+
+class LogArchive(Protocol):
+    """Where big run logs go once a run ends (Supabase Storage, connectors/log_archive.py). A
+    run row then holds the archive's reference instead of a local path."""
+
+    def prepare(self) -> None:
+        """Make the place logs go (a private bucket) unless it exists. Raises on failure."""
+        ...
+
+    def owns(self, ref: str) -> bool:
+        """True when ``ref`` (a run's log_path) is one of this archive's references."""
+        ...
+
+    def put(self, run_id: int, path: Path) -> str:
+        """Store the file at ``path`` as run ``run_id``'s log; its reference. Raises on failure."""
+        ...
+
+    def get(self, ref: str) -> bytes:
+        """The stored log ``ref`` names. Raises on failure."""
+        ...
 
 
 class EngineObserver(Protocol):

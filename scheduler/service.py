@@ -33,6 +33,7 @@ from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskStatus
 from .parts import via
 from .people import AccessPolicy, People
+from .ports import LogArchive
 from .secret_box import SecretBox
 from .secrets import Secrets
 from .service_conversations import Conversations
@@ -111,6 +112,7 @@ class Service:
         self.people = People(store, access_policy, clock=self.clock)
         self.status = Status(store, clock=self.clock, heartbeat=engine_heartbeat, next_fires=self.next_fires)
         self.conversations = Conversations(store, clock=self.clock)
+        self.log_archive: LogArchive | None = None  # big logs elsewhere (Supabase Storage)
 
     @property
     def engine_heartbeat(self) -> timedelta:
@@ -406,15 +408,39 @@ class Service:
         return self.store.run_history(run_id)
 
     def read_log(self, run_id: int, *, actor: Actor | None = None, tail_bytes: int | None = None) -> str:
-        """The whole log of a run (or its last ``tail_bytes``), falling back to the kept output."""
+        """The whole log of a run (or its last ``tail_bytes``), from its file or the log archive,
+        falling back to the output kept in the database (its head and tail)."""
         run = self.get_run(run_id, actor=actor)
-        if run.log_path and Path(run.log_path).is_file():
+        data: bytes | None = None
+        note = ""
+        if run.log_path and self.log_archive is not None and self.log_archive.owns(run.log_path):
+            try:
+                data = self.log_archive.get(run.log_path)
+            except Exception as exc:  # the archive is another service: say so, show what we have
+                note = f"(the whole log is in {run.log_path} and could not be fetched: {exc})\n"
+        elif run.log_path and Path(run.log_path).is_file():
             data = Path(run.log_path).read_bytes()
+        if data is not None:
             if tail_bytes is not None:
                 data = data[-tail_bytes:]
             return data.decode("utf-8", errors="replace")
         parts = [p for p in (run.stdout, run.stderr) if p]
-        return "\n".join(parts)
+        return note + "\n".join(parts)
+
+    def archive_log(self, run_id: int, *, min_bytes: int) -> str | None:
+        """Move an ended run's log file of ``min_bytes`` or more to the log archive; the new
+        reference, or None when there is nothing to move (no archive, no file, small, running).
+        The local file goes only once the run row points at the archived copy."""
+        run = self.store.get_run(run_id)
+        if self.log_archive is None or not run.log_path or run.status in (RunStatus.PENDING, RunStatus.RUNNING):
+            return None
+        path = Path(run.log_path)
+        if not path.is_file() or path.stat().st_size < min_bytes:
+            return None
+        ref = self.log_archive.put(run_id, path)
+        if self.store.move_log(run_id, old=run.log_path, new=ref):
+            path.unlink(missing_ok=True)
+        return ref
 
     def stats(
         self, *, actor: Actor | None = None, since: datetime | None = None, task: str | None = None

@@ -231,6 +231,10 @@ class RunStore(Protocol):
         """Every status a run went through, oldest first."""
         ...
 
+    def move_log(self, run_id: int, *, old: str, new: str) -> bool:
+        """Point a run's log at ``new`` (an archived copy) if it still points at ``old``."""
+        ...
+
     def run_timings(
         self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None
     ) -> list[tuple[int, str, str, datetime | None, datetime | None, datetime]]:

@@ -18,6 +18,7 @@ from .context import current_app
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
+    from connectors.log_archive import LogArchiver
     from connectors.runtime import Connectors
     from connectors.web import HttpServer
     from cronpilot.wiring import App
@@ -40,11 +41,13 @@ def serve(
 
 async def _serve(grace: timedelta) -> None:
     from connectors.health import Readiness, health_router
+    from connectors.log_archive import Observers
     from connectors.metrics import Metrics, metrics_router
 
     app = current_app()
     metrics = Metrics(backlog=lambda: _backlog(app))
-    engine = app.engine(observer=metrics)
+    archiver = _log_archiver(app)
+    engine = app.engine(observer=metrics if archiver is None else Observers([metrics, archiver]))
     await engine.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -89,6 +92,8 @@ async def _serve(grace: timedelta) -> None:
             await http.stop()
         await connectors.stop()
         await engine.shutdown(grace=grace)
+        if archiver is not None:
+            await archiver.stop()  # a log not moved yet stays in its file; the next start moves it
         render.console.print("stopped cleanly")
 
 
@@ -108,6 +113,25 @@ async def _start_http(app: App, connectors: Connectors, operations: list[APIRout
     paths = ", ".join(sorted(p for r in routers for p in _paths(r))) or "only /healthz"
     _say(render.escape(f"http: on ({server.url}; {paths})"))
     return server
+
+
+def _log_archiver(app: App) -> LogArchiver | None:
+    """Moves big logs of ended runs to Supabase Storage when it is configured (docs/supabase.md)."""
+    from connectors.log_archive import LogArchiver
+
+    archive = app.log_archive
+    if archive is None:
+        return None
+    try:
+        archive.prepare()
+    except Exception as exc:  # Storage unreachable: logs stay in files, said once here
+        _say(render.escape(f"log archive: off (Supabase Storage: {exc}); logs stay in files"))
+        return None
+    archiver = LogArchiver(app.service, min_bytes=app.settings.log_archive_bytes)
+    archiver.start()
+    _say(render.escape(f"log archive: on (Supabase Storage bucket {app.settings.log_bucket}, "
+                       f"logs of {app.settings.log_archive_bytes} bytes or more)"))
+    return archiver
 
 
 def _backlog(app: App) -> tuple[int, int]:

@@ -115,6 +115,7 @@ class Store:
     get_run = via("history", RunHistory.get_run)
     list_runs = via("history", RunHistory.list_runs)
     run_history = via("history", RunHistory.run_history)
+    move_log = via("history", RunHistory.move_log)
     run_timings = via("history", RunHistory.run_timings)
 
     add_dependency = via("dag", DagRows.add_dependency)

@@ -72,6 +72,14 @@ class RunHistory:
         with self.db.read() as conn:
             return [run_from_row(row, row.task_name) for row in conn.execute(query)]
 
+    def move_log(self, run_id: int, *, old: str, new: str) -> bool:
+        """Point a run's log at ``new`` (an archived copy) if it still points at ``old``."""
+        with self.db.write() as conn:
+            moved = conn.execute(
+                runs.update().where(runs.c.run_id == run_id, runs.c.log_path == old).values(log_path=new)
+            )
+        return bool(moved.rowcount)
+
     def run_history(self, run_id: int) -> list[RunEvent]:
         with self.db.read() as conn:
             rows = conn.execute(
