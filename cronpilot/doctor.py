@@ -48,7 +48,7 @@ class Finding:
 def run_checks(settings: Settings) -> list[Finding]:
     """Every check, in the order a person would fix them."""
     findings = database_checks(settings)
-    for check in (sandbox_check, connectors_check, timezone_check, disk_check, data_folder_check):
+    for check in (sandbox_check, connectors_check, supabase_check, timezone_check, disk_check, data_folder_check):
         findings.append(_guarded(check, settings))
     return findings
 
@@ -162,6 +162,22 @@ def connectors_check(settings: Settings) -> Finding:
         return Finding("connectors", "broken", f"{summary}; doesn't look right: {', '.join(wrong)}",
                        "copy the values again (docs/slack.md, docs/telegram.md)")
     return Finding("connectors", "ok", summary)
+
+
+def supabase_check(settings: Settings) -> Finding:
+    """A Supabase database URL: which way in, and whether LISTEN (pg_notify, wake-ups) works."""
+    from scheduler.supabase import connection_kind
+
+    kind = connection_kind(settings.effective_database_url)
+    storage = "big logs to Storage" if settings.supabase_url and settings.supabase_service_key else "logs in files"
+    if kind.kind == "not supabase":
+        if settings.supabase_url and not settings.supabase_service_key:
+            return Finding("supabase", "warn", "SUPABASE_URL without SUPABASE_SERVICE_KEY: logs stay in files",
+                           "set SUPABASE_SERVICE_KEY (the service_role key) too (docs/supabase.md)")
+        return Finding("supabase", "ok", f"not used ({storage})")
+    if not kind.listen:
+        return Finding("supabase", "warn", f"{kind.kind}; {storage}", kind.advice)
+    return Finding("supabase", "ok", f"{kind.kind}; {storage}")
 
 
 def _plain(value: object) -> str | None:

@@ -37,6 +37,7 @@ COMMANDS: dict[str, Entry] = {
     "workflow": Entry("workflows", "workflow_app", "Workflows: named graphs of steps with one set of triggers."),
     "hook": Entry("hooks", "hook_app", "Webhooks: outside systems fire an event with a signed POST /hooks/EVENT."),
     "pg": Entry("pg", "pg_app", "PostgreSQL helpers: pg_notify triggers, the read-only role."),
+    "supabase": Entry("supabase", "supabase_app", "Supabase: row-level security, Realtime, linked Auth users, connection."),
     "secret": Entry("secrets", "secret_app", "Secrets for tasks: set, list and delete (values are never shown again)."),
     "service": Entry("service", "service_app", "Run the engine as a service that starts with your login (systemd user unit)."),
     "doctor": Entry("doctor", "doctor", "Check this install (database, sandbox, connectors, disk) and say what to fix."),
