@@ -19,12 +19,14 @@ steps an admin runs (``cronpilot supabase …``), not part of the store's work.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import psycopg
-from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from .errors import InvalidRequest
+
+if TYPE_CHECKING:  # psycopg is imported by the set-up steps only: serve's start reads URLs
+    import psycopg
 
 # The tables cronpilot owns (scheduler/store/tables.py); every one gets RLS, three get policies.
 TABLES = ("tasks", "runs", "run_events", "counters", "dependencies", "task_events", "webhook_deliveries",
@@ -61,6 +63,8 @@ def connection_kind(url: str) -> ConnectionKind:
 
 
 def _connect(url: str) -> psycopg.Connection:
+    import psycopg
+
     plain = make_url(url.replace("postgres://", "postgresql://", 1))
     if not plain.drivername.startswith("postgresql"):
         raise InvalidRequest("this needs cronpilot's database on PostgreSQL (a Supabase project's)")
@@ -92,6 +96,8 @@ def enable_rls(url: str) -> list[str]:
     """Row-level security on cronpilot's tables in the URL's schema, with read policies for
     ``authenticated``; idempotent. The tables it turned on. Raises ``InvalidRequest`` where the
     database isn't a Supabase one (no ``auth.uid()``, no ``anon``/``authenticated`` roles)."""
+    from psycopg import sql
+
     with _connect(url) as conn:
         if not _has_auth_uid(conn) or _roles(conn) != {"anon", "authenticated"}:
             raise InvalidRequest(
@@ -161,6 +167,8 @@ def rls_status(url: str) -> dict[str, bool]:
 def publish_realtime(url: str) -> list[str]:
     """Add tasks, runs and run_events to the ``supabase_realtime`` publication (created when
     missing, as on a plain PostgreSQL); idempotent. The tables published."""
+    from psycopg import sql
+
     with _connect(url) as conn:
         schema = _schema(conn)
         exists = conn.execute("select 1 from pg_publication where pubname = %s", (PUBLICATION,)).fetchone()

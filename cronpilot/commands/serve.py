@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from scheduler.supabase import connection_kind
 from scheduler.wording import count_text
 
 from .. import render
@@ -65,6 +66,9 @@ async def _serve(grace: timedelta) -> None:
         f"cronpilot engine running: {count_text(len(tasks), 'task')}, database "
         f"{render.escape(app.database_label)}. Ctrl-C to stop."
     )
+    kind = connection_kind(app.settings.effective_database_url)
+    if not kind.listen:  # Supabase's transaction pooler: say it once, here, where it matters
+        _say(render.escape(f"database: {kind.kind}: {kind.advice}"))
     connectors = app.connectors
     http: HttpServer | None = None
     try:
