@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from scheduler.clock import FakeClock
 from scheduler.store import Store
@@ -84,6 +85,24 @@ def pg_schema_url() -> Iterator[str]:
     finally:
         with psycopg.connect(raw, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_database_url() -> Iterator[str]:
+    """A fresh database of its own on the test PostgreSQL (for what a schema can't isolate, such
+    as reflecting every table), dropped afterwards even if connections were left open."""
+    require_postgres()
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    raw = PG_URL.replace("+psycopg", "")
+    with psycopg.connect(raw, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(raw, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

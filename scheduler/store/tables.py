@@ -53,7 +53,7 @@ tasks = sa.Table(
     # provenance: where the task came from (conversation, message), or the AI run that spawned it
     sa.Column("origin", sa.JSON),
     sa.Column("created_by_run_id", sa.Integer, index=True),
-    sa.Column("spawn_depth", sa.Integer, nullable=False, default=0),
+    sa.Column("spawn_depth", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("approved_by", sa.String(200)),
     sa.Column("approved_at", UTCDateTime),
     sa.Column("workflow_id", sa.Integer, index=True),  # a workflow step: the head task's id
@@ -91,7 +91,8 @@ runs = sa.Table(
     sa.Column("log_path", sa.Text),
     sa.Column("workflow_run_id", sa.Integer, index=True),  # the head run of the workflow run
     sa.Column("caused_by_run_id", sa.Integer),  # the run whose outcome or event caused this one
-    sa.Column("chain_depth", sa.Integer, nullable=False, default=0),  # event hops from a root
+    # event hops from a root; the server default filled the rows that predate it (0003)
+    sa.Column("chain_depth", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("event", sa.String(100)),
     sa.Column("context", sa.JSON),  # template inputs: the event payload, earlier steps' outputs
     # One durable row per (task, fire time, attempt): several engines racing on the same fire
