@@ -17,9 +17,9 @@ RUN_ALL_CAP = 100
 
 @dataclass(slots=True)
 class FirePlan:
+    last_fire: datetime  # the latest fire planned: the task's cursor moves to it
     runs: list[NewRun] = field(default_factory=list)
     next_fire_at: datetime | None = None
-    last_fire: datetime | None = None  # the latest fire planned: the task's cursor moves to it
     starts: int = 0  # runs planned to start now (status running)
     queued: bool = False
 

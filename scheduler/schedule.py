@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, create_model
@@ -55,6 +55,7 @@ _Fields: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "_ScheduleFields", **{name: (TaskSpec.model_fields[name].annotation, TaskSpec.model_fields[name]) for name in _KEPT}
 )
 _shared_sets: dict[tuple[type, frozenset[str]], frozenset[str]] = {}
+M = TypeVar("M", bound=BaseModel)
 _shared_values: dict[Any, Any] = {}  # equal immutable values (retry policies, durations): one copy
 
 
@@ -62,7 +63,7 @@ def _shared(value: Any) -> Any:
     return _shared_values.setdefault(value, value)
 
 
-def _compact(model: BaseModel) -> BaseModel:
+def _compact(model: M) -> M:
     """Let ``model`` share its set of explicitly given field names with every equal one (the
     set is most of a small model's memory). Frozen, so an assignment fails loudly instead of
     changing the others; schedules are never assigned to."""

@@ -58,7 +58,7 @@ def render_action(action: Action, context: dict[str, Any]) -> Action:
     """The action with every string in its configuration rendered against ``context``."""
     data = action.model_dump()
     rendered = _render_value(data, context)
-    return type(action).model_validate(rendered)  # type: ignore[return-value]
+    return type(action).model_validate(rendered)
 
 
 def _render_value(value: Any, context: dict[str, Any]) -> Any:

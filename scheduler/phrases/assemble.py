@@ -175,7 +175,8 @@ _GROUP_WORDS = {"weekday", "weekdays", "workday", "workdays", "weekend", "weeken
 
 def _check_day_sets(sc: Scan) -> None:
     """'every weekday on Sundays': a day group and days outside it contradict each other."""
-    groups, named = [], []
+    groups: list[tuple[Piece, set[int]]] = []
+    named: list[tuple[Piece, set[int]]] = []
     for p in sc.pieces:
         days = set(p.value.weekdays) if p.kind == "recur" else set(p.value) if p.kind == "days" else (
             {p.value.weekday} if p.kind == "day" and p.value.kind == "weekday" else set())

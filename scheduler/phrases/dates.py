@@ -60,7 +60,7 @@ def month_at(s: Stream, i: int) -> tuple[int, int] | None:
         t = s.tok(end)
         day_follows = t is not None and (t.kind == "num" or s.ordinal(end) is not None)
         prev_is_day = s.tok(i - 1) is not None and (
-            s.tok(i - 1).kind == "num" or s.word(i - 1) in lexicon.ORDINAL_SUFFIXES
+            s.at(i - 1).kind == "num" or s.word(i - 1) in lexicon.ORDINAL_SUFFIXES
         )
         if not (day_follows or prev in DATE_CONTEXT or prev_is_day):
             return None
@@ -151,7 +151,7 @@ def match_month_day(s: Stream, i: int) -> tuple[DaySpec, int] | None:
         if s.word(end) in lexicon.UNITS or s.is_word(end, "times", "x"):
             return None
         if not 1 <= day <= 31:
-            t = s.tok(k)
+            t = s.at(k)
             if t.kind == "num" and len(t.text) == 4:
                 return None  # "May 2027": a month and a year
             raise _not_a_date(s.span(start, end))
@@ -170,7 +170,7 @@ def match_month_day(s: Stream, i: int) -> tuple[DaySpec, int] | None:
     k2 = k2 + 1 if s.is_punct(k2, "-") else k2
     got = month_at(s, k2)
     if got is None or (
-        k2 == k and not was_ordinal and s.tok(k).glued is False and s.tok(j).kind != "num"
+        k2 == k and not was_ordinal and s.at(k).glued is False and s.at(j).kind != "num"
     ):
         return None
     month, end = got

@@ -94,7 +94,7 @@ def unit_at(s: Stream, i: int) -> tuple[str, int] | None:
         return lexicon.UNITS[w], s.skip_dot(i + 1)
     prev = s.tok(i - 1)
     if w in lexicon.GLUED_UNITS and (
-        s.tok(i).glued or (w == "h" and prev is not None and prev.kind == "numsep")
+        s.at(i).glued or (w == "h" and prev is not None and prev.kind == "numsep")
     ):
         return lexicon.GLUED_UNITS[w], i + 1
     return None
@@ -132,9 +132,9 @@ def _amount_unit(s: Stream, i: int) -> tuple[str, float, int] | None:
         amount += 0.5
         end += 3
     elif (
-        unit == "hour" and s.tok(end) is not None and s.tok(end).kind == "num" and s.tok(end).glued
+        unit == "hour" and s.tok(end) is not None and s.at(end).kind == "num" and s.at(end).glued
     ):
-        mins = s.tok(end).value  # "1h30"
+        mins = s.at(end).value  # "1h30"
         if mins < 60:
             return "minute", amount * 60 + mins, end + 1
     return unit, float(amount), end
@@ -213,7 +213,7 @@ def match_relative(s: Stream, i: int) -> tuple[Relative, int] | None:
                     delta, text=s.span(i, stop), base=spec, before=s.word(end) == "before"
                 ), stop
         if fwd is None:
-            if (s.is_word(end - 1, "h") and s.tok(end - 1).glued) or s.tok(end - 1).kind == "num":
+            if (s.is_word(end - 1, "h") and s.at(end - 1).glued) or s.at(end - 1).kind == "num":
                 return None  # "21h", "9h30": a time of day
             return Relative(delta, weak=True, text=s.span(i, end)), end
         end = fwd

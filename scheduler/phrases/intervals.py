@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from scheduler.errors import InvalidRequest
 from scheduler.triggers import IntervalTrigger, OnceTrigger, Trigger, localtime
@@ -15,9 +16,11 @@ from scheduler.wording.measures import repeat_text
 
 from .days import DaySpec
 from .dstnotes import dst_notes
+from .modifiers import Bound, Count, Except, Window
 from .pattern import Recur
 from .planning import apply_day, apply_excepts, make_plan, start_of, until_of
 from .rules import Plan, compile_plan
+from .scan import Scan
 from .schedule import Schedule
 
 SUB_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
@@ -25,8 +28,19 @@ MAX_EXPANDED_FIRES = 500
 
 
 def sub_daily(
-    sc, rec, zone, now, times, start_bounds, until_bounds, counts, excepts, windows, start_time
+    sc: Scan,
+    rec: Recur,
+    zone: ZoneInfo,
+    now: datetime,
+    times: list[time],
+    start_bounds: list[Bound],
+    until_bounds: list[Bound],
+    counts: list[Count],
+    excepts: list[Except],
+    windows: list[Window],
+    start_time: time | None,
 ) -> Schedule:
+    assert rec.unit is not None  # the caller chose sub_daily for this unit (in SUB_SECONDS)
     step = timedelta(seconds=rec.step_seconds or rec.interval * SUB_SECONDS[rec.unit])
     now_wall = now.astimezone(zone).replace(tzinfo=None)
     marks = sorted({m for p in sc.of("minutes") for m in p.value})
@@ -88,7 +102,8 @@ def _day_times(lo: time, hi: time, step: timedelta, marks: list[int]) -> tuple[l
         end += timedelta(days=1)
     elif marks and hi == time(23, 59, 59):
         end = base + timedelta(days=1) - timedelta(seconds=1)
-    same, nxt = [], []
+    same: list[time] = []
+    nxt: list[time] = []
     cursor = base.replace(minute=0, second=0) if marks else base
     while cursor <= end:
         stamps = [cursor.replace(minute=m) for m in marks] if marks else [cursor]
@@ -114,7 +129,16 @@ def _after_midnight(plan: Plan, times: list[time], window: object) -> Plan:
     return replace(plan, times=sorted(times), weekdays=days)
 
 
-def _interval(sc, step, zone, now, start_bounds, until_bounds, counts, start_time) -> Schedule:
+def _interval(
+    sc: Scan,
+    step: timedelta,
+    zone: ZoneInfo,
+    now: datetime,
+    start_bounds: list[Bound],
+    until_bounds: list[Bound],
+    counts: list[Count],
+    start_time: time | None,
+) -> Schedule:
     if step < timedelta(seconds=1):
         raise InvalidRequest("An interval must be at least 1 second.")
     now_wall = now.astimezone(zone).replace(tzinfo=None)
@@ -139,7 +163,7 @@ def _interval(sc, step, zone, now, start_bounds, until_bounds, counts, start_tim
     if until is None and count is None:
         trigger: Trigger = IntervalTrigger(every=step, anchor_at=first - step)
         return Schedule("interval", f"{desc}, {zone.key}", [trigger])
-    fires: list[Trigger] = []
+    fires: list[OnceTrigger] = []
     at = first
     while (until is None or at < until) and (count is None or len(fires) < count):
         if len(fires) >= MAX_EXPANDED_FIRES:
@@ -152,4 +176,4 @@ def _interval(sc, step, zone, now, start_bounds, until_bounds, counts, start_tim
         raise InvalidRequest("That schedule would never fire after now. Check its end.")
     n = len(fires)
     desc += f", {n} time{'s' if n != 1 else ''} (last {when_text(fires[-1].at.astimezone(zone).replace(tzinfo=None))})"
-    return Schedule("interval", f"{desc}, {zone.key}", fires)
+    return Schedule("interval", f"{desc}, {zone.key}", list(fires))

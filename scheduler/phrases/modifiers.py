@@ -104,7 +104,7 @@ def match_count(s: Stream, i: int) -> tuple[Count, int] | None:
     n, k = got
     if not s.is_word(k, *_COUNT_NOUNS):
         return None
-    if s.word(k) == "x" and not s.tok(k).glued and j == i:
+    if s.word(k) == "x" and not s.at(k).glued and j == i:
         return None
     end = k + 1
     if s.is_word(end, "a", "per", "each", "every", "an", "daily", "weekly", "monthly"):
@@ -121,6 +121,14 @@ def match_count(s: Stream, i: int) -> tuple[Count, int] | None:
     return Count(n, s.span(i, end)), end
 
 
+def _named_day(s: Stream, i: int) -> DaySpec:
+    """The day at ``i`` where the words there always name one ("next month")."""
+    got = match_day(s, i)
+    if got is None:
+        raise ValueError(f"no day at token {i}: {s.span(i, i + 2)!r}")
+    return got[0]
+
+
 def _bound(s: Stream, i: int) -> tuple[Bound, int] | None:
     if s.is_word(i, "in"):
         dur = match_duration(s, i + 1)
@@ -128,16 +136,16 @@ def _bound(s: Stream, i: int) -> tuple[Bound, int] | None:
             return Bound(delta=dur[0], text=s.span(i, dur[1])), dur[1]
     j = s.skip(i, "the", "on")
     if s.is_word(j, "next", "this") and s.is_word(j + 1, "month", "week", "year"):
-        return Bound(day=match_day(s, j)[0] if s.word(j) == "next" else None,
+        return Bound(day=_named_day(s, j) if s.word(j) == "next" else None,
                      text=s.span(i, j + 2)), j + 2  # fmt: skip
     if s.is_word(s.skip(i, "in"), "next") and s.is_word(s.skip(i, "in") + 1, "month"):
         k = s.skip(i, "in")
-        return Bound(day=match_day(s, k)[0], text=s.span(i, k + 2)), k + 2
+        return Bound(day=_named_day(s, k), text=s.span(i, k + 2)), k + 2
     k = s.skip(i, "in", "early", "the", "beginning", "start", "of")
     mon = month_at(s, k)
     if mon is not None and not (
         s.tok(mon[1]) is not None
-        and ((s.tok(mon[1]).kind == "num" and len(s.tok(mon[1]).text) <= 2) or s.ordinal(mon[1]))
+        and ((s.at(mon[1]).kind == "num" and len(s.at(mon[1]).text) <= 2) or s.ordinal(mon[1]))
     ):
         end = mon[1]
         year = None
@@ -174,13 +182,14 @@ def match_until(s: Stream, i: int) -> tuple[Until, int] | None:
             j = None if w == "end" else j
         if (
             w == "until"
+            and j is not None
             and s.is_word(j, "the")
             and s.is_word(j + 1, "end")
             and s.is_word(j + 2, "of")
         ):
-            got = match_day(s, j)
-            if got is not None:
-                return Until(Bound(day=got[0], text=s.span(i, got[1]))), got[1]
+            day = match_day(s, j)
+            if day is not None:
+                return Until(Bound(day=day[0], text=s.span(i, day[1]))), day[1]
     elif w == "up" and s.is_word(i + 1, "to", "until", "till"):
         j = i + 2
     elif w == "for":
@@ -199,9 +208,9 @@ def _for_span(s: Stream, i: int) -> tuple[Until, int] | None:
     j = s.skip(i + 1, "the", "next", "up", "to", "another", "a", "an")
     if s.is_word(j - 1, "a", "an") and s.word(j) in lexicon.UNITS:
         j -= 1
-    elif s.word(j) in ("week", "month", "year", "fortnight") and s.is_word(j - 1, "next"):
+    elif (unit := s.word(j)) in ("week", "month", "year", "fortnight") and s.is_word(j - 1, "next"):
         delta = {"week": Delta(days=7), "month": Delta(months=1), "year": Delta(years=1),
-                 "fortnight": Delta(days=14)}[s.word(j)]  # fmt: skip
+                 "fortnight": Delta(days=14)}[unit]  # fmt: skip
         return Until(Bound(delta=delta, text=s.span(i, j + 1))), j + 1
     got = match_duration(s, j)
     if got is None:

@@ -129,7 +129,7 @@ def match_ordinal_first(s: Stream, i: int, *, every: bool = False) -> tuple[Recu
     k = j
     while (o := s.ordinal(k)) is not None or (every and k == j and s.num(k) is not None):
         if o is None:
-            n, k_end = s.num(k), k + 1
+            n, k_end = s.at(k).value, k + 1  # a bare number: the loop's test saw one
         else:
             n, k_end = o
         ords.append(n)

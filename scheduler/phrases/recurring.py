@@ -121,8 +121,8 @@ def _every_body(s: Stream, j: int) -> tuple[Recur, int] | None:
     if wl is not None:
         rec = Recur(unit="week", interval=interval, weekdays=set(wl[0]))
         end = wl[1]
-        if s.word(end) in lexicon.PERIODS:
-            rec.period, end = lexicon.PERIODS[s.word(end)], end + 1
+        if (period := s.word(end)) in lexicon.PERIODS:
+            rec.period, end = lexicon.PERIODS[period], end + 1
         return rec, end
     if interval != 1:
         return None
@@ -243,7 +243,7 @@ def match_frequency_word(s: Stream, i: int) -> tuple[Recur, int] | None:
             rec.period = "night"
         nxt = s.tok(i + 1)
         plain_word = nxt is not None and nxt.kind == "word" and nxt.text not in _SCHEDULE_FOLLOWERS
-        if plain_word and nxt.text not in lexicon.WEEKDAYS and nxt.text not in lexicon.MONTHS:
+        if plain_word and nxt is not None and nxt.text not in lexicon.WEEKDAYS and nxt.text not in lexicon.MONTHS:
             rec.weak = True  # "the weekly report": an adjective, unless nothing else says when
         if unit == "month":  # "monthly on the last day", "quarterly on the 2nd Monday"
             return _with_positions(s, rec, i + 1)
@@ -256,13 +256,13 @@ def match_frequency_word(s: Stream, i: int) -> tuple[Recur, int] | None:
             return None
         days, end = wl
         rec = Recur(unit="week", weekdays=set(days), text=s.span(i, end))
-        if s.word(end) in lexicon.PERIODS and s.word(end) in (
+        if (period := s.word(end)) in lexicon.PERIODS and period in (
             "mornings",
             "evenings",
             "nights",
             "afternoons",
         ):
-            rec.period, end = lexicon.PERIODS[s.word(end)], end + 1
+            rec.period, end = lexicon.PERIODS[period], end + 1
         return rec, end
     if (s.is_word(j, "business", "working", "work") and s.is_word(j + 1, "days")
             and s.num(i - 1) is None):  # "business days at 8", bare like "weekdays"
@@ -286,8 +286,8 @@ def match_times_per(s: Stream, i: int) -> tuple[Recur, int] | None:
         if got is None or not s.is_word(got[1], "times", "x"):
             return None
         n, j = got[0], got[1] + 1
-    if s.word(j) in _FREQ_WORDS:
-        unit, interval = _FREQ_WORDS[s.word(j)]
+    if (freq := s.word(j)) in _FREQ_WORDS:
+        unit, interval = _FREQ_WORDS[freq]
         end = j + 1
     elif s.is_word(j, *_PER) and (u := unit_at(s, j + 1)) is not None:
         unit, interval, end = u[0], 1, u[1]

@@ -41,8 +41,8 @@ def _time_groups(
     for t in sorted(set(times)):
         by_hour.setdefault(t.hour, []).append((t.minute, t.second))
     groups: dict[tuple[tuple[int, int], ...], list[int]] = {}
-    for hour, ms in by_hour.items():
-        groups.setdefault(tuple(ms), []).append(hour)
+    for hour, pairs in by_hour.items():
+        groups.setdefault(tuple(pairs), []).append(hour)
     out = []
     for ms, hours in groups.items():
         seconds = tuple(sorted({s for _, s in ms}))

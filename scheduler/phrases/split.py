@@ -62,7 +62,7 @@ def what_of(sc: Scan) -> str:
         text = _EDGE.sub("", text)
         text = _TAIL_PLEASE.sub("", text)
         text = (
-            _LEAD.sub("", text, count=1) if _LEAD.match(text) and _LEAD.match(text).end() else text
+            _LEAD.sub("", text, count=1) if (m := _LEAD.match(text)) and m.end() else text
         )
         text = _DANGLING_HEAD.sub("", text)
         text = _DANGLING_TAIL.sub("", text)
@@ -82,7 +82,7 @@ def split_request(text: str, zone: ZoneInfo, now: datetime,
     try:
         schedule = build(sc, zone, now)
     except InvalidRequest:
-        if sc.strays or [p for p in sc.pieces if p.kind not in ("zone", "now")]:
+        if sc.strays or any(p.kind not in ("zone", "now") for p in sc.pieces):
             raise
         return None
     if lang is not None:

@@ -103,7 +103,7 @@ def _tail(s: Stream, j: int) -> int:
             j += 1
         elif s.is_word(j, "o") and s.is_word(j + 1, "clock"):
             j += 2
-        elif s.is_word(j, "ish") and s.tok(j).glued:
+        elif s.is_word(j, "ish") and s.at(j).glued:
             j += 1
         else:
             return j
@@ -121,11 +121,11 @@ def _period_follows(s: Stream, j: int) -> bool:
 
 def _word_minutes(s: Stream, j: int) -> tuple[int, int] | None:
     """Minutes spoken as words after an hour: "thirty", "fifty nine", "oh five", "o five"."""
-    if s.is_word(j, "oh", "o") and s.word(j + 1) in lexicon.NUMBER_WORDS:
-        v = lexicon.NUMBER_WORDS[s.word(j + 1)]
+    if s.is_word(j, "oh", "o") and (nw := s.word(j + 1)) in lexicon.NUMBER_WORDS:
+        v = lexicon.NUMBER_WORDS[nw]
         return (v, j + 2) if 0 < v < 10 else None
     got = s.integer(j)
-    if got is None or s.tok(j).kind != "word":
+    if got is None or s.at(j).kind != "word":
         return None
     v, k = got
     return (v, k) if 10 <= v <= 59 else None
@@ -142,7 +142,7 @@ def single_time(s: Stream, i: int, *, anchored: bool) -> tuple[TimeSpec, int] | 
     if t.kind == "word" and t.text == "lunch" and anchored:
         return TimeSpec(12), i + 1
     if t.kind == "num" and t.value == 12 and s.is_word(i + 1, "noon", "midday", "midnight"):
-        nt = lexicon.NAMED_TIMES[s.word(i + 1)]
+        nt = lexicon.NAMED_TIMES[s.at(i + 1).text]
         return TimeSpec(nt.hour), i + 2
     got = _relative_to_hour(s, i)
     if got is not None:
@@ -182,10 +182,10 @@ def single_time(s: Stream, i: int, *, anchored: bool) -> tuple[TimeSpec, int] | 
 
 
 def _numeric_time(s: Stream, i: int, anchored: bool) -> tuple[TimeSpec, int] | None:
-    t = s.tok(i)
+    t = s.at(i)
     v, digits = t.value, len(t.text)
     j = i + 1
-    if s.is_word(j, "ish") and s.tok(j).glued:
+    if s.is_word(j, "ish") and s.at(j).glued:
         j += 1
     mer = meridiem(s, j)
     # "1730" alone, "thu 0930", "tmrw 1730": a 4-digit 24-hour time next to a day (not a year)
@@ -209,7 +209,7 @@ def _numeric_time(s: Stream, i: int, anchored: bool) -> tuple[TimeSpec, int] | N
     if mer:
         _check(v, 0, 0, _span_text(s, i, mer[1]), twelve=True)
         return TimeSpec(v, 0, 0, mer[0]), _tail(s, mer[1])
-    if s.is_word(j, "h") and s.tok(j).glued:
+    if s.is_word(j, "h") and s.at(j).glued:
         mins = s.tok(j + 1)
         if mins is not None and mins.kind == "num" and mins.glued and len(mins.text) == 2:
             _check(v, mins.value, 0, _span_text(s, i, j + 2))
@@ -241,6 +241,7 @@ def _numeric_time(s: Stream, i: int, anchored: bool) -> tuple[TimeSpec, int] | N
         if (
             anchored
             and not oclock
+            and minutes is not None
             and spoken
             and minutes.value <= 59
             and s.word(k + 1) not in lexicon.UNITS
@@ -314,7 +315,7 @@ def _relative_to_hour(s: Stream, i: int) -> tuple[TimeSpec, int] | None:
             k += 1
         if not 1 <= minutes <= 59:
             return None
-        digits = s.tok(j).kind == "num"
+        digits = s.at(j).kind == "num"
         before = s.is_word(k, "to", "of", "till", "til", "before")
         if (
             before
@@ -381,10 +382,10 @@ def match_period(s: Stream, i: int) -> tuple[str, int | None, int] | None:
         return "tonight", 0, i + 1
     if w == "today" and s.is_word(i + 1, "at") and s.is_word(i + 2, "night"):
         return "tonight", 0, i + 3
-    if w in ("this", "today") and s.word(i + 1) in lexicon.PERIODS:
-        return lexicon.PERIODS[s.word(i + 1)], 0, i + 2
-    if w == "in" and s.is_word(i + 1, "the") and s.word(i + 2) in lexicon.PERIODS:
-        return lexicon.PERIODS[s.word(i + 2)], None, i + 3
+    if w in ("this", "today") and (period := s.word(i + 1)) in lexicon.PERIODS:
+        return lexicon.PERIODS[period], 0, i + 2
+    if w == "in" and s.is_word(i + 1, "the") and (period := s.word(i + 2)) in lexicon.PERIODS:
+        return lexicon.PERIODS[period], None, i + 3
     if w == "in" and s.is_word(i + 1, "the") and s.is_word(i + 2, "am", "pm"):
         return ("morning" if s.word(i + 2) == "am" else "afternoon"), None, i + 3
     if w in ("at", "by") and s.is_word(i + 1, "night"):
@@ -406,7 +407,7 @@ def match_minute_marks(s: Stream, i: int) -> tuple[list[int], int] | None:
         return [30], j + 4
     marks: list[int] = []
     k = j
-    while s.is_punct(k, ":") and (m := s.num(k + 1)) is not None and len(s.tok(k + 1).text) == 2:
+    while s.is_punct(k, ":") and (m := s.num(k + 1)) is not None and len(s.at(k + 1).text) == 2:
         if m > 59:
             raise _bad_time(s.span(k, k + 2))
         marks.append(m)

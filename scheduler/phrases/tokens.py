@@ -119,7 +119,7 @@ def _plain_tokens(text: str, start: int, end: int) -> list[Token]:
 
 def _split_mixed(raw: str, offset: int, glued: bool) -> list[Token]:
     """'1/2-3' style runs with two different separators: numbers and punctuation one by one."""
-    out = []
+    out: list[Token] = []
     for m in re.finditer(r"\d+|\S", raw):
         kind = "num" if m.group().isdigit() else "punct"
         value = int(m.group()) if kind == "num" else None
@@ -148,6 +148,14 @@ class Stream:
 
     def tok(self, i: int) -> Token | None:
         return self.tokens[i] if 0 <= i < self.n else None
+
+    def at(self, i: int) -> Token:
+        """The token at ``i`` where the caller has already seen one there (``word``, ``num``,
+        ``is_word``...): ``tok`` without the None its type would make every caller check."""
+        t = self.tok(i)
+        if t is None:
+            raise IndexError(f"no token at {i}")
+        return t
 
     def word(self, i: int) -> str | None:
         t = self.tok(i)
@@ -255,7 +263,7 @@ class Stream:
         if (
             t.kind == "num"
             and self.word(i + 1) in lexicon.ORDINAL_SUFFIXES
-            and self.tok(i + 1).glued
+            and self.at(i + 1).glued
         ):
             value, j = t.value, i + 2
         elif t.kind == "word" and t.text in ("last", "final"):

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -29,7 +30,7 @@ RETRY_FIRST = 1.0  # seconds before reconnecting; doubles up to RETRY_MAX
 RETRY_MAX = 60.0
 NOTIFY_LIMIT = 7900  # bytes; PostgreSQL refuses a payload of 8000 or more
 # A listener only waits: TCP keepalives are how it learns that a silent server is gone.
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 CHANNEL = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 

@@ -38,7 +38,7 @@ def _verdict(condition: DependencyCondition, status: str) -> bool:
     return status == RunStatus.FAILED.value
 
 
-def _skip_reason(outcome: sa.Row[Any]) -> str:
+def _skip_reason(outcome: sa.Row[Any, Any, Any, Any, Any]) -> str:
     if outcome.status == RunStatus.SKIPPED.value and outcome.error:
         return str(outcome.error)  # keep the root cause through the chain
     return f"skipped: {outcome.name} {outcome.status} in run {outcome.run_id}"
@@ -215,7 +215,9 @@ def _release_wave(
     return [(r.run_id, r.task_id, c) for r, c in zip(new_runs, chains, strict=True)
             if r.status == RunStatus.SKIPPED and r.run_id is not None]
 
-def _latest_outcomes(conn: sa.Connection, task_ids: set[int]) -> dict[int, sa.Row[Any]]:
+def _latest_outcomes(
+    conn: sa.Connection, task_ids: set[int]
+) -> dict[int, sa.Row[Any, Any, Any, Any, Any]]:
     """Each task's newest run that counts as an outcome (completed, failed, or skipped by a
     dependency), with its task name for messages."""
     newest = (

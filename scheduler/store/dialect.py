@@ -93,7 +93,7 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def insert(engine: Engine, table: sa.Table) -> Any:
+def insert(engine: Engine, table: sa.TableClause) -> Any:
     """An INSERT that supports ``on_conflict_do_nothing`` on either dialect."""
     return (sqlite.insert if is_sqlite(engine) else postgresql.insert)(table)
 

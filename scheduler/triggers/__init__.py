@@ -7,7 +7,7 @@ returns None for them and the engine fires them from their sources.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -53,14 +53,14 @@ def walls_between(trigger: Trigger, low: datetime, high: datetime) -> list[datet
     return []
 
 
-def next_fire_of_all(triggers: list[Trigger], after: datetime, zone: ZoneInfo) -> datetime | None:
+def next_fire_of_all(triggers: Sequence[Trigger], after: datetime, zone: ZoneInfo) -> datetime | None:
     """The earliest next fire across several triggers (a task fires once per instant)."""
     fires = [f for t in triggers if (f := next_fire_after(t, after, zone)) is not None]
     return min(fires) if fires else None
 
 
 def iter_fires(
-    triggers: list[Trigger], after: datetime, zone: ZoneInfo, *, until: datetime | None = None
+    triggers: Sequence[Trigger], after: datetime, zone: ZoneInfo, *, until: datetime | None = None
 ) -> Iterator[datetime]:
     """Successive fires strictly after ``after`` (and at or before ``until``), strictly increasing."""
     cursor = after

@@ -209,7 +209,7 @@ def walls_between(trigger: CronTrigger, low: datetime, high: datetime) -> list[d
         return []
     it = croniter(_croniter_form(trigger.expression), low - timedelta(seconds=1),
                   day_or=day_or(trigger.expression))
-    out = []
+    out: list[datetime] = []
     for wall in public_holidays.skip_holidays(_walls(it), trigger.holidays):
         if wall >= high or len(out) > 120:
             break

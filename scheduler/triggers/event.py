@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from ..actionspec import CheckAction
 
+FileChange = Literal["create", "modify"]
+FILE_CHANGES: tuple[FileChange, ...] = ("create", "modify")
+
 EVENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._:\-/]{0,99}$")
 OUTCOME_EVENTS = ("task.completed", "task.failed")
 
@@ -87,7 +90,7 @@ class FileTrigger(_Reactive):
     kind: Literal["file"] = "file"
     path: str = Field(min_length=1, max_length=4096)
     glob: str = Field(default="*", min_length=1, max_length=200)
-    on: list[Literal["create", "modify"]] = Field(default_factory=lambda: ["create", "modify"], min_length=1)
+    on: list[FileChange] = Field(default_factory=lambda: list(FILE_CHANGES), min_length=1)
 
 
 class PgNotifyTrigger(_Reactive):

@@ -113,7 +113,7 @@ def walls_between(trigger: RRuleTrigger, low: datetime, high: datetime) -> list[
     hours."""
     if any(f in trigger.rule.upper() for f in _STEPPING):
         return []
-    out = []
+    out: list[datetime] = []
     for wall in _walls_of(trigger, build(trigger), low - timedelta(seconds=1)):
         if wall >= high or len(out) >= 120:
             break

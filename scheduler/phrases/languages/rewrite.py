@@ -129,6 +129,7 @@ def _offset_half(lang: Language, toks: list[Token], i: int) -> tuple[Token, int]
 def _to_hour(lang: Language, toks: list[Token], i: int) -> tuple[Token, int] | None:
     """Portuguese 'quinze para as nove' (8:45), 'um quarto para as três'."""
     k = i
+    n: int | None
     if fold(toks[k].text) in ("um", "o") and k + 1 < len(toks) and fold(toks[k + 1].text) in lang.quarter:
         n, k = 15, k + 2
     else:
@@ -161,9 +162,9 @@ def _convention(lang: Language, toks: list[Token], i: int) -> tuple[Token, int] 
             return _clock(got[0] - 1, minutes, toks[i:got[1]], spoken=True), got[1]
         return None
     for rule in (_offset_half, _to_hour):
-        got = rule(lang, toks, i)
-        if got is not None:
-            return got
+        found = rule(lang, toks, i)
+        if found is not None:
+            return found
     got = _hour_at(lang, toks, i)
     if got is None:
         return None

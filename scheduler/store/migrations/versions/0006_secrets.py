@@ -11,6 +11,7 @@ Revises: 0005
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import context, op
@@ -37,7 +38,7 @@ _new = sa.table(
 )
 
 
-def _secret_box():  # type: ignore[no-untyped-def]
+def _secret_box() -> Any:
     factory = context.config.attributes.get("secret_box")
     if factory is None:
         raise StoreUnavailable(
