@@ -85,7 +85,9 @@ class TrimHistory(AgentMiddleware[Any, Any]):
     def _trimmed(self, request: ModelRequest) -> ModelRequest:
         kept = trim_messages(request.messages, max_tokens=self.max_tokens, token_counter="approximate",
                              strategy="last", start_on="human", allow_partial=False)
-        return request.override(messages=kept or request.messages[-1:])
+        # trim_messages hands back some of the messages it was given (AnyMessage), but its
+        # stubs say BaseMessage
+        return request.override(messages=kept or request.messages[-1:])  # type: ignore[arg-type]
 
     def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], Any]) -> Any:
         return handler(self._trimmed(request))
@@ -107,7 +109,7 @@ def build_agent(
     """A compiled agent graph; call ``ainvoke(inputs, config, context=ToolContext(...))``."""
 
     @dynamic_prompt
-    def prompt(request: ModelRequest) -> str:
+    def prompt(request: ModelRequest[ToolContext]) -> str:
         return system_prompt(request.runtime.context)
 
     middleware: list[AgentMiddleware[Any, Any]] = [prompt]

@@ -58,7 +58,7 @@ def _mentioned(result: str, text: str) -> bool:
     return any(name.lower() in text.lower() for name in names) if names else result[:40] in text
 
 
-def _nothing_done(failed: list[ToolCallRecord], unreadable: list[object], *, asked: list[ToolCallRecord]) -> str:
+def _nothing_done(failed: list[ToolCallRecord], unreadable: Sequence[object], *, asked: list[ToolCallRecord]) -> str:
     if asked:
         return asked[-1].result.split(" Ask the person;")[0].replace("Confirm first: ", "").strip() + \
             " Say yes to go ahead."

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -63,7 +64,7 @@ def health_router(readiness: Readiness) -> APIRouter:
     async def readyz() -> JSONResponse:
         states = await readiness.check()
         reasons = [f"{name}: {state}" for name, state in states.items() if state != "ok"]
-        body = {"status": "unavailable" if reasons else "ready", "checks": states}
+        body: dict[str, Any] = {"status": "unavailable" if reasons else "ready", "checks": states}
         if reasons:
             body["reasons"] = reasons
         return JSONResponse(body, status_code=503 if reasons else 200)

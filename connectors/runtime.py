@@ -117,7 +117,7 @@ class Connectors:
             who = await asyncio.wait_for(self.slack.client.auth_test(), 20)
         except Exception as exc:
             return ConnectorStatus("slack", False, f"auth.test failed: {_short(exc)}")
-        self.slack.learn_workspace(dict(who.data) if hasattr(who, "data") else dict(who))
+        self.slack.learn_workspace(who)
         modes = []
         if config.app_token:
             try:

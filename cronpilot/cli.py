@@ -15,6 +15,7 @@ import sys
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -72,7 +73,8 @@ def _hide_flag_types() -> None:
     if getattr(shown, "_cronpilot", False):
         return
 
-    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+    # ctx: whatever typer passes (its vendored click Context, not typer.Context); handed on as is
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
         return None if self.is_flag else shown(self, ctx)
 
     display_type_rich._cronpilot = True  # type: ignore[attr-defined]

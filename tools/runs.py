@@ -133,6 +133,7 @@ def explain_failure(ctx: ToolContext, args: ExplainFailureArgs) -> str:
     """Why a task failed or (with skipped=true) did not run: its last failed (or skipped) run's
     error or skip reason, when, the attempt, the log tail, and whether it has succeeded since.
     For a workflow the failure is in one of its steps."""
+    run: Run | None
     if args.run_id is not None:
         run = ctx.service.get_run(args.run_id, actor=ctx.actor)
     else:

@@ -113,8 +113,10 @@ class SlackConnector:
 
     # --- listeners: acknowledge, then work -----------------------------------------------------------
 
-    def learn_workspace(self, auth_test: dict[str, Any]) -> None:
-        """The bot's own workspace (from auth.test) when SLACK_TEAM_IDS is not set."""
+    def learn_workspace(self, auth_test: Any) -> None:
+        """The bot's own workspace (from auth.test: its response or the response's dict) when
+        SLACK_TEAM_IDS is not set."""
+        auth_test = dict(getattr(auth_test, "data", auth_test))
         if not self.config.team_ids:
             found = {str(auth_test.get(k)) for k in ("team_id", "enterprise_id") if auth_test.get(k)}
             self._teams = frozenset(found) or None
@@ -122,7 +124,7 @@ class SlackConnector:
     async def _our_workspaces(self) -> frozenset[str]:
         if self._teams is None:
             try:
-                self.learn_workspace(dict((await self.client.auth_test()).data))
+                self.learn_workspace(await self.client.auth_test())
             except Exception:
                 log.warning("auth.test failed: can't tell which workspace is ours", exc_info=True)
         return self._teams or frozenset()

@@ -7,7 +7,7 @@ import copy
 import inspect
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from scheduler.durations import parse_duration
 from scheduler.errors import InvalidRequest
 from scheduler.models import DependencyCondition, MisfirePolicy, OverlapPolicy, Task, check_timezone
 from scheduler.trigger_text import condition_trigger, email_destination, file_trigger, pg_trigger
-from scheduler.triggers import DstPolicy, public_holidays
+from scheduler.triggers import CronTrigger, DstPolicy, RRuleTrigger, public_holidays
 
 F = TypeVar("F", bound=Callable[..., Any])
 KW = inspect.Parameter.KEYWORD_ONLY
@@ -162,10 +162,10 @@ def dst_policy(opts: dict[str, Any], *, current: Task | None = None) -> DstPolic
     if skipped is None and repeated is None:
         return None
     old = next((t.dst for t in (current.triggers if current else [])
-                if getattr(t, "dst", None) is not None), None) or DstPolicy()  # fmt: skip
+                if isinstance(t, CronTrigger | RRuleTrigger) and t.dst is not None), None) or DstPolicy()  # fmt: skip
     try:
-        return DstPolicy(skipped=(skipped or old.skipped).strip().lower(),
-                         repeated=(repeated or old.repeated).strip().lower())
+        return DstPolicy.model_validate({"skipped": (skipped or old.skipped).strip().lower(),
+                                         "repeated": (repeated or old.repeated).strip().lower()})
     except ValueError:
         raise InvalidRequest(
             "--dst-skipped is shift or skip; --dst-repeated is first, last or both"
@@ -197,7 +197,7 @@ def _reactions(opts: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def delivery(opts: dict[str, Any]) -> dict[str, str] | bool | None:
+def delivery(opts: dict[str, Any]) -> dict[str, str] | Literal[False] | None:
     """--deliver-to: an address, None to deliver where the task was made, False when not given."""
     value = (opts.get("deliver_to") or "").strip()
     if not value:

@@ -193,7 +193,7 @@ def list_tasks(
     if not tasks:
         render.console.print("no tasks yet — add one with: cronpilot task add --every 1h --remind 'stretch'")
         return
-    next_fire = {t.task_id: (app.service.next_fires(t, count=1) or [None])[0] for t in tasks}
+    next_fire = {t.task_id: next(iter(app.service.next_fires(t, count=1)), None) for t in tasks}
     render.console.print(render.task_table(tasks, next_fire, viewer_zone=app.settings.default_timezone,
                                            now=app.clock.now()))
 
