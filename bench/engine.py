@@ -204,7 +204,7 @@ async def _cronpilot(url: str, w: Workload, tmp: Path) -> dict[str, Any]:
     await engine.shutdown(grace=timedelta(seconds=10))
     lo, hi = datetime.fromtimestamp(rec.t0, UTC), datetime.fromtimestamp(rec.t1, UTC)
     with store.engine.connect() as conn:
-        by_status = dict(conn.execute(
+        by_status: dict[str, int] = dict(conn.execute(
             sa.select(runs.c.status, sa.func.count())
             .where(runs.c.scheduled_for >= lo, runs.c.scheduled_for < hi)
             .group_by(runs.c.status)

@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,9 +122,10 @@ def run_recurrent(row: dict) -> Result:
     fires: list[str] = []
     wall = now.replace(tzinfo=None)
     for _ in range(100):
-        wall = rule.after(wall)
-        if wall is None or len(fires) == 3:
+        found = rule.after(wall)
+        if found is None or len(fires) == 3:
             break
+        wall = found
         instant = localtime.resolve(wall, zone)
         if instant > now.astimezone(UTC):
             fires.append(instant.astimezone(zone).isoformat())
@@ -184,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
     if args.groups:
         return _by_group(rows, args.by, show_misses=args.misses)
-    results = []
+    results: list[dict[str, Any]] = []
     for name, (run, parse, scope) in PARSERS.items():
         subset = [r for r in rows if r["kind"] in scope]
         correct, misses = accuracy(run, subset)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, rrule
@@ -99,7 +100,7 @@ def monthday(d: int, h: int, m: int, tz: str) -> list[str]:
     return rule_next(rrule(MONTHLY, bymonthday=d, byhour=h, byminute=m, bysecond=0, dtstart=start), tz, NOW)
 
 
-LANGS = {
+LANGS: dict[str, dict[str, Any]] = {
     "de": dict(tz="Europe/Berlin", days=["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"],
                every_day_at="jeden {day} um {t}", daily_at="täglich um {t}", everyday2="jeden Tag um {t}",
                tomorrow="morgen um {t}", in_min="in {n} Minuten", in_hours="in {n} Stunden", every_h="alle {n} Stunden",
