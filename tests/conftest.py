@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from db_templates import Templates, installed
+from process_guard import ProcessGuard, report
 from sqlalchemy.engine import make_url
 
 from scheduler.clock import FakeClock
@@ -39,6 +42,59 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     reset_app()
     yield data
     reset_app()
+
+
+# Fixtures that need the PostgreSQL server: a test using one is marked ``postgres``.
+_POSTGRES_FIXTURES = {"pg_schema_url", "pg_env", "another_pg_schema"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks the fast lane (``./test --fast``: ``-m "not slow and not postgres"``) reads:
+    ``postgres`` on every PostgreSQL variant (CI runs them all), ``slow`` on browser tests."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("store_url") == "postgres" or _POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
+_TESTS_STARTED: list[tuple[float, str]] = []  # (when, node id): who started a leftover
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcessGuard]:
+    """Fails the session (at the last test's teardown) if any process the tests started is
+    still alive; tests/process_guard.py says how they are found."""
+    guard = ProcessGuard(tmp_path_factory.getbasetemp(), timeline=_TESTS_STARTED)
+    yield guard
+    leftovers = guard.leftovers()
+    if leftovers:
+        guard.kill(leftovers)
+        pytest.fail(report(leftovers), pytrace=False)
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    _TESTS_STARTED.append((time.time(), nodeid))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """Empty databases are filled from a once-migrated template (tests/db_templates.py)."""
+    with installed(Templates(tmp_path_factory.mktemp("db-templates"), PG_URL)) as templates:
+        yield templates
+
+
+@pytest.fixture(autouse=True)
+def _real_migrations_when_marked(request: pytest.FixtureRequest, migrated_templates: Templates) -> Iterator[None]:
+    if request.node.get_closest_marker("real_migrations") is None:
+        yield
+        return
+    migrated_templates.enabled = False
+    try:
+        yield
+    finally:
+        migrated_templates.enabled = True
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
@@ -19,6 +21,7 @@ def _load(name: str):
     return module
 
 
+@pytest.mark.slow  # runs the whole agent evaluation
 def test_agent_eval_runs_against_the_scripted_model_and_reports_by_kind():
     agent_eval = _load("agent_eval")
     with agent_eval.scripted_endpoint() as config:

@@ -11,6 +11,8 @@ from types import ModuleType
 
 import pytest
 
+pytestmark = pytest.mark.slow  # scores whole conversation sets: an evaluation, not a unit test
+
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 BLOCK = """
 import importlib.abc, sys
 class Absent(importlib.abc.MetaPathFinder):
@@ -33,6 +35,7 @@ def _chat(tmp_path, message: str, **env: str) -> subprocess.CompletedProcess[str
                           text=True, timeout=60, cwd=tmp_path)
 
 
+@pytest.mark.slow  # starts a Python process
 def test_offline_chat_works_without_the_model_stack(tmp_path):
     done = _chat(tmp_path, "remind me every day at 9 to stretch")
     assert done.returncode == 0, done.stderr
@@ -40,6 +43,7 @@ def test_offline_chat_works_without_the_model_stack(tmp_path):
     assert "MODEL-STACK []" in done.stdout
 
 
+@pytest.mark.slow  # starts a Python process
 def test_a_key_without_the_model_stack_says_how_to_add_it(tmp_path):
     done = _chat(tmp_path, "what failed today", OPENAI_API_KEY="sk-test")
     assert done.returncode == 1

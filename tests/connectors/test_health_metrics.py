@@ -139,6 +139,7 @@ async def test_metrics_count_deliveries_by_platform_and_result():
     assert samples == {("slack", "failed"): 1, ("terminal", "delivered"): 1}
 
 
+@pytest.mark.slow  # starts cronpilot serve
 def test_serve_answers_readyz_and_metrics(tmp_path: Path):
     env = {**os.environ, "CRONPILOT_DATA_DIR": str(tmp_path / "data"), "CRONPILOT_TIMEZONE": "UTC",
            "CRONPILOT_HTTP_PORT": "0"}

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from fakes.slack_api import SIGNING_SECRET, event_body, signed_headers
 from fakes.telegram_api import TOKEN, WEBHOOK_SECRET
 
@@ -27,6 +28,7 @@ async def _line_matching(stream: asyncio.StreamReader, pattern: str, seen: list[
             return match
 
 
+@pytest.mark.slow  # starts cronpilot serve
 async def test_serve_runs_the_configured_connectors_and_stops_cleanly(tmp_path: Path, slack_api, telegram_api):
     env = {
         **os.environ, "CRONPILOT_DATA_DIR": str(tmp_path / "serve"), "CRONPILOT_TIMEZONE": "UTC",
@@ -63,7 +65,12 @@ async def test_serve_runs_the_configured_connectors_and_stops_cleanly(tmp_path: 
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
-        out, err = await asyncio.wait_for(process.communicate(), 60)
+        try:
+            out, err = await asyncio.wait_for(process.communicate(), 60)
+        except TimeoutError:  # not stopping is a failure, but the process must not outlive the test
+            process.kill()
+            await process.wait()
+            raise
     assert process.returncode == 0, err.decode()
     assert "stopped cleanly" in out.decode()
     assert "Traceback" not in err.decode()

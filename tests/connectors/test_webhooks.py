@@ -226,6 +226,7 @@ def test_webhook_signature_is_compared_in_constant_time():
     assert "expected ==" not in source and "== expected" not in source
 
 
+@pytest.mark.slow  # runs curl in bash against a real server
 async def test_the_printed_curl_recipe_is_accepted(tmp_path):
     """What ``cronpilot hook create`` prints, pasted into a shell, against a real server."""
     store = Store(f"sqlite:///{tmp_path / 'real.db'}")

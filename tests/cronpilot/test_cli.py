@@ -159,6 +159,7 @@ def _cronpilot() -> list[str]:
     return [sys.executable, "-m", "cronpilot"]
 
 
+@pytest.mark.slow  # starts cronpilot processes
 def test_serve_runs_manual_runs_and_stops_cleanly_on_ctrl_c(tmp_path: Path):
     env = {**os.environ, "CRONPILOT_DATA_DIR": str(tmp_path / "serve-data"), "CRONPILOT_TIMEZONE": "UTC"}
     subprocess.run([*_cronpilot(), "task", "add", "--name", "ping", "--remind", "pong"], env=env, check=True,
@@ -183,6 +184,7 @@ def test_serve_runs_manual_runs_and_stops_cleanly_on_ctrl_c(tmp_path: Path):
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # starts cronpilot processes
 def test_entry_point_help_lists_the_commands():
     result = subprocess.run([*_cronpilot(), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0

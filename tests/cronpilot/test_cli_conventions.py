@@ -44,6 +44,7 @@ def _cronpilot(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
                           timeout=60, env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow  # starts a Python process
 def test_cli_usage_error_exit_status_of_the_real_process():
     done = _cronpilot("task", "list", "--bogus")
     assert done.returncode == 2
@@ -77,6 +78,7 @@ def test_cli_completion_script_and_command_names():
     assert options.stdout.split() == ["--every"]
 
 
+@pytest.mark.slow  # starts a Python process
 def test_cli_help_imports_no_command_module_or_service():
     code = ("import sys; from cronpilot.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"

@@ -66,6 +66,7 @@ def _run_reminder(tmp_path, *args: str, **env: str) -> subprocess.CompletedProce
     return subprocess.run([*command, *args, "run", "hello"], env=base, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow  # starts cronpilot processes
 def test_json_log_lines_carry_the_run_id(tmp_path):
     done = _run_reminder(tmp_path, CRONPILOT_LOG_LEVEL="info", CRONPILOT_LOG_FORMAT="json")
     assert done.returncode == 0, done.stderr
@@ -76,6 +77,7 @@ def test_json_log_lines_carry_the_run_id(tmp_path):
     assert started and started[0]["worker_id"].startswith("engine-")
 
 
+@pytest.mark.slow  # starts cronpilot processes
 @pytest.mark.parametrize(("args", "env", "shown"), [
     ((), {"CRONPILOT_LOG_LEVEL": "info"}, True),
     (("--log-level", "warning"), {"CRONPILOT_LOG_LEVEL": "info"}, False),  # the flag wins

@@ -132,6 +132,7 @@ def test_cycles_are_refused_with_the_cycle_named(service):
         service.add_dependency("backup", "backup", actor=ME)
 
 
+@pytest.mark.slow  # a deep chain on purpose
 def test_long_cycle_check_is_iterative(tmp_path, clock):
     # The graph walk is the same code on both dialects: SQLite alone keeps this quick.
     from scheduler.service import Service

@@ -72,6 +72,7 @@ def test_migration_without_a_key_stops_and_changes_nothing(store_url: str) -> No
         store.close()
 
 
+@pytest.mark.real_migrations  # the schema Alembic makes, not a copy of it
 def test_tables_module_matches_the_migrations(store: Store) -> None:
     """tables.py and the migrations describe one schema (Alembic finds nothing to add)."""
     from alembic.autogenerate import compare_metadata

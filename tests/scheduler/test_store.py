@@ -111,6 +111,7 @@ def test_concurrent_claims_never_hand_out_a_run_twice(store):
     assert len(everything) == len(set(everything)) == 200
 
 
+@pytest.mark.slow  # four Python processes
 def test_sqlite_claims_from_several_processes_never_collide(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     store = Store(url)
@@ -137,11 +138,17 @@ def test_sqlite_claims_from_several_processes_never_collide(tmp_path: Path):
         for i in range(4)
     ]
     results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        assert "locked" not in err
-        results.extend(__import__("json").loads(out))
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            assert "locked" not in err
+            results.extend(__import__("json").loads(out))
+    finally:  # a failed or timed-out claimer must not outlive the test, nor its siblings
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     assert len(results) == len(set(results)) == 400
 
 
