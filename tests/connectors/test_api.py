@@ -4,6 +4,8 @@ no token is 401), every task and run route, and errors as one line with the stat
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +67,25 @@ async def world(api_store: Store, clock: FakeClock, tmp_path: Path) -> AsyncIter
         yield w
 
 
+@pytest.fixture
+async def pg_world(pg_schema_url: str, clock: FakeClock, tmp_path: Path) -> AsyncIterator[World]:
+    store = Store(pg_schema_url)
+    try:
+        async for w in _world(store, clock, tmp_path):
+            yield w
+    finally:
+        store.close()
+
+
 async def test_api_walk_viewer_reads_member_is_blind_to_the_admins_task_and_no_token_is_401(world: World) -> None:
+    await _walk(world)
+
+
+async def test_api_walk_on_postgresql(pg_world: World) -> None:
+    await _walk(pg_world)
+
+
+async def _walk(world: World) -> None:
     c = world.client
     made = await c.post("/tasks", json={**REMINDER, "name": "admin private"}, headers=world.as_("boss"))
     assert made.status_code == 201, made.text
@@ -211,3 +231,74 @@ async def test_api_workflows_list_show_run(world: World) -> None:
     ran = await c.post("/workflows/nightly/run", headers=h)
     assert ran.status_code == 202
     assert (await c.get("/workflows/nightly", headers=h)).json()["runs"][0]["run"]["run_id"] == ran.json()["run_id"]
+
+
+async def test_api_never_shows_a_secret_used_in_an_http_header(
+    cli, monkeypatch: pytest.MonkeyPatch, isolated_settings: Path
+) -> None:
+    """The CLI's own wiring (its key file, its database) serves the API; the secret reaches a
+    local server in the header and no API answer carries it, in any of its usual encodings."""
+    import base64
+    import io
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+    from urllib.parse import quote, quote_plus
+
+    canary = "cp-canary/9f3e+77=Zq"
+    seen: list[str] = []
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization", ""))
+            body = json.dumps({"authorization": self.headers.get("Authorization", "")}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    echo = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    Thread(target=echo.serve_forever, daemon=True).start()
+    monkeypatch.setenv("CRONPILOT_HTTP_ALLOWED_HOSTS", '["127.0.0.1"]')
+    try:
+        monkeypatch.setattr("sys.stdin", io.StringIO(canary + "\n"))
+        assert cli("secret", "set", "API_KEY").code == 0
+        made = cli("token", "create", "--user", "tester")
+        token = made.out.strip().splitlines()[-1]
+        from cronpilot.settings import Settings
+        from cronpilot.wiring import build_app
+
+        app = build_app(Settings())  # the CLI's wiring, its own instance (cli() resets the CLI's)
+        server = HttpServer(build_api([api_router(app.service)]), host="127.0.0.1", port=0)
+        await server.start()
+        try:
+            async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=30,
+                                         headers={"Authorization": f"Bearer {token}"}) as c:
+                spec = {"name": "echo", "triggers": [{"kind": "interval", "every": "PT1H"}],
+                        "action": {"kind": "http", "method": "GET", "url": f"http://127.0.0.1:{echo.server_port}/x",
+                                   "headers": {"Authorization": "Bearer {{ secrets.API_KEY }}"}}}
+                answers = [await c.post("/tasks", json=spec)]
+                assert answers[0].status_code == 201, answers[0].text
+                ran = await asyncio.to_thread(cli, "run", "echo", "--json")
+                assert ran.code == 0, ran.err
+                run_id = ran.json()["run_id"]
+                for path in ("/tasks", "/tasks/echo", f"/runs?task={answers[0].json()['task_id']}",
+                             f"/runs/{run_id}", f"/runs/{run_id}/log", "/audit", "/me", "/people",
+                             "/openapi.json"):
+                    answers.append(await c.get(path))
+                    assert answers[-1].status_code == 200, (path, answers[-1].text)
+                answers.append(await c.patch("/tasks/echo", json={"description": "still secret"}))
+        finally:
+            await server.stop()
+            app.close()
+        assert seen == [f"Bearer {canary}"]
+        forms = [canary, quote(canary, safe=""), quote_plus(canary),
+                 base64.b64encode(canary.encode()).decode(), base64.urlsafe_b64encode(canary.encode()).decode()]
+        for answer in answers:
+            assert not any(form in answer.text for form in forms), answer.request.url
+        assert "{{ secrets.API_KEY }}" in answers[2].text  # the reference is what a task shows
+    finally:
+        echo.shutdown()
+        echo.server_close()
