@@ -361,6 +361,19 @@ class Service:
         owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
         return self.store.list_tasks(owner=owner, status=status, name_contains=search)
 
+    def page_tasks(
+        self, *, actor: Actor, status: TaskStatus | None = None, owner: str | None = None,
+        kind: str | None = None, search: str | None = None, limit: int = 100, offset: int = 0,
+    ) -> tuple[int, list[Task]]:
+        """One page of the tasks ``actor`` may see (admins: all; others: their own), by id:
+        (how many match, the page). ``owner`` narrows to one person's."""
+        if actor.role != Role.ADMIN:
+            if owner is not None and owner != actor.user:
+                return 0, []
+            owner = actor.user
+        return self.store.page_tasks(owner=owner, status=status, action_kind=kind, name_contains=search,
+                                     limit=max(1, min(limit, 1000)), offset=max(0, offset))
+
     def next_fires(self, task: Task, *, count: int = 5, after: datetime | None = None) -> list[datetime]:
         """The next ``count`` fires of ``task`` (UTC), exactly as the engine will compute them."""
         if not task.is_schedulable:

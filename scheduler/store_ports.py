@@ -173,6 +173,14 @@ class TaskStore(Protocol):
         """Live tasks matching every filter given, by id."""
         ...
 
+    def page_tasks(
+        self, *, owner: str | None = None, status: TaskStatus | None = None,
+        action_kind: str | None = None, name_contains: str | None = None, limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[int, list[Task]]:
+        """(how many live tasks match every filter, ``limit`` of them from ``offset`` by id)."""
+        ...
+
     def update_task(
         self, task_id: int, *, actor: str, now: datetime, spec: TaskSpec | None = None,
         status: TaskStatus | None = None, reset_schedule: bool = False, approved_by: str | None = None,

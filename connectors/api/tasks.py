@@ -30,13 +30,9 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    tasks = service.list_tasks(actor=actor, status=status, search=name)
-    if owner is not None:
-        tasks = [t for t in tasks if t.owner == owner]
-    if kind is not None:
-        tasks = [t for t in tasks if t.action.kind == kind]
-    page = tasks[offset: offset + limit]
-    return {"total": len(tasks), "offset": offset, "limit": limit,
+    total, page = service.page_tasks(actor=actor, status=status, owner=owner, kind=kind, search=name,
+                                     limit=limit, offset=offset)
+    return {"total": total, "offset": offset, "limit": limit,
             "tasks": [task_summary(service, t) for t in page]}
 
 

@@ -91,6 +91,7 @@ class Store:
     get_task = via("tasks", TaskRows.get_task)
     find_task = via("tasks", TaskRows.find_task)
     list_tasks = via("tasks", TaskRows.list_tasks)
+    page_tasks = via("tasks", TaskRows.page_tasks)
     update_task = via("tasks", TaskRows.update_task)
     delete_task = via("tasks", TaskRows.delete_task)
     task_revision = via("tasks", TaskRows.task_revision)
