@@ -24,6 +24,7 @@ from scheduler.service import Service
 from ..bounded import MAX_DEPTH, BoundedBody
 from . import docs, errors, others, runs, tasks
 from .auth import ApiState, RateLimit
+from .shapes import NextFires
 
 PREFIX = "/api/v1"
 
@@ -46,7 +47,7 @@ def api_app(service: Service, limits: ApiLimits | None = None) -> FastAPI:
                     "`Authorization: Bearer <token>` (`cronpilot token create --user NAME`).",
         openapi_url="/openapi.json", docs_url=None, redoc_url=None,
     )
-    app.state.api = ApiState(service=service, rate=RateLimit(limits.rate))
+    app.state.api = ApiState(service=service, rate=RateLimit(limits.rate), fires=NextFires())
     errors.install(app)
     for router in (tasks.router, runs.router, others.router, docs.router):
         app.include_router(router)

@@ -22,6 +22,8 @@ from limits.strategies import MovingWindowRateLimiter
 from scheduler.errors import InvalidRequest
 from scheduler.service import Actor, Service
 
+from .shapes import NextFires
+
 REALM = 'Bearer realm="cronpilot"'
 
 
@@ -49,6 +51,7 @@ class ApiState:
 
     service: Service
     rate: RateLimit
+    fires: NextFires
 
 
 def state_of(request: Request) -> ApiState:
@@ -97,3 +100,10 @@ def service_of(request: Request) -> Service:
 
 
 TheService = Annotated[Service, Depends(service_of)]
+
+
+def fires_of(request: Request) -> NextFires:
+    return state_of(request).fires
+
+
+TheFires = Annotated[NextFires, Depends(fires_of)]

@@ -12,7 +12,7 @@ from scheduler.errors import InvalidRequest
 from scheduler.models import TaskSpec, TaskStatus
 from scheduler.service import Actor, Service
 
-from .auth import Caller, TheService
+from .auth import Caller, TheFires, TheService
 from .shapes import READ_ONLY, TaskBody, create_fields, run_json, task_json, task_summary
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -22,7 +22,7 @@ EDITABLE = frozenset(TaskSpec.model_fields) | {"status"}
 
 @router.get("", summary="Tasks the caller may see, filtered and paged")
 def list_tasks(
-    actor: Caller, service: TheService,
+    actor: Caller, service: TheService, fires: TheFires,
     status: Annotated[TaskStatus | None, Query(description="active, paused or pending_approval")] = None,
     owner: Annotated[str | None, Query(max_length=200, description="Only this person's tasks")] = None,
     name: Annotated[str | None, Query(max_length=200, description="Name contains this text")] = None,
@@ -33,7 +33,7 @@ def list_tasks(
     total, page = service.page_tasks(actor=actor, status=status, owner=owner, kind=kind, search=name,
                                      limit=limit, offset=offset)
     return {"total": total, "offset": offset, "limit": limit,
-            "tasks": [task_summary(service, t) for t in page]}
+            "tasks": [task_summary(service, t, fires) for t in page]}
 
 
 @router.get("/{ref}", summary="One task (by id or name) with its next fire times")

@@ -37,7 +37,7 @@ tasks = sa.Table(
     metadata,
     sa.Column("task_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("owner", sa.String(200), nullable=False, index=True),  # a person's tasks, a page at a time
     sa.Column("timezone", sa.String(64), nullable=False),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("enabled", sa.Boolean, nullable=False),

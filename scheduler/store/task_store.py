@@ -223,7 +223,7 @@ class TaskRows:
     ) -> tuple[int, list[Task]]:
         """(how many live tasks match, the ``limit`` of them from ``offset`` by id), read in one
         transaction: a page costs its rows, not the table's."""
-        where = [tasks.c.deleted_at.is_(None)]
+        where: list[sa.ColumnElement[bool]] = [tasks.c.deleted_at.is_(None)]
         if owner is not None:
             where.append(tasks.c.owner == owner)
         if status is not None:

@@ -117,6 +117,8 @@ async def _walk(world: World) -> None:
     assert by_name.status_code == 404 and "boss" not in by_name.text
     listed = await c.get("/tasks", headers=world.as_("max"))
     assert listed.json()["total"] == 0
+    assert (await c.get("/tasks", params={"owner": "boss"}, headers=world.as_("max"))).json()["total"] == 0
+    assert (await c.get("/tasks", params={"owner": "boss"}, headers=world.as_("boss"))).json()["total"] == 1
     # the admin's task is untouched
     assert world.service.get_task(private["task_id"]).status == "active"
 
@@ -302,3 +304,24 @@ async def test_api_never_shows_a_secret_used_in_an_http_header(
     finally:
         echo.shutdown()
         echo.server_close()
+
+
+def test_listed_next_fires_are_remembered_only_while_ahead_and_unchanged(api_store: Store, clock: FakeClock) -> None:
+    from datetime import timedelta
+
+    from connectors.api.shapes import NextFires
+
+    service = Service(api_store, clock=clock)
+    task = service.create_task(service.build_spec(REMINDER), actor=ADMIN)  # 09:00 daily; clock 09:00
+    fires = NextFires()
+    first = fires.next_fire(service, task)
+    assert first == service.next_fires(task, count=1)[0]
+    calls: list[object] = []
+    real = service.next_fires
+    service.next_fires = lambda *a, **k: calls.append(a) or real(*a, **k)  # type: ignore[method-assign]
+    assert fires.next_fire(service, task) == first and calls == []  # remembered
+    clock.advance(first - clock.now() + timedelta(seconds=1))  # that fire is now past
+    assert fires.next_fire(service, task) == first + timedelta(days=1) and len(calls) == 1
+    edited = service.update_task(str(task.task_id), {"triggers": [{"kind": "cron", "expression": "0 18 * * *"}]},
+                                 actor=ADMIN)
+    assert fires.next_fire(service, edited).hour == 18 and len(calls) == 2  # a new revision: recomputed

@@ -1,4 +1,5 @@
-"""API tokens: a person's bearer tokens for /api/v1, kept as SHA-256 hashes only.
+"""API tokens: a person's bearer tokens for /api/v1, kept as SHA-256 hashes only; and an index on
+tasks.owner, since the API pages a person's tasks.
 
 Revision ID: 0010
 Revises: 0008
@@ -30,8 +31,10 @@ def upgrade() -> None:
         sa.Column("revoked_at", UTCDateTime),
     )
     op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
+    op.create_index("ix_tasks_owner", "tasks", ["owner"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tasks_owner", "tasks")
     op.drop_index("ix_api_tokens_user_id", "api_tokens")
     op.drop_table("api_tokens")
