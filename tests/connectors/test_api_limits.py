@@ -220,3 +220,21 @@ def _check_refs(node: object, doc: dict) -> None:
     elif isinstance(node, list):
         for value in node:
             _check_refs(value, doc)
+
+
+def test_a_bug_behind_a_route_is_one_logged_line_not_a_traceback(
+    api_store: Store, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = Service(api_store, clock=clock)
+    api_store.add_identity("cli", "boss", role="admin", now=clock.now(), user_id="boss")
+    token = service.create_token("boss", actor=ADMIN)[1]
+
+    def broken(**_: object) -> list[object]:
+        raise RuntimeError("a bug with /secret/path in it")
+
+    service.list_people = broken  # type: ignore[method-assign]
+    with TestClient(api_app(service), raise_server_exceptions=False) as client:
+        answer = client.get("/people", headers=_bearer(token))
+    assert answer.status_code == 500
+    assert answer.json() == {"detail": "internal error; the server log has the details"}
+    assert "RuntimeError" in caplog.text and "/secret/path" not in answer.text
