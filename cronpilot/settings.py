@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     # HTTP server of `serve` (Slack events, Telegram webhook, event webhooks)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8787, ge=0, le=65535)
+    # the HTTP API (/api/v1, docs/api.md): calls per token (``limits`` notation), body caps
+    api_rate_limit: str = "300/minute"
+    api_max_body: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
 
     # people: "slack:U123", "telegram:42" (comma-separated or a JSON list)
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 
 from .access import Actor, Role, UserRecord
 from .clock import Clock, SystemClock
+from .errors import NotFound
 from .store_ports import PeopleStore
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,13 @@ class People:
         code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
         self.store.issue_claim(hash_code(code), now=self.clock.now())
         return "-".join(code[i : i + 4] for i in range(0, _CODE_LENGTH, 4))
+
+    def find(self, user_id: str) -> Person | None:
+        """The person with this user id as they are now; None when there is none."""
+        try:
+            return self.store.get_user(user_id)
+        except NotFound:
+            return None
 
     def set_timezone(self, person: Person, zone: str | None) -> Person:
         """Remember the zone ``person`` chose (None: forget it)."""

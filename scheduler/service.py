@@ -13,6 +13,7 @@ the module each lives in is last:
     secrets       Secrets       set, list, delete; check, resolve references  secrets
     status        Status        is an engine firing tasks (heartbeats)        service_status
     conversations Conversations a chat's turn counter and pending state       service_conversations
+    tokens        Tokens        API tokens: create, list, revoke, authenticate tokens
 
 Tasks and runs are this module's own; the flows' operations are exposed here too, so every
 interface still calls one ``Service``.
@@ -27,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .access import Actor, Role, SpawnPolicy, validation_message
+from .access import Actor, Role, SpawnPolicy, UserRecord, validation_message
 from .clock import Clock, SystemClock
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskStatus
@@ -42,6 +43,7 @@ from .service_rules import NEW_TASK, Rules, check_destination, spec_zone
 from .service_status import Status
 from .store.records import NewRun
 from .store_ports import ServiceStore
+from .tokens import TokenInfo, Tokens
 from .triggers import next_fires
 
 
@@ -113,6 +115,7 @@ class Service:
         self.status = Status(store, clock=self.clock, heartbeat=engine_heartbeat, next_fires=self.next_fires)
         self.conversations = Conversations(store, clock=self.clock)
         self.log_archive: LogArchive | None = None  # big logs elsewhere (Supabase Storage)
+        self.tokens = Tokens(store, rules=self.rules, clock=self.clock)
 
     @property
     def engine_heartbeat(self) -> timedelta:
@@ -184,6 +187,18 @@ class Service:
     begin_conversation_turn = via("conversations", Conversations.begin_conversation_turn)
     save_conversation = via("conversations", Conversations.save_conversation)
     forget_stale_conversations = via("conversations", Conversations.forget_stale_conversations)
+
+    create_token = via("tokens", Tokens.create_token)
+    list_tokens = via("tokens", Tokens.list_tokens)
+    revoke_token = via("tokens", Tokens.revoke_token)
+    authenticate = via("tokens", Tokens.authenticate)
+
+    # --- people ------------------------------------------------------------------------------
+
+    def list_people(self, *, actor: Actor) -> list[UserRecord]:
+        """Every person with their role (admins only; ``PermissionDenied`` else)."""
+        self.rules.require_admin(actor, action="list_people", target=None, what="list people")
+        return self.store.list_users()
 
     # --- tasks ------------------------------------------------------------------------------
 
@@ -345,6 +360,19 @@ class Service:
     ) -> list[Task]:
         owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
         return self.store.list_tasks(owner=owner, status=status, name_contains=search)
+
+    def page_tasks(
+        self, *, actor: Actor, status: TaskStatus | None = None, owner: str | None = None,
+        kind: str | None = None, search: str | None = None, limit: int = 100, offset: int = 0,
+    ) -> tuple[int, list[Task]]:
+        """One page of the tasks ``actor`` may see (admins: all; others: their own), by id:
+        (how many match, the page). ``owner`` narrows to one person's."""
+        if actor.role != Role.ADMIN:
+            if owner is not None and owner != actor.user:
+                return 0, []
+            owner = actor.user
+        return self.store.page_tasks(owner=owner, status=status, action_kind=kind, name_contains=search,
+                                     limit=max(1, min(limit, 1000)), offset=max(0, offset))
 
     def next_fires(self, task: Task, *, count: int = 5, after: datetime | None = None) -> list[datetime]:
         """The next ``count`` fires of ``task`` (UTC), exactly as the engine will compute them."""
@@ -509,6 +537,7 @@ __all__ = [
     "Service",
     "SpawnPolicy",
     "TaskStats",
+    "TokenInfo",
     "check_destination",
     "parse_since",
     "spec_zone",

@@ -58,7 +58,10 @@ class Rules:
         not forbidden, unless ``actor`` is an admin."""
         task = self.store.find_task(str(ref))
         if actor is not None and actor.role != Role.ADMIN and task.owner != actor.user:
-            raise NotFound(f"no task {ref!r}")
+            # Word for word what the store says of a task that doesn't exist: the refusal
+            # must not tell a stranger that it does.
+            text = str(ref).strip()
+            raise NotFound(f"no task with id {int(text)}" if text.isdigit() else f"no task named {text!r}")
         return task
 
     def owned(self, ref: str, actor: Actor, *, action: str = "change_task") -> Task:

@@ -2,7 +2,7 @@
 
 The engine is typed against ``EngineStore``, the service against ``ServiceStore`` (the union of
 ``TaskStore``, ``RunStore``, ``FlowStore``, ``PeopleStore``, ``SecretStore`` and
-``ConversationStore``), condition triggers against ``ConditionStore``.
+``ConversationStore``, ``TokenStore``), condition triggers against ``ConditionStore``.
 ``scheduler.store.Store`` (SQLite and PostgreSQL) implements all of them; the composition root
 (``cronpilot/wiring.py``) hands it in. Nothing outside ``scheduler/`` imports the store:
 connectors and the agent reach it through the service.
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .schedule import Schedule
     from .store.records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SpawnCheck
     from .store.secret_store import SecretRecord
+    from .store.token_store import TokenRecord
     from .store.worker_store import Backlog, WorkerRow
 
 
@@ -172,6 +173,14 @@ class TaskStore(Protocol):
         """Live tasks matching every filter given, by id."""
         ...
 
+    def page_tasks(
+        self, *, owner: str | None = None, status: TaskStatus | None = None,
+        action_kind: str | None = None, name_contains: str | None = None, limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[int, list[Task]]:
+        """(how many live tasks match every filter, ``limit`` of them from ``offset`` by id)."""
+        ...
+
     def update_task(
         self, task_id: int, *, actor: str, now: datetime, spec: TaskSpec | None = None,
         status: TaskStatus | None = None, reset_schedule: bool = False, approved_by: str | None = None,
@@ -314,6 +323,10 @@ class PeopleStore(Protocol):
         """One user; raises ``NotFound``."""
         ...
 
+    def list_users(self) -> list[UserRecord]:
+        """Every user, ordered by id."""
+        ...
+
     def set_role(self, user_id: str, role: str) -> UserRecord:
         """Give a user ``role``; raises ``InvalidRequest`` (unknown role), ``NotFound``."""
         ...
@@ -423,5 +436,38 @@ class ConversationStore(Protocol):
         ...
 
 
-class ServiceStore(TaskStore, RunStore, FlowStore, PeopleStore, SecretStore, ConversationStore, Protocol):
+class TokenStore(Protocol):
+    """API tokens by id and by the SHA-256 of the token (the token itself is never stored)."""
+
+    def add_token(
+        self, user_id: str, *, name: str, token_hash: str, prefix: str, created_by: str,
+        now: datetime, expires_at: datetime | None = None,
+    ) -> TokenRecord:
+        """Keep a new token's hash for ``user_id``; the new record."""
+        ...
+
+    def get_token(self, token_id: int) -> TokenRecord:
+        """One token's record; raises ``NotFound``."""
+        ...
+
+    def token_by_hash(self, token_hash: str) -> TokenRecord | None:
+        """The token whose SHA-256 is ``token_hash`` (revoked and expired ones too); None if unknown."""
+        ...
+
+    def list_tokens(self, *, user_id: str | None = None) -> list[TokenRecord]:
+        """Every token (or ``user_id``'s), oldest first."""
+        ...
+
+    def revoke_token(self, token_id: int, *, now: datetime) -> TokenRecord:
+        """Mark it revoked (idempotent, the first time stays); raises ``NotFound``."""
+        ...
+
+    def touch_token(self, token_id: int, *, now: datetime) -> None:
+        """Record ``now`` as the token's last use."""
+        ...
+
+
+class ServiceStore(
+    TaskStore, RunStore, FlowStore, PeopleStore, SecretStore, ConversationStore, TokenStore, Protocol
+):
     """Everything the service and its parts need from the database."""

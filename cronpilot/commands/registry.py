@@ -39,6 +39,7 @@ COMMANDS: dict[str, Entry] = {
     "pg": Entry("pg", "pg_app", "PostgreSQL helpers: pg_notify triggers, the read-only role."),
     "supabase": Entry("supabase", "supabase_app", "Supabase: row-level security, Realtime, linked Auth users, connection."),
     "secret": Entry("secrets", "secret_app", "Secrets for tasks: set, list and delete (values are never shown again)."),
+    "token": Entry("tokens", "token_app", "API tokens for /api/v1: create (shown once), list, revoke."),
     "service": Entry("service", "service_app", "Run the engine as a service that starts with your login (systemd user unit)."),
     "doctor": Entry("doctor", "doctor", "Check this install (database, sandbox, connectors, disk) and say what to fix."),
 }

@@ -32,7 +32,7 @@ def serve(
 
     The engine fires every task; each chat connector whose settings are present (Slack,
     Telegram, email) starts too, and the HTTP server (CRONPILOT_HTTP_HOST:CRONPILOT_HTTP_PORT)
-    carries webhooks, /healthz, /readyz and /metrics. One status line per part says whether it
+    carries webhooks, the API (/api/v1), /healthz, /readyz and /metrics. One status line per part says whether it
     is on and why. A second Ctrl-C stops at once."""
     from scheduler.engine import tune_gc_for_serving
 
@@ -103,11 +103,13 @@ async def _serve(grace: timedelta) -> None:
 
 async def _start_http(app: App, connectors: Connectors, operations: list[APIRouter]) -> HttpServer | None:
     """The HTTP server every inbound route shares; a taken port is reported, not fatal."""
+    from connectors.api import ApiLimits, api_router
     from connectors.web import HttpServer, build_api
     from connectors.webhooks import webhook_router
 
     s = app.settings
-    routers = [*connectors.routers(), webhook_router(app.service), *operations]
+    api = api_router(app.service, ApiLimits(rate=s.api_rate_limit, max_body=s.api_max_body))
+    routers = [*connectors.routers(), webhook_router(app.service), api, *operations]
     server = HttpServer(build_api(routers), host=s.http_host, port=s.http_port)
     try:
         await server.start()

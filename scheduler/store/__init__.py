@@ -12,6 +12,7 @@
     people        PeopleRows       users, identities, admin claims, event ledger identity_store
     secrets       SecretRows       sealed secrets (and webhook signing secrets)  secret_store
     conversations ConversationRows a chat's turn counter and pending state       conversation_store
+    tokens        TokenRows        API tokens (their hashes)                     token_store
 
 No part calls another part; work that crosses them inside one transaction (ending a run
 releases its dependents and emits its outcome events) is an explicit call from ``run_store``
@@ -42,6 +43,7 @@ from .run_history import RunHistory
 from .run_store import RunRows
 from .secret_store import SecretRecord, SecretRows
 from .task_store import TaskRows
+from .token_store import TokenRecord, TokenRows
 from .worker_store import WorkerRows
 
 
@@ -62,6 +64,7 @@ class Store:
         self.people = PeopleRows(self.db)
         self.secrets = SecretRows(self.db)
         self.conversations = ConversationRows(self.db)
+        self.tokens = TokenRows(self.db)
 
     @property
     def url(self) -> str:
@@ -88,6 +91,7 @@ class Store:
     get_task = via("tasks", TaskRows.get_task)
     find_task = via("tasks", TaskRows.find_task)
     list_tasks = via("tasks", TaskRows.list_tasks)
+    page_tasks = via("tasks", TaskRows.page_tasks)
     update_task = via("tasks", TaskRows.update_task)
     delete_task = via("tasks", TaskRows.delete_task)
     task_revision = via("tasks", TaskRows.task_revision)
@@ -143,6 +147,7 @@ class Store:
     find_identity = via("people", PeopleRows.find_identity)
     add_identity = via("people", PeopleRows.add_identity)
     get_user = via("people", PeopleRows.get_user)
+    list_users = via("people", PeopleRows.list_users)
     set_role = via("people", PeopleRows.set_role)
     set_user_timezone = via("people", PeopleRows.set_user_timezone)
     count_admins = via("people", PeopleRows.count_admins)
@@ -166,6 +171,13 @@ class Store:
     save_conversation = via("conversations", ConversationRows.save_conversation)
     forget_conversations = via("conversations", ConversationRows.forget_conversations)
 
+    add_token = via("tokens", TokenRows.add_token)
+    get_token = via("tokens", TokenRows.get_token)
+    token_by_hash = via("tokens", TokenRows.token_by_hash)
+    list_tokens = via("tokens", TokenRows.list_tokens)
+    revoke_token = via("tokens", TokenRows.revoke_token)
+    touch_token = via("tokens", TokenRows.touch_token)
+
 
 __all__ = [
     "ClaimedRun",
@@ -178,5 +190,6 @@ __all__ = [
     "SkipChain",
     "SpawnCheck",
     "Store",
+    "TokenRecord",
     "UserRecord",
 ]

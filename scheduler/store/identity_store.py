@@ -78,6 +78,11 @@ class PeopleRows:
             raise NotFound(f"no user {user_id!r}")
         return _user(row)
 
+    def list_users(self) -> list[UserRecord]:
+        """Every user, by id."""
+        with self.db.read() as conn:
+            return [_user(row) for row in conn.execute(sa.select(users).order_by(users.c.user_id))]
+
     def set_role(self, user_id: str, role: str) -> UserRecord:
         _check_role(role)
         with self.db.write() as conn:

@@ -37,7 +37,7 @@ tasks = sa.Table(
     metadata,
     sa.Column("task_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("owner", sa.String(200), nullable=False, index=True),  # a person's tasks, a page at a time
     sa.Column("timezone", sa.String(64), nullable=False),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("enabled", sa.Boolean, nullable=False),
@@ -253,4 +253,23 @@ conversations = sa.Table(
     sa.Column("state", sa.JSON, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+# API tokens (``Authorization: Bearer cp_…``). Only the SHA-256 of a token is kept: the token
+# itself is shown once when made. ``user_id`` names a row of ``users`` but carries no foreign key,
+# so a person's removal leaves their tokens behind as refused rather than blocking the removal;
+# each request re-reads the person (their current role, or a refusal when they are gone).
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("token_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.String(200), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),  # "cp_AbCd": enough to recognise, not to use
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime),
+    sa.Column("last_used_at", UTCDateTime),
+    sa.Column("revoked_at", UTCDateTime),
 )

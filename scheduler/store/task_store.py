@@ -216,6 +216,27 @@ class TaskRows:
         with self.db.read() as conn:
             return [task_from_row(row) for row in conn.execute(query)]
 
+    def page_tasks(
+        self, *, owner: str | None = None, status: TaskStatus | None = None,
+        action_kind: str | None = None, name_contains: str | None = None, limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[int, list[Task]]:
+        """(how many live tasks match, the ``limit`` of them from ``offset`` by id), read in one
+        transaction: a page costs its rows, not the table's."""
+        where: list[sa.ColumnElement[bool]] = [tasks.c.deleted_at.is_(None)]
+        if owner is not None:
+            where.append(tasks.c.owner == owner)
+        if status is not None:
+            where.append(tasks.c.status == status.value)
+        if action_kind is not None:
+            where.append(tasks.c.action_kind == action_kind)
+        if name_contains:
+            where.append(tasks.c.name.ilike(f"%{_escape_like(name_contains)}%", escape="\\"))
+        query = tasks.select().where(*where).order_by(tasks.c.task_id).limit(limit).offset(offset)
+        with self.db.read() as conn:
+            total = int(conn.execute(sa.select(sa.func.count()).select_from(tasks).where(*where)).scalar_one())
+            return total, [task_from_row(row) for row in conn.execute(query)]
+
     def update_task(
         self,
         task_id: int,
