@@ -130,6 +130,7 @@ class App:
             access_policy=self.access_policy,
             shell_workdir=self.shell_workdir,
             ai_templates=_template_names(),
+            local_user=self.settings.user,
         )
         service.log_archive = self.log_archive
         return service

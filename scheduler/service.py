@@ -13,6 +13,8 @@ the module each lives in is last:
     secrets       Secrets       set, list, delete; check, resolve references  secrets
     status        Status        is an engine firing tasks (heartbeats)        service_status
     conversations Conversations a chat's turn counter and pending state       service_conversations
+    views         Views         pages of tasks, the change feed (dashboard)   service_views
+    web           WebAccess     dashboard sign-in links and sessions          web_access
 
 Tasks and runs are this module's own; the flows' operations are exposed here too, so every
 interface still calls one ``Service``.
@@ -40,9 +42,11 @@ from .service_conversations import Conversations
 from .service_flows import Flows
 from .service_rules import NEW_TASK, Rules, check_destination, spec_zone
 from .service_status import Status
+from .service_views import Views
 from .store.records import NewRun
 from .store_ports import ServiceStore
 from .triggers import next_fires
+from .web_access import WebAccess
 
 
 @dataclass
@@ -95,6 +99,7 @@ class Service:
         engine_heartbeat: timedelta = timedelta(seconds=10),
         shell_workdir: Path | None = None,
         ai_templates: Sequence[str] = (),
+        local_user: str | None = None,
     ) -> None:
         self.store = store
         # A shell task created without a working folder gets this one (a chat's configured
@@ -113,6 +118,9 @@ class Service:
         self.status = Status(store, clock=self.clock, heartbeat=engine_heartbeat, next_fires=self.next_fires)
         self.conversations = Conversations(store, clock=self.clock)
         self.log_archive: LogArchive | None = None  # big logs elsewhere (Supabase Storage)
+        self.views = Views(store)
+        # ``local_user``: the install's owner (the CLI user), who may sign in to the dashboard.
+        self.web = WebAccess(store, clock=self.clock, local_user=local_user)
 
     @property
     def engine_heartbeat(self) -> timedelta:
@@ -180,6 +188,10 @@ class Service:
     check_secret_references = via("secrets", Secrets.check_secret_references)
     resolve_secrets = via("secrets", Secrets.resolve_secrets)  # the engine's ``SecretSource``
     webhook_secret = via("secrets", Secrets.webhook_secret)
+
+    task_page = via("views", Views.task_page)
+    change_cursor = via("views", Views.change_cursor)
+    changes_since = via("views", Views.changes_since)
 
     begin_conversation_turn = via("conversations", Conversations.begin_conversation_turn)
     save_conversation = via("conversations", Conversations.save_conversation)
@@ -393,6 +405,7 @@ class Service:
         until: datetime | None = None,
         search: str | None = None,
         limit: int = 50,
+        before_run_id: int | None = None,
     ) -> list[Run]:
         task_id = self.get_task(task, actor=actor).task_id if task else None
         owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
@@ -400,7 +413,7 @@ class Service:
             raise InvalidRequest("the start of the time range must be before its end")
         return self.store.list_runs(
             task_id=task_id, statuses=statuses, since=since, until=until, search=search,
-            owner=owner, limit=max(1, min(limit, 10_000)),
+            owner=owner, limit=max(1, min(limit, 10_000)), before_run_id=before_run_id,
         )
 
     def run_history(self, run_id: int, *, actor: Actor | None = None) -> list[RunEvent]:

@@ -40,6 +40,7 @@ COMMANDS: dict[str, Entry] = {
     "supabase": Entry("supabase", "supabase_app", "Supabase: row-level security, Realtime, linked Auth users, connection."),
     "secret": Entry("secrets", "secret_app", "Secrets for tasks: set, list and delete (values are never shown again)."),
     "service": Entry("service", "service_app", "Run the engine as a service that starts with your login (systemd user unit)."),
+    "dashboard": Entry("dashboard", "dashboard", "Print a one-time sign-in link to the web dashboard (served by `cronpilot serve`)."),
     "doctor": Entry("doctor", "doctor", "Check this install (database, sandbox, connectors, disk) and say what to fix."),
 }
 

@@ -12,6 +12,7 @@
     people        PeopleRows       users, identities, admin claims, event ledger identity_store
     secrets       SecretRows       sealed secrets (and webhook signing secrets)  secret_store
     conversations ConversationRows a chat's turn counter and pending state       conversation_store
+    web_sessions  WebSessionRows   the dashboard's sign-in links and sessions    web_session_store
 
 No part calls another part; work that crosses them inside one transaction (ending a run
 releases its dependents and emits its outcome events) is an explicit call from ``run_store``
@@ -42,6 +43,7 @@ from .run_history import RunHistory
 from .run_store import RunRows
 from .secret_store import SecretRecord, SecretRows
 from .task_store import TaskRows
+from .web_session_store import WebSessionRecord, WebSessionRows
 from .worker_store import WorkerRows
 
 
@@ -62,6 +64,7 @@ class Store:
         self.people = PeopleRows(self.db)
         self.secrets = SecretRows(self.db)
         self.conversations = ConversationRows(self.db)
+        self.web_sessions = WebSessionRows(self.db)
 
     @property
     def url(self) -> str:
@@ -88,6 +91,8 @@ class Store:
     get_task = via("tasks", TaskRows.get_task)
     find_task = via("tasks", TaskRows.find_task)
     list_tasks = via("tasks", TaskRows.list_tasks)
+    page_tasks = via("tasks", TaskRows.page_tasks)
+    task_changes_since = via("tasks", TaskRows.task_changes_since)
     update_task = via("tasks", TaskRows.update_task)
     delete_task = via("tasks", TaskRows.delete_task)
     task_revision = via("tasks", TaskRows.task_revision)
@@ -117,6 +122,9 @@ class Store:
     run_history = via("history", RunHistory.run_history)
     move_log = via("history", RunHistory.move_log)
     run_timings = via("history", RunHistory.run_timings)
+    last_run_event_id = via("history", RunHistory.last_run_event_id)
+    run_changes_since = via("history", RunHistory.run_changes_since)
+    latest_runs = via("history", RunHistory.latest_runs)
 
     add_dependency = via("dag", DagRows.add_dependency)
     remove_dependency = via("dag", DagRows.remove_dependency)
@@ -166,6 +174,12 @@ class Store:
     save_conversation = via("conversations", ConversationRows.save_conversation)
     forget_conversations = via("conversations", ConversationRows.forget_conversations)
 
+    add_signin_link = via("web_sessions", WebSessionRows.add_signin_link)
+    use_signin_link = via("web_sessions", WebSessionRows.use_signin_link)
+    add_web_session = via("web_sessions", WebSessionRows.add_web_session)
+    get_web_session = via("web_sessions", WebSessionRows.get_web_session)
+    end_web_sessions = via("web_sessions", WebSessionRows.end_web_sessions)
+
 
 __all__ = [
     "ClaimedRun",
@@ -179,4 +193,5 @@ __all__ = [
     "SpawnCheck",
     "Store",
     "UserRecord",
+    "WebSessionRecord",
 ]

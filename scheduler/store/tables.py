@@ -253,3 +253,28 @@ conversations = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
 )
+
+# --- the web dashboard (connectors/dashboard): one-time sign-in links and signed-in sessions ---
+# Only a SHA-256 of each token is kept: a copy of the database signs no one in. ``local`` marks
+# the install's own admin (the CLI user, who may have no row in ``users``).
+signin_links = sa.Table(
+    "signin_links",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(200), nullable=False),
+    sa.Column("local", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("used_at", UTCDateTime),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(200), nullable=False, index=True),
+    sa.Column("role", sa.String(16), nullable=False),  # the role signed in with: a demotion ends it
+    sa.Column("local", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+)

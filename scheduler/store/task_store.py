@@ -216,6 +216,43 @@ class TaskRows:
         with self.db.read() as conn:
             return [task_from_row(row) for row in conn.execute(query)]
 
+    def page_tasks(
+        self,
+        *,
+        owner: str | None = None,
+        status: TaskStatus | None = None,
+        action_kind: str | None = None,
+        name_contains: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[Task], int]:
+        """One page of live tasks by id, and how many match in all (for a dashboard's pages)."""
+        where: list[sa.ColumnElement[bool]] = [tasks.c.deleted_at.is_(None)]
+        if owner is not None:
+            where.append(tasks.c.owner == owner)
+        if status is not None:
+            where.append(tasks.c.status == status.value)
+        if action_kind is not None:
+            where.append(tasks.c.action_kind == action_kind)
+        if name_contains:
+            where.append(tasks.c.name.ilike(f"%{_escape_like(name_contains)}%", escape="\\"))
+        query = tasks.select().where(*where).order_by(tasks.c.task_id).offset(max(0, offset)).limit(limit)
+        with self.db.read() as conn:
+            total = int(conn.execute(sa.select(sa.func.count()).select_from(tasks).where(*where)).scalar_one())
+            return [task_from_row(row) for row in conn.execute(query)], total
+
+    def task_changes_since(self, revision: int, *, limit: int = 500) -> list[tuple[int, int, str, bool]]:
+        """(revision, task id, status, deleted) of each task changed after ``revision``, oldest
+        first (the ``revision`` index: a cheap range read)."""
+        query = (
+            sa.select(tasks.c.revision, tasks.c.task_id, tasks.c.status, tasks.c.deleted_at.is_not(None))
+            .where(tasks.c.revision > revision)
+            .order_by(tasks.c.revision)
+            .limit(limit)
+        )
+        with self.db.read() as conn:
+            return [(int(r[0]), int(r[1]), str(r[2]), bool(r[3])) for r in conn.execute(query)]
+
     def update_task(
         self,
         task_id: int,
