@@ -256,7 +256,7 @@ class Service:
             self.rules.audit(actor, "approve_task", task.name, refused="shell tasks need an admin")
             raise PermissionDenied("a shell task created by AI needs an admin's approval")
         self.rules.require_writer(actor, action="approve_task", target=task.name)
-        steps = [t for t in self.store.list_tasks() if t.workflow_id == task.task_id]
+        steps = self.store.list_tasks(workflow_id=task.task_id)
         if actor.role != Role.ADMIN and any(t.action.kind == "shell" for t in steps):
             self.rules.audit(actor, "approve_task", task.name, refused="shell steps need an admin")
             raise PermissionDenied("a workflow with shell steps created by AI needs an admin's approval")

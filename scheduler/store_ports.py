@@ -168,9 +168,9 @@ class TaskStore(Protocol):
 
     def list_tasks(
         self, *, owner: str | None = None, status: TaskStatus | None = None,
-        action_kind: str | None = None, name_contains: str | None = None,
+        action_kind: str | None = None, name_contains: str | None = None, workflow_id: int | None = None,
     ) -> list[Task]:
-        """Live tasks matching every filter given, by id."""
+        """Live tasks matching every filter given, by id (``workflow_id``: that workflow's steps)."""
         ...
 
     def page_tasks(

@@ -219,7 +219,8 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
     @router.get("/workflows", response_class=HTMLResponse)
     @page
     def workflows_page(request: Request, session: WebSession) -> Response:
-        workflows = service.list_workflows(actor=session.actor)
+        # A page of workflows by kind (indexed), not every task read and filtered.
+        workflows = service.task_page(actor=session.actor, kind="workflow", limit=200).tasks
         return render(request, "workflows.html", session, page_title="Workflows", workflows=workflows,
                       watch="all")
 

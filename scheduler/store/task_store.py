@@ -203,8 +203,11 @@ class TaskRows:
         status: TaskStatus | None = None,
         action_kind: str | None = None,
         name_contains: str | None = None,
+        workflow_id: int | None = None,
     ) -> list[Task]:
         query = tasks.select().where(tasks.c.deleted_at.is_(None)).order_by(tasks.c.task_id)
+        if workflow_id is not None:  # a workflow's steps (indexed): not every task read to find them
+            query = query.where(tasks.c.workflow_id == workflow_id)
         if owner is not None:
             query = query.where(tasks.c.owner == owner)
         if status is not None:
