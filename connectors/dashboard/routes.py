@@ -407,8 +407,8 @@ def _chart(runs: list[Run]) -> list[dict[str, Any]]:
 def _helpers(service: Service, now: datetime) -> dict[str, Any]:
     zone = service.default_timezone
 
-    def when(instant: datetime | None, task_zone: str | None = None) -> str:
-        return time_text(instant, task_zone or zone, viewer_zone=zone, now=now, seconds=True)
+    def when(instant: datetime | None, task_zone: str | None = None, seconds: bool = True) -> str:
+        return time_text(instant, task_zone or zone, viewer_zone=zone, now=now, seconds=seconds)
 
     def schedule(task: Task) -> str:
         return schedule_text(task.triggers, task.timezone, now=now)
@@ -423,7 +423,7 @@ def _helpers(service: Service, now: datetime) -> dict[str, Any]:
         if task.status != TaskStatus.ACTIVE:
             return "—"
         fires = service.next_fires(task, count=1)
-        return when(fires[0], task.timezone) if fires else "—"
+        return when(fires[0], task.timezone, seconds=False) if fires else "—"
 
     def stats_row(s: TaskStats) -> dict[str, Any]:
         return s.as_dict()
