@@ -114,6 +114,19 @@ def populate(url: str, *, tasks: int, runs: int) -> dict[str, int]:
     return {"workflow": workflow.head.task_id, "task": task_ids[len(task_ids) // 2], "run": sample}
 
 
+def existing(url: str) -> dict[str, int]:
+    """The ids ``populate`` returns, read back from a kept database."""
+    from scheduler.store import Store
+
+    store = Store(url)
+    try:
+        workflow = store.page_tasks(action_kind="workflow", limit=1)[0][0].task_id
+        task_ids = store.task_ids()
+        return {"workflow": workflow, "task": task_ids[len(task_ids) // 2], "run": store.list_runs(limit=1)[0].run_id}
+    finally:
+        store.close()
+
+
 def start_serve(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         process = subprocess.Popen([sys.executable, "-m", "cronpilot", "serve", "--grace", "2"], env=env,
@@ -213,11 +226,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--changes", type=int, default=40)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", type=Path, metavar="FILE",
+                        help="SQLite file to keep the data in; reused as it is when it exists (skips the load)")
+    parser.add_argument("--pages", default="", help="only pages whose name contains this")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="cronpilot-dash-bench-"))
     db = None
-    if args.postgres:
+    reuse = bool(args.keep and args.keep.exists())
+    if args.keep:
+        url = f"sqlite:///{args.keep.resolve()}"
+    elif args.postgres:
         import psycopg
 
         db = f"dash_bench_{uuid.uuid4().hex[:8]}"
@@ -228,7 +247,7 @@ def main(argv: list[str] | None = None) -> None:
         url = f"sqlite:///{tmp / 'cronpilot.db'}"
     process = None
     try:
-        ids = populate(url, tasks=args.tasks, runs=args.runs)
+        ids = existing(url) if reuse else populate(url, tasks=args.tasks, runs=args.runs)
         port = _free_port()
         env = {**os.environ, "CRONPILOT_DATA_DIR": str(tmp / "data"), "CRONPILOT_DATABASE_URL": url,
                "CRONPILOT_HTTP_PORT": str(port), "CRONPILOT_USER": "bench", "CRONPILOT_TIMEZONE": "UTC",
@@ -251,6 +270,8 @@ def main(argv: list[str] | None = None) -> None:
         }
         rows = []
         for name, path in pages.items():
+            if args.pages not in name:
+                continue
             times = first_bytes(client, path, args.repeat)
             rows.append({"page": name, "path": path, "p50_ms": round(pct(times, 0.5), 1),
                          "p95_ms": round(pct(times, 0.95), 1)})

@@ -134,16 +134,20 @@ class RunHistory:
         one index probe per task rather than a scan of the runs."""
         if not task_ids:
             return {}
+        # Two steps, each on an index: the newest run id per task from (task_id, run_id), then
+        # those rows by key. (One correlated query let SQLite walk the runs table instead.)
         newest = (
             sa.select(sa.func.max(runs.c.run_id))
-            .where(runs.c.task_id == tasks.c.task_id)
-            .correlate(tasks)
-            .scalar_subquery()
-        )
-        query = (
-            sa.select(runs, tasks.c.name.label("task_name"))
-            .join(tasks, tasks.c.task_id == runs.c.task_id)
-            .where(tasks.c.task_id.in_(list(task_ids)), runs.c.run_id == newest)
+            .where(runs.c.task_id.in_(list(task_ids)))
+            .group_by(runs.c.task_id)
         )
         with self.db.read() as conn:
+            ids = [int(r[0]) for r in conn.execute(newest)]
+            if not ids:
+                return {}
+            query = (
+                sa.select(runs, tasks.c.name.label("task_name"))
+                .join(tasks, tasks.c.task_id == runs.c.task_id)
+                .where(runs.c.run_id.in_(ids))
+            )
             return {row.task_id: run_from_row(row, row.task_name) for row in conn.execute(query)}

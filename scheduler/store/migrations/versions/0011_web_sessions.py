@@ -1,4 +1,5 @@
-"""The web dashboard's one-time sign-in links and sessions (token hashes only).
+"""The web dashboard's one-time sign-in links and sessions (token hashes only), and an index on
+runs' creation time for its stats over a period.
 
 Revision ID: 0011
 Revises: 0008
@@ -37,9 +38,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_web_sessions_user_id", "web_sessions", ["user_id"])
     op.create_index("ix_web_sessions_expires_at", "web_sessions", ["expires_at"])
+    op.create_index("ix_runs_created_at", "runs", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_runs_created_at", "runs")
     op.drop_index("ix_web_sessions_expires_at", "web_sessions")
     op.drop_index("ix_web_sessions_user_id", "web_sessions")
     op.drop_table("web_sessions")
