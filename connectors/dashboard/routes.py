@@ -240,9 +240,9 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
 
     @router.get("/stats", response_class=HTMLResponse)
     @page
-    def stats_page(request: Request, session: WebSession, since: str = "7d") -> Response:
+    def stats_page(request: Request, session: WebSession, since: str = "24h") -> Response:
         if since not in ("24h", "7d", "30d"):
-            since = "7d"
+            since = "24h"
         now = service.clock.now()
         overall, per_task = service.stats(actor=session.actor, since=parse_since(since, now=now))
         failing = sorted((s for s in per_task if s.failed), key=lambda s: -s.failed)[:10]
