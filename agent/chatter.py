@@ -87,6 +87,18 @@ def tidy(text: str) -> str:
     return text.strip()
 
 
+_DASHBOARD = re.compile(
+    r"^(?:(?:open|show|give|send|get|share|link)(?:\s+me)?\s+(?:(?:the|my|a)\s+)?(?:link\s+to\s+(?:the\s+)?)?)?"
+    r"(?:web\s+)?dashboard(?:\s+link)?$|^sign\s+me\s+in(?:\s+to\s+the\s+(?:web\s+)?dashboard)?$",
+    re.IGNORECASE)
+
+
+def is_dashboard_request(raw: str) -> bool:
+    """"/cronpilot dashboard", "open the dashboard", "send me the dashboard link": a request for
+    one's own sign-in link, answered without the assistant (a question about dashboards is not)."""
+    return bool(_DASHBOARD.match(tidy(raw)))
+
+
 _IMPERATIVE = re.compile(
     r"^(?:remind|ping|nudge|notify|alert|set|create|add|schedule|make|run|execute|launch|check|monitor|"
     r"email|mail|send|fetch|hit|call|pause|resume|stop|start|delete|remove|cancel|move|reschedule|rename|"

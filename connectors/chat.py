@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from agent.chatter import is_dashboard_request
 from agent.messages import ButtonAction, InboundMessage, OutboundMessage
 from scheduler.clock import Clock, SystemClock
 from scheduler.errors import CronpilotError, InvalidRequest
@@ -68,8 +69,11 @@ class ChatGateway:
         assistant: Callable[[], AssistantLike],
         clock: Clock | None = None,
         default_timezone: str = "UTC",
+        dashboard_url: str | None = None,
     ) -> None:
         self.service = service
+        # The dashboard's base URL for sign-in links sent in chat; None: not offered.
+        self.dashboard_url = dashboard_url
         self.people = service.people
         self._assistant = assistant
         self.clock = clock or SystemClock()
@@ -114,6 +118,10 @@ class ChatGateway:
             who = await self.identify(event.platform, event.platform_user, display_name=event.display_name)
             if isinstance(who, Stranger):
                 return OutboundMessage(who.reason) if event.private else None
+            if is_dashboard_request(event.text):
+                if not event.private:  # a link in a group would sign in whoever clicks first
+                    return OutboundMessage("Ask me for the dashboard in a direct message: a sign-in link is for you alone.")
+                return OutboundMessage(await self.dashboard_link(who))
             message = InboundMessage(
                 text=event.text, user=who.user_id, role=who.role, conversation=dict(event.conversation),
                 conversation_id=event.conversation_id, timezone=self.zone_of(who, event.timezone),
@@ -148,6 +156,15 @@ class ChatGateway:
 
     async def runs_of(self, person: Person, *, zone: str, task: str | None = None) -> list[RunView]:
         return await asyncio.to_thread(run_views, self.service, actor_of(person), zone=zone, task=task)
+
+    async def dashboard_link(self, person: Person) -> str:
+        """The reply carrying ``person``'s own one-time sign-in link to the dashboard."""
+        if not self.dashboard_url:
+            return "The web dashboard isn't set up here (CRONPILOT_DASHBOARD_URL)."
+        token = await asyncio.to_thread(self.service.web.issue_link, person.user_id)
+        minutes = int(self.service.web.link_ttl.total_seconds() // 60)
+        return (f"Your sign-in link to the dashboard (works once, for {minutes} minutes; don't share it):\n"
+                f"{self.dashboard_url}/signin?token={token}")
 
     async def set_timezone(self, person: Person, zone: str) -> str:
         """Remember ``zone`` for ``person``; the reply text (the error, if the zone is unknown)."""

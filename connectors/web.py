@@ -44,8 +44,10 @@ class HttpServer:
     def __init__(self, api: FastAPI, *, host: str, port: int) -> None:
         # log_config=None: uvicorn's loggers keep no handlers of their own and reach the
         # process's one configuration (cronpilot/logs.py), with its level and format.
+        # timeout_graceful_shutdown: a stream still open at stop (a dashboard's live events)
+        # must not hold the process (serve ends those first: ``LiveFeed.close``).
         config = uvicorn.Config(api, host=host, port=port, log_config=None, log_level=None,
-                                lifespan="off", access_log=False)
+                                lifespan="off", access_log=False, timeout_graceful_shutdown=5)
         self.server = _EmbeddedServer(config)
         self.host = host
         self._socket: socket.socket | None = None

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # the HTTP API (/api/v1, docs/api.md): calls per token (``limits`` notation), body caps
     api_rate_limit: str = "300/minute"
     api_max_body: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Where people reach the dashboard, for the sign-in links it prints and sends (behind a proxy:
+    # https://cron.example.com); None: http://HTTP_HOST:HTTP_PORT
+    dashboard_url: str | None = None
 
     # people: "slack:U123", "telegram:42" (comma-separated or a JSON list)
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -180,6 +183,17 @@ class Settings(BaseSettings):
         from scheduler.models import check_timezone
 
         return check_timezone(value.strip()) if value else None
+
+    @property
+    def effective_dashboard_url(self) -> str:
+        """The dashboard's base URL, without a trailing slash (``/dashboard`` included)."""
+        if self.dashboard_url:
+            base = self.dashboard_url.rstrip("/")
+            return base if base.endswith("/dashboard") else f"{base}/dashboard"
+        host = f"[{self.http_host}]" if ":" in self.http_host else self.http_host
+        if host in ("0.0.0.0", "[::]"):
+            host = "127.0.0.1"
+        return f"http://{host}:{self.http_port}/dashboard"
 
     @property
     def default_timezone(self) -> str:

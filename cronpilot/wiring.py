@@ -101,7 +101,8 @@ class App:
 
         # The assistant is looked up on first message: delivery-only uses never build it.
         return ChatGateway(service=self.service, assistant=lambda: self.assistant, clock=self.clock,
-                           default_timezone=self.settings.default_timezone)
+                           default_timezone=self.settings.default_timezone,
+                           dashboard_url=self.settings.effective_dashboard_url)
 
     @cached_property
     def action_config(self) -> ActionConfig:
@@ -130,6 +131,7 @@ class App:
             access_policy=self.access_policy,
             shell_workdir=self.shell_workdir,
             ai_templates=_template_names(),
+            local_user=self.settings.user,
         )
         service.log_archive = self.log_archive
         return service

@@ -14,6 +14,8 @@ the module each lives in is last:
     status        Status        is an engine firing tasks (heartbeats)        service_status
     conversations Conversations a chat's turn counter and pending state       service_conversations
     tokens        Tokens        API tokens: create, list, revoke, authenticate tokens
+    views         Views         pages of tasks, the change feed (dashboard)   service_views
+    web           WebAccess     dashboard sign-in links and sessions          web_access
 
 Tasks and runs are this module's own; the flows' operations are exposed here too, so every
 interface still calls one ``Service``.
@@ -41,10 +43,12 @@ from .service_conversations import Conversations
 from .service_flows import Flows
 from .service_rules import NEW_TASK, Rules, check_destination, spec_zone
 from .service_status import Status
+from .service_views import Views
 from .store.records import NewRun
 from .store_ports import ServiceStore
 from .tokens import TokenInfo, Tokens
 from .triggers import next_fires
+from .web_access import WebAccess
 
 
 @dataclass
@@ -97,6 +101,7 @@ class Service:
         engine_heartbeat: timedelta = timedelta(seconds=10),
         shell_workdir: Path | None = None,
         ai_templates: Sequence[str] = (),
+        local_user: str | None = None,
     ) -> None:
         self.store = store
         # A shell task created without a working folder gets this one (a chat's configured
@@ -116,6 +121,9 @@ class Service:
         self.conversations = Conversations(store, clock=self.clock)
         self.log_archive: LogArchive | None = None  # big logs elsewhere (Supabase Storage)
         self.tokens = Tokens(store, rules=self.rules, clock=self.clock)
+        self.views = Views(store)
+        # ``local_user``: the install's owner (the CLI user), who may sign in to the dashboard.
+        self.web = WebAccess(store, clock=self.clock, local_user=local_user)
 
     @property
     def engine_heartbeat(self) -> timedelta:
@@ -183,6 +191,10 @@ class Service:
     check_secret_references = via("secrets", Secrets.check_secret_references)
     resolve_secrets = via("secrets", Secrets.resolve_secrets)  # the engine's ``SecretSource``
     webhook_secret = via("secrets", Secrets.webhook_secret)
+
+    task_page = via("views", Views.task_page)
+    change_cursor = via("views", Views.change_cursor)
+    changes_since = via("views", Views.changes_since)
 
     begin_conversation_turn = via("conversations", Conversations.begin_conversation_turn)
     save_conversation = via("conversations", Conversations.save_conversation)
@@ -259,7 +271,7 @@ class Service:
             self.rules.audit(actor, "approve_task", task.name, refused="shell tasks need an admin")
             raise PermissionDenied("a shell task created by AI needs an admin's approval")
         self.rules.require_writer(actor, action="approve_task", target=task.name)
-        steps = [t for t in self.store.list_tasks() if t.workflow_id == task.task_id]
+        steps = self.store.list_tasks(workflow_id=task.task_id)
         if actor.role != Role.ADMIN and any(t.action.kind == "shell" for t in steps):
             self.rules.audit(actor, "approve_task", task.name, refused="shell steps need an admin")
             raise PermissionDenied("a workflow with shell steps created by AI needs an admin's approval")
@@ -421,6 +433,7 @@ class Service:
         until: datetime | None = None,
         search: str | None = None,
         limit: int = 50,
+        before_run_id: int | None = None,
     ) -> list[Run]:
         task_id = self.get_task(task, actor=actor).task_id if task else None
         owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
@@ -428,7 +441,7 @@ class Service:
             raise InvalidRequest("the start of the time range must be before its end")
         return self.store.list_runs(
             task_id=task_id, statuses=statuses, since=since, until=until, search=search,
-            owner=owner, limit=max(1, min(limit, 10_000)),
+            owner=owner, limit=max(1, min(limit, 10_000)), before_run_id=before_run_id,
         )
 
     def run_history(self, run_id: int, *, actor: Actor | None = None) -> list[RunEvent]:

@@ -208,8 +208,8 @@ class Flows:
             raise NotFound(f"no workflow {which}") from None
         if head.action.kind != "workflow":
             raise NotFound(f"'{head.name}' is a task, not a workflow")
-        steps = {t.name.rsplit(STEP_SEPARATOR, 1)[-1]: t for t in self.store.list_tasks()
-                 if t.workflow_id == head.task_id}
+        steps = {t.name.rsplit(STEP_SEPARATOR, 1)[-1]: t
+                 for t in self.store.list_tasks(workflow_id=head.task_id)}
         by_id = {t.task_id: short for short, t in steps.items()}
         edges = [(by_id[e.predecessor_id], by_id[e.successor_id])
                  for e in self.store.list_edges(task_ids=list(by_id))

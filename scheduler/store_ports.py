@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .store.records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SpawnCheck
     from .store.secret_store import SecretRecord
     from .store.token_store import TokenRecord
+    from .store.web_session_store import WebSessionRecord
     from .store.worker_store import Backlog, WorkerRow
 
 
@@ -168,9 +169,17 @@ class TaskStore(Protocol):
 
     def list_tasks(
         self, *, owner: str | None = None, status: TaskStatus | None = None,
-        action_kind: str | None = None, name_contains: str | None = None,
+        action_kind: str | None = None, name_contains: str | None = None, workflow_id: int | None = None,
     ) -> list[Task]:
-        """Live tasks matching every filter given, by id."""
+        """Live tasks matching every filter given, by id (``workflow_id``: that workflow's steps)."""
+        ...
+
+    def task_changes_since(self, revision: int, *, limit: int = 500) -> list[tuple[int, int, str, bool]]:
+        """(revision, task id, status, deleted) of tasks changed after ``revision``, oldest first."""
+        ...
+
+    def task_revision(self) -> int:
+        """The newest task revision (0: none): where a task change cursor starts."""
         ...
 
     def page_tasks(
@@ -228,8 +237,22 @@ class RunStore(Protocol):
         self, *, task_id: int | None = None, statuses: Sequence[RunStatus] | None = None,
         since: datetime | None = None, until: datetime | None = None, search: str | None = None,
         owner: str | None = None, workflow_run_id: int | None = None, limit: int = 50,
+        before_run_id: int | None = None,
     ) -> list[Run]:
-        """Runs matching every filter, newest first (``search``: in output and errors)."""
+        """Runs matching every filter, newest first (``search``: in output and errors;
+        ``before_run_id``: only older runs, to page back)."""
+        ...
+
+    def latest_runs(self, task_ids: Sequence[int]) -> dict[int, Run]:
+        """Each given task's newest run (tasks that never ran are absent)."""
+        ...
+
+    def last_run_event_id(self) -> int:
+        """The newest run status change's id (0: none): where a run change cursor starts."""
+        ...
+
+    def run_changes_since(self, event_id: int, *, limit: int = 500) -> list[tuple[int, int, int, str]]:
+        """(event id, run id, task id, status) of run status changes after ``event_id``, oldest first."""
         ...
 
     def request_cancel(self, run_id: int, *, now: datetime) -> Run:
@@ -467,7 +490,35 @@ class TokenStore(Protocol):
         ...
 
 
+class WebSessionStore(Protocol):
+    """The web dashboard's one-time sign-in links and sessions, keyed by a token's SHA-256."""
+
+    def add_signin_link(
+        self, token_hash: str, *, user_id: str, local: bool, now: datetime, expires_at: datetime
+    ) -> None:
+        """Keep a new link (expired ones are swept)."""
+        ...
+
+    def use_signin_link(self, token_hash: str, *, now: datetime) -> tuple[str, bool] | None:
+        """(user id, local) of an unused unexpired link, marking it used; None otherwise (once only)."""
+        ...
+
+    def add_web_session(
+        self, token_hash: str, *, user_id: str, role: str, local: bool, now: datetime, expires_at: datetime
+    ) -> None:
+        """Keep a new session (expired ones are swept)."""
+        ...
+
+    def get_web_session(self, token_hash: str, *, now: datetime) -> WebSessionRecord | None:
+        """The unexpired session with this token hash, or None."""
+        ...
+
+    def end_web_sessions(self, *, token_hash: str | None = None, user_id: str | None = None) -> int:
+        """End one session or all of a person's; how many ended."""
+        ...
+
+
 class ServiceStore(
-    TaskStore, RunStore, FlowStore, PeopleStore, SecretStore, ConversationStore, TokenStore, Protocol
+    TaskStore, RunStore, FlowStore, PeopleStore, SecretStore, ConversationStore, TokenStore, WebSessionStore, Protocol
 ):
     """Everything the service and its parts need from the database."""

@@ -45,8 +45,8 @@ def show_task(
 
 
 @router.post("", status_code=201, summary="Create a task from the JSON `task show --json` prints")
-def create_task(actor: Caller, service: TheService, body: Annotated[TaskBody, Body()]) -> JSONResponse:  # type: ignore[valid-type]
-    fields, status, deliver_to = create_fields(body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+def create_task(actor: Caller, service: TheService, body: Annotated[TaskBody, Body()]) -> JSONResponse:
+    fields, status, deliver_to = create_fields(body.model_dump(exclude_unset=True))
     spec = service.build_spec(fields)
     task = service.create_task(spec, actor=actor, status=status, deliver_to=deliver_to)
     return JSONResponse(task_json(service, task), status_code=201)

@@ -49,6 +49,7 @@ HELP = (
     "I turn requests into scheduled tasks. Write to me in a direct message or mention me in a "
     "channel, e.g. _remind me every Monday at 9 to plan the week_.\n"
     "`/cronpilot tasks` lists your tasks · `/cronpilot runs [task]` shows recent runs · "
+    "`/cronpilot dashboard` sends you a sign-in link to the web dashboard · "
     "`/cronpilot help` shows this."
 )
 
@@ -210,6 +211,11 @@ class SlackConnector:
         try:
             if word.lower() in ("", "help"):
                 await respond(text=HELP)
+                return
+            if word.lower() == "dashboard":
+                # The slash command's answer is ephemeral: only the person sees their link.
+                who = await self.gateway.identify("slack", user, display_name=command.get("user_name"))
+                await respond(text=who.reason if isinstance(who, Stranger) else await self.gateway.dashboard_link(who))
                 return
             if word.lower() in ("tasks", "list", "runs"):
                 who = await self.gateway.identify("slack", user, display_name=command.get("user_name"))

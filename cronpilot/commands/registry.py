@@ -41,6 +41,7 @@ COMMANDS: dict[str, Entry] = {
     "secret": Entry("secrets", "secret_app", "Secrets for tasks: set, list and delete (values are never shown again)."),
     "token": Entry("tokens", "token_app", "API tokens for /api/v1: create (shown once), list, revoke."),
     "service": Entry("service", "service_app", "Run the engine as a service that starts with your login (systemd user unit)."),
+    "dashboard": Entry("dashboard", "dashboard", "Print a one-time sign-in link to the web dashboard (served by `cronpilot serve`)."),
     "doctor": Entry("doctor", "doctor", "Check this install (database, sandbox, connectors, disk) and say what to fix."),
 }
 

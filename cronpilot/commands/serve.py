@@ -19,6 +19,7 @@ from .context import current_app
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
+    from connectors.dashboard import LiveFeed
     from connectors.log_archive import LogArchiver
     from connectors.runtime import Connectors
     from connectors.web import HttpServer
@@ -41,6 +42,7 @@ def serve(
 
 
 async def _serve(grace: timedelta) -> None:
+    from connectors.dashboard import LiveFeed
     from connectors.health import Readiness, health_router
     from connectors.log_archive import Observers
     from connectors.metrics import Metrics, metrics_router
@@ -71,6 +73,7 @@ async def _serve(grace: timedelta) -> None:
         _say(render.escape(f"database: {kind.kind}: {kind.advice}"))
     connectors = app.connectors
     http: HttpServer | None = None
+    feed = LiveFeed(app.service)
     try:
         # One line per connector, after the engine's line (scripts read that one first).
         connectors.notifier.observe = metrics.delivery
@@ -82,7 +85,7 @@ async def _serve(grace: timedelta) -> None:
                                     now=app.clock.now, stale_after=3 * app.settings.heartbeat_interval,
                                     connectors=lambda: statuses)),
             metrics_router(metrics),
-        ])
+        ], feed)
         _say("terminal: on (notices with no chat address print here)")
         if connectors.chat_enabled and app.service.people.needs_admin():
             code = app.service.people.issue_claim_code()
@@ -92,6 +95,7 @@ async def _serve(grace: timedelta) -> None:
             )
         await engine.run_forever(stop)
     finally:
+        await feed.close()  # open dashboards' streams end, so the HTTP server stops at once
         if http is not None:
             await http.stop()
         await connectors.stop()
@@ -101,15 +105,19 @@ async def _serve(grace: timedelta) -> None:
         render.console.print("stopped cleanly")
 
 
-async def _start_http(app: App, connectors: Connectors, operations: list[APIRouter]) -> HttpServer | None:
+async def _start_http(
+    app: App, connectors: Connectors, operations: list[APIRouter], feed: LiveFeed
+) -> HttpServer | None:
     """The HTTP server every inbound route shares; a taken port is reported, not fatal."""
     from connectors.api import ApiLimits, api_router
+    from connectors.dashboard import dashboard_router
     from connectors.web import HttpServer, build_api
     from connectors.webhooks import webhook_router
 
     s = app.settings
     api = api_router(app.service, ApiLimits(rate=s.api_rate_limit, max_body=s.api_max_body))
-    routers = [*connectors.routers(), webhook_router(app.service), api, *operations]
+    routers = [*connectors.routers(), webhook_router(app.service), api, *operations,
+               dashboard_router(app.service, feed=feed)]
     server = HttpServer(build_api(routers), host=s.http_host, port=s.http_port)
     try:
         await server.start()
@@ -151,4 +159,6 @@ def _say(line: str) -> None:
 
 
 def _paths(router: Any) -> list[str]:
+    if getattr(router, "prefix", "") == "/dashboard":  # its pages are one place to people
+        return ["/dashboard/"]
     return [str(getattr(route, "path", "")) for route in router.routes]

@@ -13,6 +13,7 @@
     secrets       SecretRows       sealed secrets (and webhook signing secrets)  secret_store
     conversations ConversationRows a chat's turn counter and pending state       conversation_store
     tokens        TokenRows        API tokens (their hashes)                     token_store
+    web_sessions  WebSessionRows   the dashboard's sign-in links and sessions    web_session_store
 
 No part calls another part; work that crosses them inside one transaction (ending a run
 releases its dependents and emits its outcome events) is an explicit call from ``run_store``
@@ -44,6 +45,7 @@ from .run_store import RunRows
 from .secret_store import SecretRecord, SecretRows
 from .task_store import TaskRows
 from .token_store import TokenRecord, TokenRows
+from .web_session_store import WebSessionRecord, WebSessionRows
 from .worker_store import WorkerRows
 
 
@@ -65,6 +67,7 @@ class Store:
         self.secrets = SecretRows(self.db)
         self.conversations = ConversationRows(self.db)
         self.tokens = TokenRows(self.db)
+        self.web_sessions = WebSessionRows(self.db)
 
     @property
     def url(self) -> str:
@@ -92,6 +95,7 @@ class Store:
     find_task = via("tasks", TaskRows.find_task)
     list_tasks = via("tasks", TaskRows.list_tasks)
     page_tasks = via("tasks", TaskRows.page_tasks)
+    task_changes_since = via("tasks", TaskRows.task_changes_since)
     update_task = via("tasks", TaskRows.update_task)
     delete_task = via("tasks", TaskRows.delete_task)
     task_revision = via("tasks", TaskRows.task_revision)
@@ -121,6 +125,9 @@ class Store:
     run_history = via("history", RunHistory.run_history)
     move_log = via("history", RunHistory.move_log)
     run_timings = via("history", RunHistory.run_timings)
+    last_run_event_id = via("history", RunHistory.last_run_event_id)
+    run_changes_since = via("history", RunHistory.run_changes_since)
+    latest_runs = via("history", RunHistory.latest_runs)
 
     add_dependency = via("dag", DagRows.add_dependency)
     remove_dependency = via("dag", DagRows.remove_dependency)
@@ -177,6 +184,11 @@ class Store:
     list_tokens = via("tokens", TokenRows.list_tokens)
     revoke_token = via("tokens", TokenRows.revoke_token)
     touch_token = via("tokens", TokenRows.touch_token)
+    add_signin_link = via("web_sessions", WebSessionRows.add_signin_link)
+    use_signin_link = via("web_sessions", WebSessionRows.use_signin_link)
+    add_web_session = via("web_sessions", WebSessionRows.add_web_session)
+    get_web_session = via("web_sessions", WebSessionRows.get_web_session)
+    end_web_sessions = via("web_sessions", WebSessionRows.end_web_sessions)
 
 
 __all__ = [
@@ -192,4 +204,5 @@ __all__ = [
     "Store",
     "TokenRecord",
     "UserRecord",
+    "WebSessionRecord",
 ]

@@ -43,9 +43,10 @@ class RunHistory:
         owner: str | None = None,
         workflow_run_id: int | None = None,
         limit: int = 50,
+        before_run_id: int | None = None,
     ) -> list[Run]:
         """Newest first. ``since``/``until`` bound the creation time; ``search`` matches output and
-        errors case-insensitively."""
+        errors case-insensitively; ``before_run_id`` pages back (runs older than that one)."""
         query = (
             sa.select(runs, tasks.c.name.label("task_name"))
             .join(tasks, tasks.c.task_id == runs.c.task_id)
@@ -64,6 +65,8 @@ class RunHistory:
             query = query.where(tasks.c.owner == owner)
         if workflow_run_id is not None:
             query = query.where(runs.c.workflow_run_id == workflow_run_id)
+        if before_run_id is not None:
+            query = query.where(runs.c.run_id < before_run_id)
         if search:
             pattern = f"%{search.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
             query = query.where(
@@ -105,3 +108,46 @@ class RunHistory:
             query = query.where(tasks.c.owner == owner)
         with self.db.read() as conn:
             return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in conn.execute(query)]
+
+    # --- the change feed people's screens follow (the dashboard's live updates) ----------------
+
+    def last_run_event_id(self) -> int:
+        """The newest run status change's id (0: none yet): where a change cursor starts."""
+        with self.db.read() as conn:
+            return int(conn.execute(sa.select(sa.func.max(run_events.c.event_id))).scalar() or 0)
+
+    def run_changes_since(self, event_id: int, *, limit: int = 500) -> list[tuple[int, int, int, str]]:
+        """(event id, run id, task id, status) of each run status change after ``event_id``,
+        oldest first: one indexed range read, whichever process made the change."""
+        query = (
+            sa.select(run_events.c.event_id, run_events.c.run_id, runs.c.task_id, run_events.c.status)
+            .join(runs, runs.c.run_id == run_events.c.run_id)
+            .where(run_events.c.event_id > event_id)
+            .order_by(run_events.c.event_id)
+            .limit(limit)
+        )
+        with self.db.read() as conn:
+            return [(int(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in conn.execute(query)]
+
+    def latest_runs(self, task_ids: Sequence[int]) -> dict[int, Run]:
+        """Each task's newest run (tasks that never ran are absent): a page of tasks' last outcome,
+        one index probe per task rather than a scan of the runs."""
+        if not task_ids:
+            return {}
+        # Two steps, each on an index: the newest run id per task from (task_id, run_id), then
+        # those rows by key. (One correlated query let SQLite walk the runs table instead.)
+        newest = (
+            sa.select(sa.func.max(runs.c.run_id))
+            .where(runs.c.task_id.in_(list(task_ids)))
+            .group_by(runs.c.task_id)
+        )
+        with self.db.read() as conn:
+            ids = [int(r[0]) for r in conn.execute(newest)]
+            if not ids:
+                return {}
+            query = (
+                sa.select(runs, tasks.c.name.label("task_name"))
+                .join(tasks, tasks.c.task_id == runs.c.task_id)
+                .where(runs.c.run_id.in_(ids))
+            )
+            return {row.task_id: run_from_row(row, row.task_name) for row in conn.execute(query)}

@@ -102,6 +102,9 @@ runs = sa.Table(
 sa.Index("ix_runs_status_due", runs.c.status, runs.c.due_at)
 sa.Index("ix_runs_task", runs.c.task_id, runs.c.run_id)
 sa.Index("ix_runs_lease", runs.c.status, runs.c.lease_expires_at)
+# Stats over a period ("the last 24 hours") read a range of creation times, not every run
+# (migration 0010; with a million runs the scan took seconds).
+sa.Index("ix_runs_created_at", runs.c.created_at)
 # Event runs refused by the causal-chain limit, looked for every second (migration 0005).
 CUT_RUNS = sa.text("status = 'skipped' AND reason = 'event'")
 sa.Index("ix_runs_cut", runs.c.run_id, sqlite_where=CUT_RUNS, postgresql_where=CUT_RUNS)
@@ -272,4 +275,29 @@ api_tokens = sa.Table(
     sa.Column("expires_at", UTCDateTime),
     sa.Column("last_used_at", UTCDateTime),
     sa.Column("revoked_at", UTCDateTime),
+)
+
+# --- the web dashboard (connectors/dashboard): one-time sign-in links and signed-in sessions ---
+# Only a SHA-256 of each token is kept: a copy of the database signs no one in. ``local`` marks
+# the install's own admin (the CLI user, who may have no row in ``users``).
+signin_links = sa.Table(
+    "signin_links",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(200), nullable=False),
+    sa.Column("local", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("used_at", UTCDateTime),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(200), nullable=False, index=True),
+    sa.Column("role", sa.String(16), nullable=False),  # the role signed in with: a demotion ends it
+    sa.Column("local", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
 )

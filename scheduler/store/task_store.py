@@ -203,8 +203,11 @@ class TaskRows:
         status: TaskStatus | None = None,
         action_kind: str | None = None,
         name_contains: str | None = None,
+        workflow_id: int | None = None,
     ) -> list[Task]:
         query = tasks.select().where(tasks.c.deleted_at.is_(None)).order_by(tasks.c.task_id)
+        if workflow_id is not None:  # a workflow's steps (indexed): not every task read to find them
+            query = query.where(tasks.c.workflow_id == workflow_id)
         if owner is not None:
             query = query.where(tasks.c.owner == owner)
         if status is not None:
@@ -236,6 +239,18 @@ class TaskRows:
         with self.db.read() as conn:
             total = int(conn.execute(sa.select(sa.func.count()).select_from(tasks).where(*where)).scalar_one())
             return total, [task_from_row(row) for row in conn.execute(query)]
+
+    def task_changes_since(self, revision: int, *, limit: int = 500) -> list[tuple[int, int, str, bool]]:
+        """(revision, task id, status, deleted) of each task changed after ``revision``, oldest
+        first (the ``revision`` index: a cheap range read)."""
+        query = (
+            sa.select(tasks.c.revision, tasks.c.task_id, tasks.c.status, tasks.c.deleted_at.is_not(None))
+            .where(tasks.c.revision > revision)
+            .order_by(tasks.c.revision)
+            .limit(limit)
+        )
+        with self.db.read() as conn:
+            return [(int(r[0]), int(r[1]), str(r[2]), bool(r[3])) for r in conn.execute(query)]
 
     def update_task(
         self,

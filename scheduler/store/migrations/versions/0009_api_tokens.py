@@ -1,7 +1,7 @@
 """API tokens: a person's bearer tokens for /api/v1, kept as SHA-256 hashes only; and an index on
 tasks.owner, since the API pages a person's tasks.
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 from scheduler.store.tables import UTCDateTime
 
-revision = "0010"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

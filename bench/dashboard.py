@@ -1,0 +1,324 @@
+"""The web dashboard with a big database: first-byte time per page, and how soon a change made
+by another process reaches an open page's event stream.
+
+Lays down ``--tasks`` tasks (10,000, daily schedules so the engine idles) and ``--runs`` ended
+runs (1,000,000, spread over the last 100 days, one history row each) plus a diamond workflow,
+then starts a real ``cronpilot serve`` on that database, signs in through a one-time link, and:
+
+- requests every page ``--repeat`` times one after another (after one warm-up request each),
+  timing the first byte (headers in: the pages are rendered whole before sending);
+- with ``--streams`` event streams open, adds a run from this process (as ``cronpilot run`` in a
+  terminal would) ``--changes`` times and times the commit → the event arriving on a stream.
+
+    .venv/bin/python bench/dashboard.py                       # SQLite, 10k tasks, 1M runs
+    .venv/bin/python bench/dashboard.py --postgres            # the same on PostgreSQL
+    .venv/bin/python bench/dashboard.py --tasks 1000 --runs 50000 --repeat 10   # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def populate(url: str, *, tasks: int, runs: int) -> dict[str, int]:
+    """Tasks through the store's bulk API, runs as plain multi-row inserts (the store has no
+    bulk path for ended runs: nothing but a benchmark makes a million at once)."""
+    import sqlalchemy as sa
+
+    from scheduler.models import TaskSpec
+    from scheduler.service import Actor, Role, Service
+    from scheduler.store import Store
+    from scheduler.store.tables import run_events
+    from scheduler.store.tables import runs as runs_table
+
+    store = Store(url)
+    now = datetime.now(UTC)
+    rng = random.Random(7)
+
+    def specs() -> Any:
+        for i in range(tasks):
+            yield TaskSpec.model_validate({
+                "name": f"task-{i:05d}", "action": {"kind": "noop"},
+                "triggers": [{"kind": "cron", "expression": f"{i % 60} {i % 24} * * *"}],
+            })
+
+    started = time.monotonic()
+    store.add_tasks(specs(), owner="bench", actor="bench", now=now)
+    service = Service(store, local_user="bench")
+    owner = Actor("bench", Role.ADMIN)
+    workflow = service.create_workflow("diamond", [
+        {"name": "A", "action": {"kind": "noop"}},
+        {"name": "B", "action": {"kind": "noop"}, "after": ["A"]},
+        {"name": "C", "action": {"kind": "noop"}, "after": ["A"]},
+        {"name": "D", "action": {"kind": "noop"}, "after": ["B", "C"]},
+    ], actor=owner)
+    task_ids = store.task_ids()
+    span = timedelta(days=100).total_seconds()
+    batch = 20_000
+    with store.engine.begin() as conn:
+        first_id = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(runs_table.c.run_id), 0))).scalar_one()) + 1
+    made = 0
+    while made < runs:
+        rows, events = [], []
+        for k in range(min(batch, runs - made)):
+            run_id = first_id + made + k
+            # Oldest first, so run ids grow with time as they do in life.
+            created = now - timedelta(seconds=span * (1 - (made + k) / runs))
+            duration = timedelta(seconds=rng.uniform(0.05, 30))
+            status = "failed" if rng.random() < 0.05 else "completed"
+            rows.append({
+                "run_id": run_id, "task_id": task_ids[(made + k) % len(task_ids)], "status": status,
+                "reason": "schedule", "attempt": 1, "due_at": created, "created_at": created,
+                "started_at": created, "finished_at": created + duration, "cancel_requested": False,
+                "chain_depth": 0, "error": "exit code 1" if status == "failed" else None,
+            })
+            events.append({"run_id": run_id, "status": status, "at": created + duration})
+        with store.engine.begin() as conn:
+            conn.execute(runs_table.insert(), rows)
+            conn.execute(run_events.insert(), events)
+        made += len(rows)
+    service.run_now("diamond", actor=owner)  # the workflow page has a run to draw
+    print(f"laid down {tasks:,} tasks and {runs:,} runs in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    sample = store.list_runs(limit=1)[0].run_id
+    store.close()
+    return {"workflow": workflow.head.task_id, "task": task_ids[len(task_ids) // 2], "run": sample}
+
+
+def existing(url: str) -> dict[str, int]:
+    """The ids ``populate`` returns, read back from a kept database."""
+    from scheduler.store import Store
+
+    store = Store(url)
+    try:
+        workflow = store.page_tasks(action_kind="workflow", limit=1)[1][0].task_id
+        task_ids = store.task_ids()
+        return {"workflow": workflow, "task": task_ids[len(task_ids) // 2], "run": store.list_runs(limit=1)[0].run_id}
+    finally:
+        store.close()
+
+
+def start_serve(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", "cronpilot", "serve", "--grace", "2"], env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while "http: on" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("serve did not start:\n" + log.read_text(errors="replace"))
+        time.sleep(0.2)
+    return process
+
+
+def sign_in(base: str, url: str) -> httpx.Client:
+    from scheduler.store import Store
+    from scheduler.web_access import WebAccess
+
+    store = Store(url)
+    token = WebAccess(store, local_user="bench").issue_local_link()
+    store.close()
+    client = httpx.Client(base_url=base, timeout=60)
+    response = client.post("/dashboard/signin", data={"token": token}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client
+
+
+def first_bytes(client: httpx.Client, path: str, repeat: int) -> list[float]:
+    times = []
+    for i in range(repeat + 1):
+        start = time.perf_counter()
+        with client.stream("GET", path) as response:
+            elapsed = time.perf_counter() - start
+            assert response.status_code == 200, (path, response.status_code)
+            response.read()
+        if i:  # the first request warms caches and the template
+            times.append(elapsed * 1000)
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def live_latency(client: httpx.Client, url: str, *, streams: int, changes: int, task_id: int) -> list[float]:
+    """Open ``streams`` event streams; add ``changes`` runs from here; time commit → arrival on
+    the first stream (all streams are read, so none backs up)."""
+    from scheduler.service import Actor, Role, Service
+    from scheduler.store import Store
+
+    arrived: dict[int, float] = {}
+    ready = threading.Barrier(streams + 1)
+    stop = threading.Event()
+    cookies = dict(client.cookies)
+
+    def reader(index: int) -> None:
+        with httpx.Client(base_url=str(client.base_url), cookies=cookies, timeout=None) as c, \
+                c.stream("GET", "/dashboard/events") as response:
+            ready.wait()
+            for line in response.iter_lines():
+                if stop.is_set():
+                    return
+                if index == 0 and line.startswith("data: "):
+                    now = time.perf_counter()
+                    for change in json.loads(line[6:]):
+                        if change.get("run_id"):
+                            arrived.setdefault(int(change["run_id"]), now)
+
+    threads = [threading.Thread(target=reader, args=(i,), daemon=True) for i in range(streams)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    time.sleep(1.0)  # the server's reader takes its starting cursor
+    store = Store(url)
+    service = Service(store)
+    actor = Actor("bench", Role.ADMIN)
+    latencies = []
+    for _ in range(changes):
+        committed = time.perf_counter()
+        run = service.run_now(str(task_id), actor=actor)
+        deadline = committed + 10
+        while run.run_id not in arrived and time.perf_counter() < deadline:
+            time.sleep(0.002)
+        if run.run_id in arrived:
+            latencies.append((arrived[run.run_id] - committed) * 1000)
+        time.sleep(0.3)
+    stop.set()
+    store.close()
+    return latencies
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--streams", type=int, default=100)
+    parser.add_argument("--changes", type=int, default=40)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", type=Path, metavar="FILE",
+                        help="SQLite file to keep the data in; reused as it is when it exists (skips the load)")
+    parser.add_argument("--pages", default="", help="only pages whose name contains this")
+    parser.add_argument("--settle", type=float, default=15.0,
+                        help="seconds to let serve's engine finish starting before measuring")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="cronpilot-dash-bench-"))
+    db = None
+    reuse = bool(args.keep and args.keep.exists())
+    if args.keep:
+        url = f"sqlite:///{args.keep.resolve()}"
+    elif args.postgres:
+        import psycopg
+
+        db = f"dash_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {db}")
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
+    else:
+        url = f"sqlite:///{tmp / 'cronpilot.db'}"
+    process = None
+    try:
+        ids = existing(url) if reuse else populate(url, tasks=args.tasks, runs=args.runs)
+        port = _free_port()
+        env = {**os.environ, "CRONPILOT_DATA_DIR": str(tmp / "data"), "CRONPILOT_DATABASE_URL": url,
+               "CRONPILOT_HTTP_PORT": str(port), "CRONPILOT_USER": "bench", "CRONPILOT_TIMEZONE": "UTC",
+               "CRONPILOT_LOG_LEVEL": "WARNING"}
+        process = start_serve(env, tmp / "serve.log")
+        time.sleep(args.settle)  # the engine loads every schedule at start: measure the steady state
+        base = f"http://127.0.0.1:{port}"
+        client = sign_in(base, url)
+        pages = {
+            "tasks, page 1": "/dashboard/",
+            "tasks, page 150": "/dashboard/?page=150",
+            "tasks, search": "/dashboard/?q=task-099",
+            "task": f"/dashboard/tasks/{ids['task']}",
+            "runs": "/dashboard/runs",
+            "runs, failed": "/dashboard/runs?status=failed",
+            "run": f"/dashboard/runs/{ids['run']}",
+            "workflows": "/dashboard/workflows",
+            "workflow": f"/dashboard/workflows/{ids['workflow']}",
+            "stats, 24h": "/dashboard/stats?since=24h",
+            "stats, 7d": "/dashboard/stats?since=7d",
+        }
+        rows = []
+        for name, path in pages.items():
+            if args.pages not in name:
+                continue
+            times = first_bytes(client, path, args.repeat)
+            rows.append({"page": name, "path": path, "p50_ms": round(pct(times, 0.5), 1),
+                         "p95_ms": round(pct(times, 0.95), 1)})
+            print(f"{name:18} p50 {rows[-1]['p50_ms']:7.1f} ms  p95 {rows[-1]['p95_ms']:7.1f} ms", file=sys.stderr)
+        latencies = live_latency(client, url, streams=args.streams, changes=args.changes, task_id=ids["task"])
+        report = {
+            "database": "postgresql" if args.postgres else "sqlite", "tasks": args.tasks, "runs": args.runs,
+            "repeat": args.repeat, "pages": rows, "streams": args.streams, "changes": args.changes,
+            "live_received": len(latencies),
+            "live_p50_ms": round(pct(latencies, 0.5), 1) if latencies else None,
+            "live_p95_ms": round(pct(latencies, 0.95), 1) if latencies else None,
+            "live_mean_ms": round(statistics.fmean(latencies), 1) if latencies else None,
+            "load_average": round(os.getloadavg()[0], 1),
+        }
+        if args.json:
+            print(json.dumps(report, indent=2))
+        else:
+            print(render(report))
+    finally:
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if db is not None:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [f"{report['database']}: {report['tasks']:,} tasks, {report['runs']:,} runs, "
+             f"{report['repeat']} requests per page, load average {report['load_average']}", "",
+             "| page | p50 first byte (ms) | p95 first byte (ms) |", "| --- | --- | --- |"]
+    lines += [f"| {r['page']} (`{re.sub(r'/dashboard', '', r['path']) or '/'}`) | {r['p50_ms']} | {r['p95_ms']} |"
+              for r in report["pages"]]
+    lines += ["", f"Live update, commit in another process → event on an open stream, {report['streams']} streams "
+              f"open, {report['live_received']}/{report['changes']} received: p50 {report['live_p50_ms']} ms, "
+              f"p95 {report['live_p95_ms']} ms."]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,436 @@
+"""The dashboard's routes under ``/dashboard``: sign-in, pages, actions and the live stream.
+
+Pages are rendered on the server (Jinja2) from the service, called with the signed-in person's
+``Actor``: what they may see and do is the service's decision, the same as in chat or the CLI, so
+a hand-made request for something the page didn't offer is refused there too. Plain ``def``
+handlers: FastAPI runs them in its thread pool, as the service's calls are synchronous.
+
+Security, in one place:
+- the session token lives only in an HttpOnly, SameSite=Lax cookie (Secure over https); its
+  hash is stored, and the person behind it is re-read on every request (``Service.web``);
+- every change is a POST carrying the session's CSRF token (form field or ``X-CSRF-Token``);
+- anything without a session is sent to the sign-in page (pages) or refused with 401
+  (the stream, actions): never data;
+- a strict Content-Security-Policy (scripts and styles from ``/dashboard/static`` only) and no
+  Referer, so a sign-in link in the address bar goes nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import inspect
+import json
+import math
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from scheduler.access import Role
+from scheduler.dag import workflow_status
+from scheduler.errors import Conflict, CronpilotError, InvalidRequest, NotFound, PermissionDenied
+from scheduler.models import Run, RunStatus, Task, TaskStatus
+from scheduler.service import Service, TaskStats, parse_since
+from scheduler.web_access import WebSession
+from scheduler.wording import (
+    action_text,
+    count_text,
+    elapsed_text,
+    provenance,
+    run_outcome,
+    run_reason,
+    schedule_text,
+    time_text,
+)
+
+from .graph import NODE_H, NODE_W, layout
+from .live import LiveFeed
+
+HERE = Path(__file__).parent
+COOKIE = "cronpilot_session"
+PAGE = 50
+STATIC = {"app.js": "text/javascript", "style.css": "text/css", "LICENSE.txt": "text/plain"}
+KINDS = ("reminder", "shell", "http", "sql", "email", "ai", "noop", "workflow")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+ACTIONS = ("run", "pause", "resume", "delete")
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(NODE_W=NODE_W, NODE_H=NODE_H)
+    return env
+
+
+def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
+                     keepalive: float = 15.0) -> APIRouter:
+    """The ``/dashboard`` routes over ``service``; ``feed`` carries live updates (one is made
+    when not given)."""
+    env = _environment()
+    live = feed or LiveFeed(service)
+    router = APIRouter(prefix="/dashboard")
+
+    def render(request: Request, name: str, session: WebSession | None, status_code: int = 200,
+               **context: Any) -> HTMLResponse:
+        now = service.clock.now()
+        html = env.get_template(name).render(
+            session=session, can_change=_can_change(session), csrf=session.csrf if session else "",
+            zone=service.default_timezone, now=now, path=request.url.path, **_helpers(service, now), **context,
+        )
+        return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+    def signed_in(request: Request) -> WebSession:
+        session = service.web.session(request.cookies.get(COOKIE))
+        if session is None:
+            raise NotSignedIn
+        return session
+
+    def page(handler: Callable[..., Response]) -> Callable[..., Response]:
+        """A page: signed-in people only (others go to the sign-in page), and the service's
+        refusals as a page with the reason rather than a traceback."""
+
+        def wrapped(request: Request, *args: Any, **kwargs: Any) -> Response:
+            try:
+                session = signed_in(request)
+            except NotSignedIn:
+                return RedirectResponse("/dashboard/signin", status_code=303, headers=SECURITY_HEADERS)
+            try:
+                return handler(request, session, *args, **kwargs)
+            except CronpilotError as exc:
+                return render(request, "error.html", session, status_code=_status(exc), message=str(exc))
+
+        # FastAPI reads the parameters it fills from the signature: the handler's, minus the
+        # session this wrapper supplies.
+        signature = inspect.signature(handler)
+        wrapped.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[p for p in signature.parameters.values() if p.name != "session"])
+        wrapped.__name__ = handler.__name__
+        return wrapped
+
+    # --- sign-in ---------------------------------------------------------------------------
+
+    @router.get("/signin", response_class=HTMLResponse)
+    def signin_page(request: Request, token: str = "") -> HTMLResponse:
+        # The link only shows a button: a chat app fetching the link for a preview must not
+        # use it up. The page's script presses the button for people.
+        return render(request, "signin.html", None, token=token[:200], failed=False)
+
+    @router.post("/signin")
+    async def signin(request: Request) -> Response:
+        token = (await _form(request)).get("token", "")
+        done = await asyncio.to_thread(service.web.sign_in, token)
+        if done is None:
+            return render(request, "signin.html", None, status_code=401, token="", failed=True)
+        session_token, _session = done
+        response = RedirectResponse("/dashboard/", status_code=303, headers=SECURITY_HEADERS)
+        response.set_cookie(COOKIE, session_token, httponly=True, samesite="lax", path="/dashboard",
+                            secure=_https(request), max_age=int(service.web.session_ttl.total_seconds()))
+        return response
+
+    @router.post("/signout")
+    async def signout(request: Request) -> Response:
+        session = await asyncio.to_thread(service.web.session, request.cookies.get(COOKIE))
+        if session is not None:
+            refused = await _csrf_refusal(request, session)
+            if refused is not None:
+                return refused
+            await asyncio.to_thread(service.web.sign_out, request.cookies.get(COOKIE) or "")
+        response = RedirectResponse("/dashboard/signin", status_code=303, headers=SECURITY_HEADERS)
+        response.delete_cookie(COOKIE, path="/dashboard")
+        return response
+
+    # --- pages -----------------------------------------------------------------------------
+
+    @router.get("/", response_class=HTMLResponse)
+    @page
+    def tasks_page(request: Request, session: WebSession, q: str = "", status: str = "", kind: str = "",
+                   owner: str = "", page: int = 1) -> Response:
+        page = max(1, page)
+        task_status = TaskStatus(status) if status in {s.value for s in TaskStatus} else None
+        result = service.task_page(actor=session.actor, status=task_status, kind=kind if kind in KINDS else None,
+                                   owner=owner or None, search=q.strip() or None, offset=(page - 1) * PAGE,
+                                   limit=PAGE)
+        pages = max(1, math.ceil(result.total / PAGE))
+        query = {k: v for k, v in {"q": q, "status": status, "kind": kind, "owner": owner}.items() if v}
+        return render(request, "tasks.html", session, page_title="Tasks", result=result, q=q, status=status,
+                      kind=kind, owner=owner, kinds=KINDS, statuses=[s.value for s in TaskStatus], page=page,
+                      pages=pages, query=query, urlencode=urlencode, watch="all")
+
+    @router.get("/tasks/{task_id}", response_class=HTMLResponse)
+    @page
+    def task_page(request: Request, session: WebSession, task_id: int) -> Response:
+        task = service.get_task(task_id, actor=session.actor)
+        runs = service.list_runs(actor=session.actor, task=str(task.task_id), limit=PAGE)
+        deps = service.dependencies_of(str(task.task_id), actor=session.actor)
+        fires = service.next_fires(task, count=10)
+        overall, _ = service.stats(actor=session.actor, task=str(task.task_id),
+                                   since=service.clock.now() - timedelta(days=30))
+        return render(request, "task.html", session, page_title=task.name, task=task, runs=runs, deps=deps,
+                      fires=fires, stats=overall, chart=_chart(runs), watch=str(task.task_id))
+
+    @router.get("/runs", response_class=HTMLResponse)
+    @page
+    def runs_page(request: Request, session: WebSession, status: str = "", task: str = "",
+                  before: int | None = None) -> Response:
+        statuses = [RunStatus(status)] if status in {s.value for s in RunStatus} else None
+        runs = service.list_runs(actor=session.actor, task=task or None, statuses=statuses, limit=PAGE,
+                                 before_run_id=before)
+        older = runs[-1].run_id if len(runs) == PAGE else None
+        query = {k: v for k, v in {"status": status, "task": task}.items() if v}
+        return render(request, "runs.html", session, page_title="Runs", runs=runs, status=status, task=task,
+                      statuses=[s.value for s in RunStatus], older=older, query=query, urlencode=urlencode,
+                      watch="all")
+
+    @router.get("/runs/{run_id}", response_class=HTMLResponse)
+    @page
+    def run_page(request: Request, session: WebSession, run_id: int) -> Response:
+        run = service.get_run(run_id, actor=session.actor)
+        history = service.run_history(run_id, actor=session.actor)
+        log = service.read_log(run_id, actor=session.actor, tail_bytes=256 * 1024)
+        return render(request, "run.html", session, page_title=f"Run {run.run_id}", run=run, history=history,
+                      log=log, transcript=(run.result or {}).get("transcript"), watch=str(run.task_id))
+
+    @router.get("/workflows", response_class=HTMLResponse)
+    @page
+    def workflows_page(request: Request, session: WebSession) -> Response:
+        # A page of workflows by kind (indexed), not every task read and filtered.
+        workflows = service.task_page(actor=session.actor, kind="workflow", limit=200).tasks
+        return render(request, "workflows.html", session, page_title="Workflows", workflows=workflows,
+                      watch="all")
+
+    @router.get("/workflows/{task_id}", response_class=HTMLResponse)
+    @page
+    def workflow_page(request: Request, session: WebSession, task_id: int) -> Response:
+        workflow = service.get_workflow(str(task_id), actor=session.actor)
+        runs = service.workflow_runs(str(task_id), actor=session.actor, limit=20)
+        latest = runs[0] if runs else None
+        status = {s: r.status.value for s, r in (latest.steps.items() if latest else [])}
+        notes = {s: run_reason(r, width=80) for s, r in (latest.steps.items() if latest else [])}
+        links = {s: f"/dashboard/tasks/{t.task_id}" for s, t in workflow.steps.items()}
+        drawing = layout(workflow.graph, status=status, notes=notes, links=links)
+        watched = ",".join(str(i) for i in [workflow.head.task_id, *(t.task_id for t in workflow.steps.values())])
+        return render(request, "workflow.html", session, page_title=workflow.name, workflow=workflow, runs=runs,
+                      latest=latest, drawing=drawing, watch=watched, workflow_status=workflow_status)
+
+    @router.get("/stats", response_class=HTMLResponse)
+    @page
+    def stats_page(request: Request, session: WebSession, since: str = "24h") -> Response:
+        if since not in ("24h", "7d", "30d"):
+            since = "24h"
+        now = service.clock.now()
+        overall, per_task = service.stats(actor=session.actor, since=parse_since(since, now=now))
+        failing = sorted((s for s in per_task if s.failed), key=lambda s: -s.failed)[:10]
+        return render(request, "stats.html", session, page_title="Stats", overall=overall, per_task=per_task,
+                      failing=failing, since=since, watch="all")
+
+    # --- actions ----------------------------------------------------------------------------
+
+    @router.post("/tasks/{task_id}/{action}")
+    async def task_action(request: Request, task_id: int, action: str) -> Response:
+        session = await asyncio.to_thread(service.web.session, request.cookies.get(COOKIE))
+        if session is None:
+            return _refuse(request, 401, "sign in first")
+        refused = await _csrf_refusal(request, session)
+        if refused is not None:
+            return refused
+        if action not in ACTIONS:
+            return _refuse(request, 404, f"no action {action!r}")
+        ref = str(task_id)
+        try:
+            if action == "run":
+                run = await asyncio.to_thread(service.run_now, ref, actor=session.actor)
+                message = f"run {run.run_id} of '{run.task_name}' started"
+            elif action == "pause":
+                task = await asyncio.to_thread(service.pause_task, ref, actor=session.actor)
+                message = f"'{task.name}' paused"
+            elif action == "resume":
+                task = await asyncio.to_thread(service.resume_task, ref, actor=session.actor)
+                message = f"'{task.name}' resumed"
+            else:
+                task = await asyncio.to_thread(service.delete_task, ref, actor=session.actor)
+                message = f"'{task.name}' deleted"
+        except CronpilotError as exc:
+            return _refuse(request, _status(exc), str(exc))
+        live.poke()
+        if _wants_json(request):
+            return JSONResponse({"ok": True, "message": message}, headers=SECURITY_HEADERS)
+        back = "/dashboard/" if action == "delete" else f"/dashboard/tasks/{task_id}"
+        return RedirectResponse(back, status_code=303, headers=SECURITY_HEADERS)
+
+    # --- live -------------------------------------------------------------------------------
+
+    @router.get("/events")
+    async def events(request: Request) -> Response:
+        session = await asyncio.to_thread(service.web.session, request.cookies.get(COOKIE))
+        if session is None:
+            return JSONResponse({"error": "sign in first"}, status_code=401, headers=SECURITY_HEADERS)
+        cookie = request.cookies.get(COOKIE)
+        sub = live.subscribe(session.actor)
+
+        async def stream() -> AsyncIterator[bytes]:
+            try:
+                # retry: how soon the browser reconnects after the server went away (a restart).
+                yield b"retry: 1000\n: connected\n\n"
+                while True:
+                    try:
+                        items = await asyncio.wait_for(sub.queue.get(), keepalive)
+                    except TimeoutError:
+                        # A comment keeps proxies from closing an idle stream; and a session
+                        # ended meanwhile (sign-out, demotion) ends the stream.
+                        if await asyncio.to_thread(service.web.session, cookie) is None:
+                            yield b"event: signedout\ndata: {}\n\n"
+                            return
+                        yield b": keepalive\n\n"
+                        continue
+                    if sub.closed:
+                        return
+                    data = [{"task_id": c.task_id, "run_id": c.run_id, "status": c.status} for c in items]
+                    yield b"event: change\ndata: " + json.dumps(data).encode() + b"\n\n"
+            finally:
+                live.unsubscribe(sub)
+
+        headers = {**SECURITY_HEADERS, "X-Accel-Buffering": "no"}
+        return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+    @router.get("/static/{name}")
+    def static(name: str) -> Response:
+        if name not in STATIC:
+            return Response(status_code=404)
+        return FileResponse(HERE / "static" / name, media_type=STATIC[name],
+                            headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+    router.feed = live  # type: ignore[attr-defined]  # serve stops it; tests and benches read it
+    return router
+
+
+async def _csrf_refusal(request: Request, session: WebSession) -> Response | None:
+    """None when the request carries this session's CSRF token (header or form) and, if the
+    browser says where it comes from, comes from this site; else the refusal."""
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        sent = (await _form(request)).get("csrf", "")
+    origin = request.headers.get("origin")
+    if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
+        return _refuse(request, 403, "this request came from another site")
+    if not sent or not hmac.compare_digest(sent, session.csrf):
+        return _refuse(request, 403, "this request is missing its form token; reload the page and try again")
+    return None
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A small url-encoded form (our forms carry a token or two; python-multipart isn't a
+    dependency, and nothing here takes files)."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    body = await request.body()
+    if len(body) > 16_384:
+        return {}
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", errors="replace")).items()}
+
+
+def _refuse(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"ok": False, "error": message}, status_code=status, headers=SECURITY_HEADERS)
+    return Response(message, status_code=status, media_type="text/plain", headers=SECURITY_HEADERS)
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _https(request: Request) -> bool:
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+
+
+def _status(exc: CronpilotError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, InvalidRequest):
+        return 400
+    return 500
+
+
+def _can_change(session: WebSession | None) -> bool:
+    return session is not None and session.actor.role != Role.VIEWER
+
+
+def _duration(run: Run) -> str:
+    if run.started_at and run.finished_at:
+        return elapsed_text(run.finished_at - run.started_at)
+    return ""
+
+
+def _chart(runs: list[Run]) -> list[dict[str, Any]]:
+    """Bars for the task page's small chart: the last runs' durations, oldest left, by status."""
+    ended = [r for r in reversed(runs) if r.started_at and r.finished_at][-30:]
+    longest = max(((r.finished_at - r.started_at).total_seconds() for r in ended  # type: ignore[operator]
+                   ), default=0.0) or 1.0
+    bars = []
+    for i, r in enumerate(ended):
+        seconds = (r.finished_at - r.started_at).total_seconds()  # type: ignore[operator]
+        height = max(2, round(40 * seconds / longest))
+        bars.append({"x": i * 8, "y": 42 - height, "h": height, "status": r.status.value, "run_id": r.run_id,
+                     "label": f"run {r.run_id}: {r.status.value}, {elapsed_text(timedelta(seconds=seconds))}"})
+    return bars
+
+
+def _helpers(service: Service, now: datetime) -> dict[str, Any]:
+    zone = service.default_timezone
+
+    def when(instant: datetime | None, task_zone: str | None = None, seconds: bool = True) -> str:
+        return time_text(instant, task_zone or zone, viewer_zone=zone, now=now, seconds=seconds)
+
+    def schedule(task: Task) -> str:
+        return schedule_text(task.triggers, task.timezone, now=now)
+
+    def percent(value: float | None) -> str:
+        return "—" if value is None else f"{100 * value:.1f}%"
+
+    def seconds(value: float | None) -> str:
+        return "—" if value is None else elapsed_text(timedelta(seconds=value))
+
+    def next_fire(task: Task) -> str:
+        if task.status != TaskStatus.ACTIVE:
+            return "—"
+        fires = service.next_fires(task, count=1)
+        return when(fires[0], task.timezone, seconds=False) if fires else "—"
+
+    def stats_row(s: TaskStats) -> dict[str, Any]:
+        return s.as_dict()
+
+    return {
+        "when": when, "schedule": schedule, "percent": percent, "seconds": seconds, "next_fire": next_fire,
+        "outcome": run_outcome, "reason": lambda run, width=200: run_reason(run, width=width), "duration": _duration, "action_text": action_text,
+        "provenance": lambda t, viewer=None: provenance(t, viewer=viewer, viewer_zone=zone, now=now),
+        "count_text": count_text, "stats_row": stats_row,
+    }

@@ -1,0 +1,110 @@
+// cronpilot dashboard: live updates and in-page actions. Plain JavaScript, no build step, no
+// dependencies. Pages work without it (forms post and redirect); with it:
+// - one EventSource per page receives changes pushed by the server; when one concerns what the
+//   page shows, the page's <main> is fetched again and swapped in place (no reload, no polling);
+//   the browser reconnects by itself after a server restart (the stream sets `retry`);
+// - action buttons post with the CSRF token in a header and report the result in place.
+"use strict";
+(function () {
+  var body = document.body;
+  var csrf = body.getAttribute("data-csrf");
+  var state = document.getElementById("live-state");
+  var flash = document.getElementById("flash");
+
+  function say(text, bad) {
+    if (!flash) return;
+    flash.textContent = text;
+    flash.className = bad ? "bad" : "good";
+    flash.hidden = false;
+    clearTimeout(say.timer);
+    say.timer = setTimeout(function () { flash.hidden = true; }, 6000);
+  }
+
+  // Sign-in page: press the button for the person (a link preview fetched by a chat app
+  // runs no script, so it never uses the link up).
+  var signin = document.getElementById("signin-form");
+  if (signin && !signin.dataset.sent) { signin.dataset.sent = "1"; signin.submit(); }
+
+  function watched(change) {
+    var watch = body.getAttribute("data-watch") || "";
+    if (watch === "all") return true;
+    return watch.split(",").indexOf(String(change.task_id)) >= 0;
+  }
+
+  var refreshing = false, again = false, timer = null;
+  function refresh() {
+    if (refreshing) { again = true; return; }
+    refreshing = true;
+    fetch(location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
+      .then(function (r) {
+        if (r.redirected || r.status === 401) { location.href = "/dashboard/signin"; return null; }
+        return r.ok ? r.text() : null;
+      })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("live"), here = document.getElementById("live");
+        if (fresh && here) {
+          here.replaceChildren.apply(here, Array.prototype.slice.call(fresh.childNodes).map(function (n) {
+            return document.importNode(n, true);
+          }));
+          bindActions(here);
+          body.setAttribute("data-refreshed", String(Date.now()));
+        }
+      })
+      .catch(function () {})
+      .then(function () {
+        refreshing = false;
+        if (again) { again = false; schedule(); }
+      });
+  }
+  function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 100); }
+
+  if (csrf && window.EventSource) {
+    var lost = false;
+    var source = new EventSource("/dashboard/events");
+    source.addEventListener("open", function () {
+      if (state) { state.textContent = "live"; state.className = "live-dot on"; }
+      if (lost) { lost = false; schedule(); }  // changes made while away: show them now
+    });
+    source.addEventListener("error", function () {
+      lost = true;
+      if (state) { state.textContent = "reconnecting"; state.className = "live-dot off"; }
+    });
+    source.addEventListener("change", function (event) {
+      var changes = JSON.parse(event.data);
+      if (changes.some(watched)) schedule();
+    });
+    source.addEventListener("signedout", function () { location.href = "/dashboard/signin"; });
+  }
+
+  function bindActions(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("form[data-action]"), function (form) {
+      if (form.dataset.bound) return;
+      form.dataset.bound = "1";
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var question = form.getAttribute("data-confirm");
+        if (question && !window.confirm(question)) return;
+        var button = form.querySelector("button");
+        if (button) button.disabled = true;
+        fetch(form.action, {
+          method: "POST", credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
+        }).then(function (r) {
+          return r.json().catch(function () { return { ok: false, error: "the server said " + r.status }; });
+        }).then(function (result) {
+          if (button) button.disabled = false;
+          say(result.ok ? result.message : result.error, !result.ok);
+          if (result.ok && /\/delete$/.test(form.action) && /\/tasks\/\d+$/.test(location.pathname)) {
+            location.href = "/dashboard/";
+          }
+        }).catch(function () {
+          if (button) button.disabled = false;
+          say("couldn't reach cronpilot; try again", true);
+        });
+      });
+    });
+  }
+  bindActions(document);
+})();

@@ -1,0 +1,137 @@
+"""Browser tests: a real ``cronpilot serve`` in a subprocess, and Debian's Chromium driven by
+Playwright (never Playwright's own browser download). Every server and browser a test starts is
+stopped at its end, whether it passed or not."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("CRONPILOT_TEST_CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CRONPILOT = [sys.executable, "-m", "cronpilot"]
+
+
+def _require_browser() -> None:
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    if IN_CI:
+        pytest.fail(f"Chromium is required in CI but missing at {CHROMIUM} (.ci/run installs it)")
+    pytest.skip(f"no Chromium at {CHROMIUM}; apt-get install chromium (CI does)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str  # http://127.0.0.1:PORT
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*CRONPILOT, *args], env=self.env, capture_output=True, text=True, timeout=90,
+                              check=check)
+
+    def link(self, *args: str) -> str:
+        out = self.cli("dashboard", *args).stdout
+        found = re.search(r"(http://\S+/dashboard/signin\?token=[\w-]+)", out)
+        assert found, out
+        return found.group(1)
+
+
+def start_server(env: dict[str, str], log: Path, *, port: int | None = None) -> Server:
+    port = port or _free_port()
+    env = {**env, "CRONPILOT_HTTP_PORT": str(port)}
+    starts = log.read_text(errors="replace").count("http: on") if log.exists() else 0
+    with log.open("ab") as out:
+        process = subprocess.Popen([*CRONPILOT, "serve", "--grace", "2"], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    server = Server(url=f"http://127.0.0.1:{port}", env=env, process=process, log=log)
+    deadline = time.monotonic() + 60
+    while log.read_text(errors="replace").count("http: on") < starts + 1:
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_server(server)
+            raise AssertionError("serve did not start:\n" + log.read_text(errors="replace"))
+        time.sleep(0.1)
+    return server
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGINT)
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@pytest.fixture
+def serve_env(isolated_settings: Path) -> dict[str, str]:
+    return {**os.environ, "CRONPILOT_SHELL_SANDBOX": "none"}
+
+
+@pytest.fixture
+def server(serve_env: dict[str, str], tmp_path: Path) -> Iterator[Server]:
+    running = start_server(serve_env, tmp_path / "serve.log")
+    try:
+        yield running
+    finally:
+        stop_server(running)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Pages in fresh contexts (separate cookies: separate people); all closed at the end."""
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(**options)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def sign_in(page: Any, link: str) -> None:
+    page.goto(link)
+    page.wait_for_url(re.compile(r"/dashboard/$"))
