@@ -10,7 +10,9 @@ The sender signs ``f"{timestamp}.".encode() + raw_body`` with HMAC-SHA256 and th
 Checked in this order, nothing parsed or stored before the signature holds: the event name
 (unknown → 404, the same body as any missing page), the declared size, then the body read
 with a cap (over 1 MiB → 413), the timestamp and signature (→ 401, compared in constant
-time), then replay (→ 409). A delivery id is accepted once; so is a signature, because the
+time), then replay (→ 409). The delivery id and signature are remembered in the transaction
+that creates the runs, so a delivery that failed (503) leaves nothing behind and its retry
+fires. A delivery id is accepted once; so is a signature, because the
 delivery id is not signed: a captured request replayed under a fresh id within the window
 is refused by its signature. Two deliveries with the same timestamp and body are one delivery.
 
@@ -35,7 +37,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from scheduler.errors import CronpilotError, StoreUnavailable
+from scheduler.errors import Conflict, CronpilotError, StoreUnavailable
 from scheduler.service import Actor, Role, Service
 from scheduler.sources.payloads import body_payload
 from scheduler.triggers.event import check_event_name
@@ -96,13 +98,16 @@ def webhook_router(service: Service, *, max_body: int = MAX_BODY) -> APIRouter:
             return JSONResponse({"detail": f"send a unique {DELIVERY} header of 1 to "
                                            f"{DELIVERY_ID_LIMIT} characters"}, status_code=400)
         signature = request.headers[SIGNATURE].strip().lower()
-        if not await asyncio.to_thread(service.first_delivery, name, delivery, signature):
-            return JSONResponse({"detail": "this delivery was already received"}, status_code=409)
         actor = Actor(f"webhook:{name}", Role.MEMBER)
         try:
+            # The delivery id is remembered in the transaction that creates the runs: a failed
+            # emit (503) remembers nothing, so the sender's retry is not taken for a replay.
             released = await asyncio.to_thread(
-                service.emit, name, body_payload(body), actor=actor, caused_by_run_id=_calling_run(request)
+                service.emit, name, body_payload(body), actor=actor, caused_by_run_id=_calling_run(request),
+                delivery=(delivery, signature),
             )
+        except Conflict:
+            return JSONResponse({"detail": "this delivery was already received"}, status_code=409)
         except CronpilotError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=503 if isinstance(exc, StoreUnavailable) else 400)
         if time.monotonic() - forgotten_at[0] > FORGET_EVERY:

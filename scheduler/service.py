@@ -177,7 +177,6 @@ class Service:
     create_webhook = via("flows", Flows.create_webhook)
     list_webhooks = via("flows", Flows.list_webhooks)
     delete_webhook = via("flows", Flows.delete_webhook)
-    first_delivery = via("flows", Flows.first_delivery)
     forget_deliveries = via("flows", Flows.forget_deliveries)
 
     engine_running = via("status", Status.engine_running)

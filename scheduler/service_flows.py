@@ -248,11 +248,15 @@ class Flows:
 
     def emit(
         self, event: str, payload: dict[str, Any] | None = None, *, actor: Actor,
-        caused_by_run_id: int | None = None,
+        caused_by_run_id: int | None = None, delivery: tuple[str, str] | None = None,
     ) -> Released:
         """Fire every task listening to ``event``; returns the runs created (pending).
         ``caused_by_run_id`` links them to the run that emitted it (a task calling a webhook
-        sends its run id), so loops through events are cut by the causal-chain limit."""
+        sends its run id), so loops through events are cut by the causal-chain limit.
+        ``delivery`` is a signed webhook's (delivery id, signature): both are remembered in the
+        transaction that creates the runs, so a failed emit leaves the sender free to retry, and
+        either seen before is a replay (``Conflict``, nothing created). The signature is kept
+        too because the delivery id is not signed: the same request under a new id is refused."""
         self.rules.require_writer(actor, action="emit", target=event)
         try:
             name = check_event_name(event)
@@ -266,7 +270,9 @@ class Flows:
                 self.store.get_run(cause)
             except NotFound:
                 cause = None  # a claimed cause that doesn't exist: start a new chain
-        released = self.store.emit_event(name, payload, now=self.clock.now(), caused_by_run_id=cause)
+        deliveries = (f"sig:{delivery[1][-64:]}", delivery[0]) if delivery is not None else ()
+        released = self.store.emit_event(name, payload, now=self.clock.now(), caused_by_run_id=cause,
+                                         deliveries=deliveries)
         self.rules.audit(actor, "emit", name)
         self.changed()
         return released
@@ -297,14 +303,6 @@ class Flows:
         self.rules.audit(actor, "delete_webhook", event)
 
     # --- inbound webhooks (the HTTP edge checks signatures; these are its questions) ----------
-
-    def first_delivery(self, event: str, delivery_id: str, signature: str) -> bool:
-        """Record a signed delivery's id and signature; False when either was seen before (a
-        replay, or the same request under a new id)."""
-        now = self.clock.now()
-        fresh_signature = self.store.claim_delivery(f"sig:{signature[-64:]}", event=event, now=now)
-        fresh_delivery = self.store.claim_delivery(delivery_id, event=event, now=now)
-        return fresh_signature and fresh_delivery
 
     def forget_deliveries(self, *, before: datetime) -> int:
         """Forget delivery ids seen before ``before`` (replays that old fail the time window)."""

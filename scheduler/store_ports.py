@@ -315,12 +315,10 @@ class FlowStore(Protocol):
     def emit_event(
         self, event: str, payload: dict[str, Any] | None, *, now: datetime,
         caused_by_run_id: int | None = None, chain_depth: int = 0, exclude_task_id: int | None = None,
+        deliveries: Sequence[str] = (),
     ) -> Released:
-        """A pending run for every active listener of ``event`` (cut past the chain limit)."""
-        ...
-
-    def claim_delivery(self, delivery_id: str, *, event: str, now: datetime) -> bool:
-        """True the first time ``delivery_id`` is seen; a replay gets False."""
+        """A pending run for every active listener of ``event`` (cut past the chain limit);
+        ``deliveries`` recorded in the same transaction, ``Conflict`` (nothing stored) on a replay."""
         ...
 
     def forget_deliveries(self, *, before: datetime) -> int:

@@ -138,7 +138,6 @@ class Store:
     trigger_task = via("events", EventRows.trigger_task)
     cut_runs_since = via("events", EventRows.cut_runs_since)
     max_run_id = via("events", EventRows.max_run_id)
-    claim_delivery = via("events", EventRows.claim_delivery)
     forget_deliveries = via("events", EventRows.forget_deliveries)
     condition_value = via("events", EventRows.condition_value)
     set_condition_value = via("events", EventRows.set_condition_value)

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ..errors import Conflict
 from ..models import RunReason, RunStatus, TaskSpec
 from ..triggers import EventTrigger
 from . import dialect
@@ -75,10 +76,19 @@ class EventRows:
         caused_by_run_id: int | None = None,
         chain_depth: int = 0,
         exclude_task_id: int | None = None,
+        deliveries: Sequence[str] = (),
     ) -> Released:
         """Create a pending run for every active task listening to ``event``. With
-        ``caused_by_run_id`` the runs continue that run's causal chain."""
+        ``caused_by_run_id`` the runs continue that run's causal chain. ``deliveries`` (a
+        webhook's delivery id and signature) are recorded in the same transaction as the runs:
+        either both are stored or neither, so a sender whose delivery failed can retry it, and
+        ``Conflict`` (nothing created) when one of them was seen before."""
         with self.db.write() as conn:
+            for delivery_id in deliveries:
+                try:
+                    conn.execute(webhook_deliveries.insert().values(delivery_id=delivery_id, event=event, at=now))
+                except IntegrityError:  # leaving the block rolls back every row written so far
+                    raise Conflict("this delivery was already received") from None
             if caused_by_run_id is not None and not chain_depth:
                 chain_depth = conn.execute(
                     sa.select(runs.c.chain_depth).where(runs.c.run_id == caused_by_run_id)).scalar() or 0
@@ -118,15 +128,6 @@ class EventRows:
             return int(conn.execute(sa.select(sa.func.max(runs.c.run_id))).scalar() or 0)
 
     # --- webhook delivery ids (their secrets live in secret_store) ------------------------------
-
-    def claim_delivery(self, delivery_id: str, *, event: str, now: datetime) -> bool:
-        """True the first time a delivery id is seen; a replay gets False."""
-        try:
-            with self.db.write() as conn:
-                conn.execute(webhook_deliveries.insert().values(delivery_id=delivery_id, event=event, at=now))
-        except IntegrityError:
-            return False
-        return True
 
     def forget_deliveries(self, *, before: datetime) -> int:
         with self.db.write() as conn:

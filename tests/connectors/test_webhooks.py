@@ -248,3 +248,33 @@ async def test_the_printed_curl_recipe_is_accepted(tmp_path):
     finally:
         await server.stop()
         store.close()
+
+
+async def test_webhook_whose_emit_failed_is_accepted_when_the_sender_retries(
+    hooks, service, secret, listener, sqlite_store, monkeypatch
+):
+    """Issue 14 item 0: the delivery id used to be remembered before the emit, so a 503 left the
+    sender's every retry refused as a replay and the event never fired."""
+    from scheduler.errors import StoreUnavailable
+    from scheduler.store import event_store
+
+    real_emit = event_store.emit
+    failures = [StoreUnavailable("the database stopped answering")]
+
+    def emit_failing_once(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return real_emit(*args, **kwargs)
+
+    monkeypatch.setattr(event_store, "emit", emit_failing_once)
+    body = b'{"n": 1}'
+    failed = await hooks.post(f"/hooks/{EVENT}", content=body,
+                              headers=signed(secret, body, at=now_s(service), delivery="delivery-1"))
+    service.clock.advance(30)  # the sender's retry: same delivery id, signed anew
+    retried = await hooks.post(f"/hooks/{EVENT}", content=body,
+                               headers=signed(secret, body, at=now_s(service), delivery="delivery-1"))
+    again = await hooks.post(f"/hooks/{EVENT}", content=body,
+                             headers=signed(secret, body, at=now_s(service), delivery="delivery-1"))
+
+    assert [failed.status_code, retried.status_code, again.status_code] == [503, 202, 409]
+    assert [r.run_id for r in sqlite_store.list_runs()] == retried.json()["runs"]
