@@ -2,7 +2,8 @@
 
 Each integration brings its own router (``/slack/events``, ``/telegram/webhook``; the event
 webhooks ``/hooks/{event}`` come the same way), so this module only assembles them and serves the
-result with uvicorn inside the process's one event loop.
+result with uvicorn inside the process's one event loop. Every request body passes through
+``connectors.inbound.BodyLimit`` (413 while it streams, never read whole).
 """
 
 from __future__ import annotations
@@ -10,15 +11,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sequence
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from .inbound import MAX_BODY, BodyLimit, invalid_request
 
 
-def build_api(routers: Iterable[APIRouter] = (), *, extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
-    """The app: ``/healthz`` plus the given routers (connectors' first, then ``extra_routers``)."""
+def build_api(
+    routers: Iterable[APIRouter] = (), *, extra_routers: Iterable[APIRouter] = (), max_body: int = MAX_BODY,
+    json_prefixes: Sequence[str] = (),
+) -> FastAPI:
+    """The app: ``/healthz`` plus the given routers (connectors' first, then ``extra_routers``).
+    Every route is behind ``BodyLimit``: no request body over ``max_body`` bytes is ever held,
+    and JSON sent under ``json_prefixes`` is checked for depth and syntax before a route parses it."""
     api = FastAPI(title="cronpilot", docs_url=None, redoc_url=None, openapi_url=None)
+    api.add_middleware(BodyLimit, max_body=max_body, json_prefixes=tuple(json_prefixes))
+    api.add_exception_handler(RequestValidationError, invalid_request)
 
     @api.get("/healthz")
     async def healthz() -> dict[str, str]:
