@@ -28,9 +28,20 @@ def telegram_html(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+# Characters that make text show as something else: every C0 and C1 control but newline and tab
+# (ESC starts terminal sequences; U+009B is an 8-bit CSI), and the bidi controls that reorder
+# what follows them ("Trojan Source").
+_UNPRINTABLE = frozenset(
+    [chr(c) for c in range(32) if chr(c) not in "\n\t"] + [chr(c) for c in range(0x7F, 0xA0)]
+    + ["\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
+)
+_DROP = dict.fromkeys(map(ord, _UNPRINTABLE))
+
+
 def printable(text: str) -> str:
-    """Drop control characters except newline and tab (terminal escapes, NUL)."""
-    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ch != "\x7f"))
+    """``text`` without control characters (except newline and tab) or bidi controls: terminal
+    escape sequences lose their ESC and show as plain text, nothing reorders the line."""
+    return text.translate(_DROP)
 
 
 def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) -> list[str]:

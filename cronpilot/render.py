@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
+from connectors.markup import printable
 from scheduler import wording
 from scheduler.models import RetryPolicy, Run, RunEvent, RunStatus, Task
 from scheduler.wording import (
@@ -27,6 +28,12 @@ from scheduler.wording import (
 
 if TYPE_CHECKING:  # the service pulls in the store: not needed to print
     from scheduler.service import TaskStats
+
+
+def escape(text: str) -> str:
+    """Text from a task, a run or a person, safe to print: rich markup escaped, and control and
+    bidi characters dropped (a task's output can't move the cursor or recolour the terminal)."""
+    return _markup_escape(printable(text))
 
 
 console = Console(highlight=False, soft_wrap=False)
@@ -202,7 +209,7 @@ def run_detail(run: Run, history: list[RunEvent], log_text: str, *, viewer_zone:
         console.print(escape(run.traceback), style="dim")
     if log_text:
         console.print("[bold]log[/bold]" + (f" ({escape(run.log_path)})" if run.log_path else ""))
-        console.out(log_text, highlight=False)
+        console.out(printable(log_text), highlight=False)
     else:
         console.print("[dim](no output)[/dim]")
 

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     heartbeat_interval: timedelta = timedelta(seconds=10)
     max_concurrent_runs: int = 256
     allow_overlap_cap: int = 16
+    # no recurring task (interval, cron with seconds, condition check) fires more often: a fire
+    # is a run row and a wake-up; "1s" allows every second (scheduler/hygiene.py says why 10 s)
+    min_interval: timedelta = Field(default=timedelta(seconds=10), ge=timedelta(seconds=1))
 
     # actions
     http_allowed_hosts: list[str] = Field(default_factory=list)
@@ -162,6 +165,23 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("min_interval", mode="before")
+    @classmethod
+    def _min_interval(cls, value: object) -> object:
+        # "10s", "1m" as every other duration option reads; a bare number is seconds.
+        if isinstance(value, str) and value.strip():
+            from scheduler.durations import parse_duration
+            from scheduler.errors import InvalidRequest
+
+            text = value.strip()
+            if text.replace(".", "", 1).isdigit():
+                return timedelta(seconds=float(text))
+            try:
+                return parse_duration(text)
+            except InvalidRequest:
+                return value  # ISO 8601 ("PT10S") or a refusal, both pydantic's
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -132,6 +132,7 @@ class App:
             shell_workdir=self.shell_workdir,
             ai_templates=_template_names(),
             local_user=self.settings.user,
+            min_interval=self.settings.min_interval,
         )
         service.log_archive = self.log_archive
         return service

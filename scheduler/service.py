@@ -33,6 +33,7 @@ from typing import Any
 from .access import Actor, Role, SpawnPolicy, UserRecord, validation_message
 from .clock import Clock, SystemClock
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from .hygiene import DEFAULT_MIN_INTERVAL
 from .models import Run, RunEvent, RunReason, RunStatus, Task, TaskSpec, TaskStatus
 from .parts import via
 from .people import AccessPolicy, People
@@ -102,6 +103,7 @@ class Service:
         shell_workdir: Path | None = None,
         ai_templates: Sequence[str] = (),
         local_user: str | None = None,
+        min_interval: timedelta = DEFAULT_MIN_INTERVAL,
     ) -> None:
         self.store = store
         # A shell task created without a working folder gets this one (a chat's configured
@@ -111,7 +113,7 @@ class Service:
         self.on_change = on_change or (lambda: None)
         self.rules = Rules(store, clock=self.clock, default_timezone=default_timezone,
                            sql_databases=tuple(sql_databases), spawn_policy=spawn_policy or SpawnPolicy(),
-                           ai_templates=ai_templates)
+                           ai_templates=ai_templates, min_interval=min_interval)
         # Without a key secrets can't be set.
         self.secrets = Secrets(store, rules=self.rules, clock=self.clock, box=secret_box or SecretBox())
         self.flows = Flows(store, rules=self.rules, secrets=self.secrets, tasks=self, clock=self.clock,
@@ -293,7 +295,7 @@ class Service:
         merged = {**current, **changes}
         spec = self.build_spec(merged)
         now = self.clock.now()
-        spec = self.rules.checked(spec, now=now)
+        spec = self.rules.checked(spec, now=now, previous=task)
         uses_secrets = bool(self.secrets.check_secret_references(spec, owner=task.owner))
         self.rules.check_event_loops(task.task_id, spec)
         reset = "triggers" in changes or "timezone" in changes

@@ -16,6 +16,7 @@ from .access import Actor
 from .clock import Clock
 from .dag import Graph, find_cycle, workflow_status
 from .errors import Conflict, InvalidRequest, NotFound
+from .hygiene import check_payload
 from .models import DependencyCondition, Run, RunStatus, Task, TaskSpec, TaskStatus
 from .secrets import Secrets
 from .service_rules import Rules
@@ -264,6 +265,7 @@ class Flows:
             raise InvalidRequest(str(exc)) from None
         if payload is not None and not isinstance(payload, dict):
             payload = {"value": payload}
+        check_payload(payload)  # NaN, lone surrogates, NUL: neither database could keep them
         cause = caused_by_run_id if caused_by_run_id is not None else actor.ai_run_id
         if cause is not None:
             try:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from . import hygiene
 from .access import Actor, Role, SpawnPolicy, validation_message
 from .clock import Clock
 from .dag import find_cycle
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from .hygiene import DEFAULT_MIN_INTERVAL
 from .models import Task, TaskSpec
 from .store.records import SpawnCheck
 from .store_ports import ServiceStore
@@ -43,6 +45,7 @@ class Rules:
     def __init__(
         self, store: ServiceStore, *, clock: Clock, default_timezone: str, sql_databases: Sequence[str],
         spawn_policy: SpawnPolicy, ai_templates: Sequence[str] = (),
+        min_interval: timedelta = DEFAULT_MIN_INTERVAL,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -50,6 +53,7 @@ class Rules:
         self.sql_databases = tuple(sql_databases)
         self.spawn_policy = spawn_policy
         self.ai_templates = tuple(ai_templates)  # names an AI task may use (empty: not checked)
+        self.min_interval = min_interval  # no recurring task fires more often (CRONPILOT_MIN_INTERVAL)
 
     # --- who may ----------------------------------------------------------------------------
 
@@ -108,10 +112,12 @@ class Rules:
         except ValidationError as exc:
             raise InvalidRequest(validation_message(exc)) from None
 
-    def checked(self, spec: TaskSpec, *, now: datetime) -> TaskSpec:
+    def checked(self, spec: TaskSpec, *, now: datetime, previous: TaskSpec | None = None) -> TaskSpec:
         """``spec`` as it will be stored: one-offs in the future, intervals anchored at ``now``,
-        outcome events naming tasks by id, known databases, http URLs, known AI templates;
+        outcome events naming tasks by id, known databases, http URLs, known AI templates, and
+        the hygiene rules (``scheduler/hygiene.py``) on what is new or changed since ``previous``;
         ``InvalidRequest`` else."""
+        self._hygiene(spec, now=now, previous=previous)
         triggers: list[Trigger] = []
         for trigger in spec.triggers:
             if isinstance(trigger, OnceTrigger) and trigger.at <= now:
@@ -140,6 +146,32 @@ class Rules:
         if action.kind == "ai" and action.template and self.ai_templates and action.template not in self.ai_templates:
             raise InvalidRequest(f"unknown AI template {action.template!r}; known: {', '.join(self.ai_templates)}")
         return spec.model_copy(update={"triggers": triggers})
+
+    def _hygiene(self, spec: TaskSpec, *, now: datetime, previous: TaskSpec | None) -> None:
+        """Only what changed is held to the rules, so a task stored before a rule existed can
+        still be paused, renamed or given a new action."""
+        if previous is None or spec.name != previous.name:
+            hygiene.check_name(spec.name)
+            similar = hygiene.confusable_with(
+                spec.name, (n for n in self.store.live_task_names() if previous is None or n != previous.name))
+            if similar is not None:
+                raise InvalidRequest(f"the name {spec.name!r} looks like the existing task {similar!r}; "
+                                     "pick a name that can't be mistaken for it")
+        if previous is None or spec.triggers != previous.triggers or spec.timezone != previous.timezone:
+            zone = spec_zone(spec)
+            for trigger in spec.triggers:
+                if isinstance(trigger, IntervalTrigger):
+                    hygiene.check_interval(trigger.every, self.min_interval, what="running")
+                elif isinstance(trigger, ConditionTrigger):
+                    hygiene.check_interval(trigger.every, self.min_interval, what="checking")
+                elif trigger.kind in ("cron", "rrule"):
+                    hygiene.check_fire_gap(next_fires([trigger], now, zone, 12), self.min_interval)
+        if previous is None or spec.action != previous.action:
+            action = spec.action
+            if action.kind == "shell":
+                hygiene.check_env(action.env)
+            elif action.kind == "http":
+                hygiene.check_headers(action.headers)
 
     def _resolve_outcome_event(self, trigger: EventTrigger) -> EventTrigger:
         """'task.completed:backup' → 'task.completed:12': outcome events name tasks by id, so a

@@ -210,6 +210,10 @@ class TaskStore(Protocol):
         """Names of these tasks, deleted ones included."""
         ...
 
+    def live_task_names(self) -> list[str]:
+        """The name of every task not deleted (for the look-alike name check)."""
+        ...
+
     def add_audit(
         self, *, at: datetime, actor: str, action: str, decision: str,
         target: str | None = None, reason: str | None = None, ai_run_id: int | None = None,

@@ -82,10 +82,16 @@ async def _answer(line: str) -> object:
 
 def _read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
     # A daemon thread, not the loop's executor: a pending input() must not hold up the exit.
+    # A terminal gets input() (line editing); a pipe is read a capped line at a time.
+    from ..inputs import read_line
+
+    interactive = sys.stdin.isatty()
     while True:
         try:
-            line = input()
+            line = input() if interactive else read_line(sys.stdin)
         except (EOFError, KeyboardInterrupt, ValueError):
+            line = None
+        if line is None:
             loop.call_soon_threadsafe(queue.put_nowait, None)
             return
         loop.call_soon_threadsafe(queue.put_nowait, line)

@@ -55,7 +55,6 @@ def emit(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Emit an event: every task listening to it fires."""
-    import json as jsonlib
 
     from connectors.console import ConsoleNotifier
     from scheduler.errors import InvalidRequest
@@ -63,10 +62,12 @@ def emit(
     from . import waiting
 
     app = current_app()
-    try:
-        payload = jsonlib.loads(data) if data else None
-    except ValueError as exc:
-        raise InvalidRequest(f"--data is not valid JSON: {exc}") from None
+    from scheduler.sources.payloads import NotJson, parse_json
+
+    try:  # strict: NaN, lone surrogates and absurd nesting are refused, not misread
+        payload = parse_json(data) if data is not None else None
+    except NotJson as exc:
+        raise InvalidRequest(f"--data is not valid JSON: {str(exc).splitlines()[0] if str(exc) else 'empty'}") from None
     released = app.service.emit(event, payload, actor=app.local_actor)
     ids = [r.run_id for r in released.runs if r.run_id is not None]
     if not wait:

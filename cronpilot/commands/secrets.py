@@ -24,7 +24,9 @@ def _read_value(name: str) -> str:
     if sys.stdin.isatty():
         value = typer.prompt(f"value of {name}", hide_input=True, confirmation_prompt=True)
     else:
-        value = sys.stdin.read()
+        from ..inputs import MAX_SECRET_BYTES, read_stream
+
+        value = read_stream(sys.stdin, limit=MAX_SECRET_BYTES, what="the secret value")
         # `echo token | cronpilot secret set X` adds a newline that isn't part of the token.
         value = value[:-2] if value.endswith("\r\n") else value.removesuffix("\n")
     if not value:

@@ -105,6 +105,11 @@ def changes_from_options(
 ) -> dict[str, Any]:
     """Turn the given flags into TaskSpec fields; only what was given (for ``edit``)."""
     changes: dict[str, Any] = {}
+    for flag in ("tz", "name", "every", "at", "when"):  # given but empty: refused, never "not given"
+        if opts.get(flag) is not None and not opts[flag].strip():
+            raise InvalidRequest(f"--{flag} is empty; leave it out or give a value")
+    if any(not (c or "").strip() for c in opts.get("cron") or []):
+        raise InvalidRequest("--cron is empty; give a cron expression such as '0 9 * * MON'")
     zone = opts.get("tz") or (current.timezone if current else default_zone)
     try:
         zone = check_timezone(zone.strip())
@@ -129,7 +134,7 @@ def changes_from_options(
     if action is not None:
         changes["action"] = action
     changes.update(_policies(opts, current=current))
-    if opts.get("name"):
+    if opts.get("name") is not None:
         changes["name"] = opts["name"]
     if opts.get("description") is not None:
         changes["description"] = opts["description"]

@@ -121,9 +121,12 @@ def create(
         return
     doc: dict[str, Any] = {}
     if file is not None:
+        from ..inputs import read_text_file
+
+        text = read_text_file(file, what="the workflow file")  # capped: -f /dev/zero is refused at once
         try:
-            doc = yaml.safe_load(file.read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
+            doc = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
             raise InvalidRequest(f"can't read {file}: {str(exc).splitlines()[0]}") from None
         if not isinstance(doc, dict):
             raise InvalidRequest(f"{file} should hold a mapping (see cronpilot workflow create --example)")

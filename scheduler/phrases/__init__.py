@@ -14,6 +14,7 @@ with a short explanation and examples; nothing is guessed silently.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -61,6 +62,7 @@ def parse_schedule(
     tz = _zone(zone)
     now = _aware(now)
     text = clean(phrase)
+    _refuse_odd_numbers(text)
     expression = looks_like_cron(text)
     if expression is not None:
         trigger = cron_trigger(expression)
@@ -70,6 +72,19 @@ def parse_schedule(
         schedule = build_in_language(text, tz, now, locale)
     schedule = with_calendar(schedule, holidays, tz)
     return with_dst(schedule, dst, tz, now)
+
+
+# Numbers written in notations the reader has no words for. Its tokenizer would split "1e9" into
+# 1, "e", 9 and read "every 1 … 9" as the 1st of the month at 09:00: a wrong reading, not a refusal.
+_ODD_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?e[+-]?\d+|\d+(?:_\d+)+|0x[0-9a-f]+)",
+                         re.IGNORECASE)
+
+
+def _refuse_odd_numbers(text: str) -> None:
+    match = _ODD_NUMBER.search(text)
+    if match is not None:
+        raise InvalidRequest(f"'{match.group(0)}' isn't a number I read in a schedule; write it in plain digits "
+                             "(e.g. 'every 90 seconds')")
 
 
 def with_calendar(schedule: Schedule, task_calendar: str | None, tz: ZoneInfo) -> Schedule:

@@ -104,6 +104,7 @@ class Store:
     count_tasks = via("tasks", TaskRows.count_tasks)
     task_ids = via("tasks", TaskRows.task_ids)
     task_names = via("tasks", TaskRows.task_names)
+    live_task_names = via("tasks", TaskRows.live_task_names)
     add_audit = via("tasks", TaskRows.add_audit)
     list_audit = via("tasks", TaskRows.list_audit)
 

@@ -373,6 +373,10 @@ class TaskRows:
         with self.db.read() as conn:
             return list(conn.execute(sa.select(tasks.c.task_id).where(tasks.c.deleted_at.is_(None))).scalars())
 
+    def live_task_names(self) -> list[str]:
+        with self.db.read() as conn:
+            return list(conn.execute(sa.select(tasks.c.name).where(tasks.c.deleted_at.is_(None))).scalars())
+
     def task_names(self, task_ids: list[int]) -> dict[int, str]:
         if not task_ids:
             return {}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ def notifier() -> RecordingNotifier:
 
 @pytest.fixture
 def service(store: Store, clock: FakeClock, tmp_path: Path) -> Service:
-    return Service(store, clock=clock, default_timezone="UTC",
+    # Engine tests drive tasks every second; the floor on recurring intervals is tested on its own.
+    return Service(store, clock=clock, default_timezone="UTC", min_interval=timedelta(seconds=1),
                    secret_box=SecretBox(key_file=tmp_path / "secret.key"))
 
 
