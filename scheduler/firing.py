@@ -68,8 +68,13 @@ def plan_fires(
         following = next_fire_of_all(task.triggers, now if truncated else fires[-1], zone)
     plan = FirePlan(next_fire_at=following, last_fire=fires[-1])
 
-    late = [f for f in fires if now - f > task.misfire_grace]
-    on_time = [f for f in fires if now - f <= task.misfire_grace]
+    # Only the latest fire of a batch can be on time. Every earlier one came due while nothing
+    # fired it (a later fire is already due), so it is a missed fire and follows the misfire
+    # policy (run_all runs each, up to the cap), even within the grace: it never overlapped
+    # the run the latest fire starts, and recording it as "skipped: overlap" would misname it.
+    latest_on_time = not truncated and now - fires[-1] <= task.misfire_grace
+    late = fires[:-1] if latest_on_time else fires
+    on_time = fires[-1:] if latest_on_time else []
     if late:
         plan.runs.extend(_misfire_runs(task, late, truncated=truncated, now=now))
     for fire in on_time:
