@@ -11,7 +11,9 @@ from types import ModuleType
 
 import pytest
 
-pytestmark = pytest.mark.slow  # scores whole conversation sets: an evaluation, not a unit test
+# Scores whole conversation sets: an evaluation, not a unit test; ~85 s alone, so the default
+# 120 s timeout is too tight on a loaded 2-core machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
