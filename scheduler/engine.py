@@ -81,6 +81,11 @@ class EngineOptions:
     # its lateness is the event loop's, not that of the commit it waited for (a run's row is
     # still committed before its action starts). Only for tasks with nothing running.
     record_ahead: timedelta = timedelta(milliseconds=100)
+    # Overload sheds at the head: once passes keep ending with fires already due (two in a row:
+    # an engine that can't keep up, not one stall), a scheduled fire later than this is recorded
+    # as skipped ("missed: engine overloaded") instead of started late, so the fires behind it
+    # start on time rather than everything being late. None: never shed.
+    shed_late_after: timedelta | None = timedelta(milliseconds=250)
     notify_failures: bool = True
     # Whole tasks kept for runs, most recently run first; the others are read when they run
     # (with the commit that records their fire, so no extra round trip).
@@ -136,6 +141,8 @@ class Engine:
         self._next_poll_at: datetime | None = None
         self._next_heartbeat_at: datetime | None = None
         self._claiming = True
+        self._behind = 0  # passes in a row that ended with fires already due (overload)
+        self._item_cost = 0.0  # seconds a commit spends per fire or outcome (moving average)
         self._started = False
         self._checkpointing = False
         self._sem = asyncio.Semaphore(self.options.max_concurrent_runs)
@@ -285,10 +292,25 @@ class Engine:
         if fire:
             await self.sources.check_conditions(now)
         fires, outcomes = await self._commit(now, fire=fire)
+        if fire:
+            self._behind = self._behind + 1 if self._fires_waiting() else 0
         if self._claiming and self._pending_due_at is not None and self._pending_due_at <= now:
             await self._claim_pending(now)
         if self.observer is not None:
             self.observer.engine_pass(EnginePass(time.perf_counter() - began, fires, outcomes, self._kind_of))
+
+    def _fires_waiting(self) -> bool:
+        """Are fires already due after a pass (they came due while it committed, or did not fit
+        in its batch)? Passes that keep ending so mean the engine is overloaded."""
+        heap = self._heap
+        while heap and self._stale(heap[0]):
+            heapq.heappop(heap)
+        return bool(heap) and heap[0][0] <= self.clock.now()
+
+    @property
+    def overloaded(self) -> bool:
+        """True while the engine sheds late fires (status, metrics)."""
+        return self._behind >= 2 and self.options.shed_late_after is not None
 
     def _kind_of(self, task_id: int) -> str:
         task = self._tasks.get(task_id)  # no move_to_end: counting must not reorder the cache
@@ -399,11 +421,20 @@ class Engine:
         them (to put back if they can't be recorded)."""
         lease_until = now + self.options.lease_ttl
         horizon = now + self.options.record_ahead
+        shed_before, max_starts, starts = None, self.options.batch_size, 0
+        if self.overloaded:
+            assert self.options.shed_late_after is not None
+            shed_before = now - self.options.shed_late_after
+            # Overloaded, a big batch would make its own fires late by its commit: keep a pass
+            # to about half the shedding threshold (each start brings an outcome later).
+            if self._item_cost > 0:
+                budget = self.options.shed_late_after.total_seconds() / 2
+                max_starts = max(10, min(max_starts, int(budget / (2 * self._item_cost))))
         planned: list[NewRun] = []
         taken: list[tuple[tuple[datetime, int, int], datetime, bool]] = []
         later: list[tuple[datetime, int, int]] = []
         heap, states = self._heap, self._states
-        while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size:
+        while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size and starts < max_starts:
             entry = heapq.heappop(heap)
             if self._stale(entry):
                 continue
@@ -416,9 +447,10 @@ class Engine:
             plan = plan_fires(
                 state.sched, due_at=entry[0], now=entry[0] if ahead else now, in_flight=len(state.running),
                 queued=state.queued, worker_id=self.worker_id, lease_until=lease_until,
-                allow_cap=self.options.allow_overlap_cap,
+                allow_cap=self.options.allow_overlap_cap, shed_before=shed_before,
             )
             planned.extend(plan.runs)
+            starts += plan.starts
             state.queued = state.queued or plan.queued
             state.cursor = max(state.cursor, plan.last_fire)
             if plan.next_fire_at is not None:
@@ -621,6 +653,10 @@ class Engine:
             self._done = outcomes + self._done  # record them when the database is back
             self._unplan(taken)
             raise
+        items = len(fires) + len(outcomes)
+        if items >= 20:  # small commits are mostly fixed cost: they would say little per item
+            cost = (self.clock.now() - now).total_seconds() / items
+            self._item_cost = cost if not self._item_cost else 0.7 * self._item_cost + 0.3 * cost
         for task in loaded.values():
             self._keep_task(task)
         if outcomes:
