@@ -36,6 +36,7 @@ from .sources import Sources
 from .store.records import ClaimedRun, NewRun, Released, RunOutcome, SkipChain
 from .store_ports import EngineStore
 from .triggers import next_fire_of_all
+from .wakeups import ChangeListener
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,6 +94,9 @@ class EngineOptions:
     # SQLite: WAL checkpoints in a thread of their own, not in whichever commit crosses the
     # threshold (a 100-200 ms stall). For a serving engine; tests start hundreds of engines.
     background_checkpoints: bool = False
+    # PostgreSQL: LISTEN for other processes' changes (scheduler/wakeups.py) and look at once;
+    # the poll stays as the safety net. A serving engine's setting (one more connection).
+    listen_for_changes: bool = False
     # False: only run what is already asked for (pending runs and what they release); no
     # schedules, no watchers. A CLI uses this to run work itself when no engine is up.
     schedules: bool = True
@@ -150,6 +154,7 @@ class Engine:
         self._last_cut_seen = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._notices = BackgroundJobs()
+        self._listener: ChangeListener | None = None  # PostgreSQL: other processes' changes
         self.sources = Sources(fire=self.trigger, store_call=self.store_call, state=store,
                                now=self.clock.now, config=config, store_url=store.url, secrets=secrets)
 
@@ -180,6 +185,9 @@ class Engine:
         self._next_poll_at = now + self.options.poll_interval
         self._next_heartbeat_at = now + self.options.heartbeat_interval
         self._started = True
+        if self.options.listen_for_changes and self.options.schedules and self.store.url.startswith("postgres"):
+            self._listener = ChangeListener(self.store.url, self._wake_now)
+            self._listener.start()
         if self.options.schedules:
             await self.sources.reconcile(self.tasks())
         await self._recover_expired(now)
@@ -217,6 +225,8 @@ class Engine:
         as cancelled and retried per policy); release the worker."""
         self._claiming = False
         await self.sources.stop()
+        if self._listener is not None:
+            await self._listener.stop()
         for run in list(self._ahead.values()):
             self._end_unstarted(run, RunStatus.SKIPPED, "missed: cronpilot shut down before this fire was due")
         pending = list(self._inflight.values())
