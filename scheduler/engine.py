@@ -87,6 +87,10 @@ class EngineOptions:
     # as skipped ("missed: engine overloaded") instead of started late, so the fires behind it
     # start on time rather than everything being late. None: never shed.
     shed_late_after: timedelta | None = timedelta(milliseconds=250)
+    # ... and a pass then starts at most what its measured cost allows in half that time, but
+    # never fewer than this: on a starved machine a pass's fixed cost would otherwise read as a
+    # per-fire cost and shrink the batches until the engine did nothing else.
+    shed_min_starts: int = 200
     notify_failures: bool = True
     # Whole tasks kept for runs, most recently run first; the others are read when they run
     # (with the commit that records their fire, so no extra round trip).
@@ -439,7 +443,7 @@ class Engine:
             # to about half the shedding threshold (each start brings an outcome later).
             if self._item_cost > 0:
                 budget = self.options.shed_late_after.total_seconds() / 2
-                max_starts = max(10, min(max_starts, int(budget / (2 * self._item_cost))))
+                max_starts = max(self.options.shed_min_starts, min(max_starts, int(budget / (2 * self._item_cost))))
         planned: list[NewRun] = []
         taken: list[tuple[tuple[datetime, int, int], datetime, bool]] = []
         later: list[tuple[datetime, int, int]] = []
@@ -664,7 +668,7 @@ class Engine:
             self._unplan(taken)
             raise
         items = len(fires) + len(outcomes)
-        if items >= 20:  # small commits are mostly fixed cost: they would say little per item
+        if items >= 2 * self.options.shed_min_starts:  # small commits are mostly fixed cost
             cost = (self.clock.now() - now).total_seconds() / items
             self._item_cost = cost if not self._item_cost else 0.7 * self._item_cost + 0.3 * cost
         for task in loaded.values():

@@ -76,7 +76,7 @@ async def _overload(store: Any, tmp_path: Path, shed: timedelta | None) -> dict[
             late.append((clock.now() - scheduled_for).total_seconds())
 
     engine = PricedEngine(store, config=ActionConfig(data_dir=tmp_path), clock=clock,
-                          options=EngineOptions(shed_late_after=shed), on_run_start=on_start)
+                          options=EngineOptions(shed_late_after=shed, shed_min_starts=10), on_run_start=on_start)
     await engine.start()
     try:
         await _drive(engine, clock, t1 + timedelta(seconds=5))
