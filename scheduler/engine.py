@@ -29,6 +29,7 @@ from .clock import Clock, SystemClock
 from .errors import NotFound, StoreUnavailable
 from .execution import SHUTDOWN_REASON, TIMEOUT_REASON, execute_run
 from .firing import plan_fires
+from .leadership import leadership_for
 from .models import OverlapPolicy, RunReason, RunStatus, Task
 from .ports import AIRunner, EngineObserver, EnginePass, Notification, Notifier, SecretSource
 from .schedule import Schedule
@@ -159,6 +160,8 @@ class Engine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._notices = BackgroundJobs()
         self._listener: ChangeListener | None = None  # PostgreSQL: other processes' changes
+        self._leadership = leadership_for(store.url)  # who runs the reactive sources
+        self._leading = False
         self.sources = Sources(fire=self.trigger, store_call=self.store_call, state=store,
                                now=self.clock.now, config=config, store_url=store.url, secrets=secrets)
 
@@ -192,8 +195,7 @@ class Engine:
         if self.options.listen_for_changes and self.options.schedules and self.store.url.startswith("postgres"):
             self._listener = ChangeListener(self.store.url, self._wake_now)
             self._listener.start()
-        if self.options.schedules:
-            await self.sources.reconcile(self.tasks())
+        await self._reconcile_sources(changed=True)
         await self._recover_expired(now)
         log.info("engine started", extra={"worker_id": self.worker_id, "tasks": len(self._states)})
 
@@ -229,6 +231,8 @@ class Engine:
         as cancelled and retried per policy); release the worker."""
         self._claiming = False
         await self.sources.stop()
+        await self._store(self._leadership.close)
+        self._leading = False
         if self._listener is not None:
             await self._listener.stop()
         for run in list(self._ahead.values()):
@@ -773,8 +777,7 @@ class Engine:
             self._track(sched, task)
         for task_id in deleted:
             self._forget(task_id)
-        if (live or deleted) and self.options.schedules:
-            await self.sources.reconcile(self.tasks())
+        await self._reconcile_sources(changed=bool(live or deleted))
         self._pending_due_at = await self._store(self.store.next_pending_due)
         for run_id in await self._store(self.store.cancel_requests, owner=self.worker_id):
             self.cancel(run_id)
@@ -784,6 +787,28 @@ class Engine:
             self._last_cut_seen = max(self._last_cut_seen, cut.run_id or 0)
             await self._notify_cut(cut)
         self._next_poll_at = now + self.options.poll_interval
+
+    async def _reconcile_sources(self, *, changed: bool) -> None:
+        """Run the reactive sources if this engine leads them (``leadership.py``): one engine
+        per database watches, so one inserted row is one run. Looked at every poll, so a dead
+        leader's place is taken within about a poll interval."""
+        if not self.options.schedules:
+            return
+        wanted = self.tasks()
+        if not wanted and not self._leading:
+            return  # nothing to watch: no need to take the lead (nor a connection for it)
+        leading = await self._store(self._leadership.lead)
+        if leading != self._leading:
+            log.info("reactive sources: %s", "this engine leads" if leading else "another engine leads",
+                     extra={"worker_id": self.worker_id})
+            self._leading, changed = leading, True
+        if changed:
+            await self.sources.reconcile(wanted if leading else {})
+
+    @property
+    def leads_sources(self) -> bool:
+        """True while this engine runs the reactive sources."""
+        return self._leading
 
     async def _heartbeat(self, now: datetime) -> None:
         await self._store(self.store.extend_leases, owner=self.worker_id, until=now + self.options.lease_ttl)
