@@ -72,9 +72,14 @@ class _AdvisoryLock(Leadership):
         return self._held
 
     def close(self) -> None:
-        conn, self._conn, self._held = self._conn, None, False
+        conn, held = self._conn, self._held
+        self._conn, self._held = None, False
         if conn is not None:
             with contextlib.suppress(psycopg.Error):
+                if held and not conn.closed:
+                    # Let go now: the server frees a closed session's locks only once its
+                    # backend has exited, a moment later (a dead process's, the same way).
+                    conn.execute("SELECT pg_advisory_unlock_all()")
                 conn.close()
 
 
