@@ -188,9 +188,11 @@ async def _cronpilot(url: str, w: Workload, tmp: Path) -> dict[str, Any]:
         from connectors.metrics import Metrics
 
         observer = Metrics()
-    shed = {"shed_late_after": None} if os.environ.get("CRONPILOT_BENCH_NO_SHED") else {}  # --no-shed
+    options = EngineOptions(background_checkpoints=True)
+    if os.environ.get("CRONPILOT_BENCH_NO_SHED"):  # --no-shed
+        options = EngineOptions(background_checkpoints=True, shed_late_after=None)
     engine = Engine(store, config=ActionConfig(data_dir=tmp), clock=SystemClock(),
-                    options=EngineOptions(background_checkpoints=True, **shed), on_run_start=on_run_start,
+                    options=options, on_run_start=on_run_start,
                     observer=observer)
     started = time.perf_counter()
     await engine.start()
@@ -210,7 +212,7 @@ async def _cronpilot(url: str, w: Workload, tmp: Path) -> dict[str, Any]:
             .where(runs.c.scheduled_for >= lo, runs.c.scheduled_for < hi)
             .group_by(runs.c.status)
         ).all())
-        skipped_by_reason = dict(conn.execute(  # shed under overload, overlaps, misfires
+        skipped_by_reason: dict[str | None, int] = dict(conn.execute(  # shed under overload, overlaps, misfires
             sa.select(runs.c.error, sa.func.count())
             .where(runs.c.scheduled_for >= lo, runs.c.scheduled_for < hi, runs.c.status == "skipped")
             .group_by(runs.c.error)
