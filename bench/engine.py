@@ -188,8 +188,11 @@ async def _cronpilot(url: str, w: Workload, tmp: Path) -> dict[str, Any]:
         from connectors.metrics import Metrics
 
         observer = Metrics()
+    options = EngineOptions(background_checkpoints=True)
+    if os.environ.get("CRONPILOT_BENCH_NO_SHED"):  # --no-shed
+        options = EngineOptions(background_checkpoints=True, shed_late_after=None)
     engine = Engine(store, config=ActionConfig(data_dir=tmp), clock=SystemClock(),
-                    options=EngineOptions(background_checkpoints=True), on_run_start=on_run_start,
+                    options=options, on_run_start=on_run_start,
                     observer=observer)
     started = time.perf_counter()
     await engine.start()
@@ -209,12 +212,18 @@ async def _cronpilot(url: str, w: Workload, tmp: Path) -> dict[str, Any]:
             .where(runs.c.scheduled_for >= lo, runs.c.scheduled_for < hi)
             .group_by(runs.c.status)
         ).all())
+        skipped_by_reason: dict[str | None, int] = dict(conn.execute(  # shed under overload, overlaps, misfires
+            sa.select(runs.c.error, sa.func.count())
+            .where(runs.c.scheduled_for >= lo, runs.c.scheduled_for < hi, runs.c.status == "skipped")
+            .group_by(runs.c.error)
+        ).all())
     store.close()
     result = rec.stats(due=w.tasks * w.window)
     result.update(cpu.result())
     result.update(
         loaded=w.tasks, load_s=round(load_s, 2), engine_start_s=round(start_s, 2),
-        durable_rows=sum(by_status.values()), rows_by_status=by_status, peak_rss_mb=peak_rss_mb(),
+        durable_rows=sum(by_status.values()), rows_by_status=by_status, skipped_by_reason=skipped_by_reason,
+        peak_rss_mb=peak_rss_mb(),
     )
     return result
 
@@ -444,6 +453,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset")
     parser.add_argument("--no-extras", action="store_true", help="skip the idle and 100k-load figures")
     parser.add_argument("--metrics", action="store_true", help="attach serve's metrics observer to cronpilot")
+    parser.add_argument("--no-shed", action="store_true",
+                        help="cronpilot never sheds late fires under overload (to compare)")
     parser.add_argument("--sweep", help="task counts for one system (cronpilot-sqlite unless --systems "
                         "names another), e.g. 2000,5000,10000: the highest rate it sustains")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -453,6 +464,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.metrics:
         os.environ["CRONPILOT_BENCH_METRICS"] = "1"  # the children inherit it
+    if args.no_shed:
+        os.environ["CRONPILOT_BENCH_NO_SHED"] = "1"
     if args.child:
         child_main(args.child, Workload(**json.loads(args.workload)), args.url, Path(args.dir))
         return

@@ -251,6 +251,7 @@ class App:
                 max_concurrent_runs=s.max_concurrent_runs,
                 allow_overlap_cap=s.allow_overlap_cap,
                 background_checkpoints=True,
+                listen_for_changes=True,
             ),
         )
         self.service.on_change = engine.wake

@@ -29,6 +29,7 @@ from .clock import Clock, SystemClock
 from .errors import NotFound, StoreUnavailable
 from .execution import SHUTDOWN_REASON, TIMEOUT_REASON, execute_run
 from .firing import plan_fires
+from .leadership import leadership_for
 from .models import OverlapPolicy, RunReason, RunStatus, Task
 from .ports import AIRunner, EngineObserver, EnginePass, Notification, Notifier, SecretSource
 from .schedule import Schedule
@@ -36,6 +37,7 @@ from .sources import Sources
 from .store.records import ClaimedRun, NewRun, Released, RunOutcome, SkipChain
 from .store_ports import EngineStore
 from .triggers import next_fire_of_all
+from .wakeups import ChangeListener
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,6 +83,15 @@ class EngineOptions:
     # its lateness is the event loop's, not that of the commit it waited for (a run's row is
     # still committed before its action starts). Only for tasks with nothing running.
     record_ahead: timedelta = timedelta(milliseconds=100)
+    # Overload sheds at the head: once passes keep ending with fires already due (two in a row:
+    # an engine that can't keep up, not one stall), a scheduled fire later than this is recorded
+    # as skipped ("missed: engine overloaded") instead of started late, so the fires behind it
+    # start on time rather than everything being late. None: never shed.
+    shed_late_after: timedelta | None = timedelta(milliseconds=250)
+    # ... and a pass then starts at most what its measured cost allows in half that time, but
+    # never fewer than this: on a starved machine a pass's fixed cost would otherwise read as a
+    # per-fire cost and shrink the batches until the engine did nothing else.
+    shed_min_starts: int = 200
     notify_failures: bool = True
     # Whole tasks kept for runs, most recently run first; the others are read when they run
     # (with the commit that records their fire, so no extra round trip).
@@ -88,6 +99,9 @@ class EngineOptions:
     # SQLite: WAL checkpoints in a thread of their own, not in whichever commit crosses the
     # threshold (a 100-200 ms stall). For a serving engine; tests start hundreds of engines.
     background_checkpoints: bool = False
+    # PostgreSQL: LISTEN for other processes' changes (scheduler/wakeups.py) and look at once;
+    # the poll stays as the safety net. A serving engine's setting (one more connection).
+    listen_for_changes: bool = False
     # False: only run what is already asked for (pending runs and what they release); no
     # schedules, no watchers. A CLI uses this to run work itself when no engine is up.
     schedules: bool = True
@@ -136,6 +150,8 @@ class Engine:
         self._next_poll_at: datetime | None = None
         self._next_heartbeat_at: datetime | None = None
         self._claiming = True
+        self._behind = 0  # passes in a row that ended with fires already due (overload)
+        self._item_cost = 0.0  # seconds a commit spends per fire or outcome (moving average)
         self._started = False
         self._checkpointing = False
         self._sem = asyncio.Semaphore(self.options.max_concurrent_runs)
@@ -143,6 +159,9 @@ class Engine:
         self._last_cut_seen = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._notices = BackgroundJobs()
+        self._listener: ChangeListener | None = None  # PostgreSQL: other processes' changes
+        self._leadership = leadership_for(store.url)  # who runs the reactive sources
+        self._leading = False
         self.sources = Sources(fire=self.trigger, store_call=self.store_call, state=store,
                                now=self.clock.now, config=config, store_url=store.url, secrets=secrets)
 
@@ -173,8 +192,10 @@ class Engine:
         self._next_poll_at = now + self.options.poll_interval
         self._next_heartbeat_at = now + self.options.heartbeat_interval
         self._started = True
-        if self.options.schedules:
-            await self.sources.reconcile(self.tasks())
+        if self.options.listen_for_changes and self.options.schedules and self.store.url.startswith("postgres"):
+            self._listener = ChangeListener(self.store.url, self._wake_now)
+            self._listener.start()
+        await self._reconcile_sources(changed=True)
         await self._recover_expired(now)
         log.info("engine started", extra={"worker_id": self.worker_id, "tasks": len(self._states)})
 
@@ -210,6 +231,10 @@ class Engine:
         as cancelled and retried per policy); release the worker."""
         self._claiming = False
         await self.sources.stop()
+        await self._store(self._leadership.close)
+        self._leading = False
+        if self._listener is not None:
+            await self._listener.stop()
         for run in list(self._ahead.values()):
             self._end_unstarted(run, RunStatus.SKIPPED, "missed: cronpilot shut down before this fire was due")
         pending = list(self._inflight.values())
@@ -285,10 +310,25 @@ class Engine:
         if fire:
             await self.sources.check_conditions(now)
         fires, outcomes = await self._commit(now, fire=fire)
+        if fire:
+            self._behind = self._behind + 1 if self._fires_waiting() else 0
         if self._claiming and self._pending_due_at is not None and self._pending_due_at <= now:
             await self._claim_pending(now)
         if self.observer is not None:
             self.observer.engine_pass(EnginePass(time.perf_counter() - began, fires, outcomes, self._kind_of))
+
+    def _fires_waiting(self) -> bool:
+        """Are fires already due after a pass (they came due while it committed, or did not fit
+        in its batch)? Passes that keep ending so mean the engine is overloaded."""
+        heap = self._heap
+        while heap and self._stale(heap[0]):
+            heapq.heappop(heap)
+        return bool(heap) and heap[0][0] <= self.clock.now()
+
+    @property
+    def overloaded(self) -> bool:
+        """True while the engine sheds late fires (status, metrics)."""
+        return self._behind >= 2 and self.options.shed_late_after is not None
 
     def _kind_of(self, task_id: int) -> str:
         task = self._tasks.get(task_id)  # no move_to_end: counting must not reorder the cache
@@ -399,11 +439,20 @@ class Engine:
         them (to put back if they can't be recorded)."""
         lease_until = now + self.options.lease_ttl
         horizon = now + self.options.record_ahead
+        shed_before, max_starts, starts = None, self.options.batch_size, 0
+        if self.overloaded:
+            assert self.options.shed_late_after is not None
+            shed_before = now - self.options.shed_late_after
+            # Overloaded, a big batch would make its own fires late by its commit: keep a pass
+            # to about half the shedding threshold (each start brings an outcome later).
+            if self._item_cost > 0:
+                budget = self.options.shed_late_after.total_seconds() / 2
+                max_starts = max(self.options.shed_min_starts, min(max_starts, int(budget / (2 * self._item_cost))))
         planned: list[NewRun] = []
         taken: list[tuple[tuple[datetime, int, int], datetime, bool]] = []
         later: list[tuple[datetime, int, int]] = []
         heap, states = self._heap, self._states
-        while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size:
+        while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size and starts < max_starts:
             entry = heapq.heappop(heap)
             if self._stale(entry):
                 continue
@@ -416,9 +465,10 @@ class Engine:
             plan = plan_fires(
                 state.sched, due_at=entry[0], now=entry[0] if ahead else now, in_flight=len(state.running),
                 queued=state.queued, worker_id=self.worker_id, lease_until=lease_until,
-                allow_cap=self.options.allow_overlap_cap,
+                allow_cap=self.options.allow_overlap_cap, shed_before=shed_before,
             )
             planned.extend(plan.runs)
+            starts += plan.starts
             state.queued = state.queued or plan.queued
             state.cursor = max(state.cursor, plan.last_fire)
             if plan.next_fire_at is not None:
@@ -621,6 +671,10 @@ class Engine:
             self._done = outcomes + self._done  # record them when the database is back
             self._unplan(taken)
             raise
+        items = len(fires) + len(outcomes)
+        if items >= 2 * self.options.shed_min_starts:  # small commits are mostly fixed cost
+            cost = (self.clock.now() - now).total_seconds() / items
+            self._item_cost = cost if not self._item_cost else 0.7 * self._item_cost + 0.3 * cost
         for task in loaded.values():
             self._keep_task(task)
         if outcomes:
@@ -723,8 +777,7 @@ class Engine:
             self._track(sched, task)
         for task_id in deleted:
             self._forget(task_id)
-        if (live or deleted) and self.options.schedules:
-            await self.sources.reconcile(self.tasks())
+        await self._reconcile_sources(changed=bool(live or deleted))
         self._pending_due_at = await self._store(self.store.next_pending_due)
         for run_id in await self._store(self.store.cancel_requests, owner=self.worker_id):
             self.cancel(run_id)
@@ -734,6 +787,28 @@ class Engine:
             self._last_cut_seen = max(self._last_cut_seen, cut.run_id or 0)
             await self._notify_cut(cut)
         self._next_poll_at = now + self.options.poll_interval
+
+    async def _reconcile_sources(self, *, changed: bool) -> None:
+        """Run the reactive sources if this engine leads them (``leadership.py``): one engine
+        per database watches, so one inserted row is one run. Looked at every poll, so a dead
+        leader's place is taken within about a poll interval."""
+        if not self.options.schedules:
+            return
+        wanted = self.tasks()
+        if not wanted and not self._leading:
+            return  # nothing to watch: no need to take the lead (nor a connection for it)
+        leading = await self._store(self._leadership.lead)
+        if leading != self._leading:
+            log.info("reactive sources: %s", "this engine leads" if leading else "another engine leads",
+                     extra={"worker_id": self.worker_id})
+            self._leading, changed = leading, True
+        if changed:
+            await self.sources.reconcile(wanted if leading else {})
+
+    @property
+    def leads_sources(self) -> bool:
+        """True while this engine runs the reactive sources."""
+        return self._leading
 
     async def _heartbeat(self, now: datetime) -> None:
         await self._store(self.store.extend_leases, owner=self.worker_id, until=now + self.options.lease_ttl)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from .models import MisfirePolicy, OverlapPolicy, RunReason, RunStatus, Task
 from .schedule import Schedule
-from .store.records import NewRun
+from .store.records import OVERLOADED, NewRun
 from .triggers import iter_fires, next_fire_of_all
 
 MISSED_SCAN_LIMIT = 1000  # fires enumerated after an outage; beyond this we only say "at least"
@@ -42,17 +42,21 @@ def plan_fires(
     worker_id: str,
     lease_until: datetime,
     allow_cap: int,
+    shed_before: datetime | None = None,
 ) -> FirePlan:
     """Plan the runs for every fire of ``task`` from ``due_at`` up to ``now``.
 
     Fires later than the grace time are misfires and follow the misfire policy; the others are
-    on time and follow the overlap policy against ``in_flight`` runs of this task."""
+    on time and follow the overlap policy against ``in_flight`` runs of this task. With
+    ``shed_before`` (the engine is overloaded), an on-time fire scheduled before it is shed: a
+    skipped run saying so, one per fire, so what does run is not made late by what can't."""
     zone = task.zone
     fires = [due_at]
     following = next_fire_of_all(task.triggers, due_at, zone)
     if following is None or following > now:  # one fire
         truncated = False
-        if in_flight == 0 and not queued and now - due_at <= task.misfire_grace:
+        if (in_flight == 0 and not queued and now - due_at <= task.misfire_grace
+                and (shed_before is None or due_at >= shed_before)):
             # The common case, on time with nothing running: it starts (planned directly,
             # this runs for every fire).
             run = NewRun(task_id=task.task_id, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE,
@@ -78,6 +82,9 @@ def plan_fires(
     if late:
         plan.runs.extend(_misfire_runs(task, late, truncated=truncated, now=now))
     for fire in on_time:
+        if shed_before is not None and fire < shed_before:
+            plan.runs.append(shed_run(task.task_id, fire))
+            continue
         run = _on_time_run(
             task, fire, in_flight=in_flight + plan.starts, queued=queued or plan.queued,
             worker_id=worker_id, lease_until=lease_until, now=now, allow_cap=allow_cap,
@@ -88,6 +95,13 @@ def plan_fires(
             plan.queued = True
         plan.runs.append(run)
     return plan
+
+
+def shed_run(task_id: int, fire: datetime) -> NewRun:
+    """The row of a fire an overloaded engine drops (``sqlite_fast``/``pg_fast`` write these
+    in a compact form: only the task and the fire time vary)."""
+    return NewRun(task_id=task_id, status=RunStatus.SKIPPED, reason=RunReason.SCHEDULE,
+                  due_at=fire, scheduled_for=fire, message=OVERLOADED)
 
 
 def _misfire_runs(task: Task | Schedule, late: list[datetime], *, truncated: bool, now: datetime) -> list[NewRun]:

@@ -25,8 +25,30 @@ def create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     if url.startswith("postgresql"):
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        url, pooled = transaction_pooled(url)
+        # psycopg prepares a statement it has run a few times (the engine's hot statements),
+        # but behind a transaction pooler the next transaction may land on another server
+        # connection, where the prepared name does not exist: then never prepare.
+        args = {"prepare_threshold": None} if pooled and "+psycopg" in url else {}
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=args)
     raise InvalidRequest(f"unsupported database URL {_redact(url)!r}: use sqlite:/// or postgresql://")
+
+
+# Supabase's transaction pooler (Supavisor) listens on this port; its session pooler and direct
+# connections on 5432.
+_TRANSACTION_POOLER_PORT = 6543
+
+
+def transaction_pooled(url: str) -> tuple[str, bool]:
+    """Is ``url`` a transaction pooler's (``?pgbouncer=true``, the convention other tools use,
+    or Supabase's pooler port 6543)? Returns the URL without that flag, which libpq would refuse."""
+    parsed = sa.engine.make_url(url)
+    flag = parsed.query.get("pgbouncer")
+    pooled = parsed.port == _TRANSACTION_POOLER_PORT
+    if flag is not None:
+        pooled = str(flag).lower() in ("1", "true", "yes", "on")
+        url = parsed.difference_update_query(["pgbouncer"]).render_as_string(hide_password=False)
+    return url, pooled
 
 
 # Per SQLite engine, read when a connection opens: set before ``dispose()`` so that pooled

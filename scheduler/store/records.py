@@ -13,6 +13,10 @@ from typing import Any
 
 from ..models import DependencyCondition, RunReason, RunStatus
 
+# The reason of a fire an overloaded engine shed at the head (dropped because it was already
+# late, so the fires after it start on time); the fire still gets its row.
+OVERLOADED = "missed: engine overloaded"
+
 
 @dataclass(slots=True)
 class NewRun:

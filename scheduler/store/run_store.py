@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from ..errors import Conflict, NotFound
 from ..models import Run, RunReason, RunStatus, Task
-from . import dag_store, dialect, event_store, sqlite_fast
+from . import dag_store, dialect, event_store, pg_fast, sqlite_fast
 from .base import Database
 from .records import ClaimedRun, NewRun, Released, RunOutcome
 from .run_rows import (
@@ -84,15 +84,18 @@ class RunRows:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._sqlite = db.is_sqlite
+        self._psycopg = db.engine.dialect.driver == "psycopg"  # PostgreSQL's fast path (pg_fast)
 
     def _after_outcomes(
         self, conn: sa.Connection, outcomes: Sequence[RunOutcome], now: datetime,
         *, claim_for: str | None = None, lease_until: datetime | None = None,
+        followers: tuple[bool, bool] | None = None,
     ) -> Released:
         """Dependents (``dag_store``) and outcome events (``event_store``) of the runs that
-        ended; with ``claim_for`` the runs they create are claimed for that engine at once."""
-        dependents = listeners = True
-        if self._sqlite:  # the common case (neither) answered by one indexed lookup
+        ended; with ``claim_for`` the runs they create are claimed for that engine at once.
+        ``followers``: (any dependents, any listeners) when the caller already knows."""
+        dependents, listeners = followers or (True, True)
+        if self._sqlite and followers is None:  # the common case (neither) answered by one indexed lookup
             dependents, listeners = sqlite_fast.followers(conn, list({o.task_id for o in outcomes}))
         released = dag_store.release(conn, outcomes, now) if dependents else Released()
         if listeners:
@@ -130,6 +133,8 @@ class RunRows:
     def _record_fires(self, conn: sa.Connection, fires: Sequence[NewRun], now: datetime) -> list[NewRun]:
         if self._sqlite:
             return sqlite_fast.record_fires(conn, fires, now)
+        if self._psycopg:
+            return pg_fast.record_fires(conn, fires, now)
         bind = Binder(conn.dialect)
         params = [bulk_run_params(f, now, bind) for f in fires]
         stmt = _record_fires_statement(self.db.engine)
@@ -244,6 +249,15 @@ class RunRows:
         another worker declared us lost) is dropped and not returned: the recovery stands."""
         if not outcomes:
             return [], Released()
+        if self._psycopg and all(o.retry_due_at is None for o in outcomes):
+            written, dependents, listeners = pg_fast.finish(conn, outcomes, owner=owner, clean=clean)
+            kept = [o for o in outcomes if o.run_id in written]
+            if not kept:
+                return kept, Released()
+            return kept, self._after_outcomes(
+                conn, kept, now, claim_for=owner if lease_until else None, lease_until=lease_until,
+                followers=(dependents, listeners),
+            )
         ids = [o.run_id for o in outcomes]
         if self._sqlite:
             mine = sqlite_fast.held(conn, ids, owner)

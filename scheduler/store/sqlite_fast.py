@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..models import RunReason, RunStatus
-from .records import NewRun, RunOutcome
+from .records import OVERLOADED, NewRun, RunOutcome
 
 # The columns a new run row is written with, in the order of ``_fire_row``.
 FIRE_COLUMNS = (
@@ -55,13 +55,21 @@ _INSERT_STARTS = (
     "?3, ?4, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL FROM json_each(?1) WHERE true "
     "ON CONFLICT (task_id, scheduled_for, attempt) DO NOTHING"
 )
+# A fire an overloaded engine sheds: three values (id, task, fire time), the rest constant.
+_INSERT_SHED = (
+    f"INSERT INTO runs ({', '.join(FIRE_COLUMNS)}) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), 'skipped', 'schedule', 1, "
+    "json_extract(value, '$[2]'), json_extract(value, '$[2]'), ?2, NULL, ?2, "
+    "NULL, NULL, 0, NULL, ?3, NULL, NULL, 0, NULL, NULL FROM json_each(?1) WHERE true "
+    "ON CONFLICT (task_id, scheduled_for, attempt) DO NOTHING"
+)
 _INSERTED = "SELECT run_id FROM runs WHERE run_id BETWEEN ? AND ?"
 _ADD_EVENTS = (
     "INSERT INTO run_events (run_id, status, at, message) "
     + _from_json(("run_id", "status", "at", "message"))
 )
-_ADD_STATUS_EVENTS = (  # one status, one time, no message: only the run ids vary
-    "INSERT INTO run_events (run_id, status, at, message) SELECT value, ?2, ?3, NULL FROM json_each(?1)"
+_ADD_STATUS_EVENTS = (  # one status, one time, one message: only the run ids vary
+    "INSERT INTO run_events (run_id, status, at, message) SELECT value, ?2, ?3, ?4 FROM json_each(?1)"
 )
 _ADVANCE_CURSORS = (
     f"UPDATE tasks SET last_fire_at = v.fire FROM ({_from_json(('task_id', 'fire'))}) AS v "
@@ -160,6 +168,16 @@ def _starts_now(run: NewRun, owner: str | None, lease: datetime | None) -> bool:
     )
 
 
+def _shed(run: NewRun) -> bool:
+    """Is ``run`` a fire shed by an overloaded engine (``firing.shed_run``), which
+    ``_INSERT_SHED`` writes?"""
+    return (
+        run.status is RunStatus.SKIPPED and run.message == OVERLOADED and run.reason is RunReason.SCHEDULE
+        and run.attempt == 1 and run.due_at == run.scheduled_for and run.context is None
+        and run.workflow_run_id is None and run.caused_by_run_id is None and run.event is None
+    )
+
+
 def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) -> list[NewRun]:
     """Insert ``fires`` (a fire already recorded, by us or another engine, is left alone), give
     each inserted one its id and its first history row, advance the tasks' cursors. Returns the
@@ -170,15 +188,19 @@ def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) ->
     owner, lease = fires[0].lease_owner, fires[0].lease_expires_at
     # Ids are ours to hand out: the write lock is held, so nobody else inserts meanwhile.
     first = raw.execute("SELECT COALESCE(MAX(run_id), 0) FROM runs").fetchone()[0] + 1
-    starts, others = [], []
+    starts, shed, others = [], [], []
     for i, run in enumerate(fires):
         if _starts_now(run, owner, lease):
             starts.append((first + i, run.task_id, t(run.scheduled_for), t(run.started_at)))
+        elif _shed(run):
+            shed.append((first + i, run.task_id, t(run.scheduled_for)))
         else:
             others.append(_fire_row(first + i, run, at, t))
     before = raw.total_changes
     if starts:
         raw.execute(_INSERT_STARTS, (json.dumps(starts), at, owner, t(lease)))
+    if shed:
+        raw.execute(_INSERT_SHED, (json.dumps(shed), at, OVERLOADED))
     if others:
         raw.execute(_INSERT_RUNS, (json.dumps(others),))
     if raw.total_changes - before == len(fires):
@@ -192,12 +214,19 @@ def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) ->
             if first + i in present:
                 run.run_id = first + i
                 inserted.append(run)
-    running = [run.run_id for run in inserted if run.status is RunStatus.RUNNING and run.message is None]
+    running, dropped, rest = [], [], []
+    for run in inserted:
+        if run.status is RunStatus.RUNNING and run.message is None:
+            running.append(run.run_id)
+        elif run.status is RunStatus.SKIPPED and run.message == OVERLOADED:
+            dropped.append(run.run_id)
+        else:
+            rest.append((run.run_id, run.status.value, at, run.message))
     if running:
-        raw.execute(_ADD_STATUS_EVENTS, (json.dumps(running), RunStatus.RUNNING.value, at))
-    if len(running) < len(inserted):
-        add_events(conn, [(run.run_id, run.status.value, at, run.message) for run in inserted
-                          if not (run.status is RunStatus.RUNNING and run.message is None)])
+        raw.execute(_ADD_STATUS_EVENTS, (json.dumps(running), RunStatus.RUNNING.value, at, None))
+    if dropped:
+        raw.execute(_ADD_STATUS_EVENTS, (json.dumps(dropped), RunStatus.SKIPPED.value, at, OVERLOADED))
+    add_events(conn, rest)
     cursors: dict[int, datetime] = {}
     for run in fires:
         fire = run.scheduled_for

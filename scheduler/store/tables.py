@@ -57,6 +57,10 @@ tasks = sa.Table(
     sa.Column("approved_by", sa.String(200)),
     sa.Column("approved_at", UTCDateTime),
     sa.Column("workflow_id", sa.Integer, index=True),  # a workflow step: the head task's id
+    # PostgreSQL: room on each page for the next version of a row, so the engine's per-fire
+    # cursor update (``last_fire_at``, not indexed) is a HOT update that touches no index
+    # (measured: 68 -> 15 ms per 1,000 fires). Migration 0012.
+    postgresql_with={"fillfactor": 70},
 )
 sa.Index(
     "uq_tasks_live_name",

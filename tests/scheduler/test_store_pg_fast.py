@@ -1,0 +1,110 @@
+"""PostgreSQL's hot path (``scheduler/store/pg_fast.py``): one statement per step of a batch,
+the same rows as the Core path would write, prepared statements only where they survive the
+connection (not behind a transaction pooler)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from scheduler.models import NoopAction, RunReason, RunStatus, TaskSpec
+from scheduler.store import Store
+from scheduler.store.dialect import transaction_pooled
+from scheduler.store.records import OVERLOADED, NewRun, RunOutcome
+from scheduler.store.tables import run_events, runs, tasks
+from scheduler.triggers import IntervalTrigger
+
+
+@pytest.mark.parametrize(("url", "pooled", "rest"), [
+    ("postgresql+psycopg://u:p@db.example:5432/app", False, "postgresql+psycopg://u:p@db.example:5432/app"),
+    ("postgresql+psycopg://u:p@pooler.example:6543/app", True, "postgresql+psycopg://u:p@pooler.example:6543/app"),
+    ("postgresql+psycopg://u:p@db.example/app?pgbouncer=true&sslmode=require", True,
+     "postgresql+psycopg://u:p@db.example/app?sslmode=require"),
+    ("postgresql+psycopg://u:p@pooler.example:6543/app?pgbouncer=false", False,
+     "postgresql+psycopg://u:p@pooler.example:6543/app"),
+])
+def test_a_transaction_pooler_is_recognised_and_its_flag_kept_from_libpq(url, pooled, rest):
+    assert transaction_pooled(url) == (rest, pooled)
+
+
+def _tasks(store: Store, clock, count: int, prefix: str = "t") -> list[int]:
+    store.add_tasks(
+        (TaskSpec(name=f"{prefix}{i}", action=NoopAction(), triggers=[IntervalTrigger(every=timedelta(seconds=1))])
+         for i in range(count)),
+        owner="alice", actor="alice", now=clock.now(),
+    )
+    with store.engine.connect() as conn:
+        return list(conn.execute(sa.select(tasks.c.task_id).where(tasks.c.name.startswith(prefix))
+                                 .order_by(tasks.c.task_id)).scalars())
+
+
+def _pass(store: Store, clock, task_ids: list[int], previous: list[NewRun], *, shed: int = 0):
+    """One engine pass: the previous fires end, a fire per task is recorded (the first ``shed``
+    of them shed by an overloaded engine)."""
+    at = clock.now()
+    lease = at + timedelta(seconds=30)
+    fires = [
+        NewRun(task_id=t, status=RunStatus.SKIPPED, reason=RunReason.SCHEDULE, due_at=at, scheduled_for=at,
+               message=OVERLOADED)
+        if i < shed else
+        NewRun(task_id=t, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE, due_at=at, scheduled_for=at,
+               started_at=at, lease_owner="w1", lease_expires_at=lease)
+        for i, t in enumerate(task_ids)
+    ]
+    outcomes = [RunOutcome(run_id=f.run_id, task_id=f.task_id, status=RunStatus.COMPLETED, finished_at=at,
+                           attempt=1, scheduled_for=f.scheduled_for, reason=RunReason.SCHEDULE)
+                for f in previous if f.status is RunStatus.RUNNING]
+    kept, _released, inserted, _ = store.commit_tick(outcomes, fires, owner="w1", now=at, lease_until=lease)
+    return kept, inserted
+
+
+def test_a_batch_writes_runs_history_and_cursors(pg_schema_url, clock):
+    store = Store(pg_schema_url)
+    try:
+        ids = _tasks(store, clock, 5)
+        _kept, first = _pass(store, clock, ids, [], shed=2)
+        assert [f.task_id for f in first] == ids and all(f.run_id for f in first)
+        clock.advance(1)
+        kept, second = _pass(store, clock, ids, first)
+        assert sorted(o.run_id for o in kept) == sorted(f.run_id for f in first[2:])
+        # The same fires again (another engine got there first): nothing is inserted twice.
+        _kept, again = _pass(store, clock, ids, [])
+        assert again == []
+        with store.engine.connect() as conn:
+            rows = {r.run_id: r for r in conn.execute(runs.select())}
+            history = conn.execute(sa.select(run_events.c.run_id, run_events.c.status, run_events.c.message)
+                                   .order_by(run_events.c.event_id)).all()
+            cursors = set(conn.execute(sa.select(tasks.c.last_fire_at)).scalars())
+        assert len(rows) == 10
+        assert [(rows[f.run_id].status, rows[f.run_id].error) for f in first] == (
+            [("skipped", OVERLOADED)] * 2 + [("completed", None)] * 3)
+        assert all(rows[f.run_id].finished_at is not None for f in first)
+        assert {rows[f.run_id].status for f in second} == {"running"}
+        assert [(run_id, status) for run_id, status, _ in history if run_id == first[3].run_id] == [
+            (first[3].run_id, "running"), (first[3].run_id, "completed")]
+        assert cursors == {clock.now()}
+    finally:
+        store.close()
+
+
+def _prepared(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.text("SELECT count(*) FROM pg_prepared_statements")).scalar() or 0)
+
+
+def test_hot_statements_are_prepared_on_a_direct_connection_and_never_behind_a_pooler(pg_schema_url, clock):
+    for url, prepared, prefix in ((pg_schema_url, True, "direct"), (pg_schema_url + "&pgbouncer=true", False, "pooled")):
+        store = Store(url)
+        try:
+            ids = _tasks(store, clock, 3, prefix)
+            previous: list[NewRun] = []
+            for _ in range(8):
+                clock.advance(1)
+                _kept, previous = _pass(store, clock, ids, previous)
+            # The pool hands back the same (only) connection the passes used.
+            assert (_prepared(store) > 0) is prepared
+        finally:
+            store.close()
+        clock.advance(timedelta(hours=1))
