@@ -23,11 +23,18 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
+from .access import AIRunBudget
 from .actions.base import ActionConfig
 from .background import BackgroundJobs
 from .clock import Clock, SystemClock
 from .errors import NotFound, StoreUnavailable
-from .execution import SHUTDOWN_REASON, TIMEOUT_REASON, execute_run
+from .execution import (
+    SHUTDOWN_REASON,
+    TIMEOUT_REASON,
+    ai_budget_refusal,
+    budget_notice_text,
+    execute_run,
+)
 from .firing import plan_fires
 from .models import OverlapPolicy, RunReason, RunStatus, Task
 from .ports import AIRunner, EngineObserver, EnginePass, Notification, Notifier, SecretSource
@@ -107,8 +114,11 @@ class Engine:
         worker_id: str | None = None,
         on_run_start: Callable[[int, datetime | None], None] | None = None,
         observer: EngineObserver | None = None,
+        ai_budget: AIRunBudget | None = None,
     ) -> None:
         self.store = store
+        self.ai_budget = ai_budget or AIRunBudget()
+        self._budget_noticed: dict[str, datetime] = {}  # owner -> when last told of a budget skip
         self.config = config
         self.clock = clock or SystemClock()
         self.options = options or EngineOptions()
@@ -547,6 +557,10 @@ class Engine:
                 now = self.clock.now()
                 return _lost_task_outcome(ClaimedRun(run_id, task_id, reason, attempt, scheduled_for, now), now)
             self._keep_task(task)
+        if task.action.kind == "ai":
+            skipped = await self._over_ai_budget(task, run_id, attempt, scheduled_for, reason)
+            if skipped is not None:
+                return skipped
         async with self._sem, workflow_limit or _NO_LIMIT:
             self._watch_timeout(run_id, self.clock.now() + task.timeout)
             try:
@@ -557,6 +571,28 @@ class Engine:
                 )
             finally:
                 self._deadlines.pop(run_id, None)
+
+    async def _over_ai_budget(
+        self, task: Task, run_id: int, attempt: int, scheduled_for: datetime | None, reason: RunReason,
+    ) -> RunOutcome | None:
+        """A skipped outcome when an AI run is over its budget (the owner told once per
+        window), else None."""
+        budget, now = self.ai_budget, self.clock.now()
+        usage = await self._store(self.store.ai_usage, task.task_id, task.owner, since=now - budget.window,
+                                  run_id=run_id)
+        refusal = ai_budget_refusal(budget, usage, ai_made=task.created_by_run_id is not None, now=now)
+        if refusal is None:
+            return None
+        told = self._budget_noticed.get(task.owner)
+        if not usage.noticed and (told is None or now - told >= budget.window):
+            self._budget_noticed[task.owner] = now
+            if self.notifier is not None:
+                await self._send(Notification(owner=task.owner, task_id=task.task_id, run_id=run_id,
+                                              title=f"{task.name} skipped", destination=task.destination,
+                                              text=budget_notice_text(task, run_id, refusal)))
+        log.info("AI run skipped: %s", refusal, extra={"run_id": run_id, "task_id": task.task_id})
+        return RunOutcome(run_id=run_id, task_id=task.task_id, status=RunStatus.SKIPPED, finished_at=now,
+                          error=refusal, attempt=attempt, scheduled_for=scheduled_for, reason=reason)
 
     def _watch_timeout(self, run_id: int, deadline: datetime) -> None:
         """One timer for the earliest deadline of all running runs, not one per run (a timer

@@ -57,6 +57,7 @@ class AIResult:
     text: str
     transcript: list[dict[str, Any]] = field(default_factory=list)  # prompt, tool calls, replies
     tokens_used: int = 0
+    model_calls: int = 0  # answers the model gave (the owner's hourly budget counts them)
 
 
 class AIRunner(Protocol):

@@ -219,13 +219,16 @@ class Service:
         deliver_to: dict[str, str] | None = None,
     ) -> Task:
         """Create a task owned by ``actor``. Tasks an AI run creates are held to the spawn policy
-        and wait in ``pending_approval`` when they run shell, http or sql, or use a secret.
+        and wait in ``pending_approval`` when they run shell, http or sql, or use a secret; their
+        reactive triggers are held to the same floor as time triggers (``Rules.held_to_floor``).
         ``deliver_to`` sends its reminders and results somewhere else than where it was asked
         (``check_destination``)."""
         self.rules.require_writer(actor, action="create_task", target=spec.name)
         destination = check_destination(deliver_to) if deliver_to else None
         now = self.clock.now()
         spec = self.rules.checked(self._with_workdir(spec), now=now)
+        if actor.is_ai:
+            spec = self.rules.held_to_floor(spec)
         uses_secrets = bool(self.secrets.check_secret_references(spec, owner=actor.user))
         self.rules.check_event_loops(NEW_TASK, spec)
         spawn = None
@@ -295,6 +298,8 @@ class Service:
         spec = self.build_spec(merged)
         now = self.clock.now()
         spec = self.rules.checked(spec, now=now)
+        if actor.is_ai:
+            spec = self.rules.held_to_floor(spec)
         uses_secrets = bool(self.secrets.check_secret_references(spec, owner=task.owner))
         self.rules.check_event_loops(task.task_id, spec)
         reset = "triggers" in changes or "timezone" in changes

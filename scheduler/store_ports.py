@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .models import TaskStatus
 
 if TYPE_CHECKING:
-    from .access import UserRecord
+    from .access import AIUsage, UserRecord
     from .models import DependencyCondition, Run, RunEvent, RunReason, RunStatus, Task, TaskSpec
     from .schedule import Schedule
     from .store.records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SpawnCheck
@@ -145,6 +145,11 @@ class EngineStore(ConditionStore, Protocol):
         now: datetime, debounce: timedelta | None = None,
     ) -> NewRun | None:
         """A pending run of ``task_id`` fired by its own source; None inside the debounce window."""
+        ...
+
+    def ai_usage(self, task_id: int, owner: str, *, since: datetime, run_id: int) -> AIUsage:
+        """Runs of ``task_id`` (not ``run_id``) and model calls and tokens of ``owner``'s AI tasks
+        since ``since``, and whether a budget skip was already recorded for them."""
         ...
 
 

@@ -14,6 +14,7 @@
     conversations ConversationRows a chat's turn counter and pending state       conversation_store
     tokens        TokenRows        API tokens (their hashes)                     token_store
     web_sessions  WebSessionRows   the dashboard's sign-in links and sessions    web_session_store
+    guards        GuardRows        what AI runs used (their budgets)             guard_store
 
 No part calls another part; work that crosses them inside one transaction (ending a run
 releases its dependents and emits its outcome events) is an explicit call from ``run_store``
@@ -38,6 +39,7 @@ from .base import Database
 from .conversation_store import ConversationRows
 from .dag_store import DagRows
 from .event_store import EventRows
+from .guard_store import GuardRows
 from .identity_store import PeopleRows
 from .records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SkipChain, SpawnCheck
 from .run_history import RunHistory
@@ -68,6 +70,7 @@ class Store:
         self.conversations = ConversationRows(self.db)
         self.tokens = TokenRows(self.db)
         self.web_sessions = WebSessionRows(self.db)
+        self.guards = GuardRows(self.db)
 
     @property
     def url(self) -> str:
@@ -189,6 +192,7 @@ class Store:
     add_web_session = via("web_sessions", WebSessionRows.add_web_session)
     get_web_session = via("web_sessions", WebSessionRows.get_web_session)
     end_web_sessions = via("web_sessions", WebSessionRows.end_web_sessions)
+    ai_usage = via("guards", GuardRows.ai_usage)
 
 
 __all__ = [

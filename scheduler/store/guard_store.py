@@ -1,0 +1,57 @@
+"""Guards on execution, read from the run rows: what an owner's AI tasks used in the budget
+window (runs, model calls, tokens) and whether the owner was already told of a skip."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..access import BUDGET_SKIP, AIUsage
+from ..models import RunStatus
+from .base import Database
+from .tables import runs, tasks
+
+_STARTED = (RunStatus.RUNNING.value, RunStatus.COMPLETED.value, RunStatus.FAILED.value,
+            RunStatus.RETRYING.value, RunStatus.CANCELLED.value)
+
+
+class GuardRows:
+    """Budgets of AI runs (reads only: the runs they count are written by the engine's path)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def ai_usage(self, task_id: int, owner: str, *, since: datetime, run_id: int) -> AIUsage:
+        """What ``owner``'s AI tasks used since ``since``; the task's own runs counted without
+        ``run_id`` (the run being decided)."""
+        with self.db.read() as conn:
+            count, last = conn.execute(
+                sa.select(sa.func.count(), sa.func.max(runs.c.started_at)).where(
+                    runs.c.task_id == task_id, runs.c.run_id != run_id, runs.c.status.in_(_STARTED),
+                    runs.c.started_at >= since)
+            ).one()
+            owned = sa.select(tasks.c.task_id).where(tasks.c.owner == owner, tasks.c.action_kind == "ai")
+            # The owner's hour of AI runs is bounded by the budget itself: summed here, not in
+            # SQL, because the figures sit in the JSON result (dialects read JSON differently).
+            results = conn.execute(
+                sa.select(runs.c.result).where(
+                    runs.c.task_id.in_(owned), runs.c.status.in_(_STARTED[1:]),
+                    runs.c.finished_at >= since, runs.c.result.is_not(None))
+            ).scalars().all()
+            noticed = conn.execute(
+                sa.select(sa.func.count()).select_from(runs).where(
+                    runs.c.task_id.in_(owned), runs.c.status == RunStatus.SKIPPED.value,
+                    runs.c.finished_at >= since, runs.c.error.like(f"{BUDGET_SKIP}%"))
+            ).scalar()
+        calls = sum(_number(r, "model_calls") for r in results)
+        tokens = sum(_number(r, "tokens_used") for r in results)
+        return AIUsage(task_runs=int(count or 0), last_task_run_at=last, model_calls=calls, tokens=tokens,
+                       noticed=bool(noticed))
+
+
+def _number(result: object, key: str) -> int:
+    if not isinstance(result, dict):
+        return 0
+    value = result.get(key)
+    return int(value) if isinstance(value, int | float) else 0
