@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import heapq
 import logging
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 
 from .access import AIRunBudget
 from .actions.base import ActionConfig
+from .actions.shell_process import kill_leftovers
 from .background import BackgroundJobs
 from .clock import Clock, SystemClock
 from .errors import NotFound, StoreUnavailable
@@ -38,6 +40,7 @@ from .execution import (
 from .firing import plan_fires
 from .models import OverlapPolicy, RunReason, RunStatus, Task
 from .ports import AIRunner, EngineObserver, EnginePass, Notification, Notifier, SecretSource
+from .process_identity import provably_gone
 from .schedule import Schedule
 from .sources import Sources
 from .store.records import ClaimedRun, NewRun, Released, RunOutcome, SkipChain
@@ -117,6 +120,9 @@ class Engine:
         ai_budget: AIRunBudget | None = None,
     ) -> None:
         self.store = store
+        self.worker_id = worker_id or f"engine-{uuid.uuid4().hex[:12]}"
+        # Shell runs carry the engine's id, so a later engine can find what this one left.
+        config = config if config.engine_id else dataclasses.replace(config, engine_id=self.worker_id)
         self.ai_budget = ai_budget or AIRunBudget()
         self._budget_noticed: dict[str, datetime] = {}  # owner -> when last told of a budget skip
         self.config = config
@@ -125,7 +131,6 @@ class Engine:
         self.notifier = notifier
         self.ai_runner = ai_runner
         self.secrets = secrets  # values of {{ secrets.NAME }}, read when a run starts
-        self.worker_id = worker_id or f"engine-{uuid.uuid4().hex[:12]}"
         self.on_run_start = on_run_start
         self.observer = observer  # metrics: told what each pass did
         self.last_heartbeat_at: datetime | None = None
@@ -185,6 +190,7 @@ class Engine:
         self._started = True
         if self.options.schedules:
             await self.sources.reconcile(self.tasks())
+        await self._recover_dead_engines(now)
         await self._recover_expired(now)
         log.info("engine started", extra={"worker_id": self.worker_id, "tasks": len(self._states)})
 
@@ -774,8 +780,25 @@ class Engine:
     async def _heartbeat(self, now: datetime) -> None:
         await self._store(self.store.extend_leases, owner=self.worker_id, until=now + self.options.lease_ttl)
         await self._store(self.store.heartbeat_worker, self.worker_id, now=now)
+        await self._recover_dead_engines(now)
         self.last_heartbeat_at = now
         self._next_heartbeat_at = now + self.options.heartbeat_interval
+
+    async def _recover_dead_engines(self, now: datetime) -> None:
+        """End at once the runs of engines on this machine that are provably gone (another
+        boot, or their pid free or reused: ``process_identity``), after killing what their
+        shell runs left, so a retry never runs beside its previous attempt. Engines elsewhere
+        prove nothing: their runs wait for their leases."""
+        workers = await self._store(self.store.list_workers)
+        dead = [w for w in workers if w.worker_id != self.worker_id
+                and provably_gone(w.hostname, w.pid, w.boot_id, w.proc_start)]
+        for worker in dead:
+            run_ids = await self._store(self.store.end_leases_of, worker.worker_id, now=now)
+            if run_ids:
+                # Their supervisors kill their processes when the engine dies; this waits until
+                # that is done (or does it) before the runs can be retried.
+                await asyncio.to_thread(kill_leftovers, worker.worker_id, run_ids)
+                log.warning("engine %s is gone: ending its %d runs now", worker.worker_id, len(run_ids))
 
     async def _recover_expired(self, now: datetime) -> None:
         expired: list[ClaimedRun] = await self._store(self.store.expired_runs, now=now)

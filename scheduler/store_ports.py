@@ -152,6 +152,14 @@ class EngineStore(ConditionStore, Protocol):
         since ``since``, and whether a budget skip was already recorded for them."""
         ...
 
+    def end_leases_of(self, worker_id: str, *, now: datetime) -> list[int]:
+        """End the leases of a dead worker's running runs at ``now`` and drop its row; their ids."""
+        ...
+
+    def list_workers(self) -> list[WorkerRow]:
+        """Every registered engine, newest heartbeat first (stale ones included)."""
+        ...
+
 
 class TaskStore(Protocol):
     """Task rows and the audit log, as the service reads and changes them."""

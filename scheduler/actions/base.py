@@ -44,6 +44,9 @@ class ActionConfig:
     output_limit: int = OUTPUT_LIMIT
     log_limit: int = LOG_LIMIT
     smtp: SmtpConfig | None = None  # None: the email action fails with "email is not configured"
+    # The engine running the actions (its worker id): shell runs carry it so a later engine can
+    # find what a dead one left (``shell_process.kill_leftovers``). Set by the engine.
+    engine_id: str | None = None
 
 
 class OutputCapture:

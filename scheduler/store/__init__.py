@@ -14,7 +14,7 @@
     conversations ConversationRows a chat's turn counter and pending state       conversation_store
     tokens        TokenRows        API tokens (their hashes)                     token_store
     web_sessions  WebSessionRows   the dashboard's sign-in links and sessions    web_session_store
-    guards        GuardRows        what AI runs used (their budgets)             guard_store
+    guards        GuardRows        AI runs' budgets, dead engines' leases        guard_store
 
 No part calls another part; work that crosses them inside one transaction (ending a run
 releases its dependents and emits its outcome events) is an explicit call from ``run_store``
@@ -193,6 +193,7 @@ class Store:
     get_web_session = via("web_sessions", WebSessionRows.get_web_session)
     end_web_sessions = via("web_sessions", WebSessionRows.end_web_sessions)
     ai_usage = via("guards", GuardRows.ai_usage)
+    end_leases_of = via("guards", GuardRows.end_leases_of)
 
 
 __all__ = [

@@ -1,16 +1,17 @@
-"""Guards on execution, read from the run rows: what an owner's AI tasks used in the budget
-window (runs, model calls, tokens) and whether the owner was already told of a skip."""
+"""Guards on execution: what an owner's AI tasks used in the budget window (runs, model calls,
+tokens) and whether the owner was already told of a skip; the runs of an engine proved dead,
+ended at once instead of after their leases."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from ..access import BUDGET_SKIP, AIUsage
 from ..models import RunStatus
 from .base import Database
-from .tables import runs, tasks
+from .tables import runs, tasks, workers
 
 _STARTED = (RunStatus.RUNNING.value, RunStatus.COMPLETED.value, RunStatus.FAILED.value,
             RunStatus.RETRYING.value, RunStatus.CANCELLED.value)
@@ -48,6 +49,20 @@ class GuardRows:
         tokens = sum(_number(r, "tokens_used") for r in results)
         return AIUsage(task_runs=int(count or 0), last_task_run_at=last, model_calls=calls, tokens=tokens,
                        noticed=bool(noticed))
+
+    def end_leases_of(self, worker_id: str, *, now: datetime) -> list[int]:
+        """A worker proved dead: its running runs' leases end now (recovery then takes them as
+        it takes any expired one) and its row goes. The ids of those runs."""
+        with self.db.write() as conn:
+            held = list(conn.execute(
+                sa.select(runs.c.run_id).where(runs.c.lease_owner == worker_id,
+                                               runs.c.status == RunStatus.RUNNING.value)
+            ).scalars())
+            if held:
+                conn.execute(runs.update().where(runs.c.run_id.in_(held))
+                             .values(lease_expires_at=now - timedelta(microseconds=1)))
+            conn.execute(workers.delete().where(workers.c.worker_id == worker_id))
+        return held
 
 
 def _number(result: object, key: str) -> int:

@@ -171,6 +171,9 @@ workers = sa.Table(
     sa.Column("heartbeat_at", UTCDateTime, nullable=False),
     sa.Column("version", sa.String(40), nullable=True),  # cronpilot's, as installed
     sa.Column("schedules", sa.Boolean, nullable=False, server_default=sa.true()),  # fires schedules
+    # Which process it is (migration 0014): a later engine on the same host proves it gone.
+    sa.Column("boot_id", sa.String(64), nullable=True),
+    sa.Column("proc_start", sa.BigInteger, nullable=True),  # clock ticks after boot
 )
 
 # Append-only record of privileged and refused actions.
