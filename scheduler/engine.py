@@ -38,7 +38,15 @@ from .execution import (
     execute_run,
 )
 from .firing import plan_fires
-from .models import OverlapPolicy, RunReason, RunStatus, Task
+from .models import (
+    DEAD_LETTER,
+    POISON_STREAK,
+    WORKER_LOST,
+    OverlapPolicy,
+    RunReason,
+    RunStatus,
+    Task,
+)
 from .ports import AIRunner, EngineObserver, EnginePass, Notification, Notifier, SecretSource
 from .process_identity import provably_gone
 from .schedule import Schedule
@@ -805,16 +813,24 @@ class Engine:
         if not expired:
             return
         outcomes = []
-        for run in expired:
-            if run.run_id in self._inflight:
-                continue  # ours and alive: the heartbeat is late, not the worker lost
+        lost = [run for run in expired if run.run_id not in self._inflight]  # ours: a late heartbeat
+        if not lost:
+            return
+        streaks = await self._store(self.store.lost_streaks, [run.run_id for run in lost])
+        parked: set[int] = set()
+        for run in lost:
             state = self._states.get(run.task_id)
             outcome = RunOutcome(
                 run_id=run.run_id, task_id=run.task_id, status=RunStatus.FAILED, finished_at=now,
-                error="worker lost: the process running it stopped before it finished (outcome unknown)",
+                error=f"{WORKER_LOST}: the process running it stopped before it finished (outcome unknown)",
                 attempt=run.attempt, scheduled_for=run.scheduled_for, reason=run.reason,
             )
-            if state is not None and run.attempt < state.sched.retry.max_attempts:
+            if streaks.get(run.run_id, 0) + 1 >= POISON_STREAK:
+                # R13: the run took its engine down every time; retrying it is a crash loop.
+                outcome.error = (f"{DEAD_LETTER}: {WORKER_LOST} {POISON_STREAK} times in a row (this run "
+                                 "may be what kills it); parked, not retried; `cronpilot runs --dead` lists it")
+                parked.add(run.run_id)
+            elif state is not None and run.attempt < state.sched.retry.max_attempts:
                 outcome.retry_due_at = now + state.sched.retry.delay_before(run.attempt + 1)
             outcomes.append(outcome)
         recovered = await self._store(self.store.recover_expired, outcomes, now=now)
@@ -822,6 +838,9 @@ class Engine:
             log.warning("recovered a lost run", extra={"run_id": outcome.run_id})
             if outcome.retry_due_at is not None:
                 self._note_pending(outcome.retry_due_at)
+            if outcome.run_id in parked:
+                state = self._states.get(outcome.task_id)
+                await self._notify_failure(outcome, state.sched if state else None)
 
     async def store_call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store call on the engine's store thread (for sources and other plug-ins)."""

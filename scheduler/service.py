@@ -439,14 +439,17 @@ class Service:
         search: str | None = None,
         limit: int = 50,
         before_run_id: int | None = None,
+        dead: bool = False,
     ) -> list[Run]:
+        """Runs ``actor`` may see, newest first; ``dead``: only those parked as dead letters
+        (they took their engine down ``POISON_STREAK`` times in a row)."""
         task_id = self.get_task(task, actor=actor).task_id if task else None
         owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
         if since and until and since >= until:
             raise InvalidRequest("the start of the time range must be before its end")
         return self.store.list_runs(
             task_id=task_id, statuses=statuses, since=since, until=until, search=search,
-            owner=owner, limit=max(1, min(limit, 10_000)), before_run_id=before_run_id,
+            owner=owner, limit=max(1, min(limit, 10_000)), before_run_id=before_run_id, dead=dead,
         )
 
     def run_history(self, run_id: int, *, actor: Actor | None = None) -> list[RunEvent]:

@@ -152,6 +152,10 @@ class EngineStore(ConditionStore, Protocol):
         since ``since``, and whether a budget skip was already recorded for them."""
         ...
 
+    def lost_streaks(self, run_ids: list[int]) -> dict[int, int]:
+        """Per run, how many attempts right before it ended with their engine lost."""
+        ...
+
     def end_leases_of(self, worker_id: str, *, now: datetime) -> list[int]:
         """End the leases of a dead worker's running runs at ``now`` and drop its row; their ids."""
         ...
@@ -250,10 +254,10 @@ class RunStore(Protocol):
         self, *, task_id: int | None = None, statuses: Sequence[RunStatus] | None = None,
         since: datetime | None = None, until: datetime | None = None, search: str | None = None,
         owner: str | None = None, workflow_run_id: int | None = None, limit: int = 50,
-        before_run_id: int | None = None,
+        before_run_id: int | None = None, dead: bool = False,
     ) -> list[Run]:
         """Runs matching every filter, newest first (``search``: in output and errors;
-        ``before_run_id``: only older runs, to page back)."""
+        ``before_run_id``: only older runs, to page back; ``dead``: only dead letters)."""
         ...
 
     def latest_runs(self, task_ids: Sequence[int]) -> dict[int, Run]:

@@ -194,6 +194,7 @@ class Store:
     end_web_sessions = via("web_sessions", WebSessionRows.end_web_sessions)
     ai_usage = via("guards", GuardRows.ai_usage)
     end_leases_of = via("guards", GuardRows.end_leases_of)
+    lost_streaks = via("guards", GuardRows.lost_streaks)
 
 
 __all__ = [

@@ -1,6 +1,7 @@
 """Guards on execution: what an owner's AI tasks used in the budget window (runs, model calls,
 tokens) and whether the owner was already told of a skip; the runs of an engine proved dead,
-ended at once instead of after their leases."""
+ended at once instead of after their leases; how many attempts in a row a run lost its engine
+(a poison run is parked after ``POISON_STREAK``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ..access import BUDGET_SKIP, AIUsage
-from ..models import RunStatus
+from ..models import WORKER_LOST, RunStatus
 from .base import Database
 from .tables import runs, tasks, workers
 
@@ -49,6 +50,24 @@ class GuardRows:
         tokens = sum(_number(r, "tokens_used") for r in results)
         return AIUsage(task_runs=int(count or 0), last_task_run_at=last, model_calls=calls, tokens=tokens,
                        noticed=bool(noticed))
+
+    def lost_streaks(self, run_ids: list[int]) -> dict[int, int]:
+        """For each run, how many attempts right before it (through ``retry_of``) ended with their
+        engine lost: 0 when the previous one ended otherwise (or there is none)."""
+        streaks: dict[int, int] = {}
+        with self.db.read() as conn:
+            for run_id in run_ids:
+                count, current = 0, conn.execute(
+                    sa.select(runs.c.retry_of).where(runs.c.run_id == run_id)).scalar()
+                while current is not None and count < 100:
+                    row = conn.execute(sa.select(runs.c.retry_of, runs.c.error)
+                                       .where(runs.c.run_id == current)).one_or_none()
+                    if row is None or not (row.error or "").startswith(WORKER_LOST):
+                        break
+                    count += 1
+                    current = row.retry_of
+                streaks[run_id] = count
+        return streaks
 
     def end_leases_of(self, worker_id: str, *, now: datetime) -> list[int]:
         """A worker proved dead: its running runs' leases end now (recovery then takes them as

@@ -222,3 +222,33 @@ async def test_an_engine_elsewhere_proves_nothing_and_its_runs_wait_for_the_leas
     survivor.wake()
     await survivor.run_until_idle()
     assert store.get_run(run.run_id).status == RunStatus.FAILED
+
+
+async def test_a_run_that_kills_its_engine_three_times_in_a_row_is_parked_as_a_dead_letter(
+    make_engine, add_task, clock, store, monkeypatch, notifier, service
+):
+    from scheduler.models import DEAD_LETTER
+    from scheduler.store.tables import workers
+
+    install(monkeypatch, ScriptedRunner(["block"] * 10))
+    task = add_task(name="poison", retry={"max_attempts": 10, "delay": 1})
+    clock.advance(timedelta(minutes=10))
+    engines = []
+    for _ in range(4):
+        engine = make_engine(lease_ttl=timedelta(seconds=30))
+        await engine.start()  # recovers the previous engine's run (it is provably gone)
+        clock.advance(timedelta(seconds=2))  # the retry's backoff
+        engine.wake()
+        await engine.tick()
+        await _settle()
+        engines.append(engine)
+        # This engine "dies" with its run: its process is gone.
+        with store.engine.begin() as conn:
+            conn.execute(workers.update().where(workers.c.worker_id == engine.worker_id).values(pid=_dead_pid()))
+    attempts = sorted(store.list_runs(limit=100), key=lambda r: r.run_id)
+    assert [r.attempt for r in attempts] == [1, 2, 3]  # no fourth attempt: the third was parked
+    assert [r.status for r in attempts] == [RunStatus.RETRYING, RunStatus.RETRYING, RunStatus.FAILED]
+    assert attempts[-1].error.startswith(f"{DEAD_LETTER}: worker lost 3 times in a row")
+    assert [r.run_id for r in service.list_runs(dead=True)] == [attempts[-1].run_id]
+    told = [n for n in notifier.sent if n.run_id == attempts[-1].run_id]
+    assert len(told) == 1 and "dead letter" in told[0].text and told[0].owner == task.owner
