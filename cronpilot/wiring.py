@@ -94,7 +94,7 @@ class App:
             return (await asyncio.to_thread(self.service.get_task, task_id)).destination
 
         return Connectors(gateway=self.gateway, console=ConsoleNotifier(), slack=slack,
-                          telegram=telegram, smtp=self.action_config.smtp, locate=locate)
+                          telegram=telegram, smtp=self.action_config.smtp, locate=locate, ledger=self.service)
 
     @cached_property
     def gateway(self) -> ChatGateway:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ async def execute_run(
         notifier=notifier, ai_runner=ai_runner, idempotency_key=f"cronpilot-run-{run_id}",
         destination=task.destination,
         late_note=_late_note(task, scheduled_for, now()) if reason == RunReason.CATCH_UP else None,
+        delivery_key=delivery_key(task.task_id, scheduled_for, run_id),
     )
     started = now()
     outcome = RunOutcome(
@@ -118,6 +119,14 @@ async def execute_run(
     if (outcome.status == RunStatus.FAILED or interrupted) and attempt < task.retry.max_attempts:
         outcome.retry_due_at = outcome.finished_at + task.retry.delay_before(attempt + 1)
     return outcome
+
+
+def delivery_key(task_id: int, scheduled_for: datetime | None, run_id: int) -> str:
+    """What a run delivers is one message across its retries: a fire's retries share its task
+    and fire time (a manual run's retries are keyed by their own run)."""
+    if scheduled_for is None:
+        return f"run-{run_id}"
+    return f"task-{task_id}@{scheduled_for.astimezone(UTC).isoformat()}"
 
 
 def _mask_outcome(outcome: RunOutcome, masker: SecretMasker) -> None:

@@ -25,6 +25,9 @@ class Notification:
     run_id: int | None = None
     title: str | None = None
     destination: dict[str, str] = field(default_factory=dict)  # conversation address, if any
+    # The message's identity across a run's retries and engine restarts: the parts delivered
+    # under it are remembered (the outbox), so a retry never repeats one. None: not remembered.
+    key: str | None = None
 
 
 class Notifier(Protocol):

@@ -527,6 +527,16 @@ class Service:
         """Admins read everything; others their own entries."""
         return self.store.list_audit(actor=None if actor.role == Role.ADMIN else actor.user, limit=limit)
 
+    # --- the outbox (connectors/delivery.py asks before and after each part it sends) --------
+
+    def delivered_parts(self, key: str, destination: str) -> set[int]:
+        """Parts of message ``key`` already delivered to ``destination`` (R16)."""
+        return self.store.delivered_parts(key, destination)
+
+    def record_delivered_part(self, key: str, destination: str, part: int) -> None:
+        """Part ``part`` of message ``key`` reached ``destination``: never send it again."""
+        self.store.record_delivered_part(key, destination, part, now=self.clock.now())
+
     def tokens_used(self, task_id: int, *, since: datetime) -> int:
         """Model tokens an AI task's runs reported since ``since`` (for its daily budget)."""
         runs = self.store.list_runs(task_id=task_id, since=since, limit=10_000)

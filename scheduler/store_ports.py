@@ -535,7 +535,24 @@ class WebSessionStore(Protocol):
         ...
 
 
+class OutboxStore(Protocol):
+    """The outbox: the parts of outgoing messages already delivered, by message key."""
+
+    def delivered_parts(self, key: str, destination: str) -> set[int]:
+        """Parts of message ``key`` already delivered to ``destination``."""
+        ...
+
+    def record_delivered_part(self, key: str, destination: str, part: int, *, now: datetime) -> None:
+        """Remember part ``part`` of ``key`` as delivered to ``destination`` (twice is once)."""
+        ...
+
+    def forget_delivered(self, *, before: datetime) -> int:
+        """Drop outbox rows delivered before ``before``; how many."""
+        ...
+
+
 class ServiceStore(
-    TaskStore, RunStore, FlowStore, PeopleStore, SecretStore, ConversationStore, TokenStore, WebSessionStore, Protocol
+    TaskStore, RunStore, FlowStore, PeopleStore, SecretStore, ConversationStore, TokenStore, WebSessionStore,
+    OutboxStore, Protocol,
 ):
     """Everything the service and its parts need from the database."""

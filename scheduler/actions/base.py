@@ -154,6 +154,7 @@ class ActionContext:
     # Set when this run catches up a fire missed while nothing ran ("missed at 09:00 while
     # offline"): a reminder delivered late says so.
     late_note: str | None = None
+    delivery_key: str | None = None  # ``Notification.key`` for what this run delivers
 
 
 @dataclass

@@ -15,6 +15,7 @@
     tokens        TokenRows        API tokens (their hashes)                     token_store
     web_sessions  WebSessionRows   the dashboard's sign-in links and sessions    web_session_store
     guards        GuardRows        AI runs' budgets, dead engines' leases        guard_store
+    outbox        OutboxRows       parts of outgoing messages delivered          guard_store
 
 No part calls another part; work that crosses them inside one transaction (ending a run
 releases its dependents and emits its outcome events) is an explicit call from ``run_store``
@@ -39,7 +40,7 @@ from .base import Database
 from .conversation_store import ConversationRows
 from .dag_store import DagRows
 from .event_store import EventRows
-from .guard_store import GuardRows
+from .guard_store import GuardRows, OutboxRows
 from .identity_store import PeopleRows
 from .records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SkipChain, SpawnCheck
 from .run_history import RunHistory
@@ -71,6 +72,7 @@ class Store:
         self.tokens = TokenRows(self.db)
         self.web_sessions = WebSessionRows(self.db)
         self.guards = GuardRows(self.db)
+        self.outbox = OutboxRows(self.db)
 
     @property
     def url(self) -> str:
@@ -195,6 +197,10 @@ class Store:
     ai_usage = via("guards", GuardRows.ai_usage)
     end_leases_of = via("guards", GuardRows.end_leases_of)
     lost_streaks = via("guards", GuardRows.lost_streaks)
+
+    delivered_parts = via("outbox", OutboxRows.delivered_parts)
+    record_delivered_part = via("outbox", OutboxRows.record_delivered_part)
+    forget_delivered = via("outbox", OutboxRows.forget_delivered)
 
 
 __all__ = [

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from ..access import BUDGET_SKIP, AIUsage
 from ..models import WORKER_LOST, RunStatus
 from .base import Database
-from .tables import runs, tasks, workers
+from .tables import outbox, runs, tasks, workers
 
 _STARTED = (RunStatus.RUNNING.value, RunStatus.COMPLETED.value, RunStatus.FAILED.value,
             RunStatus.RETRYING.value, RunStatus.CANCELLED.value)
@@ -89,3 +90,27 @@ def _number(result: object, key: str) -> int:
         return 0
     value = result.get(key)
     return int(value) if isinstance(value, int | float) else 0
+
+
+class OutboxRows:
+    """The parts of outgoing messages already delivered (R16)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def delivered_parts(self, key: str, destination: str) -> set[int]:
+        with self.db.read() as conn:
+            return set(conn.execute(sa.select(outbox.c.part).where(
+                outbox.c.message_key == key[:200], outbox.c.destination == destination[:300])).scalars())
+
+    def record_delivered_part(self, key: str, destination: str, part: int, *, now: datetime) -> None:
+        try:
+            with self.db.write() as conn:
+                conn.execute(outbox.insert().values(message_key=key[:200], destination=destination[:300],
+                                                    part=part, delivered_at=now))
+        except IntegrityError:
+            pass  # recorded already (two senders of the same part): once is what counts
+
+    def forget_delivered(self, *, before: datetime) -> int:
+        with self.db.write() as conn:
+            return conn.execute(outbox.delete().where(outbox.c.delivered_at < before)).rowcount
