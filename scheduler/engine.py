@@ -28,7 +28,7 @@ from .access import AIRunBudget
 from .actions.base import ActionConfig
 from .actions.shell_process import kill_leftovers
 from .background import BackgroundJobs
-from .clock import Clock, SystemClock
+from .clock import Clock, StepWatch, SystemClock
 from .errors import NotFound, StoreUnavailable
 from .execution import (
     SHUTDOWN_REASON,
@@ -54,6 +54,7 @@ from .sources import Sources
 from .store.records import ClaimedRun, NewRun, Released, RunOutcome, SkipChain
 from .store_ports import EngineStore
 from .triggers import next_fire_of_all
+from .wording import duration_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -166,6 +167,8 @@ class Engine:
         self._last_cut_seen = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._notices = BackgroundJobs()
+        self._steps = StepWatch(self.clock)
+        self.clock_steps: list[tuple[datetime, timedelta]] = []  # wall-clock steps seen (R9)
         self.sources = Sources(fire=self.trigger, store_call=self.store_call, state=store,
                                now=self.clock.now, config=config, store_url=store.url, secrets=secrets)
 
@@ -301,6 +304,9 @@ class Engine:
     async def tick(self) -> None:
         began = time.perf_counter()
         now = self.clock.now()
+        step = self._steps.check()
+        if step is not None:
+            self._clock_stepped(now, step)
         if self._next_poll_at is None or now >= self._next_poll_at:
             await self._poll(now)
         if self._next_heartbeat_at is not None and now >= self._next_heartbeat_at:
@@ -313,6 +319,19 @@ class Engine:
             await self._claim_pending(now)
         if self.observer is not None:
             self.observer.engine_pass(EnginePass(time.perf_counter() - began, fires, outcomes, self._kind_of))
+
+    def _clock_stepped(self, now: datetime, step: timedelta) -> None:
+        """R9: say so. Nothing is refired (each fire's row is unique and the schedule's cursor
+        only moves forward); after a forward step the fires passed over are late and follow
+        their misfire policy, as after an outage."""
+        self.clock_steps.append((now, step))
+        direction = "forward" if step > timedelta(0) else "back"
+        size = abs(step)
+        kind = "a correction" if size >= timedelta(hours=3) else "a step"
+        consequence = ("fires passed over follow their misfire policy" if step > timedelta(0)
+                       else "fires already recorded are not fired again; the next ones wait for their time")
+        log.warning("the wall clock moved %s by %s (%s): %s", direction, duration_text(size), kind, consequence,
+                    extra={"worker_id": self.worker_id, "step_s": step.total_seconds()})
 
     def _kind_of(self, task_id: int) -> str:
         task = self._tasks.get(task_id)  # no move_to_end: counting must not reorder the cache
