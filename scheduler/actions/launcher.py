@@ -225,7 +225,7 @@ def _wait_for(command: int) -> int | None:
         return None
 
 
-def _supervise(argv: list[str], parent: int | None) -> NoReturn:
+def _supervise(argv: list[str], parent: int | None, devnull: int | None) -> NoReturn:
     status: int | None = None
     try:
         signal.signal(_ENGINE_GONE, _engine_gone)
@@ -239,9 +239,12 @@ def _supervise(argv: list[str], parent: int | None) -> NoReturn:
             _restore_signals()
             _exec(argv)
         # Our copies of the pipes would keep them open after the command's tree is gone.
-        devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
+            if devnull is None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            else:
+                os.dup2(devnull, fd)
         status = _wait_for(command)
     except _EngineGone:
         status = None
@@ -265,6 +268,12 @@ def main(args: list[str]) -> None:
     argv = args[2:]
     _restore_signals()
     _forbid_new_privileges()
+    # Opened while still privileged: the unprivileged user may not be allowed to (a /dev
+    # mounted nodev, a restricted sandbox). The supervisor parks its standard streams on it.
+    try:
+        devnull: int | None = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        devnull = None
     if spec.get("chdir_first"):
         _enter(spec["chdir_first"])
     # Limits before the switch: once unprivileged, the command can lower but never raise them.
@@ -273,7 +282,7 @@ def main(args: list[str]) -> None:
         _switch_user(int(spec["uid"]), int(spec["gid"]))
     if spec.get("chdir"):
         _enter(spec["chdir"])
-    _supervise(argv, spec.get("parent"))
+    _supervise(argv, spec.get("parent"), devnull)
 
 
 if __name__ == "__main__":
