@@ -248,8 +248,10 @@ def kill9(sandbox: str, *, kills: int) -> Figures:
                 figures.orphans = (figures.orphans or 0) + len(_alive_with(f"sleep {marker}"))
                 began = time.monotonic()
                 ready = site.serve()  # the restart: a new process importing cronpilot, then starting
-                waited = _wait_until(lambda held=held: not any(
-                    r.run_id in held and r.status == RunStatus.RUNNING for r in site.runs()), 120)
+                def recovered(held: set[int] = held) -> bool:
+                    return not any(r.run_id in held and r.status == RunStatus.RUNNING for r in site.runs())
+
+                waited = _wait_until(recovered, 120)
                 recoveries.append((time.monotonic() - began) if waited is not None else float("inf"))
                 figures.extra.setdefault("restart_to_ready_s", []).append(round(ready, 2))
             time.sleep(4)
@@ -304,9 +306,11 @@ def pg_terminate(*, rounds: int) -> Figures:
                 mark = datetime.now(UTC)
                 probe = Store(url, migrate=False)
                 try:
-                    waited = _wait_until(lambda probe=probe, mark=mark: any(
-                        r.started_at is not None and r.started_at > mark and r.status == RunStatus.COMPLETED
-                        for r in probe.list_runs(limit=20)), 60)
+                    def working(probe: Store = probe, mark: datetime = mark) -> bool:
+                        return any(r.started_at is not None and r.started_at > mark
+                                   and r.status == RunStatus.COMPLETED for r in probe.list_runs(limit=20))
+
+                    waited = _wait_until(working, 60)
                 finally:
                     probe.close()
                 recoveries.append(waited if waited is not None else float("inf"))

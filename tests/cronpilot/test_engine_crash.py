@@ -81,6 +81,7 @@ def _serve(env: dict[str, str]) -> subprocess.Popen[str]:
     return server
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("sandbox", ["none", "bwrap"])
 def test_kill_9_of_serve_leaves_no_orphan_and_the_restart_ends_its_runs_at_once(
