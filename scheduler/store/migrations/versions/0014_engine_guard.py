@@ -3,7 +3,7 @@ the same machine can prove one gone and end its runs at once instead of waiting 
 outbox remembers the parts of outgoing messages already delivered.
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 from scheduler.store.tables import UTCDateTime
 
 revision = "0014"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
