@@ -30,7 +30,7 @@ from tools.context import ToolContext
 
 from . import prompts
 from .config import AIRunLimits
-from .graph import REFUSAL_REASON, build_agent, final_text, tokens_reported, transcript
+from .graph import REFUSAL_REASON, build_agent, final_text, model_calls, tokens_reported, transcript
 
 log = logging.getLogger(__name__)
 BUDGET_WINDOW = timedelta(days=1)
@@ -83,7 +83,7 @@ class AgentAIRunner:
         if used + tokens >= self.limits.daily_tokens:
             await self._pause_for_budget(task, used + tokens, request.run_id)
             entries.append({"role": "cronpilot", "paused": "daily token budget reached"})
-        return AIResult(text=text, transcript=entries, tokens_used=tokens)
+        return AIResult(text=text, transcript=entries, tokens_used=tokens, model_calls=model_calls(messages))
 
     # --- pieces -----------------------------------------------------------------------------
 

@@ -154,6 +154,11 @@ def tokens_reported(messages: Sequence[BaseMessage]) -> int:
     return total
 
 
+def model_calls(messages: Sequence[BaseMessage]) -> int:
+    """How many times the model answered (each answer is one call), for the owner's budget."""
+    return sum(1 for message in messages if isinstance(message, AIMessage))
+
+
 def is_refusal(message: ToolMessage) -> bool:
     """A policy said no (the call's outcome, from the catalog), or LangGraph refused the call
     itself (error status: a tool outside the allowed set, calls past the limit)."""

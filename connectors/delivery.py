@@ -15,6 +15,12 @@ go). A task may name another place with ``origin["deliver_to"]``.
 Each piece is retried on its own (a 429 waits what the platform asks, capped), so a retry never
 repeats the pieces already delivered; after the last try ``DeliveryFailed`` says where it failed,
 and the reminder's run records that.
+
+The outbox (R16): a notice with a ``key`` (a run's message, the same across the run's retries)
+has each delivered piece remembered in the database through the ``DeliveryLedger`` (the
+service), so a later retry of the run, or the run again after a restart, sends only the pieces
+not yet delivered. The record is written right after the platform accepts a piece: a crash in
+between can still repeat that one piece (no platform here takes an idempotency key).
 """
 
 from __future__ import annotations
@@ -61,6 +67,18 @@ class Channel(Protocol):
         ...
 
 
+class DeliveryLedger(Protocol):
+    """Where the outbox is kept (the service, over the store); synchronous, called in a thread."""
+
+    def delivered_parts(self, key: str, destination: str) -> set[int]:
+        """Parts of message ``key`` already delivered to ``destination``."""
+        ...
+
+    def record_delivered_part(self, key: str, destination: str, part: int) -> None:
+        """Remember part ``part`` of ``key`` as delivered to ``destination``."""
+        ...
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 4  # tries per piece, the first included
@@ -82,8 +100,10 @@ class DeliveryRouter:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         observe: Callable[[str, str], None] | None = None,
+        ledger: DeliveryLedger | None = None,
     ) -> None:
         self.default = default
+        self.ledger = ledger  # the outbox: None keeps no record (each notify sends every piece)
         # Told (platform, "delivered" | "failed") after each notice: the metrics' counter.
         self.observe = observe
         self.channels: dict[str, Channel] = dict(channels or {})
@@ -125,8 +145,16 @@ class DeliveryRouter:
             )
         where = channel.describe(destination)
         pieces = channel.pieces(notification, destination)
+        key, ledger = notification.key, self.ledger
+        done: set[int] = set()
+        if key and ledger is not None:
+            done = await asyncio.to_thread(ledger.delivered_parts, key, where)
         for index, piece in enumerate(pieces, start=1):
+            if index in done:
+                continue  # delivered by an earlier try of this run (or before a restart)
             await self._send(channel, piece, destination, where=where, part=(index, len(pieces)))
+            if key and ledger is not None:
+                await asyncio.to_thread(ledger.record_delivered_part, key, where, index)
         log.info("delivered", extra={"run_id": notification.run_id, "task_id": notification.task_id,
                                      "where": where, "pieces": len(pieces)})
 

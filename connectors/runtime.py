@@ -18,7 +18,7 @@ from scheduler.ports import Notifier
 from scheduler.smtp import SmtpConfig
 
 from .chat import ChatGateway
-from .delivery import DeliveryRouter, RetryPolicy
+from .delivery import DeliveryLedger, DeliveryRouter, RetryPolicy
 from .mail import EmailChannel
 
 if TYPE_CHECKING:  # slack-bolt and PTB are imported only when their connector is configured
@@ -54,12 +54,13 @@ class Connectors:
         smtp: SmtpConfig | None = None,
         locate: Callable[[int], Awaitable[dict[str, str]]] | None = None,
         retry: RetryPolicy | None = None,
+        ledger: DeliveryLedger | None = None,
     ) -> None:
         self.gateway = gateway
         self.smtp = smtp
         self.slack: SlackConnector | None = None
         self.telegram: TelegramConnector | None = None
-        self.notifier = DeliveryRouter(default=console, locate=locate, retry=retry)
+        self.notifier = DeliveryRouter(default=console, locate=locate, retry=retry, ledger=ledger)
         if slack is not None:
             from .slack.app import SlackConnector
             from .slack.delivery import SlackChannel

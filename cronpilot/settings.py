@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     ai_min_interval: timedelta = timedelta(minutes=15)
     ai_daily_tokens: int = 200_000  # per AI task, over 24 hours, as the model reports usage
     ai_max_tool_calls: int = 20  # per run
+    # Every AI run, however triggered (past these, runs are skipped and the owner told once an hour)
+    ai_runs_per_hour: int = Field(default=30, ge=1)  # per AI task
+    ai_model_calls_per_hour: int = Field(default=200, ge=1)  # per owner, all their AI tasks
+    ai_tokens_per_hour: int = Field(default=500_000, ge=1)  # per owner, as the model reports usage
 
     # HTTP server of `serve` (Slack events, Telegram webhook, event webhooks)
     http_host: str = "127.0.0.1"

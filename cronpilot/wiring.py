@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from connectors.console import ConsoleNotifier
+from scheduler.access import AIRunBudget
 from scheduler.actions.base import ActionConfig, SmtpConfig
 from scheduler.clock import Clock, SystemClock
 from scheduler.datadir import make_private
@@ -93,7 +94,7 @@ class App:
             return (await asyncio.to_thread(self.service.get_task, task_id)).destination
 
         return Connectors(gateway=self.gateway, console=ConsoleNotifier(), slack=slack,
-                          telegram=telegram, smtp=self.action_config.smtp, locate=locate)
+                          telegram=telegram, smtp=self.action_config.smtp, locate=locate, ledger=self.service)
 
     @cached_property
     def gateway(self) -> ChatGateway:
@@ -245,6 +246,10 @@ class App:
             ai_runner=self.ai_runner,
             secrets=self.service,
             observer=observer,
+            ai_budget=AIRunBudget(
+                runs_per_task_per_hour=s.ai_runs_per_hour, model_calls_per_owner_per_hour=s.ai_model_calls_per_hour,
+                tokens_per_owner_per_hour=s.ai_tokens_per_hour, ai_made_min_interval=s.ai_min_interval,
+            ),
             options=options or EngineOptions(
                 lease_ttl=s.lease_ttl,
                 heartbeat_interval=s.heartbeat_interval,

@@ -7,7 +7,7 @@ tools and the connectors all name an ``Actor`` or a ``UserRecord`` without impor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -59,6 +59,33 @@ class SpawnPolicy:
     max_depth: int = 2
     min_recurring_interval: timedelta = timedelta(minutes=15)
     approval_kinds: frozenset[str] = frozenset({"shell", "http", "sql"})
+
+
+@dataclass(frozen=True)
+class AIUsage:
+    """What an owner's AI tasks used in the budget window, as the run rows record it."""
+
+    task_runs: int = 0  # runs of the task at hand that started in the window (this one left out)
+    last_task_run_at: datetime | None = None  # when the task at hand last started a run
+    model_calls: int = 0  # by every AI task of the owner, as their runs reported them
+    tokens: int = 0
+    noticed: bool = False  # the owner was already told of a skip in the window
+
+
+BUDGET_SKIP = "skipped: AI budget"  # how the error of a run skipped for its budget begins
+
+
+@dataclass(frozen=True)
+class AIRunBudget:
+    """Limits on AI runs however they are triggered (settings): runs per task per hour, model
+    calls and tokens per owner per hour, and for a task an AI run made the same floor between
+    runs as between its fires (``SpawnPolicy.min_recurring_interval``)."""
+
+    runs_per_task_per_hour: int = 30
+    model_calls_per_owner_per_hour: int = 200
+    tokens_per_owner_per_hour: int = 500_000
+    ai_made_min_interval: timedelta = timedelta(minutes=15)
+    window: timedelta = timedelta(hours=1)
 
 
 def validation_message(exc: ValidationError) -> str:

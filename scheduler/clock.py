@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -24,10 +25,17 @@ class Clock(Protocol):
         """Call ``callback`` on the running event loop at ``when`` (at once if it has passed)."""
         ...
 
+    def monotonic(self) -> float:
+        """Seconds on a clock that never steps (for telling a wall-clock step from elapsed time)."""
+        ...
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
         delay = (when - self.now()).total_seconds()
@@ -49,6 +57,7 @@ class FakeClock:
         if start.tzinfo is None:
             raise ValueError("FakeClock needs an aware datetime")
         self._now = start.astimezone(UTC)
+        self._mono = 0.0
         self._sleepers: set[asyncio.Event] = set()
         self._timers: list[tuple[datetime, int, asyncio.AbstractEventLoop, Callable[[], None]]] = []
         self._order = itertools.count()
@@ -56,13 +65,26 @@ class FakeClock:
     def now(self) -> datetime:
         return self._now
 
+    def monotonic(self) -> float:
+        return self._mono
+
     def set(self, when: datetime) -> None:
-        self._now = when.astimezone(UTC)
+        """Travel to ``when`` (time passes: not a step of the wall clock)."""
+        when = when.astimezone(UTC)
+        self._mono += max(0.0, (when - self._now).total_seconds())
+        self._now = when
         self._notify()
 
     def advance(self, delta: timedelta | float) -> datetime:
         if not isinstance(delta, timedelta):
             delta = timedelta(seconds=delta)
+        self._now += delta
+        self._mono += max(0.0, delta.total_seconds())
+        self._notify()
+        return self._now
+
+    def step(self, delta: timedelta) -> datetime:
+        """The wall clock jumps by ``delta`` (NTP, an admin) while no time passes."""
         self._now += delta
         self._notify()
         return self._now
@@ -97,6 +119,28 @@ class FakeClock:
                 tick.clear()
         finally:
             self._sleepers.discard(tick)
+
+
+class StepWatch:
+    """Tells a step of the wall clock from time passing (R9): between two looks, the wall clock
+    moved by more (or less) than the monotonic clock, by over ``threshold``."""
+
+    def __init__(self, clock: Clock, *, threshold: timedelta = timedelta(seconds=2)) -> None:
+        self.clock = clock
+        self.threshold = threshold.total_seconds()
+        self._last: tuple[datetime, float] | None = None
+
+    def check(self) -> timedelta | None:
+        """The step since the last look (positive: forward), or None."""
+        monotonic = getattr(self.clock, "monotonic", None)
+        if monotonic is None:
+            return None
+        wall, mono = self.clock.now(), monotonic()
+        last, self._last = self._last, (wall, mono)
+        if last is None:
+            return None
+        step = (wall - last[0]).total_seconds() - (mono - last[1])
+        return timedelta(seconds=step) if abs(step) > self.threshold else None
 
 
 def ensure_utc(value: datetime, *, what: str = "time") -> datetime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import heapq
 import logging
@@ -23,21 +24,39 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
+from .access import AIRunBudget
 from .actions.base import ActionConfig
+from .actions.shell_process import kill_leftovers
 from .background import BackgroundJobs
-from .clock import Clock, SystemClock
+from .clock import Clock, StepWatch, SystemClock
 from .errors import NotFound, StoreUnavailable
-from .execution import SHUTDOWN_REASON, TIMEOUT_REASON, execute_run
+from .execution import (
+    SHUTDOWN_REASON,
+    TIMEOUT_REASON,
+    ai_budget_refusal,
+    budget_notice_text,
+    execute_run,
+)
 from .firing import plan_fires
 from .leadership import leadership_for
-from .models import OverlapPolicy, RunReason, RunStatus, Task
+from .models import (
+    DEAD_LETTER,
+    POISON_STREAK,
+    WORKER_LOST,
+    OverlapPolicy,
+    RunReason,
+    RunStatus,
+    Task,
+)
 from .ports import AIRunner, EngineObserver, EnginePass, Notification, Notifier, SecretSource
+from .process_identity import provably_gone
 from .schedule import Schedule
 from .sources import Sources
 from .store.records import ClaimedRun, NewRun, Released, RunOutcome, SkipChain
 from .store_ports import EngineStore
 from .triggers import next_fire_of_all
 from .wakeups import ChangeListener
+from .wording import duration_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -121,15 +140,20 @@ class Engine:
         worker_id: str | None = None,
         on_run_start: Callable[[int, datetime | None], None] | None = None,
         observer: EngineObserver | None = None,
+        ai_budget: AIRunBudget | None = None,
     ) -> None:
         self.store = store
+        self.worker_id = worker_id or f"engine-{uuid.uuid4().hex[:12]}"
+        # Shell runs carry the engine's id, so a later engine can find what this one left.
+        config = config if config.engine_id else dataclasses.replace(config, engine_id=self.worker_id)
+        self.ai_budget = ai_budget or AIRunBudget()
+        self._budget_noticed: dict[str, datetime] = {}  # owner -> when last told of a budget skip
         self.config = config
         self.clock = clock or SystemClock()
         self.options = options or EngineOptions()
         self.notifier = notifier
         self.ai_runner = ai_runner
         self.secrets = secrets  # values of {{ secrets.NAME }}, read when a run starts
-        self.worker_id = worker_id or f"engine-{uuid.uuid4().hex[:12]}"
         self.on_run_start = on_run_start
         self.observer = observer  # metrics: told what each pass did
         self.last_heartbeat_at: datetime | None = None
@@ -162,6 +186,8 @@ class Engine:
         self._listener: ChangeListener | None = None  # PostgreSQL: other processes' changes
         self._leadership = leadership_for(store.url)  # who runs the reactive sources
         self._leading = False
+        self._steps = StepWatch(self.clock)
+        self.clock_steps: list[tuple[datetime, timedelta]] = []  # wall-clock steps seen (R9)
         self.sources = Sources(fire=self.trigger, store_call=self.store_call, state=store,
                                now=self.clock.now, config=config, store_url=store.url, secrets=secrets)
 
@@ -196,6 +222,7 @@ class Engine:
             self._listener = ChangeListener(self.store.url, self._wake_now)
             self._listener.start()
         await self._reconcile_sources(changed=True)
+        await self._recover_dead_engines(now)
         await self._recover_expired(now)
         log.info("engine started", extra={"worker_id": self.worker_id, "tasks": len(self._states)})
 
@@ -302,6 +329,9 @@ class Engine:
     async def tick(self) -> None:
         began = time.perf_counter()
         now = self.clock.now()
+        step = self._steps.check()
+        if step is not None:
+            self._clock_stepped(now, step)
         if self._next_poll_at is None or now >= self._next_poll_at:
             await self._poll(now)
         if self._next_heartbeat_at is not None and now >= self._next_heartbeat_at:
@@ -329,6 +359,19 @@ class Engine:
     def overloaded(self) -> bool:
         """True while the engine sheds late fires (status, metrics)."""
         return self._behind >= 2 and self.options.shed_late_after is not None
+
+    def _clock_stepped(self, now: datetime, step: timedelta) -> None:
+        """R9: say so. Nothing is refired (each fire's row is unique and the schedule's cursor
+        only moves forward); after a forward step the fires passed over are late and follow
+        their misfire policy, as after an outage."""
+        self.clock_steps.append((now, step))
+        direction = "forward" if step > timedelta(0) else "back"
+        size = abs(step)
+        kind = "a correction" if size >= timedelta(hours=3) else "a step"
+        consequence = ("fires passed over follow their misfire policy" if step > timedelta(0)
+                       else "fires already recorded are not fired again; the next ones wait for their time")
+        log.warning("the wall clock moved %s by %s (%s): %s", direction, duration_text(size), kind, consequence,
+                    extra={"worker_id": self.worker_id, "step_s": step.total_seconds()})
 
     def _kind_of(self, task_id: int) -> str:
         task = self._tasks.get(task_id)  # no move_to_end: counting must not reorder the cache
@@ -597,6 +640,10 @@ class Engine:
                 now = self.clock.now()
                 return _lost_task_outcome(ClaimedRun(run_id, task_id, reason, attempt, scheduled_for, now), now)
             self._keep_task(task)
+        if task.action.kind == "ai":
+            skipped = await self._over_ai_budget(task, run_id, attempt, scheduled_for, reason)
+            if skipped is not None:
+                return skipped
         async with self._sem, workflow_limit or _NO_LIMIT:
             self._watch_timeout(run_id, self.clock.now() + task.timeout)
             try:
@@ -607,6 +654,28 @@ class Engine:
                 )
             finally:
                 self._deadlines.pop(run_id, None)
+
+    async def _over_ai_budget(
+        self, task: Task, run_id: int, attempt: int, scheduled_for: datetime | None, reason: RunReason,
+    ) -> RunOutcome | None:
+        """A skipped outcome when an AI run is over its budget (the owner told once per
+        window), else None."""
+        budget, now = self.ai_budget, self.clock.now()
+        usage = await self._store(self.store.ai_usage, task.task_id, task.owner, since=now - budget.window,
+                                  run_id=run_id)
+        refusal = ai_budget_refusal(budget, usage, ai_made=task.created_by_run_id is not None, now=now)
+        if refusal is None:
+            return None
+        told = self._budget_noticed.get(task.owner)
+        if not usage.noticed and (told is None or now - told >= budget.window):
+            self._budget_noticed[task.owner] = now
+            if self.notifier is not None:
+                await self._send(Notification(owner=task.owner, task_id=task.task_id, run_id=run_id,
+                                              title=f"{task.name} skipped", destination=task.destination,
+                                              text=budget_notice_text(task, run_id, refusal)))
+        log.info("AI run skipped: %s", refusal, extra={"run_id": run_id, "task_id": task.task_id})
+        return RunOutcome(run_id=run_id, task_id=task.task_id, status=RunStatus.SKIPPED, finished_at=now,
+                          error=refusal, attempt=attempt, scheduled_for=scheduled_for, reason=reason)
 
     def _watch_timeout(self, run_id: int, deadline: datetime) -> None:
         """One timer for the earliest deadline of all running runs, not one per run (a timer
@@ -813,24 +882,49 @@ class Engine:
     async def _heartbeat(self, now: datetime) -> None:
         await self._store(self.store.extend_leases, owner=self.worker_id, until=now + self.options.lease_ttl)
         await self._store(self.store.heartbeat_worker, self.worker_id, now=now)
+        await self._recover_dead_engines(now)
         self.last_heartbeat_at = now
         self._next_heartbeat_at = now + self.options.heartbeat_interval
+
+    async def _recover_dead_engines(self, now: datetime) -> None:
+        """End at once the runs of engines on this machine that are provably gone (another
+        boot, or their pid free or reused: ``process_identity``), after killing what their
+        shell runs left, so a retry never runs beside its previous attempt. Engines elsewhere
+        prove nothing: their runs wait for their leases."""
+        workers = await self._store(self.store.list_workers)
+        dead = [w for w in workers if w.worker_id != self.worker_id
+                and provably_gone(w.hostname, w.pid, w.boot_id, w.proc_start)]
+        for worker in dead:
+            run_ids = await self._store(self.store.end_leases_of, worker.worker_id, now=now)
+            if run_ids:
+                # Their supervisors kill their processes when the engine dies; this waits until
+                # that is done (or does it) before the runs can be retried.
+                await asyncio.to_thread(kill_leftovers, worker.worker_id, run_ids)
+                log.warning("engine %s is gone: ending its %d runs now", worker.worker_id, len(run_ids))
 
     async def _recover_expired(self, now: datetime) -> None:
         expired: list[ClaimedRun] = await self._store(self.store.expired_runs, now=now)
         if not expired:
             return
         outcomes = []
-        for run in expired:
-            if run.run_id in self._inflight:
-                continue  # ours and alive: the heartbeat is late, not the worker lost
+        lost = [run for run in expired if run.run_id not in self._inflight]  # ours: a late heartbeat
+        if not lost:
+            return
+        streaks = await self._store(self.store.lost_streaks, [run.run_id for run in lost])
+        parked: set[int] = set()
+        for run in lost:
             state = self._states.get(run.task_id)
             outcome = RunOutcome(
                 run_id=run.run_id, task_id=run.task_id, status=RunStatus.FAILED, finished_at=now,
-                error="worker lost: the process running it stopped before it finished (outcome unknown)",
+                error=f"{WORKER_LOST}: the process running it stopped before it finished (outcome unknown)",
                 attempt=run.attempt, scheduled_for=run.scheduled_for, reason=run.reason,
             )
-            if state is not None and run.attempt < state.sched.retry.max_attempts:
+            if streaks.get(run.run_id, 0) + 1 >= POISON_STREAK:
+                # R13: the run took its engine down every time; retrying it is a crash loop.
+                outcome.error = (f"{DEAD_LETTER}: {WORKER_LOST} {POISON_STREAK} times in a row (this run "
+                                 "may be what kills it); parked, not retried; `cronpilot runs --dead` lists it")
+                parked.add(run.run_id)
+            elif state is not None and run.attempt < state.sched.retry.max_attempts:
                 outcome.retry_due_at = now + state.sched.retry.delay_before(run.attempt + 1)
             outcomes.append(outcome)
         recovered = await self._store(self.store.recover_expired, outcomes, now=now)
@@ -838,6 +932,9 @@ class Engine:
             log.warning("recovered a lost run", extra={"run_id": outcome.run_id})
             if outcome.retry_due_at is not None:
                 self._note_pending(outcome.retry_due_at)
+            if outcome.run_id in parked:
+                state = self._states.get(outcome.task_id)
+                await self._notify_failure(outcome, state.sched if state else None)
 
     async def store_call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store call on the engine's store thread (for sources and other plug-ins)."""

@@ -6,12 +6,13 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from . import actions
+from .access import BUDGET_SKIP, AIRunBudget, AIUsage
 from .actions.base import ActionConfig, ActionContext, ActionFailed, OutputCapture
 from .errors import CronpilotError
 from .models import RunReason, RunStatus, Task
@@ -20,7 +21,7 @@ from .redaction import SecretMasker
 from .secret_refs import SECRET_KINDS, secrets_for_run
 from .store.records import RunOutcome
 from .templating import TemplateFailed, render_action
-from .wording import duration_text, time_text
+from .wording import duration_text, repeat_text, time_text
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ async def execute_run(
         notifier=notifier, ai_runner=ai_runner, idempotency_key=f"cronpilot-run-{run_id}",
         destination=task.destination,
         late_note=_late_note(task, scheduled_for, now()) if reason == RunReason.CATCH_UP else None,
+        delivery_key=delivery_key(task.task_id, scheduled_for, run_id),
     )
     started = now()
     outcome = RunOutcome(
@@ -119,6 +121,14 @@ async def execute_run(
     return outcome
 
 
+def delivery_key(task_id: int, scheduled_for: datetime | None, run_id: int) -> str:
+    """What a run delivers is one message across its retries: a fire's retries share its task
+    and fire time (a manual run's retries are keyed by their own run)."""
+    if scheduled_for is None:
+        return f"run-{run_id}"
+    return f"task-{task_id}@{scheduled_for.astimezone(UTC).isoformat()}"
+
+
 def _mask_outcome(outcome: RunOutcome, masker: SecretMasker) -> None:
     """Output was masked as it was written; what the action returned or raised is masked here."""
     outcome.error = masker.text(outcome.error) if outcome.error else outcome.error
@@ -139,3 +149,29 @@ def _late_note(task: Task, scheduled_for: datetime | None, now: datetime) -> str
     today = now.astimezone(task.zone).date()
     when = f"{due:%H:%M}" if due.date() == today else time_text(scheduled_for, task.timezone, now=now)
     return f"missed at {when} while offline"
+
+
+def ai_budget_refusal(budget: AIRunBudget, usage: AIUsage, *, ai_made: bool, now: datetime) -> str | None:
+    """Why a run of an AI task is skipped instead of started (its error), or None: the budgets
+    hold however the task is triggered (an event, a file, a condition, a schedule)."""
+    if ai_made and usage.last_task_run_at is not None and now - usage.last_task_run_at < budget.ai_made_min_interval:
+        return (f"{BUDGET_SKIP}: a task an AI run made runs at most "
+                f"{repeat_text(budget.ai_made_min_interval)} (CRONPILOT_AI_MIN_INTERVAL)")
+    if usage.task_runs >= budget.runs_per_task_per_hour:
+        return (f"{BUDGET_SKIP}: this task already ran {usage.task_runs} times in the last hour "
+                f"(limit {budget.runs_per_task_per_hour}, CRONPILOT_AI_RUNS_PER_HOUR)")
+    if usage.model_calls >= budget.model_calls_per_owner_per_hour:
+        return (f"{BUDGET_SKIP}: the owner's AI tasks made {usage.model_calls} model calls in the last hour "
+                f"(limit {budget.model_calls_per_owner_per_hour}, CRONPILOT_AI_MODEL_CALLS_PER_HOUR)")
+    if usage.tokens >= budget.tokens_per_owner_per_hour:
+        return (f"{BUDGET_SKIP}: the owner's AI tasks used {usage.tokens} model tokens in the last hour "
+                f"(limit {budget.tokens_per_owner_per_hour}, CRONPILOT_AI_TOKENS_PER_HOUR)")
+    return None
+
+
+def budget_notice_text(task: Task, run_id: int, refusal: str) -> str:
+    """What the owner is told, once per budget window, when an AI run is skipped."""
+    why = refusal.removeprefix(f"{BUDGET_SKIP}: ")
+    return (f"I skipped run {run_id} of the AI task '{task.name}' (task #{task.task_id}): {why}. "
+            "Further AI runs over the budget in the next hour are skipped without another message; "
+            "`cronpilot runs` lists them.")

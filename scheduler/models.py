@@ -25,6 +25,13 @@ class TaskStatus(StrEnum):
     PENDING_APPROVAL = "pending_approval"
 
 
+# How the error of a run whose engine died under it begins, and of one parked after killing its
+# engine too often (R13: a poison run is not retried into a crash loop).
+WORKER_LOST = "worker lost"
+DEAD_LETTER = "dead letter"
+POISON_STREAK = 3  # consecutive attempts lost with their engine before the run is parked
+
+
 class RunStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"

@@ -25,6 +25,9 @@ class Notification:
     run_id: int | None = None
     title: str | None = None
     destination: dict[str, str] = field(default_factory=dict)  # conversation address, if any
+    # The message's identity across a run's retries and engine restarts: the parts delivered
+    # under it are remembered (the outbox), so a retry never repeats one. None: not remembered.
+    key: str | None = None
 
 
 class Notifier(Protocol):
@@ -57,6 +60,7 @@ class AIResult:
     text: str
     transcript: list[dict[str, Any]] = field(default_factory=list)  # prompt, tool calls, replies
     tokens_used: int = 0
+    model_calls: int = 0  # answers the model gave (the owner's hourly budget counts them)
 
 
 class AIRunner(Protocol):

@@ -220,13 +220,16 @@ class Service:
         deliver_to: dict[str, str] | None = None,
     ) -> Task:
         """Create a task owned by ``actor``. Tasks an AI run creates are held to the spawn policy
-        and wait in ``pending_approval`` when they run shell, http or sql, or use a secret.
+        and wait in ``pending_approval`` when they run shell, http or sql, or use a secret; their
+        reactive triggers are held to the same floor as time triggers (``Rules.held_to_floor``).
         ``deliver_to`` sends its reminders and results somewhere else than where it was asked
         (``check_destination``)."""
         self.rules.require_writer(actor, action="create_task", target=spec.name)
         destination = check_destination(deliver_to) if deliver_to else None
         now = self.clock.now()
         spec = self.rules.checked(self._with_workdir(spec), now=now)
+        if actor.is_ai:
+            spec = self.rules.held_to_floor(spec)
         uses_secrets = bool(self.secrets.check_secret_references(spec, owner=actor.user))
         self.rules.check_event_loops(NEW_TASK, spec)
         spawn = None
@@ -296,6 +299,8 @@ class Service:
         spec = self.build_spec(merged)
         now = self.clock.now()
         spec = self.rules.checked(spec, now=now, previous=task)
+        if actor.is_ai:
+            spec = self.rules.held_to_floor(spec)
         uses_secrets = bool(self.secrets.check_secret_references(spec, owner=task.owner))
         self.rules.check_event_loops(task.task_id, spec)
         reset = "triggers" in changes or "timezone" in changes
@@ -435,14 +440,17 @@ class Service:
         search: str | None = None,
         limit: int = 50,
         before_run_id: int | None = None,
+        dead: bool = False,
     ) -> list[Run]:
+        """Runs ``actor`` may see, newest first; ``dead``: only those parked as dead letters
+        (they took their engine down ``POISON_STREAK`` times in a row)."""
         task_id = self.get_task(task, actor=actor).task_id if task else None
         owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
         if since and until and since >= until:
             raise InvalidRequest("the start of the time range must be before its end")
         return self.store.list_runs(
             task_id=task_id, statuses=statuses, since=since, until=until, search=search,
-            owner=owner, limit=max(1, min(limit, 10_000)), before_run_id=before_run_id,
+            owner=owner, limit=max(1, min(limit, 10_000)), before_run_id=before_run_id, dead=dead,
         )
 
     def run_history(self, run_id: int, *, actor: Actor | None = None) -> list[RunEvent]:
@@ -519,6 +527,16 @@ class Service:
     def audit_log(self, *, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
         """Admins read everything; others their own entries."""
         return self.store.list_audit(actor=None if actor.role == Role.ADMIN else actor.user, limit=limit)
+
+    # --- the outbox (connectors/delivery.py asks before and after each part it sends) --------
+
+    def delivered_parts(self, key: str, destination: str) -> set[int]:
+        """Parts of message ``key`` already delivered to ``destination`` (R16)."""
+        return self.store.delivered_parts(key, destination)
+
+    def record_delivered_part(self, key: str, destination: str, part: int) -> None:
+        """Part ``part`` of message ``key`` reached ``destination``: never send it again."""
+        self.store.record_delivered_part(key, destination, part, now=self.clock.now())
 
     def tokens_used(self, task_id: int, *, since: datetime) -> int:
         """Model tokens an AI task's runs reported since ``since`` (for its daily budget)."""

@@ -30,8 +30,10 @@ from .trigger_text import email_destination
 from .triggers import (
     ConditionTrigger,
     EventTrigger,
+    FileTrigger,
     IntervalTrigger,
     OnceTrigger,
+    PgNotifyTrigger,
     Trigger,
     next_fires,
 )
@@ -188,6 +190,22 @@ class Rules:
         """A risky action, or a condition whose check is one (a check runs code too)."""
         kinds = {spec.action.kind} | {t.check.kind for t in spec.triggers if isinstance(t, ConditionTrigger)}
         return bool(kinds & self.spawn_policy.approval_kinds)
+
+    def held_to_floor(self, spec: TaskSpec) -> TaskSpec:
+        """``spec`` as an AI run may make it: reactive triggers fire no more often than time
+        triggers may (``min_recurring_interval``): an event, file or NOTIFY trigger gets at least
+        that debounce, a condition is checked at most that often. Without this an AI task
+        listening to every task's completion ran 211 times in 15 s."""
+        floor = self.spawn_policy.min_recurring_interval
+        triggers: list[Trigger] = []
+        for trigger in spec.triggers:
+            if isinstance(trigger, EventTrigger | FileTrigger | PgNotifyTrigger):
+                if trigger.debounce is None or trigger.debounce < floor:
+                    trigger = trigger.model_copy(update={"debounce": floor})
+            elif isinstance(trigger, ConditionTrigger) and trigger.every < floor:
+                trigger = trigger.model_copy(update={"every": floor})
+            triggers.append(trigger)
+        return spec.model_copy(update={"triggers": triggers})
 
     def spawn_check(self, spec: TaskSpec, actor: Actor, *, now: datetime) -> SpawnCheck:
         """The budgets an AI run creating ``spec`` is held to in the store's transaction; depth

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .models import TaskStatus
 
 if TYPE_CHECKING:
-    from .access import UserRecord
+    from .access import AIUsage, UserRecord
     from .models import DependencyCondition, Run, RunEvent, RunReason, RunStatus, Task, TaskSpec
     from .schedule import Schedule
     from .store.records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SpawnCheck
@@ -147,6 +147,23 @@ class EngineStore(ConditionStore, Protocol):
         """A pending run of ``task_id`` fired by its own source; None inside the debounce window."""
         ...
 
+    def ai_usage(self, task_id: int, owner: str, *, since: datetime, run_id: int) -> AIUsage:
+        """Runs of ``task_id`` (not ``run_id``) and model calls and tokens of ``owner``'s AI tasks
+        since ``since``, and whether a budget skip was already recorded for them."""
+        ...
+
+    def lost_streaks(self, run_ids: list[int]) -> dict[int, int]:
+        """Per run, how many attempts right before it ended with their engine lost."""
+        ...
+
+    def end_leases_of(self, worker_id: str, *, now: datetime) -> list[int]:
+        """End the leases of a dead worker's running runs at ``now`` and drop its row; their ids."""
+        ...
+
+    def list_workers(self) -> list[WorkerRow]:
+        """Every registered engine, newest heartbeat first (stale ones included)."""
+        ...
+
 
 class TaskStore(Protocol):
     """Task rows and the audit log, as the service reads and changes them."""
@@ -241,10 +258,10 @@ class RunStore(Protocol):
         self, *, task_id: int | None = None, statuses: Sequence[RunStatus] | None = None,
         since: datetime | None = None, until: datetime | None = None, search: str | None = None,
         owner: str | None = None, workflow_run_id: int | None = None, limit: int = 50,
-        before_run_id: int | None = None,
+        before_run_id: int | None = None, dead: bool = False,
     ) -> list[Run]:
         """Runs matching every filter, newest first (``search``: in output and errors;
-        ``before_run_id``: only older runs, to page back)."""
+        ``before_run_id``: only older runs, to page back; ``dead``: only dead letters)."""
         ...
 
     def latest_runs(self, task_ids: Sequence[int]) -> dict[int, Run]:
@@ -520,7 +537,24 @@ class WebSessionStore(Protocol):
         ...
 
 
+class OutboxStore(Protocol):
+    """The outbox: the parts of outgoing messages already delivered, by message key."""
+
+    def delivered_parts(self, key: str, destination: str) -> set[int]:
+        """Parts of message ``key`` already delivered to ``destination``."""
+        ...
+
+    def record_delivered_part(self, key: str, destination: str, part: int, *, now: datetime) -> None:
+        """Remember part ``part`` of ``key`` as delivered to ``destination`` (twice is once)."""
+        ...
+
+    def forget_delivered(self, *, before: datetime) -> int:
+        """Drop outbox rows delivered before ``before``; how many."""
+        ...
+
+
 class ServiceStore(
-    TaskStore, RunStore, FlowStore, PeopleStore, SecretStore, ConversationStore, TokenStore, WebSessionStore, Protocol
+    TaskStore, RunStore, FlowStore, PeopleStore, SecretStore, ConversationStore, TokenStore, WebSessionStore,
+    OutboxStore, Protocol,
 ):
     """Everything the service and its parts need from the database."""

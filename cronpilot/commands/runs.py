@@ -115,6 +115,7 @@ def runs(
     until: str | None = typer.Option(None, "--until", help="Created before, e.g. 1h or an ISO time."),
     search: str | None = typer.Option(None, "--search", help="A word in the output or error."),
     limit: int = typer.Option(20, "--limit", min=1, max=10_000),
+    dead: bool = typer.Option(False, "--dead", help="Only runs parked as dead letters (they killed their engine 3 times in a row)."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run history, newest first."""
@@ -126,7 +127,7 @@ def runs(
         actor=app.local_actor, task=task, statuses=status or None,
         since=parse_since(since, now=now) if since else None,
         until=parse_since(until, now=now) if until else None,
-        search=search, limit=limit,
+        search=search, limit=limit, dead=dead,
     )
     if json_output:
         render.print_json([r.model_dump(mode="json") for r in found])

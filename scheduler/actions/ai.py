@@ -38,7 +38,8 @@ async def run(action: AIAction, ctx: ActionContext) -> ActionResult:
     return ActionResult(
         ok=True,
         summary=result.text.splitlines()[0][:120] if result.text else "",
-        data={"transcript": result.transcript, "tokens_used": result.tokens_used},
+        data={"transcript": result.transcript, "tokens_used": result.tokens_used,
+              "model_calls": result.model_calls},
     )
 
 

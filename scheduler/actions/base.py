@@ -44,6 +44,9 @@ class ActionConfig:
     output_limit: int = OUTPUT_LIMIT
     log_limit: int = LOG_LIMIT
     smtp: SmtpConfig | None = None  # None: the email action fails with "email is not configured"
+    # The engine running the actions (its worker id): shell runs carry it so a later engine can
+    # find what a dead one left (``shell_process.kill_leftovers``). Set by the engine.
+    engine_id: str | None = None
 
 
 class OutputCapture:
@@ -151,6 +154,7 @@ class ActionContext:
     # Set when this run catches up a fire missed while nothing ran ("missed at 09:00 while
     # offline"): a reminder delivered late says so.
     late_note: str | None = None
+    delivery_key: str | None = None  # ``Notification.key`` for what this run delivers
 
 
 @dataclass

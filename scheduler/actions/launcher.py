@@ -1,9 +1,22 @@
-"""The first program a shell action runs: set limits, drop privileges, then exec the command.
+"""The first program a shell action runs: set limits, drop privileges, then run the command
+under a small supervisor that dies with the engine and takes the command's processes with it.
 
 Started as ``python -I -S launcher.py SPEC_JSON -- ARGV...`` by ``shell_isolation``. It replaces
 ``preexec_fn``, which is unsafe in the threaded engine: the work between fork and exec happens
-here, in a fresh single-threaded interpreter, and ends in ``execv`` so the command keeps this
-process's pid (the session leader, or bubblewrap's sandboxed child).
+here, in a fresh single-threaded interpreter.
+
+The launcher stays as the run's session leader and supervisor; the command is its child, in
+its session. The supervisor asks the kernel for a signal when its parent dies
+(``PR_SET_PDEATHSIG``; the parent is the engine's event-loop thread, which forked it and
+outlives every run it watches: the signal fires on the death of that *thread*, so the fork
+must not come from a short-lived worker thread) and is a child subreaper, so a process that
+left the session and lost its parent is re-parented to it rather than to init. When the
+engine dies (kill -9 included) the supervisor kills its session, its process group and every
+descendant, then exits: nothing the run started outlives its engine, with or without
+bubblewrap. When the command ends the supervisor kills what it left behind and exits with the
+command's status (re-raising the signal that killed it), so the engine reads the same status
+as before. The death signal is set after the user switch: the kernel clears it when the
+effective uid changes.
 
 SPEC_JSON keys (all optional):
 
@@ -14,6 +27,10 @@ SPEC_JSON keys (all optional):
   parents need not be reachable by the unprivileged user.
 - ``chdir``: the task's own directory; entered *after* the switch, so the user's permissions
   apply and a task can't borrow root's right to traverse (say) ``/root``.
+- ``parent``: the engine's pid; if the launcher's parent is already another process (the
+  engine died before the death signal was armed) the command never starts.
+- ``tag``: ``<engine id>/<run id>``, only read from ``/proc/<pid>/cmdline`` by a later engine
+  that recovers the run (``shell_process.kill_leftovers``).
 
 Exit codes when the command never starts: 125 setup failed, 126 not executable, 127 not found.
 
@@ -24,6 +41,7 @@ interpreter's own files may be unreadable to the unprivileged user (e.g. a pyenv
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import json
@@ -33,7 +51,10 @@ import signal
 import sys
 from typing import NoReturn
 
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_NO_NEW_PRIVS = 38
+_ENGINE_GONE = signal.SIGUSR1  # our death signal: caught, so the session is killed first
 EXIT_SETUP = 125
 EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
@@ -112,6 +133,134 @@ def _exec(argv: list[str]) -> None:
     _fail(EXIT_NOT_FOUND, f"command not found: {name}")
 
 
+def _prctl(option: int, value: int, what: str) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(option, value, 0, 0, 0) != 0:
+        _fail(EXIT_SETUP, f"prctl({what}) failed: {os.strerror(ctypes.get_errno())}")
+
+
+class _EngineGone(Exception):
+    """Raised by the death-signal handler: a blocking ``waitpid`` would otherwise be resumed."""
+
+
+def _engine_gone(_signum: int, _frame: object) -> None:
+    raise _EngineGone
+
+
+def _children_of(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                found += [int(c) for c in f.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _session_members(session: int) -> list[int]:
+    found: list[int] = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                fields = f.read().decode(errors="replace").rpartition(")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 3 and fields[3] == str(session):
+            found.append(int(name))
+    return found
+
+
+def _kill_everything() -> None:
+    """SIGKILL every descendant (a subreaper's orphans are its children) and every other member
+    of our session; stopped first, in rounds, so nothing forks past the sweep."""
+    me = os.getpid()
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        for _ in range(5):
+            targets: set[int] = set(_session_members(me))
+            stack = _children_of(me)
+            while stack:
+                pid = stack.pop()
+                if pid not in targets:
+                    targets.add(pid)
+                    stack += _children_of(pid)
+            targets.discard(me)
+            if not targets:
+                break
+            for pid in targets:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, sig)
+            if sig == signal.SIGSTOP:
+                break  # one pass stops them; the SIGKILL rounds catch any that forked first
+            _reap_all()
+
+
+def _reap_all() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _wait_for(command: int) -> int | None:
+    """The command's wait status, reaping adopted orphans meanwhile; None when the engine died."""
+    try:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, 0)
+            except ChildProcessError:
+                return None
+            if pid == command:
+                return status
+    except _EngineGone:
+        return None
+
+
+def _supervise(argv: list[str], parent: int | None, devnull: int | None) -> NoReturn:
+    status: int | None = None
+    try:
+        signal.signal(_ENGINE_GONE, _engine_gone)
+        _prctl(_PR_SET_CHILD_SUBREAPER, 1, "CHILD_SUBREAPER")
+        _prctl(_PR_SET_PDEATHSIG, _ENGINE_GONE, "PDEATHSIG")
+        if parent is not None and os.getppid() != parent:
+            _fail(EXIT_SETUP, "cronpilot's engine stopped before the command started")
+        command = os.fork()
+        if command == 0:
+            signal.signal(_ENGINE_GONE, signal.SIG_DFL)
+            _restore_signals()
+            _exec(argv)
+        # Our copies of the pipes would keep them open after the command's tree is gone.
+        for fd in (0, 1, 2):
+            if devnull is None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            else:
+                os.dup2(devnull, fd)
+        status = _wait_for(command)
+    except _EngineGone:
+        status = None
+    signal.signal(_ENGINE_GONE, signal.SIG_IGN)
+    _kill_everything()
+    if status is None:  # the engine went away: nobody to report to
+        os._exit(EXIT_SETUP)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        signal.signal(number, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        os.kill(os.getpid(), number)
+        os._exit(128 + number)  # a signal whose default is not to terminate
+    os._exit(os.WEXITSTATUS(status))
+
+
 def main(args: list[str]) -> None:
     if len(args) < 3 or args[1] != "--":
         _fail(EXIT_SETUP, "usage: launcher.py SPEC_JSON -- COMMAND [ARGS...]")
@@ -119,6 +268,12 @@ def main(args: list[str]) -> None:
     argv = args[2:]
     _restore_signals()
     _forbid_new_privileges()
+    # Opened while still privileged: the unprivileged user may not be allowed to (a /dev
+    # mounted nodev, a restricted sandbox). The supervisor parks its standard streams on it.
+    try:
+        devnull: int | None = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        devnull = None
     if spec.get("chdir_first"):
         _enter(spec["chdir_first"])
     # Limits before the switch: once unprivileged, the command can lower but never raise them.
@@ -127,7 +282,7 @@ def main(args: list[str]) -> None:
         _switch_user(int(spec["uid"]), int(spec["gid"]))
     if spec.get("chdir"):
         _enter(spec["chdir"])
-    _exec(argv)
+    _supervise(argv, spec.get("parent"), devnull)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ async def run(action: ReminderAction, ctx: ActionContext) -> ActionResult:
             run_id=ctx.run_id,
             title=heading(ctx.task_name, action.message),
             destination=dict(ctx.destination),
+            key=ctx.delivery_key,
         )
     )
     summary = f"delivered late ({ctx.late_note})" if ctx.late_note else "delivered"

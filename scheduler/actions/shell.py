@@ -2,10 +2,11 @@
 
 The argv runs without a shell unless ``use_shell`` (then ``/bin/sh -c``). The process starts a
 new session; at the timeout, on cancellation, and when the command exits, that session is
-killed with SIGKILL so nothing it started outlives the run. With bubblewrap the command also
-lives in its own pid namespace, which dies with bwrap, so even processes that called ``setsid``
-and lost their parent die. Without bubblewrap such a fully detached process can't be found
-(there's no cgroup to follow): ``describe_isolation`` says which case applies.
+killed with SIGKILL so nothing it started outlives the run. The launcher stays as the run's
+supervisor: it dies with the engine (``PR_SET_PDEATHSIG``) and, as a child subreaper, adopts
+what left the session, killing all of it first (``launcher``), so a kill -9 of the engine
+leaves no orphan. With bubblewrap the command also lives in its own pid namespace, which dies
+with bwrap (``--die-with-parent``).
 
 Output is streamed into ``ctx.output`` as the pipes deliver it; nothing else is buffered.
 How limits, identity, environment and sandbox are chosen lives in ``shell_isolation``; the
@@ -38,7 +39,7 @@ from .shell_isolation import (
     launcher_argv,
     resolve_user,
 )
-from .shell_process import kill_process_tree, kill_session
+from .shell_process import kill_process_tree, kill_session, run_tag
 from .shell_workdir import is_own_folder
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,9 @@ async def run(action: ShellAction, ctx: ActionContext) -> ActionResult:
             run_as=run_as,
             chdir_first=workdir if own else None,
             chdir=None if own else task_dir,
+            # In bubblewrap the launcher's parent is the sandbox's, not ours.
+            parent=None if bwrap else os.getpid(),
+            tag=run_tag(config.engine_id, ctx.run_id) if config.engine_id else None,
         )
         if bwrap:
             prefix = bwrap_argv(

@@ -215,6 +215,8 @@ def launcher_argv(
     run_as: RunAs,
     chdir_first: Path | None,
     chdir: Path | None,
+    parent: int | None = None,
+    tag: str | None = None,
 ) -> list[str]:
     """``python -I -S launcher.py SPEC -- argv``; see ``launcher`` for the spec."""
     spec = {
@@ -223,6 +225,8 @@ def launcher_argv(
         "gid": run_as.gid,
         "chdir_first": str(chdir_first) if chdir_first else None,
         "chdir": str(chdir) if chdir else None,
+        "parent": parent,
+        "tag": tag,
     }
     return [_interpreter(), "-I", "-S", str(LAUNCHER), json.dumps(spec), "--", *argv]
 

@@ -16,9 +16,11 @@ user's RLIMIT_NPROC. Inside bubblewrap the namespace's init reaps instead.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 FREEZE_ROUNDS = 5
@@ -56,12 +58,16 @@ def _members(leader: int, *, follow_children: bool) -> set[int]:
         children: dict[int, list[int]] = {}
         for p in procs:
             children.setdefault(p.ppid, []).append(p.pid)
-        stack = [leader]
+        # From every session member too: a member's child may have left the session.
+        stack, walked = [leader, *found], set()
         while stack:
-            for child in children.get(stack.pop(), []):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
+            pid = stack.pop()
+            if pid in walked:
+                continue
+            walked.add(pid)
+            for child in children.get(pid, []):
+                found.add(child)
+                stack.append(child)
     found.discard(os.getpid())
     return found
 
@@ -105,3 +111,49 @@ def kill_session(leader: int) -> None:
     _signal_group(leader, signal.SIGKILL)
     for pid in _members(leader, follow_children=False):
         _signal(pid, signal.SIGKILL)
+
+
+def run_tag(engine_id: str, run_id: int) -> str:
+    """How a shell run's supervisor names its run on its command line (``launcher``'s ``tag``)."""
+    return f"{engine_id}/{run_id}"
+
+
+def _supervisor_tag(pid: int) -> str | None:
+    """The ``tag`` of a shell run's supervisor (``python … launcher.py SPEC -- argv``), else None."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return None
+    for i, arg in enumerate(argv[:6]):
+        if arg.endswith(b"/launcher.py") and i + 1 < len(argv):
+            try:
+                spec = json.loads(argv[i + 1])
+            except ValueError:
+                return None
+            tag = spec.get("tag") if isinstance(spec, dict) else None
+            return tag if isinstance(tag, str) else None
+    return None
+
+
+def kill_leftovers(engine_id: str, run_ids: Iterable[int], *, wait: float = 5.0) -> int:
+    """Kill what runs ``run_ids`` of the (dead) engine ``engine_id`` still have on this machine,
+    and wait (up to ``wait`` seconds) until it is gone: a run is retried only once its previous
+    attempt's processes are. Their supervisors normally did this themselves when the engine
+    died; this is for one that had not finished. Returns how many supervisors were found."""
+    tags = {run_tag(engine_id, run_id) for run_id in run_ids}
+    if not tags:
+        return 0
+    leaders = [p.pid for p in list_processes() if p.state != "Z" and _supervisor_tag(p.pid) in tags]
+    for leader in leaders:
+        kill_process_tree(leader)
+    deadline = time.monotonic() + wait
+    while leaders and time.monotonic() < deadline:
+        alive = {p.pid for p in list_processes() if p.state != "Z"}
+        remaining = [pid for pid in leaders if pid in alive or _members(pid, follow_children=False)]
+        if not remaining:
+            break
+        for pid in remaining:
+            kill_session(pid)
+        time.sleep(0.05)
+    return len(leaders)

@@ -14,6 +14,8 @@
     conversations ConversationRows a chat's turn counter and pending state       conversation_store
     tokens        TokenRows        API tokens (their hashes)                     token_store
     web_sessions  WebSessionRows   the dashboard's sign-in links and sessions    web_session_store
+    guards        GuardRows        AI runs' budgets, dead engines' leases        guard_store
+    outbox        OutboxRows       parts of outgoing messages delivered          guard_store
 
 No part calls another part; work that crosses them inside one transaction (ending a run
 releases its dependents and emits its outcome events) is an explicit call from ``run_store``
@@ -38,6 +40,7 @@ from .base import Database
 from .conversation_store import ConversationRows
 from .dag_store import DagRows
 from .event_store import EventRows
+from .guard_store import GuardRows, OutboxRows
 from .identity_store import PeopleRows
 from .records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SkipChain, SpawnCheck
 from .run_history import RunHistory
@@ -68,6 +71,8 @@ class Store:
         self.conversations = ConversationRows(self.db)
         self.tokens = TokenRows(self.db)
         self.web_sessions = WebSessionRows(self.db)
+        self.guards = GuardRows(self.db)
+        self.outbox = OutboxRows(self.db)
 
     @property
     def url(self) -> str:
@@ -189,6 +194,13 @@ class Store:
     add_web_session = via("web_sessions", WebSessionRows.add_web_session)
     get_web_session = via("web_sessions", WebSessionRows.get_web_session)
     end_web_sessions = via("web_sessions", WebSessionRows.end_web_sessions)
+    ai_usage = via("guards", GuardRows.ai_usage)
+    end_leases_of = via("guards", GuardRows.end_leases_of)
+    lost_streaks = via("guards", GuardRows.lost_streaks)
+
+    delivered_parts = via("outbox", OutboxRows.delivered_parts)
+    record_delivered_part = via("outbox", OutboxRows.record_delivered_part)
+    forget_delivered = via("outbox", OutboxRows.forget_delivered)
 
 
 __all__ = [

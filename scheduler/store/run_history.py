@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..errors import NotFound
-from ..models import Run, RunEvent, RunStatus
+from ..models import DEAD_LETTER, Run, RunEvent, RunStatus
 from .base import Database
 from .run_rows import run_from_row
 from .tables import run_events, runs, tasks
@@ -44,6 +44,7 @@ class RunHistory:
         workflow_run_id: int | None = None,
         limit: int = 50,
         before_run_id: int | None = None,
+        dead: bool = False,
     ) -> list[Run]:
         """Newest first. ``since``/``until`` bound the creation time; ``search`` matches output and
         errors case-insensitively; ``before_run_id`` pages back (runs older than that one)."""
@@ -67,6 +68,8 @@ class RunHistory:
             query = query.where(runs.c.workflow_run_id == workflow_run_id)
         if before_run_id is not None:
             query = query.where(runs.c.run_id < before_run_id)
+        if dead:
+            query = query.where(runs.c.status == RunStatus.FAILED.value, runs.c.error.like(f"{DEAD_LETTER}:%"))
         if search:
             pattern = f"%{search.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
             query = query.where(

@@ -175,6 +175,21 @@ workers = sa.Table(
     sa.Column("heartbeat_at", UTCDateTime, nullable=False),
     sa.Column("version", sa.String(40), nullable=True),  # cronpilot's, as installed
     sa.Column("schedules", sa.Boolean, nullable=False, server_default=sa.true()),  # fires schedules
+    # Which process it is (migration 0013): a later engine on the same host proves it gone.
+    sa.Column("boot_id", sa.String(64), nullable=True),
+    sa.Column("proc_start", sa.BigInteger, nullable=True),  # clock ticks after boot
+)
+
+# The outbox (R16): the parts of an outgoing message already delivered, by the message's key
+# (``Notification.key``) and where it went, so a retry or a restart never sends one twice
+# (migration 0013).
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("message_key", sa.String(200), primary_key=True),
+    sa.Column("destination", sa.String(300), primary_key=True),
+    sa.Column("part", sa.Integer, primary_key=True),
+    sa.Column("delivered_at", UTCDateTime, nullable=False, index=True),
 )
 
 # Append-only record of privileged and refused actions.

@@ -3,14 +3,13 @@ and ``cronpilot status`` can list them with their version and the work waiting."
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from ..models import RunStatus
+from ..process_identity import this_process
 from .base import Database
 from .tables import runs, workers
 
@@ -24,6 +23,8 @@ class WorkerRow:
     heartbeat_at: datetime
     version: str | None
     schedules: bool  # fires schedules (a serving engine), not only runs it was asked for
+    boot_id: str | None = None  # which boot of its host, and when its process started:
+    proc_start: int | None = None  # together they prove it gone (``process_identity``)
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,13 @@ class WorkerRows:
         self, worker_id: str, *, now: datetime, version: str | None = None, schedules: bool = True
     ) -> None:
         with self.db.write() as conn:
+            me = this_process()
             conn.execute(workers.delete().where(workers.c.worker_id == worker_id))
             conn.execute(
                 workers.insert().values(
-                    worker_id=worker_id, hostname=socket.gethostname(), pid=os.getpid(),
-                    started_at=now, heartbeat_at=now, version=version, schedules=schedules,
+                    worker_id=worker_id, hostname=me.host, pid=me.pid, boot_id=me.boot_id,
+                    proc_start=me.start_ticks, started_at=now, heartbeat_at=now, version=version,
+                    schedules=schedules,
                 )
             )
 

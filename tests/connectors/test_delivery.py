@@ -138,3 +138,47 @@ def test_split_text_prefers_paragraphs_then_lines_then_words():
 def test_split_text_measures_the_rendered_size():
     pieces = split_text("<" * 100, 40, measure=lambda s: len(slack_escape(s)))
     assert all(len(slack_escape(p)) <= 40 for p in pieces) and "".join(pieces) == "<" * 100
+
+
+class _FlakyChannel:
+    """Three pieces per notice; the pieces named in ``fail`` fail once each (a network error)."""
+
+    def __init__(self, fail: set[int]) -> None:
+        self.fail = set(fail)
+        self.sent: list[str] = []
+
+    def describe(self, destination):
+        return "flaky chat 1"
+
+    def pieces(self, notification, destination):
+        return [f"{notification.text} part {i}" for i in (1, 2, 3)]
+
+    async def send(self, piece, destination):
+        number = int(piece.rsplit(" ", 1)[1])
+        if number in self.fail:
+            self.fail.discard(number)
+            raise DeliveryFailed("connection reset")
+        self.sent.append(piece)
+
+
+async def test_a_retried_message_sends_each_part_once_across_retries_and_restarts(make_router, service):
+    from connectors.delivery import DeliveryRouter
+
+    channel = _FlakyChannel(fail={2})
+    router = make_router(flaky=channel)
+    router.ledger = service  # the outbox, in the database
+    notice = Notification(owner="u", text="report", destination={"platform": "flaky"}, key="task-1@2026-01-05T09:00")
+    with pytest.raises(DeliveryFailed, match="part 2 of 3"):
+        await router.notify(notice)  # the run's first attempt
+    await router.notify(notice)  # its retry: part 1 is not sent again
+    assert channel.sent == ["report part 1", "report part 2", "report part 3"]
+    # A restarted process (a new router) redelivering the same run's message sends nothing more.
+    again = DeliveryRouter(default=router.default, ledger=service)
+    again.add_channel("flaky", channel)
+    await again.notify(notice)
+    assert channel.sent == ["report part 1", "report part 2", "report part 3"]
+    # Another message (another fire) is delivered whole; one without a key is never remembered.
+    await router.notify(Notification(owner="u", text="next", destination={"platform": "flaky"}, key="task-1@2026-01-06T09:00"))
+    await router.notify(Notification(owner="u", text="plain", destination={"platform": "flaky"}))
+    await router.notify(Notification(owner="u", text="plain", destination={"platform": "flaky"}))
+    assert len(channel.sent) == 3 + 3 + 6

@@ -160,3 +160,95 @@ async def test_run_forever_survives_an_outage(make_engine, add_task, clock, stor
     assert failures["left"] == 0
     minutes = sorted(r.scheduled_for.minute for r in store.list_runs())
     assert minutes == list(range(1, minutes[-1] + 1))  # every fire since the outage, once
+
+
+def _dead_pid() -> int:
+    """A pid that was just used and is free now."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+async def test_a_provably_dead_engine_on_this_host_has_its_runs_ended_at_start(
+    make_engine, add_task, clock, store, monkeypatch
+):
+
+    from scheduler.store.tables import workers
+
+    install(monkeypatch, ScriptedRunner(["block"]))
+    add_task(retry={"max_attempts": 2, "delay": 5})
+    crashed = make_engine(lease_ttl=timedelta(seconds=30))
+    await crashed.start()
+    clock.advance(timedelta(minutes=10))
+    await crashed.tick()
+    await _settle()
+    (run,) = store.list_runs()
+    assert run.status == RunStatus.RUNNING
+    # Its row says it ran here, in a process that no longer exists.
+    with store.engine.begin() as conn:
+        conn.execute(workers.update().where(workers.c.worker_id == crashed.worker_id).values(pid=_dead_pid()))
+    survivor = make_engine(lease_ttl=timedelta(seconds=30))
+    await survivor.start()  # no clock advance: the lease is still 30 s from ending
+    await survivor.run_until_idle()
+    lost = store.get_run(run.run_id)
+    assert lost.status == RunStatus.RETRYING and lost.error.startswith("worker lost")
+    assert crashed.worker_id not in {w.worker_id for w in store.list_workers()}
+
+
+async def test_an_engine_elsewhere_proves_nothing_and_its_runs_wait_for_the_lease(
+    make_engine, add_task, clock, store, monkeypatch
+):
+    from scheduler.store.tables import workers
+
+    install(monkeypatch, ScriptedRunner(["block"]))
+    add_task()
+    crashed = make_engine(lease_ttl=timedelta(seconds=30))
+    await crashed.start()
+    clock.advance(timedelta(minutes=10))
+    await crashed.tick()
+    await _settle()
+    (run,) = store.list_runs()
+    with store.engine.begin() as conn:
+        conn.execute(workers.update().where(workers.c.worker_id == crashed.worker_id)
+                     .values(pid=_dead_pid(), hostname="another-host"))
+    survivor = make_engine(lease_ttl=timedelta(seconds=30))
+    await survivor.start()
+    await survivor.run_until_idle()
+    assert store.get_run(run.run_id).status == RunStatus.RUNNING
+    clock.advance(timedelta(seconds=31))
+    survivor.wake()
+    await survivor.run_until_idle()
+    assert store.get_run(run.run_id).status == RunStatus.FAILED
+
+
+async def test_a_run_that_kills_its_engine_three_times_in_a_row_is_parked_as_a_dead_letter(
+    make_engine, add_task, clock, store, monkeypatch, notifier, service
+):
+    from scheduler.models import DEAD_LETTER
+    from scheduler.store.tables import workers
+
+    install(monkeypatch, ScriptedRunner(["block"] * 10))
+    task = add_task(name="poison", retry={"max_attempts": 10, "delay": 1})
+    clock.advance(timedelta(minutes=10))
+    engines = []
+    for _ in range(4):
+        engine = make_engine(lease_ttl=timedelta(seconds=30))
+        await engine.start()  # recovers the previous engine's run (it is provably gone)
+        clock.advance(timedelta(seconds=2))  # the retry's backoff
+        engine.wake()
+        await engine.tick()
+        await _settle()
+        engines.append(engine)
+        # This engine "dies" with its run: its process is gone.
+        with store.engine.begin() as conn:
+            conn.execute(workers.update().where(workers.c.worker_id == engine.worker_id).values(pid=_dead_pid()))
+    attempts = sorted(store.list_runs(limit=100), key=lambda r: r.run_id)
+    assert [r.attempt for r in attempts] == [1, 2, 3]  # no fourth attempt: the third was parked
+    assert [r.status for r in attempts] == [RunStatus.RETRYING, RunStatus.RETRYING, RunStatus.FAILED]
+    assert attempts[-1].error.startswith(f"{DEAD_LETTER}: worker lost 3 times in a row")
+    assert [r.run_id for r in service.list_runs(dead=True)] == [attempts[-1].run_id]
+    told = [n for n in notifier.sent if n.run_id == attempts[-1].run_id]
+    assert len(told) == 1 and "dead letter" in told[0].text and told[0].owner == task.owner

@@ -263,33 +263,38 @@ async def test_shell_kills_setsid_child_when_timed_out(
     assert await wait_until(lambda: not alive_with(marker)), alive_with(marker)
 
 
-@pytest.mark.parametrize(
-    "mode",
-    [
-        pytest.param(
-            "none",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="without bubblewrap a process that called setsid and lost its parent "
-                "is re-parented to init and can't be found (no pid namespace or cgroup)",
-            ),
-        ),
-        "bwrap",
-    ],
-)
+@pytest.mark.parametrize("mode", ["none", "bwrap"])
 async def test_shell_kills_detached_setsid_process_when_timed_out(
     make_ctx: MakeCtx, mode: str, marker: str
 ) -> None:
     if mode == "bwrap":
         require_bwrap()
+    # Without bubblewrap the run's supervisor (a child subreaper) adopts the process that left
+    # the session and lost its parent, so it is still found.
     ctx = make_ctx(timeout=3, sandbox=mode)  # the sleeps must start first, even under load
     detach = f"(setsid sleep {marker} &); sleep {marker}"
     run = asyncio.create_task(run_argv(ctx, detach, use_shell=True))
     assert await wait_until(lambda: len(alive_with(f"sleep {marker}")) >= 2)
     with pytest.raises(ActionFailed, match="timed out"):
         await run
-    # Without bubblewrap this is the expected failure: a shorter bound keeps it from costing 30 s.
     assert await wait_until(lambda: not alive_with(marker), seconds=10), alive_with(marker)
+
+
+async def test_a_later_engine_kills_what_a_dead_engines_run_left_before_retrying_it(
+    make_ctx: MakeCtx, marker: str
+) -> None:
+    from scheduler.actions.shell_process import kill_leftovers
+
+    ctx = make_ctx(timeout=60, engine_id="engine-dead")
+    run = asyncio.create_task(run_argv(ctx, f"sleep {marker} & (setsid sleep {marker} &); wait", use_shell=True))
+    assert await wait_until(lambda: len(alive_with(f"sleep {marker}")) >= 2)
+    assert kill_leftovers("engine-other", [ctx.run_id], wait=0.5) == 0  # another engine's tag: untouched
+    assert kill_leftovers("engine-dead", [ctx.run_id + 1], wait=0.5) == 0  # another run: untouched
+    assert alive_with(f"sleep {marker}")
+    assert await asyncio.to_thread(kill_leftovers, "engine-dead", [ctx.run_id]) == 1
+    assert not alive_with(marker)  # gone when it returns: a retry never runs beside them
+    result = await run
+    assert not result.ok
 
 
 async def test_shell_kills_group_when_cancelled(
