@@ -39,6 +39,9 @@ async def _engine_with(service, engine_for, model, budget=None):
 
 
 def _make_parent_and_ticker(service, alice):
+    # The runaway: a task completing every second (the minimum interval lowered to 1 s,
+    # as an admin may, so the events come as fast as they did then).
+    service.rules.min_interval = timedelta(seconds=1)
     parent = service.create_task(service.build_spec({
         "name": "parent", "triggers": [], "action": {"kind": "ai", "prompt": "watch everything"}}), actor=alice)
     ticker = service.create_task(service.build_spec({
