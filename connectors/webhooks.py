@@ -98,7 +98,9 @@ def webhook_router(service: Service, *, max_body: int = MAX_BODY) -> APIRouter:
         signature = request.headers[SIGNATURE].strip().lower()
         if not await asyncio.to_thread(service.first_delivery, name, delivery, signature):
             return JSONResponse({"detail": "this delivery was already received"}, status_code=409)
-        actor = Actor(f"webhook:{name}", Role.MEMBER)
+        # An admin made this event's secret: a signed delivery fires every task listening to it,
+        # as an admin's emit would (a member's emit fires only their own tasks).
+        actor = Actor(f"webhook:{name}", Role.ADMIN, origin={"via": "webhook"})
         try:
             released = await asyncio.to_thread(
                 service.emit, name, body_payload(body), actor=actor, caused_by_run_id=_calling_run(request)
