@@ -46,11 +46,11 @@ def main() -> None:
     known, unknown = Actor("mia", Role.MEMBER), Actor("local", Role.ADMIN)
 
     rows = []
-    for label, actor in (("create_task (a known person: role re-read)", known),
-                         ("create_task (the CLI's local user)", unknown)):
+    for n, (label, actor) in enumerate((("create_task (a known person: role re-read)", known),
+                                        ("create_task (the CLI's local user)", unknown))):
         samples = []
         for i in range(args.tasks):
-            spec = service.build_spec({"name": f"{label[:12]}{i}", "action": {"kind": "noop"},
+            spec = service.build_spec({"name": f"t{n}-{i}", "action": {"kind": "noop"},
                                        "triggers": [{"kind": "cron", "expression": "0 9 * * *"}]})
             start = time.perf_counter()
             service.create_task(spec, actor=actor)
