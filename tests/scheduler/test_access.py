@@ -281,3 +281,11 @@ def test_concurrent_audit_writers_keep_one_chain(store: Store, clock: FakeClock)
     assert (checked, broken) == (120, None)
     prevs = [e["prev_hash"] for e in store.list_audit(limit=1000)]
     assert len(set(prevs)) == len(prevs)
+
+
+def test_supabase_row_level_security_covers_the_access_tables() -> None:
+    from scheduler import supabase
+    from scheduler.store.tables import metadata
+
+    assert {"groups", "group_members", "task_shares"} <= set(supabase.TABLES)
+    assert set(metadata.tables) <= set(supabase.TABLES)
