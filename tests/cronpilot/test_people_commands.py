@@ -34,7 +34,9 @@ def test_a_viewer_at_the_terminal_changes_nothing(cli, monkeypatch: pytest.Monke
     assert refused.code == 4 and "viewers" in refused.err
     assert cli("user", "add", "eve", "--role", "admin").code == 4
     hidden = cli("task", "pause", "backup")
-    assert hidden.code == 4  # viewers are refused any change before a task is even looked up
+    # Visibility first: another person's task is not found (exit 3) for a viewer too, so the
+    # refusal doesn't tell them it exists; a task they can see would be refused (exit 4).
+    assert hidden.code == 3 and "no task" in hidden.err
 
 
 def test_a_members_shell_task_waits_and_an_admin_approves_it(cli, monkeypatch: pytest.MonkeyPatch) -> None:
