@@ -58,7 +58,8 @@ class AgentAIRunner:
             raise ActionFailed(f"daily token budget used up ({used} of {self.limits.daily_tokens} "
                                "tokens in the last 24 hours); the task is paused")
         prompt = await self._prompt(request, task)
-        ctx = ToolContext(service=self.service, actor=self._actor(task, request.run_id),
+        fetched = str(request.inputs.get("url") or "") or None
+        ctx = ToolContext(service=self.service, actor=self._actor(task, request.run_id, fetched=fetched),
                           timezone=task.timezone, conversation=task.destination)
         system = self._system_prompt(task, request.run_id)
         graph = build_agent(  # per run: the system prompt names this task and run
@@ -87,10 +88,13 @@ class AgentAIRunner:
 
     # --- pieces -----------------------------------------------------------------------------
 
-    def _actor(self, task: Task, run_id: int) -> Actor:
-        # The owner's role is not known here; an AI run never gets more than a member's rights.
-        origin = {"via": "ai", "conversation": (task.origin or {}).get("conversation"),
-                  "parent_task": task.task_id, "message": f"AI task '{task.name}'"}
+    def _actor(self, task: Task, run_id: int, *, fetched: str | None = None) -> Actor:
+        # The owner's role is not known here; an AI run never gets more than a member's rights
+        # (and the service caps that by the owner's current role).
+        origin: dict[str, Any] = {"via": "ai", "conversation": (task.origin or {}).get("conversation"),
+                                  "parent_task": task.task_id, "message": f"AI task '{task.name}'"}
+        if fetched:  # the prompt carries a fetched page: what the run creates is marked and held
+            origin["fetched"] = fetched
         return Actor(user=task.owner, role=Role.MEMBER, ai_run_id=run_id,
                      spawn_depth=task.spawn_depth, origin=origin)
 

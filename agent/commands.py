@@ -18,6 +18,7 @@ from tools import catalog
 from tools.context import ToolContext
 from tools.lookup import AmbiguousTask, resolve_task
 
+from . import people
 from .chatter import is_question
 from .dialogue import Reply, ask_which, create
 from .intents import Intent
@@ -66,6 +67,10 @@ def handle(ctx: ToolContext, intent: Intent, text: str) -> Reply | None:
         return simple
     if kind in ("failures", "search", "stats", "upcoming") or (kind == "list"):
         return Reply(_question(ctx, intent))
+    if kind == "set_role":
+        return Reply(people.set_role(ctx, intent.ref or "", intent.value or ""))
+    if kind == "pending":
+        return Reply(tool(ctx, "list_tasks", status="pending_approval"))
     ref = (intent.ref or "").strip()
     if kind in ("stats",) and not ref:
         return Reply(_question(ctx, intent))
@@ -163,13 +168,10 @@ def _on_task(ctx: ToolContext, intent: Intent, task: Task) -> Reply:
             return Reply(sorry(record.error))
         return Reply(f"Delete '{task.name}' (task #{task.task_id}, {schedule_text(task.triggers, task.timezone, now=ctx.now)})? "
                      "Say yes to delete it, or no to keep it.")
-    if kind == "approve":
-        record = catalog.invoke("approve_task", ctx, task=ref)
-        if record.error:
-            return Reply(sorry(record.error))
-        if ctx.buttons:
-            return Reply(f"'{task.name}' (task #{task.task_id}) waits for your approval: press Approve to let it run.")
-        return Reply(record.result)
+    if kind in ("approve", "reject", "who_sees", "who_did"):
+        # Understood without a model from the person's own words, so "approve backup" approves
+        # (the service decides who may); a model's tool can only offer the Approve button.
+        return Reply(people.on_task(ctx, kind, task, intent.value))
     if kind == "runs":
         return Reply(tool(ctx, "query_runs", task=ref, period=intent.period, limit=5))
     if kind == "output":

@@ -20,7 +20,7 @@ from .chatter import tidy
 Kind = Literal[
     "confirm", "deny", "help", "greeting", "list", "upcoming", "failures", "why", "runs", "output",
     "search", "stats", "describe", "pause", "resume", "delete", "run_now", "approve", "reschedule",
-    "rename", "retext", "forbidden",
+    "rename", "retext", "forbidden", "set_role", "who_sees", "who_did", "reject", "pending",
 ]
 
 _NUM = r"(?:\d+|a|an|one|two|three|four|five|six|seven|ten|few|couple of|couple|several)"
@@ -92,6 +92,22 @@ _QUESTIONS: list[tuple[Kind, list[re.Pattern[str]]]] = [
         r"database password|connection strings?)\b.*",
         r".*\bignore (?:all |your |the |previous |prior |any )*(?:instructions|rules|guidelines)\b.*",
         r".*\b(?:delete|remove|pause|show|list) (?:all )?(?:of )?(?:everyone's|everybody's|other people's|all users'?) .*",
+    )),
+    ("who_sees", _rx(
+        rf"who (?:else )?(?:can|could|may|is able to) (?:see|view|access|read|look at|change|edit|manage) (?:the )?{REF}(?: task| reminder| job)?",
+        rf"who (?:has access to|sees|has|gets) (?:the )?{REF}(?: task| reminder| job)?(?: shared)?",
+        rf"(?:who is|who's) (?:the )?{REF}(?: task| reminder| job)? shared with",
+        rf"(?:with whom|who) is (?:the )?{REF}(?: task| reminder| job)? shared(?: with)?",
+    )),
+    ("who_did", _rx(
+        rf"who (?P<value>paused|resumed|deleted|removed|changed|edited|updated|created|made|set up|approved|rejected|"
+        rf"ran|started|triggered|renamed|moved|rescheduled|shared|cancelled|canceled|stopped|turned off) (?:the )?{REF}"
+        r"(?: task| reminder| job)?",
+    )),
+    ("pending", _rx(
+        r"(?:what|which (?:tasks?|jobs?|reminders?)|anything) (?:is |are )?(?:waiting (?:for|on)|awaiting|needs?|needing|pending) "
+        r"(?:my |an? |your |the |admin )?(?:approval|approvals|sign-?off|review)",
+        r"(?:show |list )?(?:me )?(?:the )?(?:pending )?approvals?(?: queue)?",
     )),
     ("search", _rx(
         rf"(?:search|grep|look|scan|check) (?:through )?(?:the |my |all )?(?:logs?|outputs?|run logs?|history)"
@@ -209,7 +225,18 @@ _QUESTIONS: list[tuple[Kind, list[re.Pattern[str]]]] = [
     )),
 ]
 
+_ROLE = r"(?P<value>admin|administrator|operator|member|viewer|read-only|readonly)s?"
+_PERSON = r"(?P<ref>(?:@|<@)?[\w.:+<>|@-]+)"
+
 _COMMANDS: list[tuple[Kind, list[re.Pattern[str]]]] = [
+    ("set_role", _rx(
+        rf"(?:make|set|turn) {_PERSON} (?:into )?(?:an? |the )?{_ROLE}(?: again| instead| now)?",
+        rf"(?:change|set|switch) (?:the )?role of {_PERSON} to (?:an? )?{_ROLE}",
+        rf"(?:change|set|switch) {_PERSON}(?:'s|s)? role to (?:an? )?{_ROLE}",
+        rf"(?:promote|demote|move) {_PERSON} to (?:an? )?{_ROLE}",
+        rf"give {_PERSON} (?:the )?{_ROLE} (?:role|rights|access)",
+    )),
+    ("reject", _rx(rf"(?:reject|decline|turn down|refuse) {REF}", rf"don't approve {REF}")),
     ("approve", _rx(rf"approve {REF}", rf"(?:give |grant )?approval (?:for|of|to) {REF}", rf"ok {REF} to run",
                     rf"let {REF} run")),
     ("rename", _rx(rf"rename {REF} (?:to|as|into) (?P<value>.+)",
@@ -265,7 +292,7 @@ _COMMANDS: list[tuple[Kind, list[re.Pattern[str]]]] = [
 ]
 
 _STATUS = {"stopped": "paused", "disabled": "paused"}
-_BAD_REFS = frozenset({"my", "the", "all", "recent", "last", "me", "it all", "everything", "anything", "up",
+_BAD_REFS = frozenset({"myself", "us", "yourself", "you", "my", "the", "all", "recent", "last", "me", "it all", "everything", "anything", "up",
                        "on", "off", "now", "a", "an", "this", "that's", "there", "what", "which", "who",
                        "something", "anyone", "nothing", "stuff", "things", "why", "how"})
 

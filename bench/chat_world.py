@@ -34,7 +34,8 @@ from scheduler.store import Store
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ZONE = "Europe/Berlin"
-ALICE = Actor("alice", Role.MEMBER, origin={"via": "slack", "conversation": {"platform": "slack", "channel": "C1"},
+# The world's shell tasks were set up by someone trusted to run code (no approval in the way).
+ALICE = Actor("alice", Role.OPERATOR, origin={"via": "slack", "conversation": {"platform": "slack", "channel": "C1"},
                                             "message": "set it up"})
 BOB = Actor("bob", Role.MEMBER)
 DATABASES = ("analytics", "warehouse")

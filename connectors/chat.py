@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
 from agent.chatter import is_dashboard_request
 from agent.messages import ButtonAction, InboundMessage, OutboundMessage
 from scheduler.clock import Clock, SystemClock
@@ -70,10 +74,16 @@ class ChatGateway:
         clock: Clock | None = None,
         default_timezone: str = "UTC",
         dashboard_url: str | None = None,
+        messages_per_minute: int = 20,
     ) -> None:
         self.service = service
         # The dashboard's base URL for sign-in links sent in chat; None: not offered.
         self.dashboard_url = dashboard_url
+        # Each message may cost a model call: a person sending more than this in a moving
+        # minute gets a "slow down" instead (0: no limit). Per process, in memory.
+        self.messages_per_minute = messages_per_minute
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._per_minute = RateLimitItemPerMinute(max(1, messages_per_minute))
         self.people = service.people
         self._assistant = assistant
         self.clock = clock or SystemClock()
@@ -118,6 +128,11 @@ class ChatGateway:
             who = await self.identify(event.platform, event.platform_user, display_name=event.display_name)
             if isinstance(who, Stranger):
                 return OutboundMessage(who.reason) if event.private else None
+            if self.messages_per_minute and not self._limiter.hit(self._per_minute, who.user_id):
+                log.info("chat message over the per-person limit", extra={"user_id": who.user_id})
+                return OutboundMessage(
+                    f"Slow down a little, please: I take up to {self.messages_per_minute} messages a "
+                    "minute from one person. Try again in a minute.")
             if is_dashboard_request(event.text):
                 if not event.private:  # a link in a group would sign in whoever clicks first
                     return OutboundMessage("Ask me for the dashboard in a direct message: a sign-in link is for you alone.")

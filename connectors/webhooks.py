@@ -98,7 +98,9 @@ def webhook_router(service: Service, *, max_body: int = MAX_BODY) -> APIRouter:
             return JSONResponse({"detail": f"send a unique {DELIVERY} header of 1 to "
                                            f"{DELIVERY_ID_LIMIT} characters"}, status_code=400)
         signature = request.headers[SIGNATURE].strip().lower()
-        actor = Actor(f"webhook:{name}", Role.MEMBER)
+        # An admin made this event's secret: a signed delivery fires every task listening to it,
+        # as an admin's emit would (a member's emit fires only their own tasks).
+        actor = Actor(f"webhook:{name}", Role.ADMIN, origin={"via": "webhook"})
         try:
             # The delivery id is remembered in the transaction that creates the runs: a failed
             # emit (503) remembers nothing, so the sender's retry is not taken for a replay.

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
 
     # people: "slack:U123", "telegram:42" (comma-separated or a JSON list)
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # boundaries per person (docs/access.md); 0 switches one off
+    max_tasks_per_person: int = Field(default=500, ge=0)
+    max_new_tasks_per_hour: int = Field(default=120, ge=0)
+    chat_messages_per_minute: int = Field(default=20, ge=0)  # inbound, per person
 
     # Slack (docs/slack.md)
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")

@@ -21,7 +21,7 @@ from scheduler.errors import CronpilotError
 from scheduler.people import AccessPolicy
 from scheduler.ports import AIRunner, EngineObserver, LogArchive, Notifier
 from scheduler.secret_box import KEY_FILE_NAME, SecretBox
-from scheduler.service import Actor, Role, Service, SpawnPolicy
+from scheduler.service import Actor, Role, Service, SpawnPolicy, TaskQuota
 from scheduler.store import Store
 from scheduler.store.dialect import redact
 
@@ -103,7 +103,8 @@ class App:
         # The assistant is looked up on first message: delivery-only uses never build it.
         return ChatGateway(service=self.service, assistant=lambda: self.assistant, clock=self.clock,
                            default_timezone=self.settings.default_timezone,
-                           dashboard_url=self.settings.effective_dashboard_url)
+                           dashboard_url=self.settings.effective_dashboard_url,
+                           messages_per_minute=self.settings.chat_messages_per_minute)
 
     @cached_property
     def action_config(self) -> ActionConfig:
@@ -134,6 +135,9 @@ class App:
             ai_templates=_template_names(),
             local_user=self.settings.user,
             min_interval=self.settings.min_interval,
+            internal_hosts=list(self.settings.http_allowed_hosts),
+            task_quota=TaskQuota(live=self.settings.max_tasks_per_person,
+                                 per_hour=self.settings.max_new_tasks_per_hour),
         )
         service.log_archive = self.log_archive
         return service
@@ -231,8 +235,10 @@ class App:
 
     @property
     def local_actor(self) -> Actor:
-        """Whoever runs the CLI on this machine owns the install."""
-        return Actor(user=self.settings.user, role=Role.ADMIN)
+        """Whoever runs the CLI on this machine owns the install: an admin, unless
+        CRONPILOT_USER names a person added with another role (the service caps the role by
+        theirs, and refuses a removed one)."""
+        return Actor(user=self.settings.user, role=Role.ADMIN, origin={"via": "cli-command"})
 
     def engine(self, *, options: EngineOptions | None = None, observer: EngineObserver | None = None) -> Engine:
         """The engine; ``options`` replaces the settings' (a CLI running work in-process);

@@ -15,12 +15,33 @@ from pydantic import ValidationError
 
 
 class Role(StrEnum):
+    """Who may do what (docs/access.md has the whole matrix). Ordered: each role may do what the
+    ones below it may. ``operator`` is a member trusted to run code: their shell, writing SQL
+    and internal-http tasks don't wait for an admin's approval."""
+
     ADMIN = "admin"
+    OPERATOR = "operator"
     MEMBER = "member"
     VIEWER = "viewer"
 
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
 
+    def at_most(self, other: Role) -> Role:
+        """The lesser of two roles (a session's role, capped by the person's current one)."""
+        return self if self.rank <= other.rank else other
+
+
+_RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.OPERATOR: 2, Role.ADMIN: 3}
 ROLES = tuple(role.value for role in Role)
+
+
+class Access(StrEnum):
+    """What a group gets of a task shared with it."""
+
+    READ = "read"  # see it, its runs and logs
+    MANAGE = "manage"  # and pause, resume, edit, run now, cancel its runs (not delete, not share)
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,8 @@ class UserRecord:
     role: str
     display_name: str | None = None
     timezone: str | None = None
+    email: str | None = None
+    removed: bool = False  # removed people keep their row (the audit names them) but act no more
 
 
 @dataclass(frozen=True)
@@ -86,6 +109,15 @@ class AIRunBudget:
     tokens_per_owner_per_hour: int = 500_000
     ai_made_min_interval: timedelta = timedelta(minutes=15)
     window: timedelta = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class TaskQuota:
+    """How many tasks one person (not an admin) may have, and create per hour (settings
+    ``CRONPILOT_MAX_TASKS_PER_PERSON``, ``CRONPILOT_MAX_NEW_TASKS_PER_HOUR``; 0: no limit)."""
+
+    live: int = 500
+    per_hour: int = 120
 
 
 def validation_message(exc: ValidationError) -> str:

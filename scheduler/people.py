@@ -87,6 +87,9 @@ class People:
         or a ``Stranger`` with the reply that says why not."""
         key = f"{platform}:{platform_user_id}"
         record = self.store.find_identity(platform, platform_user_id)
+        if record is not None and record.removed:
+            # Removed people stay mapped (open signup would bring them back otherwise).
+            return Stranger(identity=key, reason="An admin removed you from this cronpilot; ask them if that's a mistake.")
         if key in self.policy.admins:
             if record is None:
                 record = self.store.add_identity(
@@ -103,6 +106,7 @@ class People:
                 platform, platform_user_id, role="member", now=self.clock.now(), display_name=display_name
             )
             log.info("new member", extra={"user_id": record.user_id})
+            self._audit(record.user_id, "sign_up", f"member through {platform}", via=platform)
             return record
         return Stranger(identity=key, reason=_closed_reply(platform, key))
 
@@ -117,7 +121,12 @@ class People:
         )
         if record is not None:
             log.warning("admin role claimed with the setup code", extra={"user_id": record.user_id})
+            self._audit(record.user_id, "claim_admin", "admin with the setup code", via=platform)
         return record
+
+    def _audit(self, user: str, action: str, target: str, *, via: str) -> None:
+        self.store.add_audit(at=self.clock.now(), actor=user, action=action, target=target,
+                             decision="allowed", via=f"chat:{via}", after={"user": user})
 
     def needs_admin(self) -> bool:
         """True while no admin exists and none is configured: serve then prints a claim code."""

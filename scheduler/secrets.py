@@ -115,7 +115,7 @@ class Secrets:
 
     def list_secrets(self, *, actor: Actor) -> list[SecretInfo]:
         """Admins: every person's and the shared secrets; others: their own and the shared."""
-        owner = None if actor.role == Role.ADMIN and not actor.is_ai else actor.user
+        owner = None if self.rules.role_of(actor) == Role.ADMIN and not actor.is_ai else actor.user
         return [_info(r) for r in self.store.list_secrets(owner=owner)]
 
     def delete_secret(self, name: str, *, actor: Actor, shared: bool = False,
@@ -136,7 +136,7 @@ class Secrets:
             self.rules.audit(actor, action, name, refused="AI runs can't change secrets")
             raise PermissionDenied("AI runs can't set or delete secrets; ask a person")
         self.rules.require_writer(actor, action=action, target=name)
-        if (shared or (owner is not None and owner != actor.user)) and actor.role != Role.ADMIN:
+        if (shared or (owner is not None and owner != actor.user)) and self.rules.role_of(actor) != Role.ADMIN:
             self.rules.audit(actor, action, name, refused="admins only")
             raise PermissionDenied("only an admin can manage shared or other people's secrets")
         if shared:

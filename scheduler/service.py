@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .access import Actor, Role, SpawnPolicy, UserRecord, validation_message
+from .access import Access, Actor, Role, SpawnPolicy, TaskQuota, validation_message
 from .clock import Clock, SystemClock
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .hygiene import DEFAULT_MIN_INTERVAL
@@ -42,8 +42,9 @@ from .secret_box import SecretBox
 from .secrets import Secrets
 from .service_conversations import Conversations
 from .service_flows import Flows
-from .service_rules import NEW_TASK, Rules, check_destination, spec_zone
+from .service_rules import NEW_TASK, Rules, check_destination, spec_zone, via_of
 from .service_status import Status
+from .service_team import Team
 from .service_views import Views
 from .store.records import NewRun
 from .store_ports import ServiceStore
@@ -104,8 +105,11 @@ class Service:
         ai_templates: Sequence[str] = (),
         local_user: str | None = None,
         min_interval: timedelta = DEFAULT_MIN_INTERVAL,
+        internal_hosts: Sequence[str] = (),
+        task_quota: TaskQuota | None = None,
     ) -> None:
         self.store = store
+        self.task_quota = task_quota or TaskQuota()
         # A shell task created without a working folder gets this one (a chat's configured
         # folder); None: each run gets a fresh temporary folder.
         self.shell_workdir = shell_workdir
@@ -113,7 +117,8 @@ class Service:
         self.on_change = on_change or (lambda: None)
         self.rules = Rules(store, clock=self.clock, default_timezone=default_timezone,
                            sql_databases=tuple(sql_databases), spawn_policy=spawn_policy or SpawnPolicy(),
-                           ai_templates=ai_templates, min_interval=min_interval)
+                           ai_templates=ai_templates, internal_hosts=tuple(internal_hosts),
+                           min_interval=min_interval)
         # Without a key secrets can't be set.
         self.secrets = Secrets(store, rules=self.rules, clock=self.clock, box=secret_box or SecretBox())
         self.flows = Flows(store, rules=self.rules, secrets=self.secrets, tasks=self, clock=self.clock,
@@ -122,7 +127,8 @@ class Service:
         self.status = Status(store, clock=self.clock, heartbeat=engine_heartbeat, next_fires=self.next_fires)
         self.conversations = Conversations(store, clock=self.clock)
         self.log_archive: LogArchive | None = None  # big logs elsewhere (Supabase Storage)
-        self.tokens = Tokens(store, rules=self.rules, clock=self.clock)
+        self.team = Team(store, rules=self.rules, clock=self.clock, policy=self.people.policy)
+        self.tokens = Tokens(store, rules=self.rules, clock=self.clock, team=self.team)
         self.views = Views(store)
         # ``local_user``: the install's owner (the CLI user), who may sign in to the dashboard.
         self.web = WebAccess(store, clock=self.clock, local_user=local_user)
@@ -196,6 +202,23 @@ class Service:
     task_page = via("views", Views.task_page)
     change_cursor = via("views", Views.change_cursor)
     changes_since = via("views", Views.changes_since)
+    list_people = via("team", Team.list_people)
+    add_person = via("team", Team.add_person)
+    set_role = via("team", Team.set_role)
+    remove_person = via("team", Team.remove_person)
+    find_person = via("team", Team.find_person)
+    create_group = via("team", Team.create_group)
+    delete_group = via("team", Team.delete_group)
+    set_group_member = via("team", Team.set_group_member)
+    list_groups = via("team", Team.list_groups)
+    share_task = via("team", Team.share_task)
+    who_can_see = via("team", Team.who_can_see)
+    access_version = via("team", Team.access_version)
+    check_actor = via("team", Team.check_actor)
+    record_sign_in = via("team", Team.record_sign_in)
+    record_token = via("team", Team.record_token)
+    audit = via("team", Team.audit)
+    verify_audit = via("team", Team.verify_audit)
 
     begin_conversation_turn = via("conversations", Conversations.begin_conversation_turn)
     save_conversation = via("conversations", Conversations.save_conversation)
@@ -206,39 +229,46 @@ class Service:
     revoke_token = via("tokens", Tokens.revoke_token)
     authenticate = via("tokens", Tokens.authenticate)
 
-    # --- people ------------------------------------------------------------------------------
-
-    def list_people(self, *, actor: Actor) -> list[UserRecord]:
-        """Every person with their role (admins only; ``PermissionDenied`` else)."""
-        self.rules.require_admin(actor, action="list_people", target=None, what="list people")
-        return self.store.list_users()
-
     # --- tasks ------------------------------------------------------------------------------
 
     def create_task(
         self, spec: TaskSpec, *, actor: Actor, status: TaskStatus = TaskStatus.ACTIVE,
         deliver_to: dict[str, str] | None = None,
     ) -> Task:
-        """Create a task owned by ``actor``. Tasks an AI run creates are held to the spawn policy
-        and wait in ``pending_approval`` when they run shell, http or sql, or use a secret; their
-        reactive triggers are held to the same floor as time triggers (``Rules.held_to_floor``).
-        ``deliver_to`` sends its reminders and results somewhere else than where it was asked
-        (``check_destination``)."""
+        """Create a task owned by ``actor``. A task that runs code here (shell, writing SQL,
+        internal http) waits in ``pending_approval`` for an admin unless an admin or operator
+        makes it. Tasks an AI run creates are held to the spawn policy and wait for a person
+        when they run shell, http or sql, use a secret, or would message people with content
+        that came from fetched data; their reactive triggers are held to the same floor as time
+        triggers (``Rules.held_to_floor``). ``deliver_to`` sends its reminders and results somewhere
+        else than where it was asked (``check_destination``)."""
         self.rules.require_writer(actor, action="create_task", target=spec.name)
         destination = check_destination(deliver_to) if deliver_to else None
         now = self.clock.now()
-        spec = self.rules.checked(self._with_workdir(spec), now=now)
+        self._check_quota(actor, spec.name, now=now)
+        spec = self.rules.checked(self._with_workdir(spec), now=now, actor=actor)
         if actor.is_ai:
             spec = self.rules.held_to_floor(spec)
         uses_secrets = bool(self.secrets.check_secret_references(spec, owner=actor.user))
-        self.rules.check_event_loops(NEW_TASK, spec)
+        self.rules.check_event_loops(NEW_TASK, spec, owner=actor.user)
+        origin = dict(actor.origin or {})
+        origin.pop("fetched", None)
+        risky = self.rules.risky_reason(spec)
+        if risky and not self.rules.may_run_code(actor):
+            status = TaskStatus.PENDING_APPROVAL
+            origin["waits_for"] = f"an admin's approval: {risky}"
         spawn = None
         if actor.is_ai:
             spawn = self.rules.spawn_check(spec, actor, now=now)
             if self.rules.needs_approval(spec) or uses_secrets:
                 status = TaskStatus.PENDING_APPROVAL
-        origin = dict(actor.origin or {})
-        if actor.is_ai:
+            if (actor.origin or {}).get("fetched"):
+                # Text from a fetched page may be an attacker's: marked, and held before it
+                # reaches anyone (a "verify your account at …" reminder is phishing).
+                origin["from_fetched_data"] = str((actor.origin or {}).get("fetched"))[:300]
+                if spec.action.kind in ("reminder", "email", "ai") or destination:
+                    status = TaskStatus.PENDING_APPROVAL
+                    origin.setdefault("waits_for", "its owner's confirmation: its content came from fetched data")
             origin.setdefault("via", "ai")
             origin["ai_run_id"] = actor.ai_run_id
         if destination:
@@ -251,9 +281,27 @@ class Service:
         except PermissionDenied as exc:
             self.rules.audit(actor, "create_task", spec.name, refused=str(exc))
             raise
-        self.rules.audit(actor, "create_task", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "create_task", f"{task.task_id}:{task.name}", task_id=task.task_id,
+                         after={"status": task.status.value, **_summary(task)})
         self.on_change()
         return task
+
+    def _check_quota(self, actor: Actor, name: str, *, now: datetime) -> None:
+        """A person (not an admin) has at most ``task_quota.live`` tasks and creates at most
+        ``task_quota.per_hour`` an hour; refused with a sentence saying so (audited)."""
+        quota = self.task_quota
+        if self.rules.role_of(actor) == Role.ADMIN and not actor.is_ai:
+            return
+        refusal = None
+        if quota.live and self.store.count_owned(actor.user) >= quota.live:
+            refusal = (f"you already have {quota.live} tasks, the most one person may have; "
+                       "delete some you no longer need first")
+        elif quota.per_hour and self.store.count_owned(actor.user, created_since=now - timedelta(hours=1)) >= quota.per_hour:
+            refusal = (f"you've created {quota.per_hour} tasks in the last hour, the most allowed; "
+                       "try again a little later")
+        if refusal:
+            self.rules.audit(actor, "create_task", name, refused="quota")
+            raise PermissionDenied(refusal)
 
     def _with_workdir(self, spec: TaskSpec) -> TaskSpec:
         """A shell task made without a working folder runs in the service's (a chat's
@@ -264,21 +312,26 @@ class Service:
         return spec.model_copy(update={"action": action.model_copy(update={"cwd": str(self.shell_workdir)})})
 
     def approve_task(self, ref: str, *, actor: Actor) -> Task:
-        """A person approves a task waiting in ``pending_approval``; AI runs never can."""
+        """A person approves a task waiting in ``pending_approval``; AI runs never can. A task
+        that runs code here (shell, writing SQL, internal http) needs an admin; any other (an
+        AI-made http check, a reminder from fetched data) its owner, or an admin."""
         task = self.get_task(ref, actor=actor)
         if actor.is_ai:
-            self.rules.audit(actor, "approve_task", task.name, refused="AI runs can't approve tasks")
+            self.rules.audit(actor, "approve_task", task.name, refused="AI runs can't approve tasks",
+                             task_id=task.task_id)
             raise PermissionDenied("only a person can approve a task, not an AI run")
+        self.rules.require_writer(actor, action="approve_task", target=task.name)
         if task.status != TaskStatus.PENDING_APPROVAL:
             raise Conflict(f"task '{task.name}' is not waiting for approval")
-        if task.action.kind == "shell" and actor.role != Role.ADMIN:
-            self.rules.audit(actor, "approve_task", task.name, refused="shell tasks need an admin")
-            raise PermissionDenied("a shell task created by AI needs an admin's approval")
-        self.rules.require_writer(actor, action="approve_task", target=task.name)
         steps = self.store.list_tasks(workflow_id=task.task_id)
-        if actor.role != Role.ADMIN and any(t.action.kind == "shell" for t in steps):
-            self.rules.audit(actor, "approve_task", task.name, refused="shell steps need an admin")
-            raise PermissionDenied("a workflow with shell steps created by AI needs an admin's approval")
+        admin = self.rules.role_of(actor) == Role.ADMIN
+        risky = next(filter(None, (self.rules.risky_reason(t) for t in [task, *steps])), None)
+        if risky and not admin:
+            self.rules.audit(actor, "approve_task", task.name, refused="needs an admin", task_id=task.task_id)
+            raise PermissionDenied(f"'{task.name}' needs an admin's approval ({risky})")
+        if not admin and task.owner != actor.user:
+            self.rules.audit(actor, "approve_task", task.name, refused="owner or admin only", task_id=task.task_id)
+            raise PermissionDenied(f"only the owner of '{task.name}' or an admin can approve it")
         approved = self.store.update_task(
             task.task_id, status=TaskStatus.ACTIVE, actor=actor.user, now=self.clock.now(),
             reset_schedule=True, approved_by=actor.user,
@@ -287,9 +340,31 @@ class Service:
             if step.status == TaskStatus.PENDING_APPROVAL:
                 self.store.update_task(step.task_id, status=TaskStatus.ACTIVE, actor=actor.user,
                                        now=self.clock.now(), approved_by=actor.user)
-        self.rules.audit(actor, "approve_task", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "approve_task", f"{task.task_id}:{task.name}", task_id=task.task_id,
+                         before={"status": task.status.value}, after={"status": approved.status.value})
         self.on_change()
         return approved
+
+    def reject_task(self, ref: str, *, actor: Actor) -> Task:
+        """An admin (or the owner) turns down a task waiting for approval: it is deleted."""
+        task = self.get_task(ref, actor=actor)
+        if task.status != TaskStatus.PENDING_APPROVAL:
+            raise Conflict(f"task '{task.name}' is not waiting for approval")
+        if actor.is_ai or (self.rules.role_of(actor) != Role.ADMIN and task.owner != actor.user):
+            self.rules.audit(actor, "reject_task", task.name, refused="owner or admin only", task_id=task.task_id)
+            raise PermissionDenied(f"only the owner of '{task.name}' or an admin can turn it down")
+        self.rules.require_writer(actor, action="reject_task", target=task.name)
+        for step in [t for t in self.store.list_tasks() if t.workflow_id == task.task_id]:
+            self.store.delete_task(step.task_id, actor=actor.user, now=self.clock.now())
+        self.store.delete_task(task.task_id, actor=actor.user, now=self.clock.now())
+        self.rules.audit(actor, "reject_task", f"{task.task_id}:{task.name}", task_id=task.task_id,
+                         before={"status": task.status.value}, after={"status": "deleted"})
+        self.on_change()
+        return task
+
+    def pending_approvals(self, *, actor: Actor) -> list[Task]:
+        """Tasks waiting for approval that ``actor`` can see (an admin: all of them)."""
+        return self.list_tasks(actor=actor, status=TaskStatus.PENDING_APPROVAL)
 
     def update_task(self, ref: str, changes: dict[str, Any], *, actor: Actor) -> Task:
         """Apply ``changes`` (TaskSpec fields) to a task; new triggers restart its schedule from now."""
@@ -298,55 +373,65 @@ class Service:
         merged = {**current, **changes}
         spec = self.build_spec(merged)
         now = self.clock.now()
-        spec = self.rules.checked(spec, now=now, previous=task)
+        spec = self.rules.checked(spec, now=now, previous=task, actor=actor)
         if actor.is_ai:
             spec = self.rules.held_to_floor(spec)
         uses_secrets = bool(self.secrets.check_secret_references(spec, owner=task.owner))
-        self.rules.check_event_loops(task.task_id, spec)
+        self.rules.check_event_loops(task.task_id, spec, owner=task.owner)
         reset = "triggers" in changes or "timezone" in changes
         status = None
+        swapped = spec.action != task.action or spec.triggers != task.triggers
         risky = self.rules.needs_approval(spec) or uses_secrets
-        if actor.is_ai and (spec.action != task.action or spec.triggers != task.triggers) and risky:
+        if actor.is_ai and swapped and risky:
             status = TaskStatus.PENDING_APPROVAL  # an AI can't swap in an unapproved action or check
+        if swapped and self.rules.risky_reason(spec) and not self.rules.may_run_code(actor):
+            status = TaskStatus.PENDING_APPROVAL  # nor can anyone without the right to run code
         # The task keeps delivering where it was created; the change is noted beside it.
         origin = {**(task.origin or {}), "last_change": actor.origin} if actor.origin else None
         updated = self.store.update_task(
             task.task_id, spec=spec, actor=self.rules.actor_name(actor), now=now, reset_schedule=reset,
             origin=origin, status=status,
         )
-        self.rules.audit(actor, "update_task", f"{task.task_id}:{task.name}")
+        before, after = _changed(task, updated)
+        self.rules.audit(actor, "update_task", f"{task.task_id}:{task.name}", task_id=task.task_id,
+                         before=before, after=after)
         self.on_change()
         return updated
 
     def set_delivery(self, ref: str, deliver_to: dict[str, str] | None, *, actor: Actor) -> Task:
         """Send a task's reminders and results to ``deliver_to`` from now on (None: back to the
         conversation it was asked in)."""
-        task = self.rules.owned(ref, actor)
+        task = self.rules.owned(ref, actor, action="set_delivery")
         if actor.is_ai:
-            self.rules.audit(actor, "set_delivery", task.name, refused="AI runs can't redirect delivery")
+            self.rules.audit(actor, "set_delivery", task.name, refused="AI runs can't redirect delivery",
+                             task_id=task.task_id)
             raise PermissionDenied("an AI run can't change where a task delivers")
         origin = {k: v for k, v in (task.origin or {}).items() if k != "deliver_to"}
         if deliver_to:
             origin["deliver_to"] = check_destination(deliver_to)
         updated = self.store.update_task(task.task_id, actor=self.rules.actor_name(actor), now=self.clock.now(),
                                          origin=origin)
-        self.rules.audit(actor, "set_delivery", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "set_delivery", f"{task.task_id}:{task.name}", task_id=task.task_id,
+                         before={"deliver_to": (task.origin or {}).get("deliver_to")},
+                         after={"deliver_to": origin.get("deliver_to")})
         return updated
 
     def pause_task(self, ref: str, *, actor: Actor) -> Task:
-        task = self.rules.owned(ref, actor)
+        task = self.rules.owned(ref, actor, action="pause_task")
         if task.status == TaskStatus.PAUSED:
             raise Conflict(f"task '{task.name}' is already paused")
         updated = self.store.update_task(
             task.task_id, status=TaskStatus.PAUSED, actor=self.rules.actor_name(actor), now=self.clock.now()
         )
-        self.rules.audit(actor, "pause_task", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "pause_task", f"{task.task_id}:{task.name}", task_id=task.task_id,
+                         before={"status": task.status.value}, after={"status": updated.status.value})
         self.on_change()
         return updated
 
     def resume_task(self, ref: str, *, actor: Actor) -> Task:
         """Resume from now: fires that fell in the pause are not replayed (it was paused on purpose)."""
-        task = self.rules.owned(ref, actor)
+        self._no_ai(actor, "resume_task", ref, "AI runs can't resume tasks; the owner can")
+        task = self.rules.owned(ref, actor, action="resume_task")
         if task.status == TaskStatus.ACTIVE:
             raise Conflict(f"task '{task.name}' is not paused")
         if task.status == TaskStatus.PENDING_APPROVAL:
@@ -355,42 +440,59 @@ class Service:
             task.task_id, status=TaskStatus.ACTIVE, actor=self.rules.actor_name(actor), now=self.clock.now(),
             reset_schedule=True,
         )
-        self.rules.audit(actor, "resume_task", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "resume_task", f"{task.task_id}:{task.name}", task_id=task.task_id,
+                         before={"status": task.status.value}, after={"status": updated.status.value})
         self.on_change()
         return updated
 
     def delete_task(self, ref: str, *, actor: Actor) -> Task:
-        if actor.is_ai:
-            self.rules.audit(actor, "delete_task", ref, refused="AI runs can't delete tasks")
-            raise PermissionDenied("AI runs can't delete tasks; ask the owner to do it")
+        self._no_ai(actor, "delete_task", ref, "AI runs can't delete tasks; ask the owner to do it")
         task = self.rules.owned(ref, actor, action="delete_task")
-        self.rules.audit(actor, "delete_task", f"{task.task_id}:{task.name}")
+        self.rules.audit(actor, "delete_task", f"{task.task_id}:{task.name}", task_id=task.task_id,
+                         before={"status": task.status.value, **_summary(task)}, after={"status": "deleted"})
         self.store.delete_task(task.task_id, actor=actor.user, now=self.clock.now())
         self.on_change()
         return task
 
+    def _no_ai(self, actor: Actor, action: str, target: str, reason: str) -> None:
+        if actor.is_ai:
+            self.rules.audit(actor, action, target, refused=reason)
+            raise PermissionDenied(reason)
+
     def get_task(self, ref: str | int, *, actor: Actor | None = None) -> Task:
-        """A task by id or name; others' tasks are invisible to non-admins (``NotFound``)."""
+        """A task by id or name; others' tasks are invisible to non-admins (``NotFound``) unless
+        shared with them."""
         return self.rules.get_task(ref, actor=actor)
 
     def list_tasks(
         self, *, actor: Actor | None = None, status: TaskStatus | None = None, search: str | None = None
     ) -> list[Task]:
-        owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
-        return self.store.list_tasks(owner=owner, status=status, name_contains=search)
+        """The tasks ``actor`` may see: an admin all, anyone else theirs and those shared with them."""
+        owner, shared = self._scope(actor)
+        return self.store.list_tasks(owner=owner, status=status, name_contains=search, also_task_ids=shared)
+
+    def _scope(self, actor: Actor | None) -> tuple[str | None, list[int]]:
+        """(owner filter, shared task ids) of what ``actor`` sees; (None, []) for everything."""
+        if actor is None or self.rules.sees_everything(actor):
+            return None, []
+        return actor.user, self.rules.visible_task_ids(actor)
 
     def page_tasks(
         self, *, actor: Actor, status: TaskStatus | None = None, owner: str | None = None,
         kind: str | None = None, search: str | None = None, limit: int = 100, offset: int = 0,
     ) -> tuple[int, list[Task]]:
-        """One page of the tasks ``actor`` may see (admins: all; others: their own), by id:
-        (how many match, the page). ``owner`` narrows to one person's."""
-        if actor.role != Role.ADMIN:
-            if owner is not None and owner != actor.user:
-                return 0, []
-            owner = actor.user
-        return self.store.page_tasks(owner=owner, status=status, action_kind=kind, name_contains=search,
-                                     limit=max(1, min(limit, 1000)), offset=max(0, offset))
+        """One page of the tasks ``actor`` may see (admins: all; others: their own and those
+        shared with them), by id: (how many match, the page). ``owner`` narrows to one person's."""
+        mine, shared = self._scope(actor)
+        limit, offset = max(1, min(limit, 1000)), max(0, offset)
+        if mine is not None and owner is not None and owner != mine:
+            # Another person's tasks: only those of theirs shared with ``actor`` (few; read whole).
+            ids = set(shared)
+            found = [t for t in self.store.list_tasks(owner=owner, status=status, action_kind=kind,
+                                                       name_contains=search) if t.task_id in ids]
+            return len(found), found[offset:offset + limit]
+        return self.store.page_tasks(owner=owner if mine is None else mine, status=status, action_kind=kind,
+                                     name_contains=search, limit=limit, offset=offset, also_task_ids=shared)
 
     def next_fires(self, task: Task, *, count: int = 5, after: datetime | None = None) -> list[datetime]:
         """The next ``count`` fires of ``task`` (UTC), exactly as the engine will compute them."""
@@ -403,6 +505,9 @@ class Service:
     # --- runs -------------------------------------------------------------------------------
 
     def run_now(self, ref: str, *, actor: Actor) -> Run:
+        # An AI run can't start a task now, not even one it just made: creation's approval
+        # rules (and a person's eyes) come before anything it made runs.
+        self._no_ai(actor, "run_now", ref, "AI runs can't start tasks; they run on their schedule once approved")
         task = self.rules.owned(ref, actor, action="run_now")
         if task.status == TaskStatus.PENDING_APPROVAL:
             raise Conflict(f"task '{task.name}' is waiting for approval and can't run yet")
@@ -411,22 +516,27 @@ class Service:
             NewRun(task_id=task.task_id, status=RunStatus.PENDING, reason=RunReason.MANUAL, due_at=now),
             now=now,
         )
+        self.rules.audit(actor, "run_now", f"{task.task_id}:{task.name}", task_id=task.task_id,
+                         after={"run_id": run.run_id})
         self.on_change()
         return run.model_copy(update={"task_name": task.name})
 
     def cancel_run(self, run_id: int, *, actor: Actor) -> Run:
-        run = self.get_run(run_id, actor=actor)
-        self.rules.owned(str(run.task_id), actor)
+        run = self.get_run(run_id, actor=actor)  # visibility first; owned() refuses viewers after
+        task = self.rules.owned(str(run.task_id), actor, action="cancel_run")
         cancelled = self.store.request_cancel(run_id, now=self.clock.now())
+        self.rules.audit(actor, "cancel_run", f"{task.task_id}:{task.name} run {run_id}", task_id=task.task_id,
+                         before={"status": run.status.value}, after={"status": cancelled.status.value})
         self.on_change()
         return cancelled
 
     def get_run(self, run_id: int, *, actor: Actor | None = None) -> Run:
         run = self.store.get_run(run_id)
-        if actor is not None and actor.role != Role.ADMIN:
-            task = self.store.get_task(run.task_id) if run.task_name else None
-            if task is None or task.owner != actor.user:
-                raise NotFound(f"no run with id {run_id}")
+        if actor is not None and not self.rules.sees_everything(actor):
+            try:
+                self.rules.get_task(run.task_id, actor=actor)
+            except NotFound:
+                raise NotFound(f"no run with id {run_id}") from None
         return run
 
     def list_runs(
@@ -445,12 +555,13 @@ class Service:
         """Runs ``actor`` may see, newest first; ``dead``: only those parked as dead letters
         (they took their engine down ``POISON_STREAK`` times in a row)."""
         task_id = self.get_task(task, actor=actor).task_id if task else None
-        owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
+        owner, shared = self._scope(actor)
         if since and until and since >= until:
             raise InvalidRequest("the start of the time range must be before its end")
         return self.store.list_runs(
             task_id=task_id, statuses=statuses, since=since, until=until, search=search,
             owner=owner, limit=max(1, min(limit, 10_000)), before_run_id=before_run_id, dead=dead,
+            also_task_ids=shared,
         )
 
     def run_history(self, run_id: int, *, actor: Actor | None = None) -> list[RunEvent]:
@@ -497,11 +608,11 @@ class Service:
     ) -> tuple[TaskStats, list[TaskStats]]:
         """(overall, per task) over ended runs created since ``since``."""
         task_id = self.get_task(task, actor=actor).task_id if task else None
-        owner = actor.user if actor is not None and actor.role != Role.ADMIN else None
+        owner, shared = self._scope(actor)
         overall = TaskStats(task_id=None, name="all tasks")
         per_task: dict[int, TaskStats] = {}
         for tid, name, status, started, finished, _created in self.store.run_timings(
-            since=since, task_id=task_id, owner=owner
+            since=since, task_id=task_id, owner=owner, also_task_ids=shared
         ):
             entry = per_task.setdefault(tid, TaskStats(task_id=tid, name=name))
             for bucket in (entry, overall):
@@ -525,8 +636,8 @@ class Service:
     # --- audit and budgets -------------------------------------------------------------------
 
     def audit_log(self, *, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
-        """Admins read everything; others their own entries."""
-        return self.store.list_audit(actor=None if actor.role == Role.ADMIN else actor.user, limit=limit)
+        """Admins read everything; others their own entries and those about tasks they see."""
+        return self.audit(actor=actor, limit=limit)
 
     # --- the outbox (connectors/delivery.py asks before and after each part it sends) --------
 
@@ -542,6 +653,21 @@ class Service:
         """Model tokens an AI task's runs reported since ``since`` (for its daily budget)."""
         runs = self.store.list_runs(task_id=task_id, since=since, limit=10_000)
         return sum(int((r.result or {}).get("tokens_used") or 0) for r in runs)
+
+
+def _summary(task: Task) -> dict[str, Any]:
+    """What a task is, for the audit: its name, kind and triggers."""
+    return {"name": task.name, "action": task.action.kind,
+            "triggers": [t.model_dump(mode="json") for t in task.triggers]}
+
+
+def _changed(before: Task, after: Task) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields an edit changed, as they were and as they are (the audit's before → after)."""
+    fields = set(TaskSpec.model_fields) | {"status"}
+    old = before.model_dump(mode="json", include=fields)
+    new = after.model_dump(mode="json", include=fields)
+    keys = sorted(k for k in fields if old.get(k) != new.get(k))
+    return {k: old.get(k) for k in keys}, {k: new.get(k) for k in keys}
 
 
 def parse_since(text: str, *, now: datetime) -> datetime:
@@ -563,15 +689,18 @@ def parse_since(text: str, *, now: datetime) -> datetime:
 
 __all__ = [
     "NEW_TASK",
+    "Access",
     "AccessPolicy",
     "Actor",
     "Role",
     "Service",
     "SpawnPolicy",
+    "TaskQuota",
     "TaskStats",
     "TokenInfo",
     "check_destination",
     "parse_since",
     "spec_zone",
     "validation_message",
+    "via_of",
 ]

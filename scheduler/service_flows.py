@@ -12,7 +12,7 @@ from datetime import datetime
 from secrets import token_urlsafe
 from typing import Any, Protocol
 
-from .access import Actor
+from .access import Access, Actor
 from .clock import Clock
 from .dag import Graph, find_cycle, workflow_status
 from .errors import Conflict, InvalidRequest, NotFound
@@ -170,6 +170,8 @@ class Flows:
         # a secret (checked here too, so an unknown one is refused before anything is made).
         uses_secrets = [bool(self.secrets.check_secret_references(s, owner=actor.user)) for s in step_specs]
         risky = actor.is_ai and (any(uses_secrets) or any(self.rules.needs_approval(s) for s in [head_spec, *step_specs]))
+        # A step that runs code here waits for an admin unless an admin or operator makes it.
+        risky = risky or (any(self.rules.risky_reason(s) for s in step_specs) and not self.rules.may_run_code(actor))
         head = self.tasks.create_task(
             head_spec, actor=actor, status=TaskStatus.PENDING_APPROVAL if risky else TaskStatus.ACTIVE
         )
@@ -194,7 +196,7 @@ class Flows:
     def _create_step(self, spec: TaskSpec, head: Task, actor: Actor) -> Task:
         """A step counts against an AI run's spawn budget like any task it creates."""
         now = self.clock.now()
-        spec = self.rules.checked(spec, now=now)
+        spec = self.rules.checked(spec, now=now, actor=actor)
         spawn = self.rules.spawn_check(spec, actor, now=now) if actor.is_ai else None
         return self.store.add_task(
             spec, owner=actor.user, actor=self.rules.actor_name(actor), now=now, origin=actor.origin,
@@ -273,9 +275,15 @@ class Flows:
             except NotFound:
                 cause = None  # a claimed cause that doesn't exist: start a new chain
         deliveries = (f"sig:{delivery[1][-64:]}", delivery[0]) if delivery is not None else ()
+        # Someone who isn't an admin fires only the tasks they may run: their own and those
+        # shared with them to manage (not an admin's, not another member's).
+        listeners = None
+        if not self.rules.sees_everything(actor):
+            shared = self.store.shared_with(actor.user)
+            listeners = (actor.user, sorted(t for t, a in shared.items() if a == Access.MANAGE.value))
         released = self.store.emit_event(name, payload, now=self.clock.now(), caused_by_run_id=cause,
-                                         deliveries=deliveries)
-        self.rules.audit(actor, "emit", name)
+                                         deliveries=deliveries, listeners=listeners)
+        self.rules.audit(actor, "emit", name, after={"runs": len(released.runs)})
         self.changed()
         return released
 
@@ -294,8 +302,9 @@ class Flows:
         return secret
 
     def list_webhooks(self, *, actor: Actor) -> list[str]:
-        """Events that accept signed webhooks (names only; secrets are shown once, at creation)."""
-        self.rules.require_writer(actor, action="list_webhooks")
+        """Events that accept signed webhooks (names only; secrets are shown once, at creation):
+        admins, who make and delete them (which events outsiders can fire is theirs to know)."""
+        self.rules.require_admin(actor, action="list_webhooks", target=None, what="list webhooks")
         return self.store.list_webhooks()
 
     def delete_webhook(self, event: str, *, actor: Actor) -> None:

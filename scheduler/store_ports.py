@@ -187,8 +187,10 @@ class TaskStore(Protocol):
     def list_tasks(
         self, *, owner: str | None = None, status: TaskStatus | None = None,
         action_kind: str | None = None, name_contains: str | None = None, workflow_id: int | None = None,
+        also_task_ids: Sequence[int] = (),
     ) -> list[Task]:
-        """Live tasks matching every filter given, by id (``workflow_id``: that workflow's steps)."""
+        """Live tasks matching every filter given, by id (``workflow_id``: that workflow's steps;
+        ``owner``: theirs and ``also_task_ids``)."""
         ...
 
     def task_changes_since(self, revision: int, *, limit: int = 500) -> list[tuple[int, int, str, bool]]:
@@ -202,9 +204,10 @@ class TaskStore(Protocol):
     def page_tasks(
         self, *, owner: str | None = None, status: TaskStatus | None = None,
         action_kind: str | None = None, name_contains: str | None = None, limit: int = 100,
-        offset: int = 0,
+        offset: int = 0, also_task_ids: Sequence[int] = (),
     ) -> tuple[int, list[Task]]:
-        """(how many live tasks match every filter, ``limit`` of them from ``offset`` by id)."""
+        """(how many live tasks match every filter, ``limit`` of them from ``offset`` by id;
+        ``owner``: theirs and ``also_task_ids``)."""
         ...
 
     def update_task(
@@ -231,15 +234,29 @@ class TaskStore(Protocol):
         """The name of every task not deleted (for the look-alike name check)."""
         ...
 
+    def count_owned(self, owner: str, *, created_since: datetime | None = None) -> int:
+        """``owner``'s live tasks, or (``created_since``) the tasks they created since then."""
+        ...
+
     def add_audit(
         self, *, at: datetime, actor: str, action: str, decision: str,
         target: str | None = None, reason: str | None = None, ai_run_id: int | None = None,
+        via: str | None = None, task_id: int | None = None,
+        before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
     ) -> None:
-        """Append an audit entry (``decision``: allowed or refused)."""
+        """Append an audit entry (``decision``: allowed or refused), chained to the previous one."""
         ...
 
-    def list_audit(self, *, actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Audit entries, newest first, of ``actor`` or everyone."""
+    def list_audit(
+        self, *, actor: str | None = None, limit: int = 100, task_id: int | None = None,
+        since: datetime | None = None, actions: Sequence[str] | None = None,
+        visible_to: str | None = None, visible_tasks: Sequence[int] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Audit entries, newest first, filtered; ``visible_to``: theirs or about ``visible_tasks``."""
+        ...
+
+    def verify_audit(self) -> tuple[int, int | None]:
+        """(entries checked, id of the first entry whose hash link is broken or None)."""
         ...
 
 
@@ -259,9 +276,11 @@ class RunStore(Protocol):
         since: datetime | None = None, until: datetime | None = None, search: str | None = None,
         owner: str | None = None, workflow_run_id: int | None = None, limit: int = 50,
         before_run_id: int | None = None, dead: bool = False,
+        also_task_ids: Sequence[int] = (),
     ) -> list[Run]:
         """Runs matching every filter, newest first (``search``: in output and errors;
-        ``before_run_id``: only older runs, to page back; ``dead``: only dead letters)."""
+        ``before_run_id``: only older runs, to page back; ``dead``: only dead letters;
+        ``owner``: of their tasks and of ``also_task_ids``)."""
         ...
 
     def latest_runs(self, task_ids: Sequence[int]) -> dict[int, Run]:
@@ -289,7 +308,8 @@ class RunStore(Protocol):
         ...
 
     def run_timings(
-        self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None
+        self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None,
+        also_task_ids: Sequence[int] = (),
     ) -> list[tuple[int, str, str, datetime | None, datetime | None, datetime]]:
         """(task id, task name, status, started, finished, created) of ended runs."""
         ...
@@ -337,9 +357,11 @@ class FlowStore(Protocol):
         self, event: str, payload: dict[str, Any] | None, *, now: datetime,
         caused_by_run_id: int | None = None, chain_depth: int = 0, exclude_task_id: int | None = None,
         deliveries: Sequence[str] = (),
+        listeners: tuple[str, Sequence[int]] | None = None,
     ) -> Released:
         """A pending run for every active listener of ``event`` (cut past the chain limit);
-        ``deliveries`` recorded in the same transaction, ``Conflict`` (nothing stored) on a replay."""
+        ``deliveries`` recorded in the same transaction, ``Conflict`` (nothing stored) on a replay;
+        ``listeners``: only tasks of that owner and those ids."""
         ...
 
     def forget_deliveries(self, *, before: datetime) -> int:
@@ -349,6 +371,15 @@ class FlowStore(Protocol):
 
 class PeopleStore(Protocol):
     """Users, their platform identities, admin claim codes and the inbound event ledger."""
+
+    def add_audit(
+        self, *, at: datetime, actor: str, action: str, decision: str,
+        target: str | None = None, reason: str | None = None, ai_run_id: int | None = None,
+        via: str | None = None, task_id: int | None = None,
+        before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+    ) -> None:
+        """Append an audit entry (sign-ups and admin claims are people's changes too)."""
+        ...
 
     def find_identity(self, platform: str, platform_user_id: str) -> UserRecord | None:
         """The user an identity maps to; None when unknown."""
@@ -365,10 +396,6 @@ class PeopleStore(Protocol):
         """One user; raises ``NotFound``."""
         ...
 
-    def list_users(self) -> list[UserRecord]:
-        """Every user, ordered by id."""
-        ...
-
     def set_role(self, user_id: str, role: str) -> UserRecord:
         """Give a user ``role``; raises ``InvalidRequest`` (unknown role), ``NotFound``."""
         ...
@@ -378,7 +405,58 @@ class PeopleStore(Protocol):
         ...
 
     def count_admins(self) -> int:
-        """How many users are admins."""
+        """How many users are admins (removed ones not counted)."""
+        ...
+
+    def find_user(self, user_id: str) -> UserRecord | None:
+        """A user by id (removed ones too); None when there is none."""
+        ...
+
+    def list_users(self, *, removed: bool = False) -> list[UserRecord]:
+        """People by id; ``removed``: the removed ones too."""
+        ...
+
+    def identities_of(self, user_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Each user's platform identities as ``platform:id``."""
+        ...
+
+    def add_user(
+        self, user_id: str, *, role: str, now: datetime, display_name: str | None = None,
+        email: str | None = None, links: Sequence[tuple[str, str]] = (),
+    ) -> UserRecord:
+        """A new (or returning removed) person with identities; ``Conflict`` if taken."""
+        ...
+
+    def remove_user(self, user_id: str, *, now: datetime) -> UserRecord:
+        """Mark a person removed and out of every group; ``NotFound``."""
+        ...
+
+    def create_group(self, name: str, *, by: str, now: datetime) -> None:
+        """A new group; ``Conflict`` when the name is taken."""
+        ...
+
+    def delete_group(self, name: str) -> None:
+        """Delete a group, its members and shares; ``NotFound``."""
+        ...
+
+    def list_groups(self) -> dict[str, list[str]]:
+        """Members of every group, by group name."""
+        ...
+
+    def set_group_member(self, name: str, user_id: str, *, member: bool) -> bool:
+        """Add or take out a person; False when nothing changed; ``NotFound`` (group)."""
+        ...
+
+    def share_task(self, task_id: int, group: str, access: str | None, *, now: datetime) -> None:
+        """Share a task with a group (read or manage) or stop (None); ``NotFound`` (group)."""
+        ...
+
+    def task_shares(self, task_id: int) -> dict[str, str]:
+        """Groups a task is shared with, and the access each has."""
+        ...
+
+    def shared_with(self, user_id: str) -> dict[int, str]:
+        """Task ids shared with the groups of ``user_id``, with the most access given."""
         ...
 
     def issue_claim(self, code_hash: str, *, now: datetime) -> None:

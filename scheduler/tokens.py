@@ -21,6 +21,7 @@ from .access import Actor, Role, UserRecord
 from .clock import Clock
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .service_rules import Rules
+from .service_team import Team
 from .store.token_store import TokenRecord
 from .store_ports import ServiceStore
 
@@ -64,10 +65,11 @@ class TokenInfo:
 class Tokens:
     """Create, list, revoke and check API tokens."""
 
-    def __init__(self, store: ServiceStore, *, rules: Rules, clock: Clock) -> None:
+    def __init__(self, store: ServiceStore, *, rules: Rules, clock: Clock, team: Team) -> None:
         self.store = store
         self.rules = rules
         self.clock = clock
+        self.team = team  # tokens made and revoked go to the audit trail through it
 
     def create_token(
         self, user: str, *, actor: Actor, name: str | None = None, expires_in: timedelta | None = None,
@@ -92,7 +94,8 @@ class Tokens:
             person.user_id, name=label, token_hash=hash_token(token), prefix=token[: len(PREFIX) + 4],
             created_by=actor.user, now=now, expires_at=now + expires_in if expires_in else None,
         )
-        self.rules.audit(actor, "create_token", f"{record.token_id}:{label} for {person.user_id}")
+        self.team.record_token(actor, action="token_created", user=person.user_id, label=label,
+                               token_id=record.token_id)
         return self._info(record, now), token
 
     def list_tokens(self, *, actor: Actor, user: str | None = None) -> list[TokenInfo]:
@@ -120,7 +123,8 @@ class Tokens:
             raise Conflict(f"{len(matches)} tokens are called {ref!r} (ids {ids}); revoke by id")
         token = matches[0]  # anyone may revoke their own, viewers too: it only takes access away
         record = self.store.revoke_token(token.token_id, now=self.clock.now())
-        self.rules.audit(actor, "revoke_token", f"{token.token_id}:{token.name} for {token.user_id}")
+        self.team.record_token(actor, action="token_revoked", user=token.user_id, label=token.name,
+                               token_id=token.token_id)
         return self._info(record, self.clock.now())
 
     def authenticate(self, token: str) -> Actor | None:
@@ -136,6 +140,8 @@ class Tokens:
         try:
             person = self.store.get_user(record.user_id)
         except NotFound:
+            return None
+        if person.removed:  # a removed person's tokens stop working at once
             return None
         if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
             self.store.touch_token(record.token_id, now=now)

@@ -25,9 +25,6 @@ from .store_ports import PeopleStore, TaskStore, WebSessionStore
 
 LINK_TTL = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=12)
-_RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2}
-
-
 class WebAccessStore(WebSessionStore, PeopleStore, TaskStore, Protocol):
     """Sessions, the people they belong to, and the audit log sign-ins are written to."""
 
@@ -98,7 +95,7 @@ class WebAccess:
         self.store.add_web_session(_digest(token), user_id=user_id, role=actor.role.value, local=local,
                                    now=now, expires_at=now + self.session_ttl)
         self.store.add_audit(at=now, actor=user_id, action="dashboard_sign_in", decision="allowed",
-                             target="local admin" if local else None)
+                             target="local admin" if local else None, via="dashboard")
         return token, WebSession(actor=actor, name=name, csrf=csrf_token(token), local=local)
 
     def session(self, session_token: str | None) -> WebSession | None:
@@ -111,7 +108,7 @@ class WebAccess:
         if record is None:
             return None
         found = self._actor(record.user_id, local=record.local)
-        if found is None or _RANK[found[0].role] < _RANK[Role(record.role)]:
+        if found is None or found[0].role.rank < Role(record.role).rank:
             self.store.end_web_sessions(token_hash=digest)
             return None
         actor, name = found
@@ -135,6 +132,8 @@ class WebAccess:
         try:
             person = self.store.get_user(user_id)
         except NotFound:
+            return None
+        if person.removed:  # removed people keep their row (the audit names them), not their access
             return None
         actor = Actor(user=person.user_id, role=Role(person.role), origin={"via": "dashboard"})
         return actor, person.display_name or person.user_id

@@ -165,8 +165,14 @@ def _confirmation(
         text += f"; {upcoming}"
     text += "."
     if task.status == TaskStatus.PENDING_APPROVAL:
-        text += f" {words['approval']}"
-        ctx.offer(f"Approve #{task.task_id}", "approve", task.task_id)
+        waits_for = str((task.origin or {}).get("waits_for") or "")
+        if waits_for.startswith("an admin"):
+            # The person asking can't approve it: say who can, and where.
+            text += (f" It waits for {waits_for}. An admin approves it by saying 'approve {task.task_id}' "
+                     f"here or with `cronpilot approve {task.task_id}`.")
+        else:
+            text += f" {words['approval']}"
+            ctx.offer(f"Approve #{task.task_id}", "approve", task.task_id)
     for note in notes:
         text += f" {words['note']}: {note}"
     return text

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from scheduler.dag import render_mermaid
+from scheduler.service import parse_since
 
 from .auth import Caller, TheService
 from .shapes import run_json, task_json
@@ -25,8 +26,11 @@ def me(actor: Caller, service: TheService) -> dict[str, Any]:
 
 @router.get("/people", tags=["people"], summary="Everyone with their role (admins)")
 def people(actor: Caller, service: TheService) -> dict[str, Any]:
+    listed = service.list_people(actor=actor, admins_only=True)
+    zones = {p.user_id: p.timezone for p in map(service.people.find, [p.user_id for p in listed]) if p}
     return {"people": [{"user": p.user_id, "role": p.role, "display_name": p.display_name,
-                        "timezone": p.timezone} for p in service.list_people(actor=actor)]}
+                        "timezone": zones.get(p.user_id), "email": p.email, "groups": list(p.groups)}
+                       for p in listed]}
 
 
 @router.get("/workflows", tags=["workflows"], summary="Workflows the caller may see")
@@ -60,10 +64,17 @@ def run_workflow(ref: str, actor: Caller, service: TheService) -> JSONResponse:
     return JSONResponse(run_json(run), status_code=202)
 
 
-@router.get("/audit", tags=["audit"], summary="Audit entries, newest first (admins: all; others: their own)")
+@router.get("/audit", tags=["audit"],
+            summary="Audit entries, newest first (admins: all; others: their own and their tasks')")
 def audit(
     actor: Caller, service: TheService, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    task: Annotated[str | None, Query(max_length=200, description="A task's id or name")] = None,
+    person: Annotated[str | None, Query(max_length=200, description="Who acted (user id or name)")] = None,
+    since: Annotated[str | None, Query(max_length=64, description="24h, 7d or an ISO time")] = None,
+    action: Annotated[list[str] | None, Query(description="Only these actions (repeatable)")] = None,
 ) -> dict[str, Any]:
-    entries = service.audit_log(actor=actor, limit=limit)
+    start = parse_since(since, now=service.clock.now()) if since else None
+    entries = service.audit(actor=actor, task=task, person=person, since=start, actions=action or None,
+                            limit=limit)
     return {"entries": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in e.items()}
                         for e in entries]}

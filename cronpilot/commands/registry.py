@@ -42,6 +42,11 @@ COMMANDS: dict[str, Entry] = {
     "token": Entry("tokens", "token_app", "API tokens for /api/v1: create (shown once), list, revoke."),
     "service": Entry("service", "service_app", "Run the engine as a service that starts with your login (systemd user unit)."),
     "dashboard": Entry("dashboard", "dashboard", "Print a one-time sign-in link to the web dashboard (served by `cronpilot serve`)."),
+    "user": Entry("people", "user_app", "People and their roles: list, add, change a role, remove."),
+    "group": Entry("people", "group_app", "Groups of people that tasks are shared with."),
+    "approve": Entry("people", "approve", "Approve a task waiting for approval (shell, writing SQL, internal http: admins)."),
+    "reject": Entry("people", "reject", "Turn down a task waiting for approval: it is deleted."),
+    "audit": Entry("people", "audit_app", "The audit trail: who changed what, when, through what."),
     "doctor": Entry("doctor", "doctor", "Check this install (database, sandbox, connectors, disk) and say what to fix."),
 }
 

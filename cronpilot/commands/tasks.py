@@ -162,6 +162,10 @@ def _report(app: App, task: Task, verb: str, opts: dict[str, Any]) -> None:
     )
     if task.status == TaskStatus.PAUSED:
         render.console.print("  (paused: it won't fire until you resume it)")
+    if task.status == TaskStatus.PENDING_APPROVAL:
+        why = (task.origin or {}).get("waits_for") or "approval"
+        render.console.print(f"  (waits for {render.escape(str(why))}; an admin approves it with: "
+                             f"cronpilot approve {task.task_id}, or says 'approve {task.task_id}' in chat)")
     destination = (task.origin or {}).get("deliver_to") or {}
     if destination.get("platform") == "email":
         render.console.print(f"  delivers to email {render.escape(str(destination.get('address')))}")
@@ -271,3 +275,21 @@ def delete(
     confirm_or_refuse(f"Delete task {task.task_id} '{task.name}'?", name=task.name, yes=yes)
     app.service.delete_task(str(task.task_id), actor=app.local_actor)
     render.console.print(f"deleted task {task.task_id} [bold]{render.escape(task.name)}[/bold]")
+
+
+@task_app.command("share")
+def share(
+    ref: str = typer.Argument(..., help="Task id or name."),
+    group: str = typer.Argument(..., help="The group (cronpilot group list)."),
+    read: bool = typer.Option(False, "--read", help="They see it, its runs and logs."),
+    manage: bool = typer.Option(False, "--manage", help="They may also pause, resume, edit and run it."),
+    stop: bool = typer.Option(False, "--stop", help="Stop sharing it with the group."),
+) -> None:
+    """Share a task with a group to read or to manage it (or --stop)."""
+    if read + manage + stop != 1:
+        raise InvalidRequest("say one of --read, --manage or --stop")
+    app = current_app()
+    access = None if stop else ("manage" if manage else "read")
+    shares = app.service.share_task(ref, group, access, actor=app.local_actor)
+    text = ", ".join(f"{g} ({a})" for g, a in shares.items()) or "nobody"
+    render.console.print(f"task {render.escape(ref)} is now shared with: {render.escape(text)}")

@@ -3,13 +3,15 @@
 ``Store`` is composed of parts that each own some tables and share one ``Database``
 (connections, transactions, migrations); the module each lives in is last:
 
-    tasks         TaskRows         task rows, the change feed, the audit log     task_store
+    tasks         TaskRows         task rows, the change feed                    task_store
+    audit         AuditRows        the audit trail, chained by hashes            audit_store
     runs          RunRows          fires, claims, outcomes, retries, recovery    run_store
     history       RunHistory       runs read back for people                     run_history
     dag           DagRows          edges (their release: dag_store.release)      dag_store
     events        EventRows        subscriptions, events, webhooks, conditions   event_store
     workers       WorkerRows       engines and their heartbeats                  worker_store
-    people        PeopleRows       users, identities, admin claims, event ledger identity_store
+    people        PeopleRows       users, identities, groups, shares, claims,    identity_store
+                                   the event ledger
     secrets       SecretRows       sealed secrets (and webhook signing secrets)  secret_store
     conversations ConversationRows a chat's turn counter and pending state       conversation_store
     tokens        TokenRows        API tokens (their hashes)                     token_store
@@ -36,6 +38,7 @@ import sqlalchemy as sa
 
 from ..access import UserRecord
 from ..parts import via
+from .audit_store import AuditRows
 from .base import Database
 from .conversation_store import ConversationRows
 from .dag_store import DagRows
@@ -61,6 +64,7 @@ class Store:
         # ``secret_box`` is asked for only by a migration that must seal old rows (0006).
         self.db = Database(url, migrate=migrate, secret_box=secret_box)
         self.tasks = TaskRows(self.db)
+        self.audit = AuditRows(self.db)
         self.runs = RunRows(self.db)
         self.history = RunHistory(self.db)
         self.dag = DagRows(self.db)
@@ -110,8 +114,11 @@ class Store:
     task_ids = via("tasks", TaskRows.task_ids)
     task_names = via("tasks", TaskRows.task_names)
     live_task_names = via("tasks", TaskRows.live_task_names)
-    add_audit = via("tasks", TaskRows.add_audit)
-    list_audit = via("tasks", TaskRows.list_audit)
+    count_owned = via("tasks", TaskRows.count_owned)
+
+    add_audit = via("audit", AuditRows.add_audit)
+    list_audit = via("audit", AuditRows.list_audit)
+    verify_audit = via("audit", AuditRows.verify_audit)
 
     record_fires = via("runs", RunRows.record_fires)
     commit_tick = via("runs", RunRows.commit_tick)
@@ -163,6 +170,18 @@ class Store:
     set_role = via("people", PeopleRows.set_role)
     set_user_timezone = via("people", PeopleRows.set_user_timezone)
     count_admins = via("people", PeopleRows.count_admins)
+    find_user = via("people", PeopleRows.find_user)
+    list_users = via("people", PeopleRows.list_users)
+    identities_of = via("people", PeopleRows.identities_of)
+    add_user = via("people", PeopleRows.add_user)
+    remove_user = via("people", PeopleRows.remove_user)
+    create_group = via("people", PeopleRows.create_group)
+    delete_group = via("people", PeopleRows.delete_group)
+    list_groups = via("people", PeopleRows.list_groups)
+    set_group_member = via("people", PeopleRows.set_group_member)
+    share_task = via("people", PeopleRows.share_task)
+    task_shares = via("people", PeopleRows.task_shares)
+    shared_with = via("people", PeopleRows.shared_with)
     issue_claim = via("people", PeopleRows.issue_claim)
     claim_admin = via("people", PeopleRows.claim_admin)
     mark_event_processed = via("people", PeopleRows.mark_event_processed)

@@ -24,6 +24,7 @@ from .tables import (
     runs,
     task_events,
     tasks,
+    users,
     webhook_deliveries,
 )
 
@@ -77,12 +78,14 @@ class EventRows:
         chain_depth: int = 0,
         exclude_task_id: int | None = None,
         deliveries: Sequence[str] = (),
+        listeners: tuple[str, Sequence[int]] | None = None,
     ) -> Released:
         """Create a pending run for every active task listening to ``event``. With
         ``caused_by_run_id`` the runs continue that run's causal chain. ``deliveries`` (a
         webhook's delivery id and signature) are recorded in the same transaction as the runs:
         either both are stored or neither, so a sender whose delivery failed can retry it, and
-        ``Conflict`` (nothing created) when one of them was seen before."""
+        ``Conflict`` (nothing created) when one of them was seen before. ``listeners`` (an owner
+        and task ids) limits which tasks fire: that owner's and those."""
         with self.db.write() as conn:
             for delivery_id in deliveries:
                 try:
@@ -93,7 +96,7 @@ class EventRows:
                 chain_depth = conn.execute(
                     sa.select(runs.c.chain_depth).where(runs.c.run_id == caused_by_run_id)).scalar() or 0
             return emit(conn, event, payload, now=now, caused_by_run_id=caused_by_run_id,
-                        chain_depth=chain_depth, exclude_task_id=exclude_task_id)
+                        chain_depth=chain_depth, exclude_task_id=exclude_task_id, listeners=listeners)
 
     def trigger_task(
         self, task_id: int, *, reason: RunReason, event: str, payload: dict[str, Any] | None,
@@ -153,16 +156,25 @@ class EventRows:
 def emit(
     conn: sa.Connection, event: str, payload: dict[str, Any] | None, *, now: datetime,
     caused_by_run_id: int | None, chain_depth: int, exclude_task_id: int | None,
+    source_owner: str | None = None, listeners: tuple[str, Sequence[int]] | None = None,
 ) -> Released:
     """Inside the caller's transaction: a pending run (or a cut one, past the causal-chain
-    limit) for every active task listening to ``event``."""
+    limit) for every active task listening to ``event``; with ``source_owner`` (any task's
+    outcome) only tasks of that owner or of an admin listen: an outcome carries its error text."""
     result = Released()
-    rows = conn.execute(
+    query = (
         sa.select(tasks.c.task_id, tasks.c.definition)
         .join(task_events, task_events.c.task_id == tasks.c.task_id)
         .where(task_events.c.event == event, tasks.c.deleted_at.is_(None),
                tasks.c.status == "active", tasks.c.enabled.is_(True))
-    ).all()
+    )
+    if source_owner is not None:
+        admins = sa.select(users.c.user_id).where(users.c.role == "admin", users.c.removed_at.is_(None))
+        query = query.where(sa.or_(tasks.c.owner == source_owner, tasks.c.owner.in_(admins)))
+    if listeners is not None:
+        owner, task_ids = listeners
+        query = query.where(sa.or_(tasks.c.owner == owner, tasks.c.task_id.in_(list(task_ids))))
+    rows = conn.execute(query).all()
     context = {"event": {"name": event, "data": payload or {}}}
     for row in rows:
         if row.task_id == exclude_task_id:
@@ -211,12 +223,14 @@ def outcome_events(conn: sa.Connection, outcomes: Sequence[RunOutcome], now: dat
     for o in finals:
         base = "task.completed" if o.status == RunStatus.COMPLETED else "task.failed"
         depth = conn.execute(sa.select(runs.c.chain_depth).where(runs.c.run_id == o.run_id)).scalar() or 0
-        name = conn.execute(sa.select(tasks.c.name).where(tasks.c.task_id == o.task_id)).scalar()
+        source = conn.execute(sa.select(tasks.c.name, tasks.c.owner).where(tasks.c.task_id == o.task_id)).first()
+        name, owner = (source.name, source.owner) if source is not None else (None, "")
         payload = {"task_id": o.task_id, "task": name, "run_id": o.run_id, "status": o.status.value, "error": o.error}
         for event in (base, f"{base}:{o.task_id}"):
             if event in listened:
                 result.add(emit(conn, event, payload, now=now, caused_by_run_id=o.run_id,
-                                chain_depth=depth, exclude_task_id=o.task_id))
+                                chain_depth=depth, exclude_task_id=o.task_id,
+                                source_owner=owner if event == base else None))
     return result
 
 

@@ -45,9 +45,11 @@ class RunHistory:
         limit: int = 50,
         before_run_id: int | None = None,
         dead: bool = False,
+        also_task_ids: Sequence[int] = (),
     ) -> list[Run]:
         """Newest first. ``since``/``until`` bound the creation time; ``search`` matches output and
-        errors case-insensitively; ``before_run_id`` pages back (runs older than that one)."""
+        errors case-insensitively; ``before_run_id`` pages back (runs older than that one);
+        ``owner``: that person's tasks and ``also_task_ids`` (shared)."""
         query = (
             sa.select(runs, tasks.c.name.label("task_name"))
             .join(tasks, tasks.c.task_id == runs.c.task_id)
@@ -63,7 +65,7 @@ class RunHistory:
         if until is not None:
             query = query.where(runs.c.created_at < until)
         if owner is not None:
-            query = query.where(tasks.c.owner == owner)
+            query = query.where(_owned_or(owner, also_task_ids))
         if workflow_run_id is not None:
             query = query.where(runs.c.workflow_run_id == workflow_run_id)
         if before_run_id is not None:
@@ -94,7 +96,8 @@ class RunHistory:
             return [RunEvent(run_id=r.run_id, status=r.status, at=r.at, message=r.message) for r in rows]
 
     def run_timings(
-        self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None
+        self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None,
+        also_task_ids: Sequence[int] = (),
     ) -> list[tuple[int, str, str, datetime | None, datetime | None, datetime]]:
         """(task_id, task name, status, started_at, finished_at, created_at) of ended runs, for stats."""
         query = (
@@ -108,7 +111,7 @@ class RunHistory:
         if task_id is not None:
             query = query.where(runs.c.task_id == task_id)
         if owner is not None:
-            query = query.where(tasks.c.owner == owner)
+            query = query.where(_owned_or(owner, also_task_ids))
         with self.db.read() as conn:
             return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in conn.execute(query)]
 
@@ -154,3 +157,8 @@ class RunHistory:
                 .where(runs.c.run_id.in_(ids))
             )
             return {row.task_id: run_from_row(row, row.task_name) for row in conn.execute(query)}
+
+def _owned_or(owner: str, task_ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    """Runs of ``owner``'s tasks, and of ``task_ids`` (tasks shared with them)."""
+    mine = tasks.c.owner == owner
+    return sa.or_(mine, tasks.c.task_id.in_(list(task_ids))) if task_ids else mine

@@ -192,7 +192,9 @@ outbox = sa.Table(
     sa.Column("delivered_at", UTCDateTime, nullable=False, index=True),
 )
 
-# Append-only record of privileged and refused actions.
+# Append-only record of changes and refusals. Each entry's ``hash`` covers its content and the
+# previous entry's hash (``prev_hash``): a changed or deleted entry breaks the chain from there
+# (scheduler/store/audit_store.py; migration 0011 chained the entries written before).
 audit = sa.Table(
     "audit",
     metadata,
@@ -204,6 +206,12 @@ audit = sa.Table(
     sa.Column("target", sa.String(200)),
     sa.Column("decision", sa.String(16), nullable=False),
     sa.Column("reason", sa.Text),
+    sa.Column("via", sa.String(64)),  # cli, chat:slack, api, ai, button, webhook…
+    sa.Column("task_id", sa.Integer, index=True),
+    sa.Column("before", sa.JSON),  # edits: the changed fields as they were…
+    sa.Column("after", sa.JSON),  # …and as they are now
+    sa.Column("prev_hash", sa.String(64)),
+    sa.Column("hash", sa.String(64)),
 )
 
 # --- people (connectors map platform identities to cronpilot users) ---------------------------
@@ -215,6 +223,35 @@ users = sa.Table(
     sa.Column("display_name", sa.String(200)),
     sa.Column("role", sa.String(16), nullable=False),  # admin | member | viewer
     sa.Column("timezone", sa.String(64)),  # chosen with /tz; None: the platform's or the default
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("email", sa.String(200)),
+    sa.Column("removed_at", UTCDateTime),  # removed: kept for the audit, refused everywhere
+)
+
+# Groups of people (a team) that tasks are shared with.
+groups = sa.Table(
+    "groups",
+    metadata,
+    sa.Column("group_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+group_members = sa.Table(
+    "group_members",
+    metadata,
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("groups.group_id"), primary_key=True),
+    sa.Column("user_id", sa.String(200), sa.ForeignKey("users.user_id"), primary_key=True, index=True),
+)
+
+# A task shared with a group: ``access`` is read or manage (scheduler/access.py:Access).
+task_shares = sa.Table(
+    "task_shares",
+    metadata,
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.task_id"), primary_key=True),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("groups.group_id"), primary_key=True, index=True),
+    sa.Column("access", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 

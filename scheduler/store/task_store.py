@@ -16,7 +16,7 @@ from ..triggers import EventTrigger
 from .base import Database
 from .event_store import sync_subscriptions
 from .records import SpawnCheck
-from .tables import audit, dependencies, tasks
+from .tables import dependencies, tasks
 
 _TOP_LEVEL = ("name", "timezone", "enabled")
 
@@ -204,12 +204,14 @@ class TaskRows:
         action_kind: str | None = None,
         name_contains: str | None = None,
         workflow_id: int | None = None,
+        also_task_ids: Sequence[int] = (),
     ) -> list[Task]:
         query = tasks.select().where(tasks.c.deleted_at.is_(None)).order_by(tasks.c.task_id)
         if workflow_id is not None:  # a workflow's steps (indexed): not every task read to find them
             query = query.where(tasks.c.workflow_id == workflow_id)
         if owner is not None:
-            query = query.where(tasks.c.owner == owner)
+            mine = tasks.c.owner == owner
+            query = query.where(sa.or_(mine, tasks.c.task_id.in_(list(also_task_ids))) if also_task_ids else mine)
         if status is not None:
             query = query.where(tasks.c.status == status.value)
         if action_kind is not None:
@@ -222,13 +224,14 @@ class TaskRows:
     def page_tasks(
         self, *, owner: str | None = None, status: TaskStatus | None = None,
         action_kind: str | None = None, name_contains: str | None = None, limit: int = 100,
-        offset: int = 0,
+        offset: int = 0, also_task_ids: Sequence[int] = (),
     ) -> tuple[int, list[Task]]:
         """(how many live tasks match, the ``limit`` of them from ``offset`` by id), read in one
-        transaction: a page costs its rows, not the table's."""
+        transaction: a page costs its rows, not the table's. ``owner``: theirs and ``also_task_ids``."""
         where: list[sa.ColumnElement[bool]] = [tasks.c.deleted_at.is_(None)]
         if owner is not None:
-            where.append(tasks.c.owner == owner)
+            mine = tasks.c.owner == owner
+            where.append(sa.or_(mine, tasks.c.task_id.in_(list(also_task_ids))) if also_task_ids else mine)
         if status is not None:
             where.append(tasks.c.status == status.value)
         if action_kind is not None:
@@ -352,22 +355,16 @@ class TaskRows:
                 sa.select(sa.func.count()).select_from(tasks).where(tasks.c.deleted_at.is_(None))
             ).scalar_one())
 
-    def add_audit(
-        self, *, at: datetime, actor: str, action: str, decision: str,
-        target: str | None = None, reason: str | None = None, ai_run_id: int | None = None,
-    ) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                audit.insert().values(at=at, actor=actor, ai_run_id=ai_run_id, action=action,
-                                      target=target, decision=decision, reason=reason)
-            )
-
-    def list_audit(self, *, actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        query = audit.select().order_by(audit.c.audit_id.desc()).limit(limit)
-        if actor is not None:
-            query = query.where(audit.c.actor == actor)
+    def count_owned(self, owner: str, *, created_since: datetime | None = None) -> int:
+        """``owner``'s live tasks; with ``created_since``, the tasks they created since then
+        (deleted ones too: deleting doesn't refill a rate)."""
+        query = sa.select(sa.func.count()).select_from(tasks).where(tasks.c.owner == owner)
+        if created_since is None:
+            query = query.where(tasks.c.deleted_at.is_(None))
+        else:
+            query = query.where(tasks.c.created_at >= created_since)
         with self.db.read() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            return int(conn.execute(query).scalar_one())
 
     def task_ids(self) -> list[int]:
         with self.db.read() as conn:

@@ -31,7 +31,7 @@ SORRY = "Sorry, something went wrong on my side (it's logged). Please try again.
 # word would be said twice.
 _REDUNDANT = ("skipped: ", "cancelled: ", "failed: ")
 
-VIA_NAMES = {"cli": "the terminal chat", "slack": "Slack", "telegram": "Telegram", "web": "the web app",
+VIA_NAMES = {"cli": "the terminal chat", "cli-command": "the command line", "slack": "Slack", "telegram": "Telegram", "web": "the web app",
              "email": "email"}
 
 

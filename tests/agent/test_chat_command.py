@@ -35,13 +35,13 @@ def test_chat_repl_runs_the_engine_and_turns_buttons_into_slash_commands(cli, mo
         "name": "cleanup", "action": {"kind": "shell", "argv": ["true"]},
         "triggers": [{"kind": "cron", "expression": "0 3 * * *"}]}), actor=Actor("tester", Role.ADMIN, ai_run_id=4))
     app.store.close()
-    monkeypatch.setattr("sys.stdin", io.StringIO("approve cleanup\n/approve 1\nlist my tasks\n/quit\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("/approve 1\napprove cleanup\nlist my tasks\n/quit\n"))
     r = cli("chat")
     assert r.code == 0, r.err
     out = r.out
     assert "cronpilot chat — offline" in out
-    assert "Approve #1: type /approve 1" in out
-    assert "Approved 'cleanup' (task #1)" in out
+    assert "Approved 'cleanup' (task #1)" in out  # the slash command, as a button press
+    assert "is not waiting for approval" in out  # typed afterwards: already done
     assert "'cleanup'" in out.split("Approved", 1)[1] and "active" in out.split("Approved", 1)[1]
 
 

@@ -157,12 +157,17 @@ async def test_someone_elses_task_is_invisible(say, service, add_task):
     assert service.get_task("backup").status == TaskStatus.ACTIVE
 
 
-async def test_a_needs_approval_task_offers_a_button_offline(say, service):
+async def test_approve_typed_offline_approves_when_the_person_may(say, service):
+    """"approve cleanup" is understood without a model from the person's own words, so it
+    approves; the service decides who may (an AI-made shell task: an admin)."""
     from scheduler.service import Actor, Role
 
-    pending = service.create_task(service.build_spec({
+    service.create_task(service.build_spec({
         "name": "cleanup", "action": {"kind": "shell", "argv": ["rm", "-rf", "/tmp/x"]},
         "triggers": [{"kind": "cron", "expression": "0 3 * * *"}]}), actor=Actor("alice", Role.MEMBER, ai_run_id=5))
-    reply = await say("approve cleanup")
-    assert [(b.action, b.task_id) for b in reply.buttons] == [("approve", pending.task_id)]
+    refused = await say("approve cleanup")
+    assert refused.text.startswith("Sorry") and "admin" in refused.text and not refused.buttons
     assert service.get_task("cleanup").status == TaskStatus.PENDING_APPROVAL
+    approved = await say("approve cleanup", user="root", role="admin")
+    assert approved.text.startswith("Approved 'cleanup'")
+    assert service.get_task("cleanup").status == TaskStatus.ACTIVE

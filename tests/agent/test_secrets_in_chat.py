@@ -13,7 +13,7 @@ VALUE = "chat-canary-8d1f/+="
 
 async def test_why_did_it_fail_never_quotes_a_secret(service, store, say, engine_for, tmp_path: Path):
     service.secret_box = SecretBox(key_file=tmp_path / "secret.key")
-    alice = Actor("alice", Role.MEMBER)
+    alice = Actor("alice", Role.OPERATOR)  # her shell task runs without waiting for an admin
     service.set_secret("TOKEN", VALUE, actor=alice)
     service.create_task(service.build_spec({
         "name": "leaky", "triggers": [{"kind": "cron", "expression": "0 9 * * *"}],

@@ -218,6 +218,14 @@ async def test_api_people_and_audit(world: World) -> None:
     assert refused and refused[0]["action"] == "create_task"
     own = (await c.get("/audit", headers=world.as_("vera"))).json()["entries"]
     assert own and {e["actor"] for e in own} == {"slack:UVERA"}
+    # The filters of the service's audit (as `cronpilot audit` has them): who, what, since when.
+    boss = world.as_("boss")
+    filtered = (await c.get("/audit", params={"person": "slack:UVERA", "action": "create_task", "since": "1h"},
+                            headers=boss)).json()["entries"]
+    assert filtered and {(e["actor"], e["action"]) for e in filtered} == {("slack:UVERA", "create_task")}
+    assert (await c.get("/audit", params={"action": "no_such_action"}, headers=boss)).json()["entries"] == []
+    assert (await c.get("/audit", params={"since": "whenever"}, headers=boss)).status_code == 422
+    assert (await c.get("/audit", params={"task": "nope"}, headers=boss)).status_code == 404
 
 
 async def test_api_workflows_list_show_run(world: World) -> None:

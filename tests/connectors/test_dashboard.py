@@ -130,11 +130,14 @@ def test_changes_need_the_session_csrf_token_and_nothing_changes_without_it(
 def test_a_viewer_sees_no_actions_and_a_forged_change_is_refused(
     client: TestClient, service: Service, store: Store, clock: FakeClock
 ) -> None:
-    store.add_identity("slack", "V1", role="viewer", now=clock.now())
-    _sign_in(client, service.web.issue_link("slack:V1"))
-    # A viewer sees only their own tasks, like everywhere else: give them one to look at.
+    # A viewer sees only their own tasks, like everywhere else: give them one to look at, made
+    # while they were a member (the service caps a claimed role by the stored one, so a viewer
+    # can't be made to create it).
+    store.add_identity("slack", "V1", role="member", now=clock.now())
     viewer_task = service.create_task(service.build_spec({"name": "mine", "action": {"kind": "noop"}}),
                                       actor=Actor("slack:V1", Role.MEMBER))
+    store.set_role("slack:V1", "viewer")
+    _sign_in(client, service.web.issue_link("slack:V1"))
     page = client.get(f"/dashboard/tasks/{viewer_task.task_id}").text
     assert "mine" in page and "Run now" not in page and "Pause" not in page and "Delete" not in page
     assert "Run now" not in client.get("/dashboard/").text

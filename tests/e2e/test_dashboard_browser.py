@@ -131,9 +131,11 @@ def test_a_viewer_sees_no_action_buttons_and_a_forged_change_is_refused(
     server: Server, new_page: Callable[..., Any]
 ) -> None:
     app = current_app()
-    app.store.add_identity("slack", "V1", role="viewer", now=app.clock.now(), display_name="Vera")
+    # Made while Vera was a member: a claimed role is capped by the stored one, so not as a viewer.
+    app.store.add_identity("slack", "V1", role="member", now=app.clock.now(), display_name="Vera")
     task = app.service.create_task(app.service.build_spec({"name": "veras", "action": {"kind": "noop"}}),
                                    actor=Actor("slack:V1", Role.MEMBER))
+    app.store.set_role("slack:V1", "viewer")
     page = new_page()
     sign_in(page, server.link("--for", "slack:V1"))
     expect(page.locator("header .who")).to_contain_text("Vera · viewer")

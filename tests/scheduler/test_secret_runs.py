@@ -16,7 +16,7 @@ from scheduler.secret_box import SecretBox
 from scheduler.service import Actor, Role, Service
 from scheduler.store import Store
 
-ALICE = Actor("alice", Role.MEMBER)
+ALICE = Actor("alice", Role.OPERATOR)  # runs shell tasks without waiting for an admin
 ADMIN = Actor("root", Role.ADMIN)
 VALUE = "tok_canary/71+x=Q"  # '/', '+' and '=' make the encoded forms differ from the value
 

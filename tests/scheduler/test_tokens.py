@@ -99,3 +99,32 @@ def test_the_local_admin_gets_a_person_row_with_their_first_token(store: Store, 
     assert actor is not None and actor.user == "tester" and actor.role == Role.ADMIN
     with pytest.raises(NotFound):  # a member can't conjure a person by naming themselves
         service.create_token("someone", actor=Actor("someone", Role.MEMBER))
+
+
+def test_tokens_made_and_revoked_reach_the_audit_trail_and_a_removed_persons_token_stops(
+    service: Service, store: Store
+) -> None:
+    info, _ = service.create_token("max", actor=ADMIN, name="ci")
+    service.revoke_token("ci", actor=ADMIN)
+    entries = service.audit(actor=ADMIN, actions=["token_created", "token_revoked"])
+    assert {(e["action"], e["after"]["user"], e["after"]["token_id"]) for e in entries} == {
+        ("token_created", "slack:UMEM", info.record.token_id), ("token_revoked", "slack:UMEM", info.record.token_id)}
+    assert service.verify_audit(actor=ADMIN)[1] is None  # the chain holds
+    _, kept = service.create_token("max", actor=ADMIN, name="kept")
+    assert service.authenticate(kept) is not None
+    service.remove_person("slack:UMEM", actor=ADMIN)  # the row stays (the audit names them)
+    assert service.authenticate(kept) is None
+
+
+def test_a_page_of_tasks_includes_those_shared_with_the_person(service: Service) -> None:
+    spec = service.build_spec({"name": "backup", "action": {"kind": "noop"}})
+    shared = service.create_task(spec, actor=ADMIN)
+    service.create_task(service.build_spec({"name": "other", "action": {"kind": "noop"}}), actor=ADMIN)
+    member = Actor("slack:UMEM", Role.MEMBER)
+    assert service.page_tasks(actor=member) == (0, [])
+    service.create_group("ops", actor=ADMIN)
+    service.set_group_member("ops", "slack:UMEM", member=True, actor=ADMIN)
+    service.share_task("backup", "ops", "read", actor=ADMIN)
+    total, page = service.page_tasks(actor=member)
+    assert total == 1 and [t.task_id for t in page] == [shared.task_id]
+    assert [t.name for t in service.page_tasks(actor=member, owner="boss")[1]] == ["backup"]

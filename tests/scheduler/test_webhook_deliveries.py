@@ -11,7 +11,8 @@ from scheduler.service import Actor, Role, Service
 from scheduler.store import Store, event_store
 
 OWNER = Actor("alice", Role.MEMBER)
-HOOK = Actor("webhook:deploy.finished", Role.MEMBER)
+# As the webhook route acts (connectors/webhooks.py): a signed delivery fires every listener.
+HOOK = Actor("webhook:deploy.finished", Role.ADMIN, origin={"via": "webhook"})
 EVENT = "deploy.finished"
 
 

@@ -123,17 +123,17 @@ def test_an_ai_run_is_refused_by_the_service_even_if_a_tool_were_offered(ctx, se
         assert record.refused, (tool, record.result)
     assert service.get_task("stretch").status == TaskStatus.ACTIVE
     refused = [a for a in store.list_audit(limit=50) if a["ai_run_id"] == 9]
-    assert {a["action"] for a in refused} == {"delete_task", "change_task", "run_now"}
+    assert {a["action"] for a in refused} == {"delete_task", "pause_task", "run_now"}
     assert all(a["decision"] == "refused" for a in refused)
 
 
-def test_an_ai_created_shell_task_waits_for_approval_with_a_button(ctx, service):
+def test_an_ai_created_shell_task_waits_for_an_admin_and_says_where(ctx, service):
     ai = ctx(ai_run_id=9)
     text = catalog.invoke("create_task", ai, kind="shell", command="rm -rf /tmp/x", when="every day at 3am").result
-    assert "waits for a person's approval" in text
     task = service.list_tasks()[0]
+    assert "waits for an admin's approval" in text and f"cronpilot approve {task.task_id}" in text
     assert task.status == TaskStatus.PENDING_APPROVAL and task.created_by_run_id == 9
-    assert [(b.action, b.task_id) for b in ai.buttons] == [("approve", task.task_id)]
+    assert ai.buttons == []  # its owner can't approve a shell task: no button that would only refuse
     offer = catalog.invoke("approve_task", ctx(), task=task.name).result
     assert "needs the person's click" in offer
     assert service.get_task(task.name).status == TaskStatus.PENDING_APPROVAL

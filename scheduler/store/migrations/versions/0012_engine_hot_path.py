@@ -13,13 +13,13 @@ cancel is requested (``scheduler/wakeups.py`` listens). NOTIFY is sent at commit
 duplicates within a transaction. Nothing on SQLite.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
