@@ -90,7 +90,8 @@ async def read_capped(receive: Receive, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _answer(send: Send, status: int, detail: str) -> None:
+async def answer_json(send: Send, status: int, detail: str) -> None:
+    """Answer a request from ASGI middleware with ``{"detail": …}`` and close the connection."""
     body = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
@@ -115,21 +116,21 @@ class BoundedBody:
         declared = _declared_length(scope)
         too_large = f"the request body is over {self.max_bytes} bytes"
         if declared is not None and declared > self.max_bytes:
-            await _answer(send, 413, too_large)
+            await answer_json(send, 413, too_large)
             return
         try:
             body = await read_capped(receive, self.max_bytes)
         except TooLarge:
-            await _answer(send, 413, too_large)
+            await answer_json(send, 413, too_large)
             return
         if body and _is_json(scope):
             if nests_deeper_than(body, self.max_depth):
-                await _answer(send, 400, f"the JSON nests deeper than {self.max_depth} levels")
+                await answer_json(send, 400, f"the JSON nests deeper than {self.max_depth} levels")
                 return
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError:
-                await _answer(send, 400, "the JSON is not UTF-8")
+                await answer_json(send, 400, "the JSON is not UTF-8")
                 return
         replayed = False
 

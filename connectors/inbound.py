@@ -26,6 +26,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from .bounded import answer_json
+
 MAX_BODY = 1024 * 1024
 # Real payloads (Slack events, Telegram updates, API requests) nest a handful of levels; 64 is
 # far above them and far below where json, pydantic or our own code would recurse too deep.
@@ -116,10 +118,10 @@ class BodyLimit:
         declared = headers.get("content-length")
         if declared is not None:
             if not declared.strip().isdigit():
-                await _answer(send, 400, "the Content-Length header is not a number")
+                await answer_json(send, 400, "the Content-Length header is not a number")
                 return
             if int(declared) > self.max_body:
-                await _answer(send, 413, f"the body is over {self.max_body} bytes")
+                await answer_json(send, 413, f"the body is over {self.max_body} bytes")
                 return
         counted = _counted(receive, self.max_body)
         path = str(scope.get("path", ""))
@@ -127,12 +129,12 @@ class BodyLimit:
             try:
                 body = await _whole(counted)
             except BodyTooLarge as exc:
-                await _answer(send, 413, str(exc.detail))
+                await answer_json(send, 413, str(exc.detail))
                 return
             try:
                 load_json(body)
             except BadJson as exc:
-                await _answer(send, 400, str(exc))
+                await answer_json(send, 400, str(exc))
                 return
             counted = _replay(body, receive)
         started = False
@@ -147,7 +149,7 @@ class BodyLimit:
         except BodyTooLarge as exc:  # raised where no exception handler turned it into a reply
             if started:
                 raise
-            await _answer(send, 413, str(exc.detail))
+            await answer_json(send, 413, str(exc.detail))
 
 
 async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
@@ -198,15 +200,6 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
-
-
-async def _answer(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
 
 
 def _is_json(content_type: str) -> bool:
