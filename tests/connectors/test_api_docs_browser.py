@@ -18,6 +18,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium on this machine")
 
 
+@pytest.mark.slow  # drives Chromium
 async def test_docs_page_draws_every_operation_offline(tmp_path: Path, clock: FakeClock) -> None:
     from playwright.async_api import Route, async_playwright
 

@@ -142,6 +142,7 @@ async def test_bounded_body_serves_any_asgi_app() -> None:
         assert bad.status_code == 400
 
 
+@pytest.mark.slow  # a hypothesis fuzz over the API
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     method=st.sampled_from(["GET", "POST", "PATCH", "DELETE"]),

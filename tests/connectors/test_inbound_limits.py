@@ -196,6 +196,7 @@ _content_types = st.sampled_from(["application/json", "application/x-www-form-ur
                                   "application/json; charset=utf-8", "Application/JSON"])
 
 
+@pytest.mark.slow  # a hypothesis fuzz over every route
 @pytest.mark.timeout(600)
 async def test_fuzz_no_route_ever_answers_5xx(everything, service, slack, telegram):
     client, secret = everything

@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 
+@pytest.mark.slow  # starts a real cronpilot serve process
 def test_serve_answers_the_api_with_a_cli_token(tmp_path: Path) -> None:
     env = {**os.environ, "CRONPILOT_DATA_DIR": str(tmp_path / "data"), "CRONPILOT_TIMEZONE": "UTC",
            "CRONPILOT_HTTP_PORT": "0", "CRONPILOT_USER": "owner"}

@@ -152,6 +152,7 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 
 
+@pytest.mark.slow  # a hypothesis fuzz through the CLI (~8 s): not in the fast lane
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(
     every=st.one_of(st.builds(lambda n, u: f"{n}{u}", st.integers(-5, 100_000), st.sampled_from(list(UNITS))),
