@@ -74,17 +74,21 @@ class App:
     @cached_property
     def connectors(self) -> Connectors:
         from connectors.runtime import Connectors
-        from connectors.slack.app import SlackConfig
-        from connectors.telegram.bot import TelegramConfig
 
         s = self.settings
         slack = telegram = None
+        # Each platform's module pulls in its SDK (an extra): imported only when it is configured,
+        # so the light default install (terminal chat, no keys) never needs slack-bolt or PTB.
         if s.slack_bot_token:
+            from connectors.slack.app import SlackConfig
+
             slack = SlackConfig(bot_token=s.slack_bot_token.get_secret_value(),
                                 signing_secret=_plain(s.slack_signing_secret),
                                 app_token=_plain(s.slack_app_token), api_url=s.slack_api_url,
                                 team_ids=frozenset(s.slack_team_ids), app_id=s.slack_app_id)
         if s.telegram_bot_token:
+            from connectors.telegram.bot import TelegramConfig
+
             telegram = TelegramConfig(bot_token=s.telegram_bot_token.get_secret_value(),
                                       api_url=s.telegram_api_url,
                                       webhook_secret=_plain(s.telegram_webhook_secret),

@@ -1,5 +1,6 @@
-"""A light install (no `ai` extra) still chats offline: nothing of the model stack is imported,
-and with a key but no stack the person is told how to add it."""
+"""A light install (no extra: no model stack, no Slack, Telegram or Supabase client) still chats
+offline, in one message and in the terminal chat that runs an engine; with a key but no stack the
+person is told how to add it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ BLOCK = """
 import importlib.abc, sys
 class Absent(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('langchain', 'langchain_core', 'langchain_openai', 'langgraph', 'openai'):
+        if name.split('.')[0] in ('langchain', 'langchain_core', 'langchain_openai', 'langgraph', 'openai',
+                                  'slack_bolt', 'slack_sdk', 'telegram', 'supabase', 'storage3'):
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 sys.meta_path.insert(0, Absent())
 from cronpilot.cli import main
@@ -26,6 +28,18 @@ else:
 print('MODEL-STACK', sorted(m for m in sys.modules if m.startswith(('langchain', 'langgraph', 'openai'))))
 sys.exit(code)
 """
+
+
+@pytest.mark.slow  # starts a Python process
+def test_the_terminal_chat_runs_its_engine_without_any_extra(tmp_path):
+    """./run's first screen: the engine it starts built no connector whose SDK is an extra."""
+    env = {**os.environ, "CRONPILOT_DATA_DIR": str(tmp_path / "data"), "CRONPILOT_TIMEZONE": "UTC"}
+    for name in ("OPENAI_API_KEY", "SLACK_BOT_TOKEN", "TELEGRAM_BOT_TOKEN", "SUPABASE_URL"):
+        env.pop(name, None)
+    done = subprocess.run([sys.executable, "-c", BLOCK, "chat"], env=env, capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path, input="remind me every monday at 9 to stretch\n")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Done: 'stretch'" in done.stdout and "Traceback" not in done.stderr
 
 
 def _chat(tmp_path, message: str, **env: str) -> subprocess.CompletedProcess[str]:
