@@ -38,6 +38,7 @@ class WebSession:
     name: str
     csrf: str
     local: bool = False
+    zone: str | None = None  # the person's own time zone (``/tz``); None: the install's default
 
 
 def _digest(token: str) -> str:
@@ -90,13 +91,13 @@ class WebAccess:
         found = self._actor(user_id, local=local)
         if found is None:
             return None
-        actor, name = found
+        actor, name, zone = found
         token = secrets.token_urlsafe(32)
         self.store.add_web_session(_digest(token), user_id=user_id, role=actor.role.value, local=local,
                                    now=now, expires_at=now + self.session_ttl)
         self.store.add_audit(at=now, actor=user_id, action="dashboard_sign_in", decision="allowed",
                              target="local admin" if local else None, via="dashboard")
-        return token, WebSession(actor=actor, name=name, csrf=csrf_token(token), local=local)
+        return token, WebSession(actor=actor, name=name, csrf=csrf_token(token), local=local, zone=zone)
 
     def session(self, session_token: str | None) -> WebSession | None:
         """Who a session acts as now, or None (unknown, expired, or its person removed or
@@ -111,8 +112,8 @@ class WebAccess:
         if found is None or found[0].role.rank < Role(record.role).rank:
             self.store.end_web_sessions(token_hash=digest)
             return None
-        actor, name = found
-        return WebSession(actor=actor, name=name, csrf=csrf_token(session_token), local=record.local)
+        actor, name, zone = found
+        return WebSession(actor=actor, name=name, csrf=csrf_token(session_token), local=record.local, zone=zone)
 
     def sign_out(self, session_token: str) -> None:
         self.store.end_web_sessions(token_hash=_digest(session_token))
@@ -121,14 +122,15 @@ class WebAccess:
         """Sign a person out everywhere (a removal or demotion does it on the next request too)."""
         return self.store.end_web_sessions(user_id=user_id)
 
-    def _actor(self, user_id: str, *, local: bool) -> tuple[Actor, str] | None:
-        """(who they act as, the name to show), read afresh; None when they are gone."""
+    def _actor(self, user_id: str, *, local: bool) -> tuple[Actor, str, str | None] | None:
+        """(who they act as, the name to show, their time zone), read afresh; None when they
+        are gone."""
         if local:
             # The install's owner, as on the CLI; a link made for another local user (the
             # setting changed since) is no longer theirs.
             if user_id != self.local_user:
                 return None
-            return Actor(user=user_id, role=Role.ADMIN, origin={"via": "dashboard"}), user_id
+            return Actor(user=user_id, role=Role.ADMIN, origin={"via": "dashboard"}), user_id, None
         try:
             person = self.store.get_user(user_id)
         except NotFound:
@@ -136,4 +138,4 @@ class WebAccess:
         if person.removed:  # removed people keep their row (the audit names them), not their access
             return None
         actor = Actor(user=person.user_id, role=Role(person.role), origin={"via": "dashboard"})
-        return actor, person.display_name or person.user_id
+        return actor, person.display_name or person.user_id, person.timezone

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import (
@@ -99,9 +100,11 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
     def render(request: Request, name: str, session: WebSession | None, status_code: int = 200,
                **context: Any) -> HTMLResponse:
         now = service.clock.now()
+        # Times read in the viewer's own zone (set with /tz in chat), the task's zone beside them.
+        zone = (session.zone if session else None) or service.default_timezone
         html = env.get_template(name).render(
             session=session, can_change=_can_change(session), csrf=session.csrf if session else "",
-            zone=service.default_timezone, now=now, path=request.url.path, **_helpers(service, now), **context,
+            zone=zone, now=now, path=request.url.path, **_helpers(service, now, zone), **context,
         )
         return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
@@ -404,11 +407,19 @@ def _chart(runs: list[Run]) -> list[dict[str, Any]]:
     return bars
 
 
-def _helpers(service: Service, now: datetime) -> dict[str, Any]:
-    zone = service.default_timezone
+def _helpers(service: Service, now: datetime, zone: str) -> dict[str, Any]:
 
     def when(instant: datetime | None, task_zone: str | None = None, seconds: bool = True) -> str:
-        return time_text(instant, task_zone or zone, viewer_zone=zone, now=now, seconds=seconds)
+        """A time in the viewer's zone; a task's times also as the task's own wall clock when its
+        zone differs ('Mon 12 Jan 17:00 (09:00 Europe/Berlin)')."""
+        shown = time_text(instant, zone, now=now, seconds=seconds)
+        if instant is None or not task_zone or task_zone == zone:
+            return shown
+        there = instant.astimezone(ZoneInfo(task_zone))
+        clock = f"{there:%H:%M:%S}" if seconds else f"{there:%H:%M}"
+        if there.date() != instant.astimezone(ZoneInfo(zone)).date():
+            clock = f"{there:%a} {clock}"
+        return f"{shown} ({clock} {task_zone})"
 
     def schedule(task: Task) -> str:
         return schedule_text(task.triggers, task.timezone, now=now)

@@ -220,3 +220,22 @@ async def test_the_live_feed_fans_out_only_what_each_person_may_see(service: Ser
     finally:
         await feed.close()
     assert feed.subscribers == 0
+
+
+def test_times_read_in_the_viewers_own_zone_with_the_tasks_zone_beside_them(
+    client: TestClient, service: Service, store: Store, clock: FakeClock
+) -> None:
+    store.add_identity("slack", "T1", role="member", now=clock.now())
+    store.set_user_timezone("slack:T1", "Asia/Tokyo")
+    mine = service.create_task(service.build_spec({
+        "name": "standup", "action": {"kind": "noop"}, "timezone": "Europe/Berlin",
+        "triggers": [{"kind": "cron", "expression": "0 9 * * *"}]}), actor=Actor("slack:T1", Role.MEMBER))
+    _sign_in(client, service.web.issue_link("slack:T1"))
+    fires = client.get(f"/dashboard/tasks/{mine.task_id}").text.split('class="fires"', 1)[1].split("</ol>", 1)[0]
+    # 09:00 in Berlin is 17:00 in Tokyo in winter, 16:00 in summer: either way the viewer's
+    # clock comes first and Berlin's is named beside it.
+    assert "(09:00 Europe/Berlin)" in fires and ("17:00 (09:00" in fires or "16:00 (09:00" in fires), fires
+    # Someone without a zone of their own reads the install's default (UTC here).
+    store.set_user_timezone("slack:T1", None)
+    fires = client.get(f"/dashboard/tasks/{mine.task_id}").text.split('class="fires"', 1)[1].split("</ol>", 1)[0]
+    assert "08:00 (09:00 Europe/Berlin)" in fires or "07:00 (09:00 Europe/Berlin)" in fires, fires
