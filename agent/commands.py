@@ -40,6 +40,11 @@ _PRONOUN = re.compile(r"^(?:it|its|it's|that|this|them|those|that one|this one|t
 _ALL = re.compile(r"^(?:all|everything|all of (?:them|it)|all (?:of )?(?:my |the |our )?(?P<what>tasks|reminders|jobs|"
                   r"schedules|crons?|alarms)|every (?:task|reminder|job)|all my stuff)$")
 
+# "why did the last run fail": no task named, so the latest failure among the tasks they see.
+_ANY_RUN = re.compile(r"^(?:the |my |our )?(?:(?:very )?last|latest|most recent|previous|recent)"
+                      r"(?: (?:failed|failing|broken))? (?:run|job|task|one|execution|attempt|thing)s?$|"
+                      r"^(?:last night's|yesterday's|today's|this morning's|tonight's) (?:run|job|task)s?$")
+
 
 def sorry(message: str) -> str:
     message = message.strip().rstrip(".")
@@ -77,6 +82,8 @@ def handle(ctx: ToolContext, intent: Intent, text: str) -> Reply | None:
     bulk = _ALL.match(ref.lower())
     if bulk and kind in ("pause", "resume", "delete"):
         return _bulk(ctx, kind, bulk.group("what"))
+    if kind == "why" and _ANY_RUN.match(ref.lower()):
+        return Reply(tool(ctx, "explain_failure", skipped=intent.skipped or None))
     try:
         task = _resolve(ctx, ref)
     except AmbiguousTask as exc:
@@ -84,7 +91,6 @@ def handle(ctx: ToolContext, intent: Intent, text: str) -> Reply | None:
     except InvalidRequest as exc:
         return Reply(sorry(str(exc)))
     except NotFound as exc:
-        # "run backup.sh every day at 7" reads as "run <a task>" first; a request to create wins.
         # "run backup.sh every day at 7" reads as "run <a task>" first: a request to create wins.
         wants_new = kind == "run_now" or re.search(r"(?i)\bremind|\breminder\b|\bevery\b", text) is not None
         created = create(ctx, text) if wants_new and not is_question(text) else None

@@ -61,15 +61,22 @@ def _show(reply: object) -> None:
 async def _one(text: str) -> None:
     assistant = current_app().assistant
     try:
-        _show(await assistant.handle(_inbound(text)))  # type: ignore[arg-type]
+        _show(await _answer(text))
     finally:
         await assistant.aclose()
 
 
 async def _answer(line: str) -> object:
+    from agent.chatter import is_dashboard_request
     from agent.messages import ButtonAction, OutboundMessage
 
     app = current_app()
+    if is_dashboard_request(line):
+        # As in a Slack or Telegram DM: the person's own one-time link (here, the install's admin).
+        token = app.service.web.issue_local_link()
+        return OutboundMessage(
+            f"Your sign-in link (works once, for 15 minutes): {app.settings.effective_dashboard_url}/signin?token={token}\n"
+            "The dashboard is served by `cronpilot serve` (`./run serve` in another terminal).")
     if not line.startswith("/"):
         return await app.assistant.handle(_inbound(line))  # type: ignore[arg-type]
     word, _, arg = line[1:].partition(" ")

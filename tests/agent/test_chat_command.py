@@ -27,6 +27,17 @@ def test_chat_message_that_needs_a_model_says_how_to_configure_one(cli):
     assert r.code == 0 and "OPENAI_API_KEY" in r.out and "Traceback" not in r.out
 
 
+def test_asking_the_terminal_chat_for_the_dashboard_gives_a_working_sign_in_link(cli):
+    r = cli("chat", "-m", "show me the dashboard")
+    assert r.code == 0 and "cronpilot serve" in r.out, r.out
+    token = r.out.split("/signin?token=", 1)[1].split()[0]
+    from cronpilot.commands.context import current_app
+
+    signed = current_app().service.web.sign_in(token)
+    assert signed is not None and signed[1].actor.role.value == "admin"
+    assert current_app().service.web.sign_in(token) is None, "a link works once"
+
+
 def test_chat_repl_runs_the_engine_and_turns_buttons_into_slash_commands(cli, monkeypatch):
     from scheduler.service import Actor, Role
 
