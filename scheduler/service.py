@@ -45,7 +45,7 @@ from .service_flows import Flows
 from .service_rules import NEW_TASK, Rules, check_destination, spec_zone, via_of
 from .service_status import Status
 from .service_team import Team
-from .service_views import Views
+from .service_views import Period, Views
 from .store.records import NewRun
 from .store_ports import ServiceStore
 from .tokens import TokenInfo, Tokens
@@ -493,6 +493,12 @@ class Service:
             return len(found), found[offset:offset + limit]
         return self.store.page_tasks(owner=owner if mine is None else mine, status=status, action_kind=kind,
                                      name_contains=search, limit=limit, offset=offset, also_task_ids=shared)
+
+    def activity(self, *, actor: Actor, since: datetime, zone: str, by: str = "day") -> list[Period]:
+        """Ended runs of what ``actor`` sees per hour or day of ``zone`` since ``since``."""
+        mine, shared = self._scope(actor)
+        return self.views.activity(since=since, now=self.clock.now(), zone=zone, by=by, owner=mine,
+                                   also_task_ids=shared)
 
     def next_fires(self, task: Task, *, count: int = 5, after: datetime | None = None) -> list[datetime]:
         """The next ``count`` fires of ``task`` (UTC), exactly as the engine will compute them."""

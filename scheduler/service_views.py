@@ -8,7 +8,9 @@ is bounded (a page, a cursor step), so a screen costs the same with ten tasks or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from .access import Actor, Role
 from .models import Run, Task, TaskStatus
@@ -24,6 +26,27 @@ class TaskPage:
     tasks: list[Task]
     total: int  # how many match in all
     latest: dict[int, Run]  # each shown task's newest run
+
+
+@dataclass
+class Period:
+    """Ended runs in one hour or day (the viewer's), for a chart over time."""
+
+    start: datetime  # aware, in the viewer's zone
+    completed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    late_seconds: float = 0.0
+    started: int = 0
+
+    @property
+    def runs(self) -> int:
+        return self.completed + self.failed + self.skipped
+
+    @property
+    def avg_late_s(self) -> float | None:
+        """How late runs started on average (None: none started)."""
+        return self.late_seconds / self.started if self.started else None
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,30 @@ class Views:
                                              limit=max(1, min(limit, 200)))
         return TaskPage(tasks=tasks, total=total, latest=self.store.latest_runs([t.task_id for t in tasks]))
 
+    def activity(
+        self, *, since: datetime, now: datetime, zone: str, by: str = "day", owner: str | None = None,
+        also_task_ids: list[int] | None = None,
+    ) -> list[Period]:
+        """Ended runs per hour or per day of ``zone`` from ``since`` to ``now``, every period
+        present (quiet ones as zeros, so a chart's gaps are real). The database counts per UTC
+        hour; hours fold into the viewer's days here (exact for zones a whole number of hours
+        from UTC; a half-hour zone's day takes its edge hours whole)."""
+        tz = ZoneInfo(zone)
+        periods: dict[datetime, Period] = {}
+        start = _period_start(since.astimezone(tz), by)
+        while start <= now.astimezone(tz):
+            periods[start] = Period(start=start)
+            start = _next_period(start, by)
+        for hour in self.store.hourly_activity(since=since, owner=owner, also_task_ids=also_task_ids or ()):
+            key = _period_start(hour.hour.astimezone(tz), by)
+            period = periods.setdefault(key, Period(start=key))
+            period.completed += hour.completed
+            period.failed += hour.failed
+            period.skipped += hour.skipped
+            period.late_seconds += hour.late_seconds
+            period.started += hour.started
+        return [periods[k] for k in sorted(periods)]
+
     def change_cursor(self) -> Cursor:
         """The feed's present position: a reader starting here sees only what changes next."""
         return Cursor(run_event=self.store.last_run_event_id(), task_revision=self.store.task_revision())
@@ -84,3 +131,19 @@ class Views:
             items.append(Change(task_id=task_id, status="deleted" if deleted else status))
             revision = rev
         return Changes(cursor=Cursor(run_event=run_event, task_revision=revision), items=items)
+
+
+def _period_start(local: datetime, by: str) -> datetime:
+    hour = local.replace(minute=0, second=0, microsecond=0)
+    if by == "hour":
+        return hour
+    # Midnight of that day in the same zone (a DST day is 23 or 25 hours: still one day).
+    tz = local.tzinfo
+    return datetime(local.year, local.month, local.day, tzinfo=tz)
+
+
+def _next_period(start: datetime, by: str) -> datetime:
+    if by == "hour":  # through UTC: a wall-clock hour may repeat or vanish at a DST change
+        return (start.astimezone(ZoneInfo("UTC")) + timedelta(hours=1)).astimezone(start.tzinfo)
+    day = start.date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=start.tzinfo)

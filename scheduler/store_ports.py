@@ -25,7 +25,15 @@ if TYPE_CHECKING:
     from .access import AIUsage, UserRecord
     from .models import DependencyCondition, Run, RunEvent, RunReason, RunStatus, Task, TaskSpec
     from .schedule import Schedule
-    from .store.records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SpawnCheck
+    from .store.records import (
+        ClaimedRun,
+        Edge,
+        HourOfRuns,
+        NewRun,
+        Released,
+        RunOutcome,
+        SpawnCheck,
+    )
     from .store.secret_store import SecretRecord
     from .store.token_store import TokenRecord
     from .store.web_session_store import WebSessionRecord
@@ -312,6 +320,12 @@ class RunStore(Protocol):
         also_task_ids: Sequence[int] = (),
     ) -> list[tuple[int, str, str, datetime | None, datetime | None, datetime]]:
         """(task id, task name, status, started, finished, created) of ended runs."""
+        ...
+
+    def hourly_activity(
+        self, *, since: datetime, owner: str | None = None, also_task_ids: Sequence[int] = (),
+    ) -> list[HourOfRuns]:
+        """Ended runs per UTC hour since ``since``, counted by the database, oldest first."""
         ...
 
     def next_pending_due(self) -> datetime | None:

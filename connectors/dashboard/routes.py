@@ -45,6 +45,7 @@ from scheduler.dag import workflow_status
 from scheduler.errors import Conflict, CronpilotError, InvalidRequest, NotFound, PermissionDenied
 from scheduler.models import Run, RunStatus, Task, TaskStatus
 from scheduler.service import Service, TaskStats, parse_since
+from scheduler.service_views import Period
 from scheduler.web_access import WebSession
 from scheduler.wording import (
     action_text,
@@ -249,8 +250,12 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
         now = service.clock.now()
         overall, per_task = service.stats(actor=session.actor, since=parse_since(since, now=now))
         failing = sorted((s for s in per_task if s.failed), key=lambda s: -s.failed)[:10]
+        zone = session.zone or service.default_timezone
+        by = "hour" if since == "24h" else "day"
+        periods = service.activity(actor=session.actor, since=parse_since(since, now=now), zone=zone, by=by)
         return render(request, "stats.html", session, page_title="Stats", overall=overall, per_task=per_task,
-                      failing=failing, since=since, watch="all")
+                      failing=failing, since=since, watch="all", periods=periods, by=by,
+                      timeline=_timeline(periods))
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -405,6 +410,22 @@ def _chart(runs: list[Run]) -> list[dict[str, Any]]:
         bars.append({"x": i * 8, "y": 42 - height, "h": height, "status": r.status.value, "run_id": r.run_id,
                      "label": f"run {r.run_id}: {r.status.value}, {elapsed_text(timedelta(seconds=seconds))}"})
     return bars
+
+
+def _timeline(periods: list[Period]) -> dict[str, Any]:
+    """Stacked bars (completed, failed, skipped) per period, on a 0–40 scale of the busiest."""
+    busiest = max((p.runs for p in periods), default=0) or 1
+    width = max(4, min(24, 600 // max(1, len(periods))))
+    bars = []
+    for i, p in enumerate(periods):
+        y = 42.0
+        for status, count in (("completed", p.completed), ("failed", p.failed), ("skipped", p.skipped)):
+            if not count:
+                continue
+            h = max(1.0, 40 * count / busiest)
+            y -= h
+            bars.append({"x": i * width, "y": round(y, 1), "w": width - 1, "h": round(h, 1), "status": status})
+    return {"bars": bars, "width": max(1, len(periods)) * width, "busiest": busiest}
 
 
 def _helpers(service: Service, now: datetime, zone: str) -> dict[str, Any]:

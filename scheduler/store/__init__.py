@@ -7,6 +7,7 @@
     audit         AuditRows        the audit trail, chained by hashes            audit_store
     runs          RunRows          fires, claims, outcomes, retries, recovery    run_store
     history       RunHistory       runs read back for people                     run_history
+    activity      RunActivity      runs counted per hour (charts over time)      run_activity
     dag           DagRows          edges (their release: dag_store.release)      dag_store
     events        EventRows        subscriptions, events, webhooks, conditions   event_store
     workers       WorkerRows       engines and their heartbeats                  worker_store
@@ -45,7 +46,17 @@ from .dag_store import DagRows
 from .event_store import EventRows
 from .guard_store import GuardRows, OutboxRows
 from .identity_store import PeopleRows
-from .records import ClaimedRun, Edge, NewRun, Released, RunOutcome, SkipChain, SpawnCheck
+from .records import (
+    ClaimedRun,
+    Edge,
+    HourOfRuns,
+    NewRun,
+    Released,
+    RunOutcome,
+    SkipChain,
+    SpawnCheck,
+)
+from .run_activity import RunActivity
 from .run_history import RunHistory
 from .run_store import RunRows
 from .secret_store import SecretRecord, SecretRows
@@ -67,6 +78,7 @@ class Store:
         self.audit = AuditRows(self.db)
         self.runs = RunRows(self.db)
         self.history = RunHistory(self.db)
+        self.activity = RunActivity(self.db)
         self.dag = DagRows(self.db)
         self.events = EventRows(self.db)
         self.workers = WorkerRows(self.db)
@@ -141,6 +153,7 @@ class Store:
     last_run_event_id = via("history", RunHistory.last_run_event_id)
     run_changes_since = via("history", RunHistory.run_changes_since)
     latest_runs = via("history", RunHistory.latest_runs)
+    hourly_activity = via("activity", RunActivity.hourly_activity)
 
     add_dependency = via("dag", DagRows.add_dependency)
     remove_dependency = via("dag", DagRows.remove_dependency)
@@ -226,6 +239,7 @@ __all__ = [
     "ClaimedRun",
     "Database",
     "Edge",
+    "HourOfRuns",
     "NewRun",
     "Released",
     "RunOutcome",

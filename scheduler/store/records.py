@@ -113,3 +113,16 @@ class SpawnCheck:
     depth: int
     per_run_limit: int
     per_day_limit: int
+
+
+@dataclass(frozen=True)
+class HourOfRuns:
+    """Ended runs created in one UTC hour: outcomes, and the lateness of those that started
+    (started minus due, summed with the count so hours fold into days exactly)."""
+
+    hour: datetime  # aware, UTC, on the hour
+    completed: int
+    failed: int
+    skipped: int
+    late_seconds: float
+    started: int

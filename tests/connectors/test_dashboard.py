@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,29 @@ def test_times_read_in_the_viewers_own_zone_with_the_tasks_zone_beside_them(
     store.set_user_timezone("slack:T1", None)
     fires = client.get(f"/dashboard/tasks/{mine.task_id}").text.split('class="fires"', 1)[1].split("</ol>", 1)[0]
     assert "08:00 (09:00 Europe/Berlin)" in fires or "07:00 (09:00 Europe/Berlin)" in fires, fires
+
+
+def test_stats_show_runs_over_time_with_the_numbers(client: TestClient, service: Service, store: Store,
+                                                    clock: FakeClock) -> None:
+    import sqlalchemy as sa
+
+    from scheduler.store.tables import runs
+
+    now = clock.now()
+    with store.db.write() as conn:
+        conn.execute(sa.insert(runs), [
+            {"task_id": 1, "status": status, "reason": "schedule", "attempt": 1, "due_at": now - ago,
+             "created_at": now - ago, "started_at": now - ago + timedelta(seconds=2),
+             "finished_at": now - ago + timedelta(seconds=3), "cancel_requested": False, "chain_depth": 0}
+            for status, ago in (("completed", timedelta(days=2)), ("failed", timedelta(days=2, hours=1)),
+                                ("failed", timedelta(hours=3)))])
+    _sign_in(client, service.web.issue_local_link())
+    week = client.get("/dashboard/stats?since=7d").text
+    assert "Over time" in week and week.count('class="bar s-failed"') >= 2
+    table = week.split('class="stats over-time-table"', 1)[1].split("</table>", 1)[0]
+    two_days_ago = (now - timedelta(days=2)).strftime("%a %d %b")
+    row = table.split(two_days_ago, 1)[1].split("</tr>", 1)[0]
+    cells = [c.split(">", 1)[1].split("<", 1)[0] for c in row.split("<td")[1:]]
+    assert cells[:4] == ["2", "1", "1", "0"] and cells[4] == "2.0 s", cells  # runs, completed, failed, skipped
+    day = client.get("/dashboard/stats?since=24h").text
+    assert "per hour" in day and day.count("<tr><td data-label=\"Hour\">") in (24, 25)
