@@ -13,7 +13,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scheduler.errors import NotFound
 from scheduler.models import Run, RunStatus, Task
 from scheduler.wording import count_text, elapsed_text, time_text
 
@@ -139,8 +138,8 @@ def explain_failure(ctx: ToolContext, args: ExplainFailureArgs) -> str:
     else:
         task = resolve_task(ctx, args.task) if args.task else None
         run = _last_problem(ctx, task, skipped=args.skipped)
-        if run is None:
-            raise NotFound(_no_problem(ctx, task, skipped=args.skipped))
+        if run is None:  # good news, not an error ("Sorry, nothing has failed" read oddly)
+            return _no_problem(ctx, task, skipped=args.skipped)
     when = time_text(run.finished_at or run.created_at, ctx.timezone, now=ctx.now)
     name = run.task_name or str(run.task_id)
     if run.status == RunStatus.SKIPPED:
@@ -177,7 +176,8 @@ def _last_problem(ctx: ToolContext, task: Task | None, *, skipped: bool) -> Run 
 
 def _no_problem(ctx: ToolContext, task: Task | None, *, skipped: bool) -> str:
     if task is None:
-        return "nothing has failed"
+        return "Nothing has failed: every run so far ended well." if not skipped else \
+            "Nothing has failed or been skipped."
     runs = ctx.service.list_runs(actor=ctx.actor, task=str(task.task_id), limit=1)
     what = "failed or skipped runs" if skipped else "failed runs"
     if runs:

@@ -75,3 +75,8 @@ def test_wiring_builds_the_limits_from_settings(monkeypatch):
     assert online.assistant.online and online.ai_runner.limits.daily_tokens == 1234
     app.store.close()
     online.store.close()
+
+
+def test_asking_why_the_last_run_failed_when_nothing_did_is_good_news_not_an_apology(cli):
+    r = cli("chat", "-m", "why did the last run fail?")
+    assert r.code == 0 and r.out.startswith("Nothing has failed"), r.out

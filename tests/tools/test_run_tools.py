@@ -54,7 +54,8 @@ async def test_explain_failure_gives_error_log_tail_and_whether_it_recovered(ctx
     assert f"It has succeeded since (run {fixed})." in catalog.invoke("explain_failure", c, task="backup").result
     await ran("report", ok=True)
     report = catalog.invoke("explain_failure", c, task="report").result
-    assert report.startswith("Error: 'report' has no failed runs; its last run completed on Mon 5 Jan")
+    assert report.startswith("'report' has no failed runs; its last run completed on Mon 5 Jan")
+    assert catalog.invoke("explain_failure", c).result.startswith("'backup' failed")
 
 
 async def test_a_fenced_log_cannot_close_its_fence(ctx, ran):
