@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # engine
     lease_ttl: timedelta = timedelta(seconds=30)
     heartbeat_interval: timedelta = timedelta(seconds=10)
+    # PostgreSQL, several engines: how long a killed engine's share of the schedule waits before
+    # the others take it over (plus about a second); scheduler/sharing.py
+    share_lease: timedelta = Field(default=timedelta(seconds=10), ge=timedelta(seconds=2))
     max_concurrent_runs: int = 256
     allow_overlap_cap: int = 16
     # no recurring task (interval, cron with seconds, condition check) fires more often: a fire

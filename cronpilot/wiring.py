@@ -263,6 +263,7 @@ class App:
             options=options or EngineOptions(
                 lease_ttl=s.lease_ttl,
                 heartbeat_interval=s.heartbeat_interval,
+                share_lease=s.share_lease,
                 max_concurrent_runs=s.max_concurrent_runs,
                 allow_overlap_cap=s.allow_overlap_cap,
                 background_checkpoints=True,

@@ -51,6 +51,7 @@ from .models import (
 from .ports import AIRunner, EngineObserver, EnginePass, Notification, Notifier, SecretSource
 from .process_identity import provably_gone
 from .schedule import Schedule
+from .sharing import PARTITIONS
 from .sources import Sources
 from .store.records import ClaimedRun, NewRun, Released, RunOutcome, SkipChain
 from .store_ports import EngineStore
@@ -124,6 +125,13 @@ class EngineOptions:
     # False: only run what is already asked for (pending runs and what they release); no
     # schedules, no watchers. A CLI uses this to run work itself when no engine is up.
     schedules: bool = True
+    # PostgreSQL: engines share the schedule (scheduler/sharing.py), each computing the fires of
+    # the partitions it holds under a lease renewed every ``share_interval``. A killed engine's
+    # partitions are taken over within ``share_lease + share_interval``; a stopped one's within
+    # ``share_interval``. False: compute every fire, as before sharing (benchmarks compare).
+    share_work: bool = True
+    share_lease: timedelta = timedelta(seconds=10)
+    share_interval: timedelta = timedelta(seconds=1)
 
 
 class Engine:
@@ -186,6 +194,13 @@ class Engine:
         self._listener: ChangeListener | None = None  # PostgreSQL: other processes' changes
         self._leadership = leadership_for(store.url)  # who runs the reactive sources
         self._leading = False
+        # PostgreSQL with several engines: the partitions of the task space this one computes
+        # (``sharing.py``); None: every task (SQLite, a CLI's engine, sharing off).
+        self._sharing = (self.options.schedules and self.options.share_work
+                         and store.url.startswith("postgres"))
+        self._owned: frozenset[int] | None = frozenset() if self._sharing else None
+        self._owned_until: datetime | None = None  # the leases' end as of the last renewal
+        self._next_share_at: datetime | None = None
         self._steps = StepWatch(self.clock)
         self.clock_steps: list[tuple[datetime, timedelta]] = []  # wall-clock steps seen (R9)
         self.sources = Sources(fire=self.trigger, store_call=self.store_call, state=store,
@@ -202,6 +217,8 @@ class Engine:
         await self._store(self.store.register_worker, self.worker_id, now=now,
                           version=installed_version(), schedules=self.options.schedules)
         self.last_heartbeat_at = now
+        if self._sharing:  # before the load: only the tasks of partitions held go on the heap
+            await self._share(now)
         with _collector_paused():
             # Small schedules are kept whole (every run finds its task at hand); big ones as
             # schedules only, each task read when it runs.
@@ -257,6 +274,10 @@ class Engine:
         """Stop claiming; let in-flight runs finish within ``grace``; cancel the rest (recorded
         as cancelled and retried per policy); release the worker."""
         self._claiming = False
+        if self._sharing:  # the others take over at their next look, not after the leases
+            self._owned = frozenset()
+            with contextlib.suppress(StoreUnavailable):
+                await self._store(self.store.release_partitions, self.worker_id, now=self.clock.now())
         await self.sources.stop()
         await self._store(self._leadership.close)
         self._leading = False
@@ -336,6 +357,15 @@ class Engine:
             await self._poll(now)
         if self._next_heartbeat_at is not None and now >= self._next_heartbeat_at:
             await self._heartbeat(now)
+        if self._sharing and self._claiming:
+            if self._next_share_at is None or now >= self._next_share_at:
+                await self._share(now)
+            elif self._owned and self._owned_until is not None and now >= self._owned_until:
+                # Not renewed in time (the database away, a stall): another engine may hold
+                # them now. Compute none until a renewal says what is still ours.
+                log.warning("partition leases not renewed in time: computing no fires until they are",
+                            extra={"worker_id": self.worker_id})
+                self._owned = frozenset()
         fire = self._claiming and self.options.schedules
         if fire:
             await self.sources.check_conditions(now)
@@ -403,7 +433,7 @@ class Engine:
     def _next_deadline(self) -> datetime:
         candidates = [
             d for d in (self._next_poll_at, self._next_heartbeat_at, self._pending_due_at,
-                        self.sources.next_check_at()) if d
+                        self.sources.next_check_at(), self._next_share_at) if d
         ]
         while self._heap and self._stale(self._heap[0]):
             heapq.heappop(self._heap)
@@ -432,7 +462,7 @@ class Engine:
             self._tasks.pop(task_id, None)  # changed: the kept copy is stale
         if not sched.reactive:
             self._reactive.pop(task_id, None)
-        if sched.is_schedulable:
+        if sched.is_schedulable and (self._owned is None or task_id % PARTITIONS in self._owned):
             fire = next_fire_of_all(sched.triggers, state.cursor, sched.zone)
             if fire is not None:
                 heapq.heappush(self._heap, (fire, task_id, state.generation))
@@ -474,6 +504,8 @@ class Engine:
             or state.deleted
             or state.generation != entry[2]
             or not state.sched.is_schedulable
+            # another engine's partition now (``sharing.py``): dropped, pushed again if it comes back
+            or (self._owned is not None and entry[1] % PARTITIONS not in self._owned)
         )
 
     def _plan_due(self, now: datetime) -> tuple[list[NewRun], list[tuple[tuple[datetime, int, int], datetime, bool]]]:
@@ -885,6 +917,37 @@ class Engine:
         await self._recover_dead_engines(now)
         self.last_heartbeat_at = now
         self._next_heartbeat_at = now + self.options.heartbeat_interval
+
+    async def _share(self, now: datetime) -> None:
+        """Hold this engine's fair share of the partitions (``sharing.py``); for partitions
+        newly held, start from their tasks' stored cursors (another engine may have recorded
+        fires since this one last computed them)."""
+        lease = self.options.share_lease
+        held = frozenset(await self._store(self.store.share_partitions, self.worker_id, now=now, lease=lease))
+        before = self._owned or frozenset()
+        self._owned, self._owned_until = held, now + lease
+        self._next_share_at = now + self.options.share_interval
+        gained = held - before
+        if gained and self._states:
+            cursors = await self._store(self.store.partition_cursors, gained)
+            for task_id, cursor in cursors.items():
+                state = self._states.get(task_id)
+                if state is None or state.deleted:
+                    continue
+                state.cursor = max(state.cursor, cursor)
+                state.generation += 1  # whatever was on the heap for it is stale
+                if state.sched.is_schedulable:
+                    fire = next_fire_of_all(state.sched.triggers, state.cursor, state.sched.zone)
+                    if fire is not None:
+                        heapq.heappush(self._heap, (fire, task_id, state.generation))
+        if held != before:
+            log.info("schedule shared: this engine computes %d of %d partitions", len(held), PARTITIONS,
+                     extra={"worker_id": self.worker_id, "gained": len(gained), "lost": len(before - held)})
+
+    @property
+    def partitions(self) -> frozenset[int] | None:
+        """The partitions of the task space this engine computes; None: all of it (SQLite)."""
+        return self._owned
 
     async def _recover_dead_engines(self, now: datetime) -> None:
         """End at once the runs of engines on this machine that are provably gone (another

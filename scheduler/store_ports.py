@@ -107,6 +107,20 @@ class EngineStore(ConditionStore, Protocol):
         """The highest run id so far (0 without runs)."""
         ...
 
+    def share_partitions(self, worker_id: str, *, now: datetime, lease: timedelta) -> list[int]:
+        """PostgreSQL: mark ``worker_id`` alive, hold its fair share of the task space's
+        partitions under leases ending ``now + lease`` (``scheduler/sharing.py``); the
+        partitions it now holds."""
+        ...
+
+    def release_partitions(self, worker_id: str, *, now: datetime) -> None:
+        """``worker_id`` stops: the partitions it holds are free now."""
+        ...
+
+    def partition_cursors(self, partitions: Iterable[int]) -> dict[int, datetime]:
+        """The stored cursor of every live task in ``partitions`` (a taken-over share starts there)."""
+        ...
+
     def cut_runs_since(self, run_id: int) -> list[NewRun]:
         """Event runs refused by the causal-chain limit with an id above ``run_id``, oldest first."""
         ...

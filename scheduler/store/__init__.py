@@ -19,6 +19,7 @@
     web_sessions  WebSessionRows   the dashboard's sign-in links and sessions    web_session_store
     guards        GuardRows        AI runs' budgets, dead engines' leases        guard_store
     outbox        OutboxRows       parts of outgoing messages delivered          guard_store
+    shares        ShareRows        partitions of the schedule engines share      share_store
 
 No part calls another part; work that crosses them inside one transaction (ending a run
 releases its dependents and emits its outcome events) is an explicit call from ``run_store``
@@ -60,6 +61,7 @@ from .run_activity import RunActivity
 from .run_history import RunHistory
 from .run_store import RunRows
 from .secret_store import SecretRecord, SecretRows
+from .share_store import ShareRows
 from .task_store import TaskRows
 from .token_store import TokenRecord, TokenRows
 from .web_session_store import WebSessionRecord, WebSessionRows
@@ -89,6 +91,7 @@ class Store:
         self.web_sessions = WebSessionRows(self.db)
         self.guards = GuardRows(self.db)
         self.outbox = OutboxRows(self.db)
+        self.shares = ShareRows(self.db)
 
     @property
     def url(self) -> str:
@@ -233,6 +236,11 @@ class Store:
     delivered_parts = via("outbox", OutboxRows.delivered_parts)
     record_delivered_part = via("outbox", OutboxRows.record_delivered_part)
     forget_delivered = via("outbox", OutboxRows.forget_delivered)
+
+    share_partitions = via("shares", ShareRows.share_partitions)
+    release_partitions = via("shares", ShareRows.release_partitions)
+    share_holders = via("shares", ShareRows.share_holders)
+    partition_cursors = via("shares", ShareRows.partition_cursors)
 
 
 __all__ = [

@@ -192,6 +192,18 @@ outbox = sa.Table(
     sa.Column("delivered_at", UTCDateTime, nullable=False, index=True),
 )
 
+# Engines share the scheduling work (PostgreSQL, migration 0015): the task space is cut into
+# fixed partitions (task_id % SHARE_PARTITIONS, scheduler/sharing.py) and each is computed by the
+# engine that holds it under a lease, renewed every second or so; a dead engine's partitions are
+# taken over once their leases end. ``owner`` NULL: free (released, or never held).
+engine_shares = sa.Table(
+    "engine_shares",
+    metadata,
+    sa.Column("partition", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("owner", sa.String(64), nullable=True),
+    sa.Column("lease_expires_at", UTCDateTime, nullable=True),
+)
+
 # Append-only record of changes and refusals. Each entry's ``hash`` covers its content and the
 # previous entry's hash (``prev_hash``): a changed or deleted entry breaks the chain from there
 # (scheduler/store/audit_store.py; migration 0011 chained the entries written before).

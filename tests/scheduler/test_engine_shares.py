@@ -1,0 +1,289 @@
+"""Engines on one PostgreSQL database share the scheduling work (``scheduler/sharing.py``): each
+computes the fires of the partitions it holds under a lease, so N engines each compute about 1/N
+of them; a dead engine's partitions are taken over once its leases end, and no fire is lost or
+recorded twice. SQLite keeps computing everything in its one engine.
+
+Several engines run in this process on one database and one fake clock: "killed" is an engine
+that stops ticking without releasing anything (what kill -9 leaves in the database)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from scheduler.engine import Engine
+from scheduler.sharing import PARTITIONS, ShareRow, divide, fair_share, partition_of
+from scheduler.store import Store
+from scheduler.store.tables import runs
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+# --- the division, on its own ---------------------------------------------------------------
+
+
+def test_fair_shares_add_up_to_every_partition_for_any_number_of_engines():
+    for count in (1, 2, 3, 5, 10, 64, 70):
+        live = [f"e{i:02}" for i in range(count)]
+        shares = [fair_share(me, live) for me in live]
+        assert sum(shares) == PARTITIONS
+        assert max(shares) - min(shares) <= 1
+
+
+def _rows(owners: dict[int, tuple[str | None, datetime | None]]) -> list[ShareRow]:
+    return [ShareRow(p, *owners.get(p, (None, T0))) for p in range(PARTITIONS)]
+
+
+def test_a_joining_engine_makes_the_holder_let_go_of_half_and_takes_only_free_ones():
+    lease_end = T0 + timedelta(seconds=10)
+    rows = _rows({p: ("a", lease_end) for p in range(PARTITIONS)})
+    a = divide(rows, me="a", live=["a", "b"], now=T0, orphaned_before=T0 - timedelta(seconds=10))
+    assert len(a.keep) == 32 and len(a.release) == 32 and not a.take
+    # b looks before a let go: nothing free, it takes nothing (no partition held twice)
+    b = divide(rows, me="b", live=["a", "b"], now=T0, orphaned_before=T0 - timedelta(seconds=10))
+    assert b.take == [] and b.keep == []
+    after = _rows({**{p: ("a", lease_end) for p in a.keep}, **{p: (None, T0) for p in a.release}})
+    b = divide(after, me="b", live=["a", "b"], now=T0, orphaned_before=T0 - timedelta(seconds=10))
+    assert b.take == sorted(a.release)
+
+
+def test_expired_leases_are_taken_and_a_share_left_free_too_long_is_taken_beyond_the_fair_share():
+    rows = _rows({p: ("dead", T0 - timedelta(seconds=1)) for p in range(PARTITIONS)})
+    took = divide(rows, me="a", live=["a", "b"], now=T0, orphaned_before=T0 - timedelta(seconds=10))
+    assert len(took.take) == 32  # its share of the dead engine's, the other half is b's
+    # an engine that doesn't share (an older version) is live but never takes its half: after
+    # a lease the partitions nobody took are taken anyway
+    later = T0 + timedelta(seconds=11)
+    rows = _rows({**{p: ("a", later + timedelta(seconds=5)) for p in took.take}})
+    rest = divide(rows, me="a", live=["a", "b"], now=later, orphaned_before=later - timedelta(seconds=10))
+    assert len(rest.keep) == 32 and len(rest.take) == 32
+
+
+# --- engines on one PostgreSQL database -------------------------------------------------------
+
+
+@pytest.fixture
+def store_url(pg_schema_url: str) -> str:
+    return pg_schema_url
+
+
+class Computed:
+    """The fires each engine handed to the store (computed), by engine."""
+
+    def __init__(self) -> None:
+        self.fires: dict[str, list[tuple[int, datetime | None]]] = {}
+        self.counting = True
+
+    def wrap(self, engine: Engine, engine_store: Store) -> None:
+        original = engine_store.commit_tick
+        mine = self.fires.setdefault(engine.worker_id, [])
+
+        def commit_tick(outcomes: Any, fires: Any, **kwargs: Any) -> Any:
+            if self.counting:
+                mine.extend((f.task_id, f.scheduled_for) for f in fires)
+            return original(outcomes, fires, **kwargs)
+
+        engine_store.commit_tick = commit_tick  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def engines(make_engine, store_url):
+    """``build(count, **options)``: engines with stores of their own on one database, each
+    counting the fires it computes."""
+    stores: list[Store] = []
+    computed = Computed()
+
+    def build(count: int, **options: Any) -> tuple[list[Engine], Computed]:
+        built = []
+        for _ in range(count):
+            own = Store(store_url)
+            stores.append(own)
+            engine = make_engine(start_store=own, **options)
+            computed.wrap(engine, own)
+            built.append(engine)
+        return built, computed
+
+    yield build
+    for s in stores:
+        s.close()
+
+
+async def _step(clock, live: list[Engine], seconds: float = 1.0) -> None:
+    clock.advance(timedelta(seconds=seconds))
+    for _ in range(2):  # a second round: runs released or claimed by another engine's pass
+        await asyncio.gather(*(e.run_until_idle() for e in live))
+
+
+def _fires_by_key(store: Store) -> Counter[tuple[int, datetime]]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(runs.c.task_id, runs.c.scheduled_for)
+                            .where(runs.c.scheduled_for.is_not(None))).all()
+    return Counter((task_id, at) for task_id, at in rows)
+
+
+def _expected(task_ids: list[int], start: datetime, end: datetime) -> set[tuple[int, datetime]]:
+    seconds = int((end - start).total_seconds())
+    return {(t, start + timedelta(seconds=s)) for t in task_ids for s in range(1, seconds + 1)}
+
+
+async def test_three_engines_split_the_partitions_and_compute_each_fire_once(
+        engines, add_task, clock, store):
+    ids = [add_task(name=f"every second {i}", triggers=[{"kind": "interval", "every": 1}],
+                    misfire_policy="run_all").task_id for i in range(90)]
+    start = clock.now()
+    trio, computed = engines(3)
+    for engine in trio:
+        await engine.start()
+    for _ in range(2):  # the first engine held everything; the others join at the next looks
+        await _step(clock, trio)
+
+    shares = {e.worker_id: e.partitions for e in trio}
+    assert all(p is not None for p in shares.values())
+    assert sorted(len(p or ()) for p in shares.values()) == [21, 21, 22]
+    held = [p for parts in shares.values() for p in parts or ()]
+    assert sorted(held) == list(range(PARTITIONS))  # every partition, by one engine each
+    assert store.share_holders() == {p: e for e, parts in shares.items() for p in parts or ()}
+
+    for fires in computed.fires.values():
+        fires.clear()
+    for _ in range(30):
+        await _step(clock, trio)
+
+    # each engine computed only its partitions' fires, and together each fire once
+    for worker_id, fires in computed.fires.items():
+        assert fires, worker_id
+        assert {partition_of(t) for t, _at in fires} <= shares[worker_id]  # type: ignore[operator]
+    every = [f for fires in computed.fires.values() for f in fires]
+    assert len(every) == len(set(every)) == 90 * 30
+    by_key = _fires_by_key(store)
+    assert max(by_key.values()) == 1  # no duplicate run of one fire
+    assert set(by_key) == _expected(ids, start, clock.now())  # none lost: 90 x 32 fires
+    assert len(by_key) == 90 * 32
+
+
+async def test_an_engine_that_stops_without_letting_go_is_taken_over_within_its_lease(
+        engines, add_task, clock, store):
+    ids = [add_task(name=f"every second {i}", triggers=[{"kind": "interval", "every": 1}],
+                    misfire_policy="run_all").task_id for i in range(64)]
+    start = clock.now()
+    trio, _ = engines(3, share_lease=timedelta(seconds=6))
+    for engine in trio:
+        await engine.start()
+    for _ in range(3):
+        await _step(clock, trio)
+    dead, alive = trio[2], trio[:2]
+    orphaned = set(dead.partitions or ())
+    assert orphaned
+    killed_at = clock.now()  # it stops here: no release, no unregister, no more renewals
+
+    taken_after = None
+    for second in range(1, 16):
+        await _step(clock, alive)
+        holders = store.share_holders()
+        if taken_after is None and all(holders[p] != dead.worker_id for p in orphaned):
+            taken_after = clock.now() - killed_at
+        if second < 6:  # its leases still run: nobody computes its partitions beside it
+            assert all(holders[p] == dead.worker_id for p in orphaned)
+    # taken over once its leases ended: within the lease and one look
+    assert taken_after is not None and timedelta(seconds=6) <= taken_after <= timedelta(seconds=7)
+    assert sorted(p for e in alive for p in e.partitions or ()) == list(range(PARTITIONS))
+
+    by_key = _fires_by_key(store)
+    assert max(by_key.values()) == 1
+    # every fire of the 15 s has its row: the dead engine's were caught up by their new holders
+    assert set(by_key) == _expected(ids, start, clock.now())
+
+
+async def test_a_stopped_engine_hands_over_at_once_and_a_new_one_gets_its_share(engines, add_task, clock, store):
+    ids = [add_task(name=f"every second {i}", triggers=[{"kind": "interval", "every": 1}],
+                    misfire_policy="run_all").task_id for i in range(40)]
+    start = clock.now()
+    pair, _ = engines(2)
+    for engine in pair:
+        await engine.start()
+    await _step(clock, pair)
+    await _step(clock, pair)
+    assert sorted(len(e.partitions or ()) for e in pair) == [32, 32]
+    await pair[1].shutdown(grace=timedelta(0))
+    assert set(store.share_holders().values()) <= {pair[0].worker_id, None}
+    await _step(clock, pair[:1])  # the next look, not the lease
+    assert len(pair[0].partitions or ()) == PARTITIONS
+
+    (late,), _ = engines(1)
+    await late.start()
+    await _step(clock, [pair[0], late])
+    await _step(clock, [pair[0], late])
+    assert sorted(len(e.partitions or ()) for e in (pair[0], late)) == [32, 32]
+    await _step(clock, [pair[0], late])
+    by_key = _fires_by_key(store)
+    assert max(by_key.values()) == 1
+    assert set(by_key) == _expected(ids, start, clock.now())
+
+
+async def test_a_stalled_engine_stops_computing_once_its_leases_run_out(engines, add_task, clock, store):
+    add_task(name="every second", triggers=[{"kind": "interval", "every": 1}])
+    (engine,), computed = engines(1, share_lease=timedelta(seconds=4))
+    await engine.start()
+    await _step(clock, [engine])
+    assert len(engine.partitions or ()) == PARTITIONS
+
+    def away(*_a: Any, **_k: Any) -> list[int]:
+        from scheduler.errors import StoreUnavailable
+
+        raise StoreUnavailable("the database is away")
+
+    engine.store.share_partitions = away  # type: ignore[method-assign]
+    clock.advance(timedelta(seconds=5))  # past the lease without a renewal
+    with pytest.raises(Exception):  # noqa: B017 - the renewal fails as the store does
+        await engine.tick()
+    engine._next_share_at = clock.now() + timedelta(seconds=30)  # as if the retry were far off
+    await engine.tick()
+    assert engine.partitions == frozenset()
+    computed.fires[engine.worker_id].clear()
+    await engine.tick()
+    assert computed.fires[engine.worker_id] == []  # nothing computed without a lease
+
+
+# --- SQLite and sharing turned off ------------------------------------------------------------
+
+
+async def test_sqlite_engines_compute_everything_and_hold_no_partition(
+        tmp_path, make_engine, clock, notifier):
+    from scheduler.service import Actor, Role, Service
+
+    lite = Store(f"sqlite:///{tmp_path / 'lite.db'}")
+    try:
+        service = Service(lite, clock=clock, default_timezone="UTC", min_interval=timedelta(seconds=1))
+        spec = service.build_spec({"name": "tick", "triggers": [{"kind": "interval", "every": 1}],
+                                   "action": {"kind": "noop"}})
+        task = service.create_task(spec, actor=Actor("alice", Role.OPERATOR))
+        first, second = make_engine(start_store=lite), make_engine(start_store=lite)
+        await first.start()
+        await second.start()
+        assert first.partitions is None and second.partitions is None
+        for _ in range(5):
+            clock.advance(timedelta(seconds=1))
+            await asyncio.gather(first.run_until_idle(), second.run_until_idle())
+        assert lite.share_holders() == {}  # no partition rows: nothing was shared
+        fires = [r.scheduled_for for r in lite.list_runs(task_id=task.task_id)]
+        assert len(fires) == len(set(fires)) == 5
+    finally:
+        lite.close()
+
+
+async def test_postgresql_with_sharing_off_computes_everything(engines, add_task, clock, store):
+    add_task(name="every second", triggers=[{"kind": "interval", "every": 1}])
+    pair, computed = engines(2, share_work=False)
+    for engine in pair:
+        await engine.start()
+    assert all(e.partitions is None for e in pair)
+    await _step(clock, pair)
+    await _step(clock, pair)
+    # both computed both fires (the unique key kept one row each): the old behaviour
+    assert all(len(fires) == 2 for fires in computed.fires.values())
+    assert max(_fires_by_key(store).values()) == 1
