@@ -9,8 +9,14 @@ that stops ticking without releasing anything (what kill -9 leaves in the databa
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -287,3 +293,75 @@ async def test_postgresql_with_sharing_off_computes_everything(engines, add_task
     # both computed both fires (the unique key kept one row each): the old behaviour
     assert all(len(fires) == 2 for fires in computed.fires.values())
     assert max(_fires_by_key(store).values()) == 1
+
+
+# --- real processes: kill -9 of one of three ---------------------------------------------------
+
+_CHILD = Path(__file__).with_name("share_engine_child.py")
+
+
+def _wait_for(predicate: Callable[[], bool], seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_kill_9_of_one_of_three_engine_processes_loses_no_fire_and_duplicates_none(
+        store_url, service, store):
+    from scheduler.service import Actor, Role
+
+    owner = Actor("alice", Role.OPERATOR)
+    ids = [service.create_task(service.build_spec({
+        "name": f"every second {i}", "triggers": [{"kind": "interval", "every": 1}],
+        "action": {"kind": "noop"}, "misfire_policy": "run_all"}), actor=owner).task_id for i in range(40)]
+    lease = 3.0
+    children: list[subprocess.Popen[str]] = []
+    try:
+        names = []
+        for _ in range(3):
+            child = subprocess.Popen([sys.executable, str(_CHILD), store_url, str(lease)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            children.append(child)
+            assert child.stdout is not None
+            line = child.stdout.readline()
+            assert line.startswith("ready"), line + (child.stderr.read() if child.poll() is not None else "")
+            names.append(line.split()[1])
+        started = datetime.now(UTC)
+
+        def split_three() -> bool:
+            counts = Counter(store.share_holders().values())
+            return sorted(counts[n] for n in names) == [21, 21, 22]
+
+        assert _wait_for(split_three), store.share_holders()
+        victim = names[2]
+        orphaned = {p for p, holder in store.share_holders().items() if holder == victim}
+        children[2].kill()  # kill -9: nothing released, nothing unregistered
+        children[2].wait()
+
+        def taken_over() -> bool:
+            holders = store.share_holders()
+            return all(holders[p] in names[:2] for p in orphaned)
+
+        assert _wait_for(taken_over), store.share_holders()
+        time.sleep(2)  # some fires computed by the new holders
+        stopped = datetime.now(UTC)
+        for child in children[:2]:
+            child.send_signal(signal.SIGTERM)
+        for child in children[:2]:
+            child.wait(timeout=60)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+    by_key = _fires_by_key(store)
+    assert max(by_key.values()) == 1  # no duplicate run of one fire
+    first = started.replace(microsecond=0) + timedelta(seconds=1)
+    window = int((stopped - first).total_seconds()) - 1
+    assert window >= 5
+    expected = {(t, first + timedelta(seconds=s)) for t in ids for s in range(window)}
+    assert expected <= set(by_key), sorted(expected - set(by_key))[:5]  # none lost, the victim's included
