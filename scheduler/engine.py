@@ -358,14 +358,14 @@ class Engine:
         if self._next_heartbeat_at is not None and now >= self._next_heartbeat_at:
             await self._heartbeat(now)
         if self._sharing and self._claiming:
-            if self._next_share_at is None or now >= self._next_share_at:
-                await self._share(now)
-            elif self._owned and self._owned_until is not None and now >= self._owned_until:
+            if self._owned and self._owned_until is not None and now >= self._owned_until:
                 # Not renewed in time (the database away, a stall): another engine may hold
-                # them now. Compute none until a renewal says what is still ours.
+                # them now. Compute none until a renewal says what is ours (and from where).
                 log.warning("partition leases not renewed in time: computing no fires until they are",
                             extra={"worker_id": self.worker_id})
                 self._owned = frozenset()
+            if self._next_share_at is None or now >= self._next_share_at:
+                await self._share(now)
         fire = self._claiming and self.options.schedules
         if fire:
             await self.sources.check_conditions(now)

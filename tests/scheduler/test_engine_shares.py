@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.engine import Engine
+from scheduler.errors import StoreUnavailable
 from scheduler.sharing import PARTITIONS, ShareRow, divide, fair_share, partition_of
 from scheduler.store import Store
 from scheduler.store.tables import runs
@@ -239,20 +240,23 @@ async def test_a_stalled_engine_stops_computing_once_its_leases_run_out(engines,
     assert len(engine.partitions or ()) == PARTITIONS
 
     def away(*_a: Any, **_k: Any) -> list[int]:
-        from scheduler.errors import StoreUnavailable
-
         raise StoreUnavailable("the database is away")
 
+    renew = engine.store.share_partitions
     engine.store.share_partitions = away  # type: ignore[method-assign]
-    clock.advance(timedelta(seconds=5))  # past the lease without a renewal
-    with pytest.raises(Exception):  # noqa: B017 - the renewal fails as the store does
-        await engine.tick()
-    engine._next_share_at = clock.now() + timedelta(seconds=30)  # as if the retry were far off
-    await engine.tick()
-    assert engine.partitions == frozenset()
+    clock.advance(timedelta(seconds=5))  # a stall past the lease, and the renewal fails
     computed.fires[engine.worker_id].clear()
-    await engine.tick()
+    with pytest.raises(StoreUnavailable):
+        await engine.tick()
+    assert engine.partitions == frozenset()
     assert computed.fires[engine.worker_id] == []  # nothing computed without a lease
+
+    engine.store.share_partitions = renew  # type: ignore[method-assign]
+    await engine.run_until_idle()  # renewed: its partitions again, from the stored cursors
+    assert len(engine.partitions or ()) == PARTITIONS
+    assert [at for _t, at in computed.fires[engine.worker_id]][-1] == clock.now()
+    fires = [r.scheduled_for for r in store.list_runs(limit=100)]
+    assert len(fires) == len(set(fires))
 
 
 # --- SQLite and sharing turned off ------------------------------------------------------------
