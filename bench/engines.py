@@ -67,7 +67,7 @@ async def _child(url: str, shared: bool, t0: float, t1: float, drain: float) -> 
             passes[0] += 1
         return original(outcomes, fires, **kwargs)
 
-    store.commit_tick = commit_tick  # type: ignore[method-assign]
+    store.commit_tick = commit_tick
 
     def on_run_start(_run_id: int, scheduled_for: datetime | None) -> None:
         if scheduled_for is not None and lo <= scheduled_for < hi:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,17 @@ _VERSIONS = Path(__file__).parent / "migrations" / "versions"
 # Revisions are numbered files (0001_initial.py, ...): the newest number is the head, so a check
 # at start-up needs no Alembic import when the schema is current.
 HEAD_REVISION = max(p.name[:4] for p in _VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def _away(exc: BaseException) -> bool:
+    """The database away, or a transaction it rolled back (a deadlock): nothing was written,
+    try again later. psycopg's own too: the hot path (``pg_fast``) talks to the driver directly,
+    and its errors don't come wrapped by SQLAlchemy (they used to end the engine instead of a
+    retry). psycopg is looked up, not imported: a CLI on SQLite never loads it."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    pg = sys.modules.get("psycopg")
+    return pg is not None and isinstance(exc, pg.OperationalError | pg.InterfaceError)
 
 
 class Database:
@@ -47,7 +59,9 @@ class Database:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except (OperationalError, InterfaceError) as exc:
+        except Exception as exc:
+            if not _away(exc):
+                raise
             raise StoreUnavailable(self._unavailable(exc)) from exc
 
     @contextmanager
@@ -56,11 +70,14 @@ class Database:
         try:
             with self.engine.connect().execution_options(readonly=True) as conn, conn.begin():
                 yield conn
-        except (OperationalError, InterfaceError) as exc:
+        except Exception as exc:
+            if not _away(exc):
+                raise
             raise StoreUnavailable(self._unavailable(exc)) from exc
 
-    def _unavailable(self, exc: OperationalError | InterfaceError) -> str:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unknown error"
+    def _unavailable(self, exc: Exception) -> str:
+        orig = getattr(exc, "orig", exc)
+        reason = str(orig).strip().splitlines()[0] if orig and str(orig).strip() else "unknown error"
         return f"the database at {dialect.redact(self.url)} is unavailable: {reason}"
 
     def migrate(self) -> None:

@@ -9,9 +9,12 @@ unpacked by ``unnest`` on the server:
 - fires: one statement inserts the runs (``ON CONFLICT DO NOTHING``: another engine may have
   recorded the same fire), their history rows and the tasks' cursors (data-modifying CTEs);
   rows go in key order, so two engines recording overlapping fires (engines that don't share
-  the schedule, or the moment a partition changes hands) wait for each other in one order
-  instead of deadlocking on the unique index (measured: 4 engines each computing every fire
-  deadlocked within seconds and one exited);
+  the schedule, or the moment a partition changes hands) wait for each other in one order.
+  That removes one deadlock, not all: an engine's outcome update of a fire's run still holds
+  that key while a lagging engine inserts the same fire. Such a deadlock is rolled back and
+  retried (``base._away``); with the schedule shared (``scheduler/sharing.py``) engines don't
+  record the same fires and it doesn't arise (2 engines repeating the schedule at 3,000
+  fires/s deadlocked within seconds: bench/RESULTS.md);
 - outcomes: one statement updates the runs still held by this engine under its lease (the
   ownership check is the UPDATE's WHERE, so no separate locking read), adds their history rows
   and says whether anything is downstream (dependents, outcome listeners).

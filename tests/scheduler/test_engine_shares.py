@@ -369,3 +369,15 @@ def test_kill_9_of_one_of_three_engine_processes_loses_no_fire_and_duplicates_no
     assert window >= 5
     expected = {(t, first + timedelta(seconds=s)) for t in ids for s in range(window)}
     assert expected <= set(by_key), sorted(expected - set(by_key))[:5]  # none lost, the victim's included
+
+
+def test_a_deadlock_on_the_hot_path_is_a_retry_not_a_crash(store):
+    """The hot path runs its statements on the driver itself: a transaction PostgreSQL rolls
+    back (a deadlock between engines recording the same fires) must read as "try again", as a
+    wrapped error does, or the engine exits (bench/engines.py: 2 engines not sharing did)."""
+    from scheduler.store.pg_fast import driver
+
+    with pytest.raises(StoreUnavailable, match="deadlock"):
+        with store.db.write() as conn:
+            driver(conn).execute("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$")
+    assert store.count_tasks() == 0  # the store works on afterwards
