@@ -923,7 +923,11 @@ class Engine:
         newly held, start from their tasks' stored cursors (another engine may have recorded
         fires since this one last computed them)."""
         lease = self.options.share_lease
-        held = frozenset(await self._store(self.store.share_partitions, self.worker_id, now=now, lease=lease))
+        answer = await self._store(self.store.share_partitions, self.worker_id, now=now, lease=lease)
+        if answer is None:  # another engine held the rows too long: nothing renewed, look again soon
+            self._next_share_at = now + self.options.share_interval / 4
+            return
+        held = frozenset(answer)
         before = self._owned or frozenset()
         self._owned, self._owned_until = held, now + lease
         self._next_share_at = now + self.options.share_interval

@@ -107,10 +107,11 @@ class EngineStore(ConditionStore, Protocol):
         """The highest run id so far (0 without runs)."""
         ...
 
-    def share_partitions(self, worker_id: str, *, now: datetime, lease: timedelta) -> list[int]:
+    def share_partitions(self, worker_id: str, *, now: datetime, lease: timedelta) -> list[int] | None:
         """PostgreSQL: mark ``worker_id`` alive, hold its fair share of the task space's
         partitions under leases ending ``now + lease`` (``scheduler/sharing.py``); the
-        partitions it now holds."""
+        partitions it now holds, or None when another engine's look held the rows too long
+        (nothing changed: look again soon)."""
         ...
 
     def release_partitions(self, worker_id: str, *, now: datetime) -> None:

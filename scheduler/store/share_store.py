@@ -9,10 +9,25 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..errors import StoreUnavailable
 from ..sharing import PARTITIONS, ShareRow, divide
 from .base import Database
 from .dialect import insert
 from .tables import engine_shares, tasks, workers
+
+_LOCK_WAIT = "200ms"  # the longest an engine waits for another's look at the partitions
+_LOCK_TIMEOUT = "55P03"  # lock_not_available
+
+
+def _bound_lock_waits(conn: sa.Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"SET LOCAL lock_timeout = '{_LOCK_WAIT}'"))
+
+
+def _lock_waited(exc: StoreUnavailable) -> bool:
+    cause = exc.__cause__
+    orig = getattr(cause, "orig", cause)
+    return getattr(orig, "sqlstate", None) == _LOCK_TIMEOUT
 
 
 class ShareRows:
@@ -20,14 +35,31 @@ class ShareRows:
         self.db = db
         self._seeded = False
 
-    def share_partitions(self, worker_id: str, *, now: datetime, lease: timedelta) -> list[int]:
+    def share_partitions(self, worker_id: str, *, now: datetime, lease: timedelta) -> list[int] | None:
         """Mark ``worker_id`` alive, let go of what it holds beyond its fair share among the
         live engines, take free or expired partitions up to it, renew the rest: the partitions
-        it now holds, in order. One transaction; the partition rows are locked for its length,
-        so engines looking at once take turns (a few ms each)."""
+        it now holds, in order. One transaction that locks the partition rows, so engines
+        dividing at once take turns (a few ms each); but none waits long for another (a
+        starved process holding the rows would stall every engine's store thread): past
+        ``_LOCK_WAIT`` it only renews what it holds, or, if even that waits, returns None
+        (nothing known: the caller keeps what it had and looks again soon)."""
         if not self._seeded:
             self._seed(now)
+        try:
+            return self._divide(worker_id, now=now, lease=lease)
+        except StoreUnavailable as exc:
+            if not _lock_waited(exc):
+                raise
+        try:
+            return self._renew(worker_id, now=now, lease=lease)
+        except StoreUnavailable as exc:
+            if not _lock_waited(exc):
+                raise
+        return None
+
+    def _divide(self, worker_id: str, *, now: datetime, lease: timedelta) -> list[int]:
         with self.db.write() as conn:
+            _bound_lock_waits(conn)
             conn.execute(workers.update().where(workers.c.worker_id == worker_id).values(heartbeat_at=now))
             live = list(conn.execute(
                 sa.select(workers.c.worker_id).where(workers.c.schedules.is_(True),
@@ -47,6 +79,16 @@ class ShareRows:
                 conn.execute(engine_shares.update().where(engine_shares.c.partition.in_(held))
                              .values(owner=worker_id, lease_expires_at=now + lease))
         return held
+
+    def _renew(self, worker_id: str, *, now: datetime, lease: timedelta) -> list[int]:
+        with self.db.write() as conn:
+            _bound_lock_waits(conn)
+            conn.execute(workers.update().where(workers.c.worker_id == worker_id).values(heartbeat_at=now))
+            return sorted(conn.execute(
+                engine_shares.update()
+                .where(engine_shares.c.owner == worker_id, engine_shares.c.lease_expires_at > now)
+                .values(lease_expires_at=now + lease).returning(engine_shares.c.partition)
+            ).scalars())
 
     def release_partitions(self, worker_id: str, *, now: datetime) -> None:
         """``worker_id`` stops: its partitions are free now (taken at the others' next look)."""

@@ -381,3 +381,29 @@ def test_a_deadlock_on_the_hot_path_is_a_retry_not_a_crash(store):
         with store.db.write() as conn:
             driver(conn).execute("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$")
     assert store.count_tasks() == 0  # the store works on afterwards
+
+
+def test_an_engine_never_waits_long_for_another_ones_look_at_the_partitions(store, store_url):
+    """A look holds the partition rows; a process starved while holding them must not stall
+    every other engine's store thread: past a short wait the others renew what they hold, or,
+    if even that waits, learn nothing this time (None) and keep what they had."""
+    import psycopg
+
+    lease = timedelta(seconds=10)
+    assert len(store.share_partitions("a", now=T0, lease=lease) or ()) == PARTITIONS
+    with psycopg.connect(store_url.replace("+psycopg", "")) as holder:
+        holder.execute("SELECT partition FROM engine_shares WHERE partition = 0 FOR UPDATE")
+        # partition 0 is held by the stalled look: a's renewal of it waits, so a learns nothing
+        assert store.share_partitions("a", now=T0 + timedelta(seconds=1), lease=lease) is None
+        holder.rollback()
+        holder.execute("UPDATE engine_shares SET owner = NULL WHERE partition >= 60")
+        holder.commit()
+        holder.execute("SELECT partition FROM engine_shares WHERE owner IS NULL FOR UPDATE")
+        # rows a doesn't hold are locked: a can't divide (nor take them), but renews its own
+        assert store.share_partitions("a", now=T0 + timedelta(seconds=2), lease=lease) == list(range(60))
+        holder.rollback()
+    with store.engine.connect() as conn:
+        ends = set(conn.execute(sa.text("SELECT lease_expires_at FROM engine_shares WHERE partition < 60")).scalars())
+    assert ends == {(T0 + timedelta(seconds=12)).replace(tzinfo=None)}  # renewed at the last look
+    # with nothing held against it, the next look divides again and takes the free ones
+    assert store.share_partitions("a", now=T0 + timedelta(seconds=3), lease=lease) == list(range(PARTITIONS))
