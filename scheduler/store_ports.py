@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         NewRun,
         Released,
         RunOutcome,
+        RunTally,
         SpawnCheck,
     )
     from .store.secret_store import SecretRecord
@@ -326,6 +327,13 @@ class RunStore(Protocol):
         self, *, since: datetime, owner: str | None = None, also_task_ids: Sequence[int] = (),
     ) -> list[HourOfRuns]:
         """Ended runs per UTC hour since ``since``, counted by the database, oldest first."""
+        ...
+
+    def run_stats(
+        self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None,
+        also_task_ids: Sequence[int] = (),
+    ) -> tuple[RunTally, list[RunTally]]:
+        """(all, per task by id) tallies of ended runs created since ``since``, counted in the database."""
         ...
 
     def next_pending_due(self) -> datetime | None:
