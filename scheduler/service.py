@@ -618,6 +618,20 @@ class Service:
         overall, per_task = self.store.run_stats(since=since, task_id=task_id, owner=owner, also_task_ids=shared)
         return TaskStats.of(overall), [TaskStats.of(t) for t in per_task]
 
+    def stats_page(
+        self, *, actor: Actor | None = None, since: datetime | None = None, offset: int = 0, limit: int = 50,
+    ) -> tuple[TaskStats, list[TaskStats], int, list[TaskStats]]:
+        """The stats screen: (overall, one page of the per-task list in task id order, how many
+        tasks that list has, the 10 tasks with the most failures). The same numbers as
+        ``stats``; only the page's tasks get their p95 worked out (the others' p95 is None)."""
+        owner, shared = self._scope(actor)
+        offset, limit = max(0, offset), max(1, min(limit, 500))
+        overall, per_task = self.store.run_stats(since=since, owner=owner, also_task_ids=shared,
+                                                 p95_page=(offset, limit))
+        every = [TaskStats.of(t) for t in per_task]
+        failing = sorted((s for s in every if s.failed), key=lambda s: -s.failed)[:10]
+        return TaskStats.of(overall), every[offset:offset + limit], len(every), failing
+
     # --- engines ---------------------------------------------------------------------------
 
     def next_pending_due(self) -> datetime | None:

@@ -331,9 +331,10 @@ class RunStore(Protocol):
 
     def run_stats(
         self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None,
-        also_task_ids: Sequence[int] = (),
+        also_task_ids: Sequence[int] = (), p95_page: tuple[int, int] | None = None,
     ) -> tuple[RunTally, list[RunTally]]:
-        """(all, per task by id) tallies of ended runs created since ``since``, counted in the database."""
+        """(all, per task by id) tallies of ended runs created since ``since``, counted in the
+        database; per-task p95 only for the (offset, limit) ``p95_page`` of them when given."""
         ...
 
     def next_pending_due(self) -> datetime | None:

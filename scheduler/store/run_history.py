@@ -3,8 +3,9 @@ statistics counted in the database."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -118,53 +119,68 @@ class RunHistory:
 
     def run_stats(
         self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None,
-        also_task_ids: Sequence[int] = (),
+        also_task_ids: Sequence[int] = (), p95_page: tuple[int, int] | None = None,
     ) -> tuple[RunTally, list[RunTally]]:
-        """(all, per task by id) over ended runs created since ``since``: counts, summed durations
-        and the p95 duration, all worked out by the database in one query (window functions rank
-        each duration within its task and overall), so a period of 300,000 runs sends back one
-        row per task rather than every run."""
-        ended = self._ended(since=since, task_id=task_id, owner=owner, also_task_ids=also_task_ids)
-        unknown_last = (ended.c.us.is_(None), ended.c.us)  # ranks count from 0 over the timed runs
-        ranked = sa.select(
-            ended.c.task_id, ended.c.status, ended.c.us,
-            (sa.func.row_number().over(partition_by=ended.c.task_id, order_by=unknown_last) - 1).label("k"),
-            sa.func.count(ended.c.us).over(partition_by=ended.c.task_id).label("n"),
-            (sa.func.row_number().over(order_by=unknown_last) - 1).label("k_all"),
-            sa.func.count(ended.c.us).over().label("n_all"),
-        ).subquery("ranked")
+        """(all, per task by id) over ended runs created since ``since``, worked out by the
+        database: one row per task comes back, never a row per run. Three reads of the period:
+        counts and summed durations per task (GROUP BY); the overall p95 (the durations in order,
+        one picked by OFFSET); each task's p95 (a window ranking durations within the task) for
+        the tasks of ``p95_page`` = (offset, limit) into the per-task list only when given (a page
+        of them: the others' ``p95_us`` is None)."""
+        scope: dict[str, Any] = {"since": since, "task_id": task_id, "owner": owner, "also_task_ids": also_task_ids}
+        ended = self._ended(**scope)
 
         def counted(status: RunStatus) -> sa.ColumnElement[int]:
-            return sa.func.coalesce(sa.func.sum(sa.case((ranked.c.status == status.value, 1), else_=0)), 0)
-
-        def picked(rank: sa.ColumnElement[int], count: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
-            return sa.func.max(sa.case((sa.and_(ranked.c.us.is_not(None), rank == _p95_index(count)), ranked.c.us)))
+            return sa.func.coalesce(sa.func.sum(sa.case((ended.c.status == status.value, 1), else_=0)), 0)
 
         per_task = sa.select(
-            ranked.c.task_id, sa.func.count().label("runs"), counted(RunStatus.COMPLETED).label("completed"),
+            ended.c.task_id, sa.func.count().label("runs"), counted(RunStatus.COMPLETED).label("completed"),
             counted(RunStatus.FAILED).label("failed"), counted(RunStatus.SKIPPED).label("skipped"),
-            sa.func.count(ranked.c.us).label("timed"), sa.func.coalesce(sa.func.sum(ranked.c.us), 0).label("us"),
-            picked(ranked.c.k, ranked.c.n).label("p95"), picked(ranked.c.k_all, ranked.c.n_all).label("p95_all"),
-        ).group_by(ranked.c.task_id).subquery("per_task")
-        query = (sa.select(per_task, tasks.c.name).join(tasks, tasks.c.task_id == per_task.c.task_id)
-                 .order_by(per_task.c.task_id))
+            sa.func.count(ended.c.us).label("timed"), sa.func.coalesce(sa.func.sum(ended.c.us), 0).label("us"),
+        ).group_by(ended.c.task_id).subquery("per_task")
+        counts = (sa.select(per_task, tasks.c.name).join(tasks, tasks.c.task_id == per_task.c.task_id)
+                  .order_by(per_task.c.task_id))
         with self.db.read() as conn:
-            if not self.db.is_sqlite:  # the two sorts of a week's runs stay in memory
+            if not self.db.is_sqlite:  # a month's durations sorted in memory, not on disk
                 conn.execute(sa.text("SET LOCAL work_mem = '32MB'"))
-            rows = conn.execute(query).all()
+            rows = conn.execute(counts).all()
+            timed = sum(int(r.timed) for r in rows)
+            overall_p95 = None
+            if timed:
+                durations = self._ended(**scope)
+                overall_p95 = conn.execute(
+                    sa.select(durations.c.us).where(durations.c.us.is_not(None)).order_by(durations.c.us)
+                    .limit(1).offset(round(0.95 * (timed - 1)))
+                ).scalar_one()
+            wanted = None
+            if p95_page is not None:
+                wanted = {int(r.task_id) for r in rows[p95_page[0]:p95_page[0] + p95_page[1]]}
+            p95s = self._task_p95s(conn, scope, wanted) if wanted is None or wanted else {}
         tallies = [RunTally(task_id=int(r.task_id), name=r.name, runs=int(r.runs), completed=int(r.completed),
                             failed=int(r.failed), skipped=int(r.skipped), timed=int(r.timed),
-                            duration_us=int(r.us), p95_us=None if r.p95 is None else int(r.p95)) for r in rows]
-        overall_p95 = next((int(r.p95_all) for r in rows if r.p95_all is not None), None)
+                            duration_us=int(r.us), p95_us=p95s.get(int(r.task_id))) for r in rows]
         overall = RunTally(
             task_id=None, name="all tasks", runs=sum(t.runs for t in tallies),
             completed=sum(t.completed for t in tallies), failed=sum(t.failed for t in tallies),
-            skipped=sum(t.skipped for t in tallies), timed=sum(t.timed for t in tallies),
-            duration_us=sum(t.duration_us for t in tallies), p95_us=overall_p95)
+            skipped=sum(t.skipped for t in tallies), timed=timed,
+            duration_us=sum(t.duration_us for t in tallies), p95_us=None if overall_p95 is None else int(overall_p95))
         return overall, tallies
+
+    def _task_p95s(self, conn: sa.Connection, scope: dict[str, Any], task_ids: set[int] | None) -> dict[int, int]:
+        """Each task's p95 duration (µs): durations ranked within their task, the rank Python's
+        ``round(0.95 * (n - 1))`` picked; only ``task_ids`` when given."""
+        ended = self._ended(**scope, only=task_ids)
+        ranked = sa.select(
+            ended.c.task_id, ended.c.us,
+            (sa.func.row_number().over(partition_by=ended.c.task_id, order_by=ended.c.us) - 1).label("k"),
+            sa.func.count().over(partition_by=ended.c.task_id).label("n"),
+        ).where(ended.c.us.is_not(None)).subquery("ranked")
+        picked = sa.select(ranked.c.task_id, ranked.c.us).where(ranked.c.k == _p95_index(ranked.c.n))
+        return {int(task): int(us) for task, us in conn.execute(picked)}
 
     def _ended(
         self, *, since: datetime | None, task_id: int | None, owner: str | None, also_task_ids: Sequence[int],
+        only: Collection[int] | None = None,
     ) -> sa.Subquery:
         """(task_id, status, us) of the ended runs in scope; ``us``: the run's duration in
         microseconds when it completed or failed with a start and an end, else NULL."""
@@ -184,6 +200,8 @@ class RunHistory:
             query = query.where(runs.c.task_id == task_id)
         if owner is not None:
             query = query.where(_owned_or(owner, also_task_ids))
+        if only is not None:
+            query = query.where(runs.c.task_id.in_(sorted(only)))
         return query.subquery("ended")
 
     def _duration_us(self) -> sa.ColumnElement[int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import statistics
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -117,6 +118,17 @@ def test_run_stats_of_one_task_and_of_one_owner(store):
     want_overall, want_per_task = _expected([r for r in rows if r["task_id"] in bobs | {shared}])
     _same(TaskStats.of(overall), want_overall)
     assert [t.task_id for t in per_task] == [s.task_id for s in want_per_task]
+
+
+def test_run_stats_rank_a_page_of_tasks_only_when_asked(store):
+    _seed(store, random.Random(4))
+    overall, every = store.run_stats()
+    assert len(every) >= 4
+    page_overall, page = store.run_stats(p95_page=(1, 2))
+    assert page_overall == overall
+    assert page[1:3] == every[1:3]
+    assert page[:1] + page[3:] == [replace(t, p95_us=None) for t in every[:1] + every[3:]]
+    assert store.run_stats(p95_page=(len(every), 50))[1] == [replace(t, p95_us=None) for t in every]
 
 
 def test_run_stats_of_nothing_are_empty(store):
