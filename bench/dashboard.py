@@ -446,11 +446,13 @@ def main(argv: list[str] | None = None) -> None:
             "task": f"/dashboard/tasks/{ids['task']}",
             "runs": "/dashboard/runs",
             "runs, failed": "/dashboard/runs?status=failed",
+            "runs, completed": "/dashboard/runs?status=completed",
             "run": f"/dashboard/runs/{ids['run']}",
             "workflows": "/dashboard/workflows",
             "workflow": f"/dashboard/workflows/{ids['workflow']}",
             "stats, 24h": "/dashboard/stats?since=24h",
             "stats, 7d": "/dashboard/stats?since=7d",
+            "stats, 30d": "/dashboard/stats?since=30d",
         }
         rows = []
         for name, path in pages.items():
