@@ -625,12 +625,9 @@ class Service:
         tasks that list has, the 10 tasks with the most failures). The same numbers as
         ``stats``; only the page's tasks get their p95 worked out (the others' p95 is None)."""
         owner, shared = self._scope(actor)
-        offset, limit = max(0, offset), max(1, min(limit, 500))
-        overall, per_task = self.store.run_stats(since=since, owner=owner, also_task_ids=shared,
-                                                 p95_page=(offset, limit))
-        every = [TaskStats.of(t) for t in per_task]
-        failing = sorted((s for s in every if s.failed), key=lambda s: -s.failed)[:10]
-        return TaskStats.of(overall), every[offset:offset + limit], len(every), failing
+        overall, page, total, failing = self.store.run_stats_page(
+            since=since, owner=owner, also_task_ids=shared, offset=max(0, offset), limit=max(1, min(limit, 500)))
+        return TaskStats.of(overall), [TaskStats.of(t) for t in page], total, [TaskStats.of(t) for t in failing]
 
     # --- engines ---------------------------------------------------------------------------
 

@@ -331,10 +331,17 @@ class RunStore(Protocol):
 
     def run_stats(
         self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None,
-        also_task_ids: Sequence[int] = (), p95_page: tuple[int, int] | None = None,
+        also_task_ids: Sequence[int] = (),
     ) -> tuple[RunTally, list[RunTally]]:
-        """(all, per task by id) tallies of ended runs created since ``since``, counted in the
-        database; per-task p95 only for the (offset, limit) ``p95_page`` of them when given."""
+        """(all, per task by id) tallies of ended runs created since ``since``, counted in the database."""
+        ...
+
+    def run_stats_page(
+        self, *, since: datetime | None = None, owner: str | None = None, also_task_ids: Sequence[int] = (),
+        offset: int = 0, limit: int = 50, failing: int = 10,
+    ) -> tuple[RunTally, list[RunTally], int, list[RunTally]]:
+        """(all, a page of the per-task tallies with their p95, how many tasks in all, the
+        ``failing`` tasks with most failures): ``run_stats``'s numbers, only what a screen shows."""
         ...
 
     def next_pending_due(self) -> datetime | None:

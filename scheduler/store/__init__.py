@@ -151,6 +151,7 @@ class Store:
     move_log = via("history", RunHistory.move_log)
     run_timings = via("history", RunHistory.run_timings)
     run_stats = via("history", RunHistory.run_stats)
+    run_stats_page = via("history", RunHistory.run_stats_page)
     last_run_event_id = via("history", RunHistory.last_run_event_id)
     run_changes_since = via("history", RunHistory.run_changes_since)
     latest_runs = via("history", RunHistory.latest_runs)

@@ -119,25 +119,14 @@ class RunHistory:
 
     def run_stats(
         self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None,
-        also_task_ids: Sequence[int] = (), p95_page: tuple[int, int] | None = None,
+        also_task_ids: Sequence[int] = (),
     ) -> tuple[RunTally, list[RunTally]]:
         """(all, per task by id) over ended runs created since ``since``, worked out by the
         database: one row per task comes back, never a row per run. Three reads of the period:
         counts and summed durations per task (GROUP BY); the overall p95 (the durations in order,
-        one picked by OFFSET); each task's p95 (a window ranking durations within the task) for
-        the tasks of ``p95_page`` = (offset, limit) into the per-task list only when given (a page
-        of them: the others' ``p95_us`` is None)."""
+        one picked by OFFSET); each task's p95 (a window ranking durations within the task)."""
         scope: dict[str, Any] = {"since": since, "task_id": task_id, "owner": owner, "also_task_ids": also_task_ids}
-        ended = self._ended(**scope)
-
-        def counted(status: RunStatus) -> sa.ColumnElement[int]:
-            return sa.func.coalesce(sa.func.sum(sa.case((ended.c.status == status.value, 1), else_=0)), 0)
-
-        per_task = sa.select(
-            ended.c.task_id, sa.func.count().label("runs"), counted(RunStatus.COMPLETED).label("completed"),
-            counted(RunStatus.FAILED).label("failed"), counted(RunStatus.SKIPPED).label("skipped"),
-            sa.func.count(ended.c.us).label("timed"), sa.func.coalesce(sa.func.sum(ended.c.us), 0).label("us"),
-        ).group_by(ended.c.task_id).subquery("per_task")
+        per_task = self._per_task(self._ended(**scope)).subquery("per_task")
         counts = (sa.select(per_task, tasks.c.name).join(tasks, tasks.c.task_id == per_task.c.task_id)
                   .order_by(per_task.c.task_id))
         with self.db.read() as conn:
@@ -145,17 +134,8 @@ class RunHistory:
                 conn.execute(sa.text("SET LOCAL work_mem = '32MB'"))
             rows = conn.execute(counts).all()
             timed = sum(int(r.timed) for r in rows)
-            overall_p95 = None
-            if timed:
-                durations = self._ended(**scope)
-                overall_p95 = conn.execute(
-                    sa.select(durations.c.us).where(durations.c.us.is_not(None)).order_by(durations.c.us)
-                    .limit(1).offset(round(0.95 * (timed - 1)))
-                ).scalar_one()
-            wanted = None
-            if p95_page is not None:
-                wanted = {int(r.task_id) for r in rows[p95_page[0]:p95_page[0] + p95_page[1]]}
-            p95s = self._task_p95s(conn, scope, wanted) if wanted is None or wanted else {}
+            overall_p95 = self._overall_p95(conn, scope, timed)
+            p95s = self._task_p95s(conn, scope, None) if rows else {}
         tallies = [RunTally(task_id=int(r.task_id), name=r.name, runs=int(r.runs), completed=int(r.completed),
                             failed=int(r.failed), skipped=int(r.skipped), timed=int(r.timed),
                             duration_us=int(r.us), p95_us=p95s.get(int(r.task_id))) for r in rows]
@@ -163,8 +143,72 @@ class RunHistory:
             task_id=None, name="all tasks", runs=sum(t.runs for t in tallies),
             completed=sum(t.completed for t in tallies), failed=sum(t.failed for t in tallies),
             skipped=sum(t.skipped for t in tallies), timed=timed,
-            duration_us=sum(t.duration_us for t in tallies), p95_us=None if overall_p95 is None else int(overall_p95))
+            duration_us=sum(t.duration_us for t in tallies), p95_us=overall_p95)
         return overall, tallies
+
+    def run_stats_page(
+        self, *, since: datetime | None = None, owner: str | None = None, also_task_ids: Sequence[int] = (),
+        offset: int = 0, limit: int = 50, failing: int = 10,
+    ) -> tuple[RunTally, list[RunTally], int, list[RunTally]]:
+        """What a stats screen shows, with the numbers of ``run_stats``: (all, one page of the
+        per-task list in task id order with their p95, how many tasks that list has, the
+        ``failing`` tasks with the most failures, most first; their p95 is None). The per-task
+        counts are grouped once (a CTE) and only the page, the worst and the totals come back."""
+        scope: dict[str, Any] = {"since": since, "task_id": None, "owner": owner, "also_task_ids": also_task_ids}
+        per_task = self._per_task(self._ended(**scope)).cte("per_task")
+        columns = [per_task.c.task_id, per_task.c.runs, per_task.c.completed, per_task.c.failed,
+                   per_task.c.skipped, per_task.c.timed, per_task.c.us]
+        page = sa.select(sa.literal("page").label("part"), *columns).order_by(per_task.c.task_id) \
+            .limit(limit).offset(offset).subquery("page")
+        worst = sa.select(sa.literal("failing").label("part"), *columns).where(per_task.c.failed > 0) \
+            .order_by(per_task.c.failed.desc(), per_task.c.task_id).limit(failing).subquery("worst")
+        totals = sa.select(sa.literal("total").label("part"), sa.func.count(),
+                           *(sa.func.coalesce(sa.func.sum(c), 0) for c in columns[1:]))
+        query = sa.union_all(sa.select(page), sa.select(worst), totals)
+        with self.db.read() as conn:
+            if not self.db.is_sqlite:  # a month's durations sorted in memory, not on disk
+                conn.execute(sa.text("SET LOCAL work_mem = '32MB'"))
+            rows = conn.execute(query).all()
+            total = next(r for r in rows if r[0] == "total")
+            shown = {int(r[1]) for r in rows if r[0] != "total"}
+            names = dict(conn.execute(sa.select(tasks.c.task_id, tasks.c.name).where(tasks.c.task_id.in_(shown)))
+                         .all()) if shown else {}
+            page_ids = {int(r[1]) for r in rows if r[0] == "page"}
+            p95s = self._task_p95s(conn, scope, page_ids) if page_ids else {}
+            overall_p95 = self._overall_p95(conn, scope, int(total[6]))
+
+        def tally(r: Any, p95: int | None) -> RunTally:
+            return RunTally(task_id=int(r[1]), name=names[int(r[1])], runs=int(r[2]), completed=int(r[3]),
+                            failed=int(r[4]), skipped=int(r[5]), timed=int(r[6]), duration_us=int(r[7]), p95_us=p95)
+
+        overall = RunTally(task_id=None, name="all tasks", runs=int(total[2]), completed=int(total[3]),
+                           failed=int(total[4]), skipped=int(total[5]), timed=int(total[6]),
+                           duration_us=int(total[7]), p95_us=overall_p95)
+        return (overall, [tally(r, p95s.get(int(r[1]))) for r in rows if r[0] == "page"], int(total[1]),
+                [tally(r, None) for r in rows if r[0] == "failing"])
+
+    @staticmethod
+    def _per_task(ended: sa.Subquery) -> sa.Select[Any]:
+        """Counts and summed durations per task (GROUP BY) of ``_ended``'s rows."""
+        def counted(status: RunStatus) -> sa.ColumnElement[int]:
+            return sa.func.coalesce(sa.func.sum(sa.case((ended.c.status == status.value, 1), else_=0)), 0)
+
+        return sa.select(
+            ended.c.task_id, sa.func.count().label("runs"), counted(RunStatus.COMPLETED).label("completed"),
+            counted(RunStatus.FAILED).label("failed"), counted(RunStatus.SKIPPED).label("skipped"),
+            sa.func.count(ended.c.us).label("timed"), sa.func.coalesce(sa.func.sum(ended.c.us), 0).label("us"),
+        ).group_by(ended.c.task_id)
+
+    def _overall_p95(self, conn: sa.Connection, scope: dict[str, Any], timed: int) -> int | None:
+        """The p95 of all ``timed`` durations in scope: in order, the one at Python's
+        ``round(0.95 * (timed - 1))``, picked by OFFSET."""
+        if not timed:
+            return None
+        ended = self._ended(**scope)
+        return int(conn.execute(
+            sa.select(ended.c.us).where(ended.c.us.is_not(None)).order_by(ended.c.us)
+            .limit(1).offset(round(0.95 * (timed - 1)))
+        ).scalar_one())
 
     def _task_p95s(self, conn: sa.Connection, scope: dict[str, Any], task_ids: set[int] | None) -> dict[int, int]:
         """Each task's p95 duration (µs): durations ranked within their task, the rank Python's
@@ -191,15 +235,14 @@ class RunHistory:
         # ``ix_runs_created_at`` rather than walking every run in ``ix_runs_task`` to skip a sort.
         query = (
             sa.select((runs.c.task_id + 0).label("task_id"), runs.c.status, sa.case((timed, duration)).label("us"))
-            .join(tasks, tasks.c.task_id == runs.c.task_id)
             .where(runs.c.status.notin_([RunStatus.PENDING.value, RunStatus.RUNNING.value]))
         )
         if since is not None:
             query = query.where(runs.c.created_at >= since)
         if task_id is not None:
             query = query.where(runs.c.task_id == task_id)
-        if owner is not None:
-            query = query.where(_owned_or(owner, also_task_ids))
+        if owner is not None:  # (every run has its task row: only an owner's scope needs the join)
+            query = query.join(tasks, tasks.c.task_id == runs.c.task_id).where(_owned_or(owner, also_task_ids))
         if only is not None:
             query = query.where(runs.c.task_id.in_(sorted(only)))
         return query.subquery("ended")

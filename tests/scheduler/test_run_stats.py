@@ -120,20 +120,23 @@ def test_run_stats_of_one_task_and_of_one_owner(store):
     assert [t.task_id for t in per_task] == [s.task_id for s in want_per_task]
 
 
-def test_run_stats_rank_a_page_of_tasks_only_when_asked(store):
+@pytest.mark.parametrize("scope", [{}, {"owner": "bob"}, {"since": NOW - timedelta(days=7)}])
+def test_a_stats_page_has_run_stats_numbers_for_its_page_of_tasks(store, scope):
     _seed(store, random.Random(4))
-    overall, every = store.run_stats()
-    assert len(every) >= 4
-    page_overall, page = store.run_stats(p95_page=(1, 2))
-    assert page_overall == overall
-    assert page[1:3] == every[1:3]
-    assert page[:1] + page[3:] == [replace(t, p95_us=None) for t in every[:1] + every[3:]]
-    assert store.run_stats(p95_page=(len(every), 50))[1] == [replace(t, p95_us=None) for t in every]
+    overall, every = store.run_stats(**scope)
+    assert len(every) >= 2
+    worst = sorted((t for t in every if t.failed), key=lambda t: -t.failed)[:2]  # stable: ties by task id
+    for offset in range(len(every) + 1):
+        page_overall, page, total, failing = store.run_stats_page(**scope, offset=offset, limit=2, failing=2)
+        assert page_overall == overall and total == len(every)
+        assert page == every[offset:offset + 2]
+        assert failing == [replace(t, p95_us=None) for t in worst]
 
 
 def test_run_stats_of_nothing_are_empty(store):
     overall, per_task = store.run_stats(since=NOW)
     assert per_task == [] and (overall.runs, overall.timed, overall.p95_us) == (0, 0, None)
+    assert store.run_stats_page(since=NOW) == (overall, [], 0, [])
     stats = TaskStats.of(overall)
     assert stats.success_rate is None and stats.avg_duration_s is None and stats.p95_duration_s is None
 
