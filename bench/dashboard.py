@@ -51,19 +51,15 @@ def _free_port() -> int:
 
 
 def populate(url: str, *, tasks: int, runs: int) -> dict[str, int]:
-    """Tasks through the store's bulk API, runs as plain multi-row inserts (the store has no
-    bulk path for ended runs: nothing but a benchmark makes a million at once)."""
-    import sqlalchemy as sa
-
+    """Tasks through the store's bulk API, runs straight into the tables in bulk (SQLite:
+    ``executemany`` on the driver, PostgreSQL: ``COPY``): the store has no bulk path for ended
+    runs, since nothing but a benchmark makes a million at once."""
     from scheduler.models import TaskSpec
     from scheduler.service import Actor, Role, Service
     from scheduler.store import Store
-    from scheduler.store.tables import run_events
-    from scheduler.store.tables import runs as runs_table
 
     store = Store(url)
     now = datetime.now(UTC)
-    rng = random.Random(7)
 
     def specs() -> Any:
         for i in range(tasks):
@@ -83,35 +79,81 @@ def populate(url: str, *, tasks: int, runs: int) -> dict[str, int]:
         {"name": "D", "action": {"kind": "noop"}, "after": ["B", "C"]},
     ], actor=owner)
     task_ids = store.task_ids()
-    span = timedelta(days=100).total_seconds()
-    batch = 20_000
-    with store.engine.begin() as conn:
-        first_id = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(runs_table.c.run_id), 0))).scalar_one()) + 1
-    made = 0
-    while made < runs:
-        rows, events = [], []
-        for k in range(min(batch, runs - made)):
-            run_id = first_id + made + k
-            # Oldest first, so run ids grow with time as they do in life.
-            created = now - timedelta(seconds=span * (1 - (made + k) / runs))
-            duration = timedelta(seconds=rng.uniform(0.05, 30))
-            status = "failed" if rng.random() < 0.05 else "completed"
-            rows.append({
-                "run_id": run_id, "task_id": task_ids[(made + k) % len(task_ids)], "status": status,
-                "reason": "schedule", "attempt": 1, "due_at": created, "created_at": created,
-                "started_at": created, "finished_at": created + duration, "cancel_requested": False,
-                "chain_depth": 0, "error": "exit code 1" if status == "failed" else None,
-            })
-            events.append({"run_id": run_id, "status": status, "at": created + duration})
-        with store.engine.begin() as conn:
-            conn.execute(runs_table.insert(), rows)
-            conn.execute(run_events.insert(), events)
-        made += len(rows)
+    bulk_runs(store, task_ids, runs=runs, now=now)
     service.run_now("diamond", actor=owner)  # the workflow page has a run to draw
     print(f"laid down {tasks:,} tasks and {runs:,} runs in {time.monotonic() - started:.0f} s", file=sys.stderr)
     sample = store.list_runs(limit=1)[0].run_id
     store.close()
     return {"workflow": workflow.head.task_id, "task": task_ids[len(task_ids) // 2], "run": sample}
+
+
+RUN_COLUMNS = ("run_id", "task_id", "status", "reason", "attempt", "due_at", "created_at", "started_at",
+               "finished_at", "cancel_requested", "chain_depth", "error")
+
+
+def bulk_runs(store: Any, task_ids: list[int], *, runs: int, now: datetime, seed: int = 7) -> None:
+    """``runs`` ended runs over the 100 days before ``now`` (oldest first, so run ids grow with
+    time as they do in life), 5% failed, one history row each, round-robin over ``task_ids``."""
+    import sqlalchemy as sa
+
+    from scheduler.store.tables import runs as runs_table
+
+    rng = random.Random(seed)
+    span = timedelta(days=100).total_seconds()
+    with store.engine.begin() as conn:
+        first_id = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(runs_table.c.run_id), 0))).scalar_one()) + 1
+    base = now.replace(tzinfo=None)  # the tables hold naive UTC
+
+    def rows(start: int, count: int) -> Any:
+        for k in range(start, start + count):
+            created = base - timedelta(seconds=span * (1 - k / runs))
+            finished = created + timedelta(seconds=rng.uniform(0.05, 30))
+            failed = rng.random() < 0.05
+            yield (first_id + k, task_ids[k % len(task_ids)], "failed" if failed else "completed", "schedule", 1,
+                   created, created, created, finished, False, 0, "exit code 1" if failed else None)
+
+    batch = 50_000
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for start in range(0, runs, batch):
+            chunk = list(rows(start, min(batch, runs - start)))
+            events = [(r[0], r[2], r[8]) for r in chunk]
+            if store.is_sqlite:
+                text = [tuple(_sqlite_text(v) for v in r) for r in chunk]
+                cursor.executemany(f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES "
+                                   f"({', '.join('?' * len(RUN_COLUMNS))})", text)
+                cursor.executemany("INSERT INTO run_events (run_id, status, at) VALUES (?, ?, ?)",
+                                   [tuple(_sqlite_text(v) for v in e) for e in events])
+            else:
+                with cursor.copy(f"COPY runs ({', '.join(RUN_COLUMNS)}) FROM STDIN") as copy:
+                    for r in chunk:
+                        copy.write_row(r)
+                with cursor.copy("COPY run_events (run_id, status, at) FROM STDIN") as copy:
+                    for e in events:
+                        copy.write_row(e)
+            raw.commit()
+        if not store.is_sqlite:
+            # Rows given their ids by COPY leave the sequence behind; life's inserts must go on after them.
+            cursor.execute("SELECT setval(pg_get_serial_sequence('runs', 'run_id'), (SELECT max(run_id) FROM runs))")
+            raw.commit()
+            raw.driver_connection.autocommit = True  # as autovacuum does after a big load: statistics, visibility map
+            cursor.execute("VACUUM ANALYZE runs")
+            cursor.execute("VACUUM ANALYZE run_events")
+            cursor.execute("VACUUM ANALYZE tasks")
+            raw.driver_connection.autocommit = False
+        cursor.close()
+    finally:
+        raw.close()
+
+
+def _sqlite_text(value: Any) -> Any:
+    """A value as the store writes it on SQLite (timestamps: naive UTC text, microseconds always)."""
+    if isinstance(value, datetime):
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def existing(url: str) -> dict[str, int]:
@@ -217,6 +259,128 @@ def live_latency(client: httpx.Client, url: str, *, streams: int, changes: int, 
     return latencies
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def engine_under_streams(*, postgres: bool, tasks: int, window: float, streams: int) -> dict[str, Any]:
+    """Does a room full of open dashboards slow the engine? A fresh database with ``tasks`` no-op
+    tasks each firing every second, a real ``cronpilot serve`` on it; fires per second and their
+    lateness (a run's ``started_at`` minus its ``scheduled_for``, as recorded) and serve's CPU,
+    over ``window`` seconds with no event stream open, then ``window`` seconds with ``streams``
+    streams open (each read to the end, as a browser would), then none again."""
+    import sqlalchemy as sa
+
+    from bench.workload import add_interval_tasks
+    from scheduler.store import Store
+    from scheduler.store.tables import runs as runs_table
+    from scheduler.store.tables import tasks as tasks_table
+
+    tmp = Path(tempfile.mkdtemp(prefix="cronpilot-dash-engine-"))
+    db = None
+    if postgres:
+        import psycopg
+
+        db = f"dash_engine_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{db}"')
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
+    else:
+        url = f"sqlite:///{tmp / 'cronpilot.db'}"
+    process = None
+    stop = threading.Event()
+    try:
+        store = Store(url)
+        now = datetime.now(UTC)
+        add_interval_tasks(store, count=tasks, every=timedelta(seconds=1),
+                           anchor_of=lambda i: now + timedelta(seconds=i / tasks), now=now)
+        with store.engine.begin() as conn:  # the schedule starts now: no catch-up of the load time
+            conn.execute(tasks_table.update().values(last_fire_at=datetime.now(UTC)))
+        port = _free_port()
+        env = {**os.environ, "CRONPILOT_DATA_DIR": str(tmp / "data"), "CRONPILOT_DATABASE_URL": url,
+               "CRONPILOT_HTTP_PORT": str(port), "CRONPILOT_USER": "bench", "CRONPILOT_TIMEZONE": "UTC",
+               "CRONPILOT_LOG_LEVEL": "WARNING"}
+        process = start_serve(env, tmp / "serve.log")
+        client = sign_in(f"http://127.0.0.1:{port}", url)
+        cookies = dict(client.cookies)
+        received = [0] * streams
+
+        def reader(index: int) -> None:
+            with httpx.Client(base_url=str(client.base_url), cookies=cookies, timeout=None) as c, \
+                    c.stream("GET", "/dashboard/events") as response:
+                for line in response.iter_lines():
+                    if stop.is_set():
+                        return
+                    if line.startswith("data: "):
+                        received[index] += 1
+
+        time.sleep(5)  # the engine settles into its rhythm
+        phases = []
+        for name, open_streams in (("no streams", 0), (f"{streams} streams", streams), ("no streams, after", 0)):
+            threads = [threading.Thread(target=reader, args=(i,), daemon=True) for i in range(open_streams)]
+            for t in threads:
+                t.start()
+            if threads:
+                time.sleep(2)  # all connected
+            before = sum(received)
+            cpu = _cpu_seconds(process.pid)
+            t0 = datetime.now(UTC)
+            time.sleep(window)
+            t1 = datetime.now(UTC)
+            cpu = _cpu_seconds(process.pid) - cpu
+            events = sum(received) - before
+            stop.set()  # readers return at their next line (a keepalive at the latest)
+            for t in threads:
+                t.join(timeout=20)
+            stop.clear()
+            time.sleep(2)  # the runs scheduled inside the window have their rows
+            with store.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.select(runs_table.c.scheduled_for, runs_table.c.started_at)
+                    .where(runs_table.c.scheduled_for >= t0, runs_table.c.scheduled_for < t1)
+                ).all()
+            late = sorted((r.started_at - r.scheduled_for).total_seconds() * 1000 for r in rows if r.started_at)
+            seconds = (t1 - t0).total_seconds()
+            phases.append({
+                "phase": name, "streams": open_streams, "fires_per_s": round(len(rows) / seconds, 1),
+                "due_per_s": tasks, "late_p50_ms": round(pct(late, 0.5), 1) if late else None,
+                "late_p95_ms": round(pct(late, 0.95), 1) if late else None,
+                "late_p99_ms": round(pct(late, 0.99), 1) if late else None,
+                "serve_cpu_percent": round(100 * cpu / seconds, 1),
+                "stream_messages_per_s": round(events / seconds, 1),
+                "load_average": round(os.getloadavg()[0], 1),
+            })
+            print(f"{name:20} {phases[-1]}", file=sys.stderr)
+        store.close()
+        return {"database": "postgresql" if postgres else "sqlite", "tasks": tasks, "window_s": window,
+                "phases": phases}
+    finally:
+        stop.set()
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if db is not None:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def render_engine(report: dict[str, Any]) -> str:
+    lines = [f"{report['database']}: {report['tasks']:,} tasks firing every second, {report['window_s']:.0f} s per phase",
+             "", "| phase | fires/s | late p50 (ms) | late p95 (ms) | late p99 (ms) | serve CPU % | stream messages/s "
+             "| load |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {p['phase']} | {p['fires_per_s']} | {p['late_p50_ms']} | {p['late_p95_ms']} | {p['late_p99_ms']} "
+              f"| {p['serve_cpu_percent']} | {p['stream_messages_per_s']} | {p['load_average']} |" for p in report["phases"]]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=10_000)
@@ -228,10 +392,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--keep", type=Path, metavar="FILE",
                         help="SQLite file to keep the data in; reused as it is when it exists (skips the load)")
+    parser.add_argument("--keep-db", metavar="NAME",
+                        help="with --postgres: database to keep the data in; reused as it is when it exists")
+    parser.add_argument("--engine", action="store_true",
+                        help="instead of the pages: engine fires and lateness with 0 and --streams streams open")
+    parser.add_argument("--engine-tasks", type=int, default=500, help="with --engine: tasks firing every second")
+    parser.add_argument("--window", type=float, default=20.0, help="with --engine: seconds per phase")
+    parser.add_argument("--load-only", action="store_true", help="lay the data down (--keep/--keep-db) and stop")
     parser.add_argument("--pages", default="", help="only pages whose name contains this")
     parser.add_argument("--settle", type=float, default=15.0,
                         help="seconds to let serve's engine finish starting before measuring")
     args = parser.parse_args(argv)
+    if args.engine:
+        report = engine_under_streams(postgres=args.postgres, tasks=args.engine_tasks, window=args.window,
+                                      streams=args.streams)
+        print(json.dumps(report, indent=2) if args.json else render_engine(report))
+        return
 
     tmp = Path(tempfile.mkdtemp(prefix="cronpilot-dash-bench-"))
     db = None
@@ -241,15 +417,20 @@ def main(argv: list[str] | None = None) -> None:
     elif args.postgres:
         import psycopg
 
-        db = f"dash_bench_{uuid.uuid4().hex[:8]}"
+        name = args.keep_db or f"dash_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {db}")
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
+            reuse = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+            if not reuse:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        db = None if args.keep_db else name  # dropped at the end unless kept
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     else:
         url = f"sqlite:///{tmp / 'cronpilot.db'}"
     process = None
     try:
         ids = existing(url) if reuse else populate(url, tasks=args.tasks, runs=args.runs)
+        if args.load_only:
+            return
         port = _free_port()
         env = {**os.environ, "CRONPILOT_DATA_DIR": str(tmp / "data"), "CRONPILOT_DATABASE_URL": url,
                "CRONPILOT_HTTP_PORT": str(port), "CRONPILOT_USER": "bench", "CRONPILOT_TIMEZONE": "UTC",
@@ -265,11 +446,13 @@ def main(argv: list[str] | None = None) -> None:
             "task": f"/dashboard/tasks/{ids['task']}",
             "runs": "/dashboard/runs",
             "runs, failed": "/dashboard/runs?status=failed",
+            "runs, completed": "/dashboard/runs?status=completed",
             "run": f"/dashboard/runs/{ids['run']}",
             "workflows": "/dashboard/workflows",
             "workflow": f"/dashboard/workflows/{ids['workflow']}",
             "stats, 24h": "/dashboard/stats?since=24h",
             "stats, 7d": "/dashboard/stats?since=7d",
+            "stats, 30d": "/dashboard/stats?since=30d",
         }
         rows = []
         for name, path in pages.items():
@@ -304,7 +487,7 @@ def main(argv: list[str] | None = None) -> None:
             import psycopg
 
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -23,9 +23,8 @@ interface still calls one ``Service``.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,38 +45,38 @@ from .service_rules import NEW_TASK, Rules, check_destination, spec_zone, via_of
 from .service_status import Status
 from .service_team import Team
 from .service_views import Period, Views
-from .store.records import NewRun
+from .store.records import NewRun, RunTally
 from .store_ports import ServiceStore
 from .tokens import TokenInfo, Tokens
 from .triggers import next_fires
 from .web_access import WebAccess
 
 
-@dataclass
+@dataclass(frozen=True)
 class TaskStats:
+    """A task's (``task_id`` None: every task's) ended runs over a period, as counted by the store."""
+
     task_id: int | None
     name: str
     runs: int = 0
     completed: int = 0
     failed: int = 0
     skipped: int = 0
-    durations: list[float] = field(default_factory=list, repr=False)
+    avg_duration_s: float | None = None  # completed and failed runs with a start and an end
+    p95_duration_s: float | None = None  # nearest rank: sorted, index round(0.95 * (n - 1))
+
+    @classmethod
+    def of(cls, tally: RunTally) -> TaskStats:
+        return cls(task_id=tally.task_id, name=tally.name, runs=tally.runs, completed=tally.completed,
+                   failed=tally.failed, skipped=tally.skipped,
+                   # int / int is rounded once, exactly: the mean of the exact durations
+                   avg_duration_s=tally.duration_us / (tally.timed * 1_000_000) if tally.timed else None,
+                   p95_duration_s=None if tally.p95_us is None else tally.p95_us / 1_000_000)
 
     @property
     def success_rate(self) -> float | None:
         finished = self.completed + self.failed
         return self.completed / finished if finished else None
-
-    @property
-    def avg_duration_s(self) -> float | None:
-        return statistics.fmean(self.durations) if self.durations else None
-
-    @property
-    def p95_duration_s(self) -> float | None:
-        if not self.durations:
-            return None
-        ordered = sorted(self.durations)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -612,26 +611,23 @@ class Service:
     def stats(
         self, *, actor: Actor | None = None, since: datetime | None = None, task: str | None = None
     ) -> tuple[TaskStats, list[TaskStats]]:
-        """(overall, per task) over ended runs created since ``since``."""
+        """(overall, per task) over ended runs created since ``since``, counted by the database
+        (one row per task comes back, not every run)."""
         task_id = self.get_task(task, actor=actor).task_id if task else None
         owner, shared = self._scope(actor)
-        overall = TaskStats(task_id=None, name="all tasks")
-        per_task: dict[int, TaskStats] = {}
-        for tid, name, status, started, finished, _created in self.store.run_timings(
-            since=since, task_id=task_id, owner=owner, also_task_ids=shared
-        ):
-            entry = per_task.setdefault(tid, TaskStats(task_id=tid, name=name))
-            for bucket in (entry, overall):
-                bucket.runs += 1
-                if status == RunStatus.COMPLETED:
-                    bucket.completed += 1
-                elif status == RunStatus.FAILED:
-                    bucket.failed += 1
-                elif status == RunStatus.SKIPPED:
-                    bucket.skipped += 1
-                if started and finished and status in (RunStatus.COMPLETED, RunStatus.FAILED):
-                    bucket.durations.append((finished - started).total_seconds())
-        return overall, sorted(per_task.values(), key=lambda s: s.task_id or 0)
+        overall, per_task = self.store.run_stats(since=since, task_id=task_id, owner=owner, also_task_ids=shared)
+        return TaskStats.of(overall), [TaskStats.of(t) for t in per_task]
+
+    def stats_page(
+        self, *, actor: Actor | None = None, since: datetime | None = None, offset: int = 0, limit: int = 50,
+    ) -> tuple[TaskStats, list[TaskStats], int, list[TaskStats]]:
+        """The stats screen: (overall, one page of the per-task list in task id order, how many
+        tasks that list has, the 10 tasks with the most failures). The same numbers as
+        ``stats``; only the page's tasks get their p95 worked out (the others' p95 is None)."""
+        owner, shared = self._scope(actor)
+        overall, page, total, failing = self.store.run_stats_page(
+            since=since, owner=owner, also_task_ids=shared, offset=max(0, offset), limit=max(1, min(limit, 500)))
+        return TaskStats.of(overall), [TaskStats.of(t) for t in page], total, [TaskStats.of(t) for t in failing]
 
     # --- engines ---------------------------------------------------------------------------
 

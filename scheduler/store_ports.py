@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         NewRun,
         Released,
         RunOutcome,
+        RunTally,
         SpawnCheck,
     )
     from .store.secret_store import SecretRecord
@@ -341,6 +342,21 @@ class RunStore(Protocol):
         self, *, since: datetime, owner: str | None = None, also_task_ids: Sequence[int] = (),
     ) -> list[HourOfRuns]:
         """Ended runs per UTC hour since ``since``, counted by the database, oldest first."""
+        ...
+
+    def run_stats(
+        self, *, since: datetime | None = None, task_id: int | None = None, owner: str | None = None,
+        also_task_ids: Sequence[int] = (),
+    ) -> tuple[RunTally, list[RunTally]]:
+        """(all, per task by id) tallies of ended runs created since ``since``, counted in the database."""
+        ...
+
+    def run_stats_page(
+        self, *, since: datetime | None = None, owner: str | None = None, also_task_ids: Sequence[int] = (),
+        offset: int = 0, limit: int = 50, failing: int = 10,
+    ) -> tuple[RunTally, list[RunTally], int, list[RunTally]]:
+        """(all, a page of the per-task tallies with their p95, how many tasks in all, the
+        ``failing`` tasks with most failures): ``run_stats``'s numbers, only what a screen shows."""
         ...
 
     def next_pending_due(self) -> datetime | None:

@@ -153,6 +153,8 @@ class Store:
     run_history = via("history", RunHistory.run_history)
     move_log = via("history", RunHistory.move_log)
     run_timings = via("history", RunHistory.run_timings)
+    run_stats = via("history", RunHistory.run_stats)
+    run_stats_page = via("history", RunHistory.run_stats_page)
     last_run_event_id = via("history", RunHistory.last_run_event_id)
     run_changes_since = via("history", RunHistory.run_changes_since)
     latest_runs = via("history", RunHistory.latest_runs)

@@ -126,3 +126,21 @@ class HourOfRuns:
     skipped: int
     late_seconds: float
     started: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunTally:
+    """Ended runs of one task (``task_id`` None: of every task counted) over a period, counted in
+    the database. Durations (completed and failed runs with a start and an end) in microseconds;
+    ``p95_us`` is the nearest-rank pick: sorted ascending, index ``round(0.95 * (timed - 1))``
+    (Python's rounding: half to even)."""
+
+    task_id: int | None
+    name: str
+    runs: int
+    completed: int
+    failed: int
+    skipped: int
+    timed: int
+    duration_us: int
+    p95_us: int | None

@@ -106,6 +106,8 @@ runs = sa.Table(
 sa.Index("ix_runs_status_due", runs.c.status, runs.c.due_at)
 sa.Index("ix_runs_task", runs.c.task_id, runs.c.run_id)
 sa.Index("ix_runs_lease", runs.c.status, runs.c.lease_expires_at)
+# The runs list by status, newest first: the end of one status's range (migration 0014).
+sa.Index("ix_runs_status_run", runs.c.status, runs.c.run_id)
 # Stats over a period ("the last 24 hours") read a range of creation times, not every run
 # (migration 0010; with a million runs the scan took seconds).
 sa.Index("ix_runs_created_at", runs.c.created_at)

@@ -183,6 +183,44 @@ def test_tasks_filter_search_and_paginate(client: TestClient, service: Service) 
     assert "ping" in kinds and "bulk-01" not in kinds
 
 
+def test_stats_show_the_services_numbers_with_the_per_task_table_a_page_at_a_time(
+    client: TestClient, service: Service, store: Store, clock: FakeClock
+) -> None:
+    from datetime import timedelta
+
+    from scheduler.store.tables import runs
+    from scheduler.wording import elapsed_text
+
+    for i in range(60):
+        service.create_task(service.build_spec({"name": f"bulk-{i:02d}", "action": {"kind": "noop"}}), actor=OWNER)
+    now = clock.now()
+    rows = []
+    for task in service.task_page(actor=OWNER, search="bulk-", limit=100).tasks:
+        for k in range(3):
+            start = now - timedelta(hours=k + 1)
+            rows.append({"task_id": task.task_id, "status": "failed" if k == 0 and task.task_id % 7 == 0 else "completed",
+                         "reason": "schedule", "attempt": 1, "due_at": start, "created_at": start, "started_at": start,
+                         "finished_at": start + timedelta(seconds=task.task_id + k, microseconds=1234),
+                         "cancel_requested": False, "chain_depth": 0})
+    with store.engine.begin() as conn:
+        conn.execute(runs.insert(), rows)
+    overall, per_task = service.stats(actor=OWNER, since=now - timedelta(hours=24))
+    assert len(per_task) > 50
+    _sign_in(client, service.web.issue_local_link())
+    first, second = client.get("/dashboard/stats").text, client.get("/dashboard/stats?page=2").text
+
+    for text in (first, second):
+        assert f"<strong>{overall.runs}</strong>" in text and f"<strong>{overall.failed}</strong>" in text
+        assert elapsed_text(timedelta(seconds=overall.p95_duration_s)) in text
+    assert f"page 1 of 2 ({len(per_task)} tasks)" in first
+    for index, stats in enumerate(per_task):
+        page, other = (first, second) if index < 50 else (second, first)
+        row = page.split(f'href="/dashboard/tasks/{stats.task_id}">{stats.name}</a>', 1)[1].split("</tr>", 1)[0]
+        assert f'<td data-label="p95">{elapsed_text(timedelta(seconds=stats.p95_duration_s))}</td>' in row
+        assert f'<td data-label="Failed">{stats.failed}</td>' in row
+        assert f'href="/dashboard/tasks/{stats.task_id}">{stats.name}</a></td>' not in other
+
+
 def test_the_change_feed_sees_changes_made_by_another_process(service: Service, store: Store,
                                                               clock: FakeClock) -> None:
     cursor = service.change_cursor()
