@@ -12,7 +12,7 @@ from alembic import op
 from scheduler.store.tables import UTCDateTime
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
