@@ -202,6 +202,10 @@ class Engine:
         await self._store(self.store.register_worker, self.worker_id, now=now,
                           version=installed_version(), schedules=self.options.schedules)
         self.last_heartbeat_at = now
+        # First, before the task load (seconds for a big install): end the runs of an engine on
+        # this machine that is provably gone, so a restart after kill -9 recovers them at once.
+        await self._recover_dead_engines(now)
+        await self._recover_expired(now)
         with _collector_paused():
             # Small schedules are kept whole (every run finds its task at hand); big ones as
             # schedules only, each task read when it runs.
@@ -222,8 +226,7 @@ class Engine:
             self._listener = ChangeListener(self.store.url, self._wake_now)
             self._listener.start()
         await self._reconcile_sources(changed=True)
-        await self._recover_dead_engines(now)
-        await self._recover_expired(now)
+        await self._recover_expired(now)  # what expired meanwhile (leases of engines elsewhere)
         log.info("engine started", extra={"worker_id": self.worker_id, "tasks": len(self._states)})
 
     async def run_forever(self, stop: asyncio.Event) -> None:
@@ -794,7 +797,7 @@ class Engine:
         if released.runs and any(r.task_id not in self._states for r in released.runs):
             self._next_poll_at = now
 
-    async def _notify_failure(self, outcome: RunOutcome, task: Schedule | None) -> None:
+    async def _notify_failure(self, outcome: RunOutcome, task: Schedule | Task | None) -> None:
         if not self.options.notify_failures or self.notifier is None or task is None:
             return
         await self._send(
@@ -911,9 +914,16 @@ class Engine:
         if not lost:
             return
         streaks = await self._store(self.store.lost_streaks, [run.run_id for run in lost])
+        # At start-up this runs before the tasks are loaded: their retry policies come from the
+        # store (a deleted task's run is not retried, as before).
+        unknown = sorted({run.task_id for run in lost if run.task_id not in self._states})
+        read = await self._store(self.store.tasks_by_id, unknown) if unknown else {}
+        policies = {task_id: state.sched.retry for task_id, state in self._states.items()
+                    if task_id in {run.task_id for run in lost}}
+        policies.update({task_id: task.retry for task_id, task in read.items()})
         parked: set[int] = set()
         for run in lost:
-            state = self._states.get(run.task_id)
+            policy = policies.get(run.task_id)
             outcome = RunOutcome(
                 run_id=run.run_id, task_id=run.task_id, status=RunStatus.FAILED, finished_at=now,
                 error=f"{WORKER_LOST}: the process running it stopped before it finished (outcome unknown)",
@@ -924,8 +934,8 @@ class Engine:
                 outcome.error = (f"{DEAD_LETTER}: {WORKER_LOST} {POISON_STREAK} times in a row (this run "
                                  "may be what kills it); parked, not retried; `cronpilot runs --dead` lists it")
                 parked.add(run.run_id)
-            elif state is not None and run.attempt < state.sched.retry.max_attempts:
-                outcome.retry_due_at = now + state.sched.retry.delay_before(run.attempt + 1)
+            elif policy is not None and run.attempt < policy.max_attempts:
+                outcome.retry_due_at = now + policy.delay_before(run.attempt + 1)
             outcomes.append(outcome)
         recovered = await self._store(self.store.recover_expired, outcomes, now=now)
         for outcome in recovered:
@@ -934,7 +944,7 @@ class Engine:
                 self._note_pending(outcome.retry_due_at)
             if outcome.run_id in parked:
                 state = self._states.get(outcome.task_id)
-                await self._notify_failure(outcome, state.sched if state else None)
+                await self._notify_failure(outcome, state.sched if state else read.get(outcome.task_id))
 
     async def store_call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store call on the engine's store thread (for sources and other plug-ins)."""
