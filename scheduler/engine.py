@@ -112,6 +112,11 @@ class EngineOptions:
     # per-fire cost and shrink the batches until the engine did nothing else.
     shed_min_starts: int = 200
     notify_failures: bool = True
+    # The outbox (R16) remembers the message parts delivered, so a retry never sends one twice;
+    # a row older than this is dropped (a run's retries and a delivery's end long before), on a
+    # slow timer (checked at heartbeats). None: kept forever.
+    outbox_retention: timedelta | None = timedelta(days=7)
+    outbox_prune_interval: timedelta = timedelta(hours=1)
     # Whole tasks kept for runs, most recently run first; the others are read when they run
     # (with the commit that records their fire, so no extra round trip).
     task_cache: int = 16_384
@@ -173,6 +178,7 @@ class Engine:
         self._pending_blocked = False  # a due pending run waits for its task's running run
         self._next_poll_at: datetime | None = None
         self._next_heartbeat_at: datetime | None = None
+        self._next_prune_at: datetime | None = None  # the outbox's next pruning
         self._claiming = True
         self._behind = 0  # passes in a row that ended with fires already due (overload)
         self._item_cost = 0.0  # seconds a commit spends per fire or outcome (moving average)
@@ -221,6 +227,7 @@ class Engine:
         self._pending_due_at = await self._store(self.store.next_pending_due)
         self._next_poll_at = now + self.options.poll_interval
         self._next_heartbeat_at = now + self.options.heartbeat_interval
+        self._next_prune_at = now  # at the first heartbeat: not in the start-up
         self._started = True
         if self.options.listen_for_changes and self.options.schedules and self.store.url.startswith("postgres"):
             self._listener = ChangeListener(self.store.url, self._wake_now)
@@ -888,6 +895,16 @@ class Engine:
         await self._recover_dead_engines(now)
         self.last_heartbeat_at = now
         self._next_heartbeat_at = now + self.options.heartbeat_interval
+        await self._prune_outbox(now)
+
+    async def _prune_outbox(self, now: datetime) -> None:
+        retention = self.options.outbox_retention
+        if retention is None or self._next_prune_at is None or now < self._next_prune_at:
+            return
+        self._next_prune_at = now + self.options.outbox_prune_interval
+        dropped = await self._store(self.store.forget_delivered, before=now - retention)
+        if dropped:
+            log.info("outbox: dropped %d delivered parts older than %s", dropped, duration_text(retention))
 
     async def _recover_dead_engines(self, now: datetime) -> None:
         """End at once the runs of engines on this machine that are provably gone (another

@@ -282,3 +282,27 @@ async def test_a_dead_engines_runs_end_before_the_tasks_are_loaded(make_engine, 
     assert seen_at_load[0] == RunStatus.RETRYING  # ended (and its retry due) before the load
     retry = max(store.list_runs(), key=lambda r: r.run_id)
     assert (retry.reason, retry.attempt, retry.retry_of) == (RunReason.RETRY, 2, run.run_id)
+
+
+async def test_the_engine_prunes_delivered_outbox_rows_past_their_retention(make_engine, clock, store):
+    """R16's outbox grows by a row per message part sent: the engine drops those older than the
+    retention on a slow timer (checked at heartbeats), and keeps the recent ones."""
+    start = clock.now()
+    store.record_delivered_part("run-1", "slack:C1", 0, now=start)
+    store.record_delivered_part("run-1", "slack:C1", 1, now=start)
+    engine = make_engine(outbox_retention=timedelta(days=7), outbox_prune_interval=timedelta(hours=1),
+                         heartbeat_interval=timedelta(seconds=10))
+    await engine.start()
+    clock.advance(timedelta(days=6))
+    store.record_delivered_part("run-2", "telegram:42", 0, now=clock.now())
+    engine.wake()
+    await engine.run_until_idle()
+    clock.advance(timedelta(seconds=11))  # a heartbeat: nothing old enough yet
+    engine.wake()
+    await engine.run_until_idle()
+    assert store.delivered_parts("run-1", "slack:C1") == {0, 1}
+    clock.advance(timedelta(days=1, hours=1))  # run-1's parts are now over 7 days old
+    engine.wake()
+    await engine.run_until_idle()
+    assert store.delivered_parts("run-1", "slack:C1") == set()
+    assert store.delivered_parts("run-2", "telegram:42") == {0}
