@@ -23,13 +23,13 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from chaos import Site, _alive_with, _tempdir, _wait_until
-
+from bench.chaos import Site, _alive_with, _tempdir, _wait_until
 from scheduler.models import RunStatus
 
-ROOT = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
 
 
