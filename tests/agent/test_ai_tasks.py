@@ -238,7 +238,7 @@ async def test_an_ai_result_carries_its_runs_outbox_key_so_a_retry_never_sends_i
 
     slack = Slack()
     runner.notifier = DeliveryRouter(default=notifier, channels={"slack": slack}, ledger=service)
-    fire = "task-%d@2026-01-05T06:00:00+00:00" % task.task_id
+    fire = f"task-{task.task_id}@2026-01-05T06:00:00+00:00"
     for attempt_run in (101, 102):  # the attempt, then its retry after the engine died
         await runner.run(AIRequest(run_id=attempt_run, task_id=task.task_id, owner="alice", prompt="do the job",
                                    template=None, inputs={}, delivery_key=fire))
