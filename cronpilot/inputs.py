@@ -5,7 +5,7 @@ once instead of filling memory until the kernel kills the process)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from scheduler.errors import InvalidRequest
 
@@ -62,7 +62,7 @@ MAX_YAML_ALIASES = 1_000  # *references to &anchors; a workflow file uses a hand
 MAX_YAML_NODES = 100_000  # values once every alias is expanded (a 1 MiB file holds ~100,000)
 
 
-def load_yaml(text: str, *, what: str) -> object:
+def load_yaml(text: str, *, what: str) -> Any:
     """The YAML document in ``text`` (safe types only), or ``InvalidRequest`` when it can't be
     read. Aliases are counted and the document's size with every alias expanded is measured on
     the node graph, before any Python object is built: a billion-laughs file (nine levels of
@@ -73,16 +73,16 @@ def load_yaml(text: str, *, what: str) -> object:
     class BoundedLoader(yaml.SafeLoader):
         aliases = 0
 
-        def compose_node(self, parent: object, index: object) -> object:
+        def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
             if self.check_event(yaml.AliasEvent):
                 self.aliases += 1
                 if self.aliases > MAX_YAML_ALIASES:
                     raise InvalidRequest(f"{what} has over {MAX_YAML_ALIASES} YAML aliases (*name); "
                                          "write the values out")
-            return super().compose_node(parent, index)  # type: ignore[misc]
+            return super().compose_node(parent, index)
 
-        def compose_document(self) -> object:
-            node = super().compose_document()  # type: ignore[misc]
+        def compose_document(self) -> yaml.Node | None:
+            node = super().compose_document()
             _check_expanded_size(node, what)
             return node
 
