@@ -54,7 +54,7 @@ class AgentAIRunner:
         task = await asyncio.to_thread(self.service.get_task, request.task_id)
         used = await asyncio.to_thread(self._tokens_used, task)
         if used >= self.limits.daily_tokens:
-            await self._pause_for_budget(task, used, request.run_id)
+            await self._pause_for_budget(task, used, request.run_id, request.delivery_key)
             raise ActionFailed(f"daily token budget used up ({used} of {self.limits.daily_tokens} "
                                "tokens in the last 24 hours); the task is paused")
         prompt = await self._prompt(request, task)
@@ -80,9 +80,9 @@ class AgentAIRunner:
             reasons = sorted({e[REFUSAL_REASON] for e in refused})
             entries.append({"role": "cronpilot", "refusals": len(refused), "reasons": reasons})
             text += f"\n\n(cronpilot refused {len(refused)} action(s) in this run: {'; '.join(reasons[:3])})"
-        await self._deliver(task, request.run_id, text, ctx.notes, entries)
+        await self._deliver(task, request.run_id, text, ctx.notes, entries, key=request.delivery_key)
         if used + tokens >= self.limits.daily_tokens:
-            await self._pause_for_budget(task, used + tokens, request.run_id)
+            await self._pause_for_budget(task, used + tokens, request.run_id, request.delivery_key)
             entries.append({"role": "cronpilot", "paused": "daily token budget reached"})
         return AIResult(text=text, transcript=entries, tokens_used=tokens, model_calls=model_calls(messages))
 
@@ -124,14 +124,14 @@ class AgentAIRunner:
         return await request.fetch(url, max_bytes=self.limits.max_fetch_bytes)
 
     async def _deliver(self, task: Task, run_id: int, text: str, notes: list[str],
-                       entries: list[dict[str, Any]]) -> None:
+                       entries: list[dict[str, Any]], *, key: str | None) -> None:
         if self.notifier is None:
             return
         body = "\n\n".join([*notes, text]) if notes else text
         try:
             await self.notifier.notify(Notification(owner=task.owner, text=body, task_id=task.task_id,
                                                     run_id=run_id, title=task.name,
-                                                    destination=task.destination))
+                                                    destination=task.destination, key=key))
         except Exception as exc:
             log.warning("AI result not delivered", extra={"run_id": run_id}, exc_info=True)
             entries.append({"role": "cronpilot", "delivery_failed": f"{type(exc).__name__}: {exc}"})
@@ -139,7 +139,7 @@ class AgentAIRunner:
     def _tokens_used(self, task: Task) -> int:
         return self.service.tokens_used(task.task_id, since=self.service.clock.now() - BUDGET_WINDOW)
 
-    async def _pause_for_budget(self, task: Task, used: int, run_id: int) -> None:
+    async def _pause_for_budget(self, task: Task, used: int, run_id: int, key: str | None) -> None:
         owner = Actor(user=task.owner, role=Role.MEMBER, origin={"via": "ai-budget", "run_id": run_id})
         with contextlib.suppress(Conflict):  # already paused
             await asyncio.to_thread(self.service.pause_task, str(task.task_id), actor=owner)
@@ -147,7 +147,7 @@ class AgentAIRunner:
             return
         await self.notifier.notify(Notification(
             owner=task.owner, task_id=task.task_id, run_id=run_id, title=f"{task.name} paused",
-            destination=task.destination,
+            destination=task.destination, key=None if key is None else f"{key}#paused",
             text=(f"I paused '{task.name}' (task #{task.task_id}): its runs used {used} model tokens "
                   f"in the last 24 hours, over its daily budget of {self.limits.daily_tokens} "
                   f"(CRONPILOT_AI_DAILY_TOKENS). Say 'resume {task.name}' when you want it back."),

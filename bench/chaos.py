@@ -46,6 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,7 @@ class Site:
         # Tasks every second or two: the chaos wants many fires (below the default minimum interval).
         self.service = Service(self.store, default_timezone="UTC", min_interval=timedelta(seconds=1))
         self.server: subprocess.Popen[str] | None = None
+        self.kill_times: list[float] = []  # wall clock, for the kill -9 ledger
 
     def add_interval_task(self, name: str, every: float, action: dict[str, Any], *, retries: int = 1) -> int:
         spec = self.service.build_spec({
@@ -136,6 +138,7 @@ class Site:
     def kill9(self) -> None:
         assert self.server is not None
         os.kill(self.server.pid, signal.SIGKILL)
+        self.kill_times.append(time.time())
         self.server.wait(timeout=30)
         self.server = None
 
@@ -238,7 +241,9 @@ def kill9(sandbox: str, *, kills: int) -> Figures:
         ledger = site.work / "ledger"
         ledger.touch()
         ledger.chmod(0o666)
-        script = f"sleep {marker} 2>/dev/null & sleep 1.5; echo $CRONPILOT_RUN_ID >> {ledger}; kill $! 2>/dev/null"
+        # The effect: the run id (one per attempt) and when it was written.
+        script = (f"sleep {marker} 2>/dev/null & sleep 1.5; echo $CRONPILOT_RUN_ID $(date +%s.%N) >> {ledger}; "
+                  "kill $! 2>/dev/null")
         for i in range(4):
             site.add_interval_task(f"work{i}", 2, {"kind": "shell", "argv": [script], "use_shell": True,
                                                    "cwd": str(site.work)}, retries=3)
@@ -271,9 +276,8 @@ def kill9(sandbox: str, *, kills: int) -> Figures:
             end = datetime.now(UTC)
             figures.lost, figures.stuck = _lost_and_stuck(site, 2, until=end - timedelta(seconds=4))
             runs = site.runs()
-            key = {r.run_id: (r.task_id, r.scheduled_for) for r in runs}
-            effects = Counter(key.get(int(line)) for line in ledger.read_text().split() if line.strip().isdigit())
-            figures.duplicated = sum(n - 1 for k, n in effects.items() if k is not None and n > 1)
+            figures.duplicated, ledger_figures = count_duplicates(runs, _effects(ledger), site.kill_times)
+            figures.extra.update(ledger_figures)
             figures.runs = len(runs)
             figures.recovery_s = round(max(recoveries), 2) if recoveries else None
             figures.extra.update({"kills": kills, "recoveries_s": [round(r, 2) for r in recoveries],
@@ -284,6 +288,50 @@ def kill9(sandbox: str, *, kills: int) -> Figures:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
     return figures
+
+
+def _effects(ledger: Path) -> list[tuple[int, float]]:
+    """The ledger's lines: (run id, when its effect was written, epoch seconds)."""
+    found = []
+    for line in ledger.read_text().splitlines():
+        run_id, _, at = line.strip().partition(" ")
+        if run_id.isdigit():
+            found.append((int(run_id), float(at) if at else float("nan")))
+    return found
+
+
+def count_duplicates(runs: list[Any], effects: list[tuple[int, float]],
+                     kills: list[float]) -> tuple[int, dict[str, int]]:
+    """Fires executed twice, from a ledger of (run id, time) effects. Each attempt is its own
+    run (a retry is a new run of the same fire, attempt + 1), so the ledger tells apart:
+
+    - a real duplicate: the same attempt's effect twice, or an attempt's effect written once a
+      later attempt of the same fire had started (the two ran beside each other: an orphan);
+    - an at-least-once retry: an attempt killed after its effect and before its outcome was
+      recorded, then retried; its effect came before the kill and before the retry started.
+
+    Returns the real duplicates and, for the figures, how many fires were retried after an
+    effect (and of those, how many had the effect written before a kill)."""
+    by_id = {r.run_id: r for r in runs}
+    per_fire: dict[tuple[int, Any], dict[int, list[float]]] = {}
+    for run_id, at in effects:
+        run = by_id.get(run_id)
+        if run is not None:
+            per_fire.setdefault((run.task_id, run.scheduled_for), {}).setdefault(run_id, []).append(at)
+    duplicated = retried = effect_then_killed = 0
+    for attempts in per_fire.values():
+        duplicated += sum(len(times) - 1 for times in attempts.values())
+        ordered = sorted(attempts, key=lambda run_id: by_id[run_id].attempt)
+        beside = False
+        for earlier, later in pairwise(ordered):
+            started = by_id[later].started_at
+            if started is not None and any(at >= started.timestamp() for at in attempts[earlier]):
+                beside = True
+                duplicated += 1
+            elif started is not None and any(min(attempts[earlier]) < k < started.timestamp() for k in kills):
+                effect_then_killed += 1
+        retried += len(ordered) > 1 and not beside
+    return duplicated, {"retried_after_effect": retried, "effect_then_killed": effect_then_killed}
 
 
 def pg_terminate(*, rounds: int) -> Figures:

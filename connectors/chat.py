@@ -13,11 +13,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Protocol
-
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from agent.chatter import is_dashboard_request
 from agent.messages import ButtonAction, InboundMessage, OutboundMessage
@@ -82,13 +79,17 @@ class ChatGateway:
         # Each message may cost a model call: a person sending more than this in a moving
         # minute gets a "slow down" instead (0: no limit). Per process, in memory.
         self.messages_per_minute = messages_per_minute
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._per_minute = RateLimitItemPerMinute(max(1, messages_per_minute))
         self.people = service.people
         self._assistant = assistant
         self.clock = clock or SystemClock()
         self.default_timezone = default_timezone
         self._last_cleanup = self.clock.now()
+
+    @cached_property
+    def _rate(self) -> _PerMinute:
+        """The moving-minute limit, made at the first message (``limits`` is imported then, not
+        when ``serve`` starts: a delivery-only gateway never needs it)."""
+        return _PerMinute(max(1, self.messages_per_minute))
 
     # --- the steps every connector uses --------------------------------------------------------
 
@@ -128,7 +129,7 @@ class ChatGateway:
             who = await self.identify(event.platform, event.platform_user, display_name=event.display_name)
             if isinstance(who, Stranger):
                 return OutboundMessage(who.reason) if event.private else None
-            if self.messages_per_minute and not self._limiter.hit(self._per_minute, who.user_id):
+            if self.messages_per_minute and not self._rate.hit(who.user_id):
                 log.info("chat message over the per-person limit", extra={"user_id": who.user_id})
                 return OutboundMessage(
                     f"Slow down a little, please: I take up to {self.messages_per_minute} messages a "
@@ -207,3 +208,18 @@ class ChatGateway:
 def error_text(exc: BaseException) -> str:
     """One line for a person: our errors say what to do; anything else is ours to fix."""
     return str(exc) if isinstance(exc, CronpilotError) else SORRY
+
+
+class _PerMinute:
+    """``limits``' moving window, per person, in memory."""
+
+    def __init__(self, per_minute: int) -> None:
+        from limits import RateLimitItemPerMinute
+        from limits.storage import MemoryStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._item = RateLimitItemPerMinute(per_minute)
+
+    def hit(self, who: str) -> bool:
+        return self._limiter.hit(self._item, who)

@@ -5,7 +5,7 @@ once instead of filling memory until the kernel kills the process)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from scheduler.errors import InvalidRequest
 
@@ -56,3 +56,71 @@ def _text(data: bytes, limit: int, what: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidRequest(f"{what} is not UTF-8 text") from None
+
+
+MAX_YAML_ALIASES = 1_000  # *references to &anchors; a workflow file uses a handful
+MAX_YAML_NODES = 100_000  # values once every alias is expanded (a 1 MiB file holds ~100,000)
+
+
+def load_yaml(text: str, *, what: str) -> Any:
+    """The YAML document in ``text`` (safe types only), or ``InvalidRequest`` when it can't be
+    read. Aliases are counted and the document's size with every alias expanded is measured on
+    the node graph, before any Python object is built: a billion-laughs file (nine levels of
+    ten aliases each, a few hundred bytes) is refused at once instead of expanding in whatever
+    walks the result (validation, JSON)."""
+    import yaml
+
+    class BoundedLoader(yaml.SafeLoader):
+        aliases = 0
+
+        def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+            if self.check_event(yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > MAX_YAML_ALIASES:
+                    raise InvalidRequest(f"{what} has over {MAX_YAML_ALIASES} YAML aliases (*name); "
+                                         "write the values out")
+            return super().compose_node(parent, index)
+
+        def compose_document(self) -> yaml.Node | None:
+            node = super().compose_document()
+            _check_expanded_size(node, what)
+            return node
+
+    try:
+        return yaml.load(text, Loader=BoundedLoader)  # a SafeLoader, bounded
+    except yaml.YAMLError as exc:
+        raise InvalidRequest(f"can't read {what}: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise InvalidRequest(f"{what} is nested too deeply") from None
+
+
+def _check_expanded_size(root: object, what: str) -> None:
+    """Refuse a node graph that is over ``MAX_YAML_NODES`` values with its aliases expanded, or
+    that refers to itself (``&a [*a]``). Sizes are memoized per node, so this is linear in the
+    graph, not in its expansion."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise InvalidRequest(f"{what} has a YAML alias that refers to itself")
+        open_nodes.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        open_nodes.discard(key)
+        if total > MAX_YAML_NODES:
+            raise InvalidRequest(f"{what} expands to over {MAX_YAML_NODES} values (YAML aliases); "
+                                 "write it without the repeated references")
+        sizes[key] = total
+        return total
+
+    if isinstance(root, yaml.Node):
+        size(root)

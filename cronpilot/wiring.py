@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,9 +18,9 @@ from scheduler.actions.base import ActionConfig, SmtpConfig
 from scheduler.clock import Clock, SystemClock
 from scheduler.datadir import make_private
 from scheduler.engine import Engine, EngineOptions
-from scheduler.errors import CronpilotError
+from scheduler.errors import ActionFailed, CronpilotError
 from scheduler.people import AccessPolicy
-from scheduler.ports import AIRunner, EngineObserver, LogArchive, Notifier
+from scheduler.ports import AIRequest, AIResult, AIRunner, EngineObserver, LogArchive, Notifier
 from scheduler.secret_box import KEY_FILE_NAME, SecretBox
 from scheduler.service import Actor, Role, Service, SpawnPolicy, TaskQuota
 from scheduler.store import Store
@@ -253,7 +254,9 @@ class App:
             config=self.action_config,
             clock=self.clock,
             notifier=self.notifier,
-            ai_runner=self.ai_runner,
+            # Built at the first AI run, not here: the model stack (LangChain) is slow to import
+            # and a restart must end a dead engine's runs first (issue 14: under 5 s).
+            ai_runner=_DeferredAIRunner(lambda: self.ai_runner) if self.settings.openai_api_key else None,
             secrets=self.service,
             observer=observer,
             ai_budget=AIRunBudget(
@@ -272,6 +275,24 @@ class App:
         )
         self.service.on_change = engine.wake
         return engine
+
+
+class _DeferredAIRunner:
+    """An ``AIRunner`` made on first use (its imports off the event loop's thread)."""
+
+    def __init__(self, build: Callable[[], AIRunner | None]) -> None:
+        self._build = build
+        self._runner: AIRunner | None = None
+
+    async def run(self, request: AIRequest) -> AIResult:
+        if self._runner is None:
+            try:
+                self._runner = await asyncio.to_thread(self._build)
+            except CronpilotError as exc:
+                raise ActionFailed(str(exc)) from None
+            if self._runner is None:
+                raise ActionFailed("no model configured (set OPENAI_API_KEY)")
+        return await self._runner.run(request)
 
 
 def _plain(value: SecretStr | None) -> str | None:

@@ -113,6 +113,11 @@ class EngineOptions:
     # per-fire cost and shrink the batches until the engine did nothing else.
     shed_min_starts: int = 200
     notify_failures: bool = True
+    # The outbox (R16) remembers the message parts delivered, so a retry never sends one twice;
+    # a row older than this is dropped (a run's retries and a delivery's end long before), on a
+    # slow timer (checked at heartbeats). None: kept forever.
+    outbox_retention: timedelta | None = timedelta(days=7)
+    outbox_prune_interval: timedelta = timedelta(hours=1)
     # Whole tasks kept for runs, most recently run first; the others are read when they run
     # (with the commit that records their fire, so no extra round trip).
     task_cache: int = 16_384
@@ -181,6 +186,7 @@ class Engine:
         self._pending_blocked = False  # a due pending run waits for its task's running run
         self._next_poll_at: datetime | None = None
         self._next_heartbeat_at: datetime | None = None
+        self._next_prune_at: datetime | None = None  # the outbox's next pruning
         self._claiming = True
         self._behind = 0  # passes in a row that ended with fires already due (overload)
         self._item_cost = 0.0  # seconds a commit spends per fire or outcome (moving average)
@@ -217,6 +223,10 @@ class Engine:
         await self._store(self.store.register_worker, self.worker_id, now=now,
                           version=installed_version(), schedules=self.options.schedules)
         self.last_heartbeat_at = now
+        # First, before the task load (seconds for a big install): end the runs of an engine on
+        # this machine that is provably gone, so a restart after kill -9 recovers them at once.
+        await self._recover_dead_engines(now)
+        await self._recover_expired(now)
         if self._sharing:  # before the load: only the tasks of partitions held go on the heap
             await self._share(now)
         with _collector_paused():
@@ -234,13 +244,13 @@ class Engine:
         self._pending_due_at = await self._store(self.store.next_pending_due)
         self._next_poll_at = now + self.options.poll_interval
         self._next_heartbeat_at = now + self.options.heartbeat_interval
+        self._next_prune_at = now  # at the first heartbeat: not in the start-up
         self._started = True
         if self.options.listen_for_changes and self.options.schedules and self.store.url.startswith("postgres"):
             self._listener = ChangeListener(self.store.url, self._wake_now)
             self._listener.start()
         await self._reconcile_sources(changed=True)
-        await self._recover_dead_engines(now)
-        await self._recover_expired(now)
+        await self._recover_expired(now)  # what expired meanwhile (leases of engines elsewhere)
         log.info("engine started", extra={"worker_id": self.worker_id, "tasks": len(self._states)})
 
     async def run_forever(self, stop: asyncio.Event) -> None:
@@ -826,7 +836,7 @@ class Engine:
         if released.runs and any(r.task_id not in self._states for r in released.runs):
             self._next_poll_at = now
 
-    async def _notify_failure(self, outcome: RunOutcome, task: Schedule | None) -> None:
+    async def _notify_failure(self, outcome: RunOutcome, task: Schedule | Task | None) -> None:
         if not self.options.notify_failures or self.notifier is None or task is None:
             return
         await self._send(
@@ -917,6 +927,16 @@ class Engine:
         await self._recover_dead_engines(now)
         self.last_heartbeat_at = now
         self._next_heartbeat_at = now + self.options.heartbeat_interval
+        await self._prune_outbox(now)
+
+    async def _prune_outbox(self, now: datetime) -> None:
+        retention = self.options.outbox_retention
+        if retention is None or self._next_prune_at is None or now < self._next_prune_at:
+            return
+        self._next_prune_at = now + self.options.outbox_prune_interval
+        dropped = await self._store(self.store.forget_delivered, before=now - retention)
+        if dropped:
+            log.info("outbox: dropped %d delivered parts older than %s", dropped, duration_text(retention))
 
     async def _share(self, now: datetime) -> None:
         """Hold this engine's fair share of the partitions (``sharing.py``); for partitions
@@ -978,9 +998,16 @@ class Engine:
         if not lost:
             return
         streaks = await self._store(self.store.lost_streaks, [run.run_id for run in lost])
+        # At start-up this runs before the tasks are loaded: their retry policies come from the
+        # store (a deleted task's run is not retried, as before).
+        unknown = sorted({run.task_id for run in lost if run.task_id not in self._states})
+        read = await self._store(self.store.tasks_by_id, unknown) if unknown else {}
+        policies = {task_id: state.sched.retry for task_id, state in self._states.items()
+                    if task_id in {run.task_id for run in lost}}
+        policies.update({task_id: task.retry for task_id, task in read.items()})
         parked: set[int] = set()
         for run in lost:
-            state = self._states.get(run.task_id)
+            policy = policies.get(run.task_id)
             outcome = RunOutcome(
                 run_id=run.run_id, task_id=run.task_id, status=RunStatus.FAILED, finished_at=now,
                 error=f"{WORKER_LOST}: the process running it stopped before it finished (outcome unknown)",
@@ -991,8 +1018,8 @@ class Engine:
                 outcome.error = (f"{DEAD_LETTER}: {WORKER_LOST} {POISON_STREAK} times in a row (this run "
                                  "may be what kills it); parked, not retried; `cronpilot runs --dead` lists it")
                 parked.add(run.run_id)
-            elif state is not None and run.attempt < state.sched.retry.max_attempts:
-                outcome.retry_due_at = now + state.sched.retry.delay_before(run.attempt + 1)
+            elif policy is not None and run.attempt < policy.max_attempts:
+                outcome.retry_due_at = now + policy.delay_before(run.attempt + 1)
             outcomes.append(outcome)
         recovered = await self._store(self.store.recover_expired, outcomes, now=now)
         for outcome in recovered:
@@ -1001,7 +1028,7 @@ class Engine:
                 self._note_pending(outcome.retry_due_at)
             if outcome.run_id in parked:
                 state = self._states.get(outcome.task_id)
-                await self._notify_failure(outcome, state.sched if state else None)
+                await self._notify_failure(outcome, state.sched if state else read.get(outcome.task_id))
 
     async def store_call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store call on the engine's store thread (for sources and other plug-ins)."""

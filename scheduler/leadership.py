@@ -19,12 +19,16 @@ import contextlib
 import fcntl
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-
+from .lazy import lazy_module
 from .sources.pgnotify import libpq_url
 from .store.dialect import transaction_pooled
+
+if TYPE_CHECKING:
+    import psycopg
+else:
+    psycopg = lazy_module("psycopg")  # PostgreSQL only: not imported on SQLite
 
 log = logging.getLogger(__name__)
 

@@ -53,6 +53,9 @@ class AIRequest:
     inputs: dict[str, str]
     # How the run may read a web page (a template's ``url`` input); None: it may not.
     fetch: PageFetcher | None = field(default=None, compare=False)
+    # ``Notification.key`` for what the run delivers (the outbox: a retry or a restart never
+    # sends a delivered part again); None: not remembered.
+    delivery_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,10 @@ class EngineStore(ConditionStore, Protocol):
         """SQLite: checkpoint the WAL from a thread, not in commits; False when nothing to do."""
         ...
 
+    def forget_delivered(self, *, before: datetime) -> int:
+        """Drop outbox rows delivered before ``before``; how many (the engine prunes)."""
+        ...
+
     def stop_background_checkpoints(self) -> None:
         """Back to checkpoints at commit (after a last one from the thread)."""
         ...

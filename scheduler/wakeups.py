@@ -17,11 +17,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import psycopg
-
+from .lazy import lazy_module
 from .sources.pgnotify import KEEPALIVES, libpq_url
 from .store.dialect import transaction_pooled
+
+if TYPE_CHECKING:
+    import psycopg
+else:
+    psycopg = lazy_module("psycopg")  # PostgreSQL only: not imported on SQLite
 
 log = logging.getLogger(__name__)
 

@@ -42,15 +42,11 @@ def serve(
 
 
 async def _serve(grace: timedelta) -> None:
-    from connectors.dashboard import LiveFeed
-    from connectors.health import Readiness, health_router
-    from connectors.log_archive import Observers
-    from connectors.metrics import Metrics, metrics_router
-
     app = current_app()
-    metrics = Metrics(backlog=lambda: _backlog(app))
-    archiver = _log_archiver(app)
-    engine = app.engine(observer=metrics if archiver is None else Observers([metrics, archiver]))
+    # The engine starts first and says so: its start ends a dead engine's runs (a restart after
+    # kill -9, issue 14), so the HTTP side (FastAPI, the dashboard, Prometheus: a third of the
+    # start-up's imports) is imported after that. The observers join before the first pass.
+    engine = app.engine()
     await engine.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -63,11 +59,18 @@ async def _serve(grace: timedelta) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
-    tasks = app.service.list_tasks()
     render.console.print(
-        f"cronpilot engine running: {count_text(len(tasks), 'task')}, database "
+        f"cronpilot engine running: {count_text(len(engine.task_ids()), 'task')}, database "
         f"{render.escape(app.database_label)}. Ctrl-C to stop."
     )
+    from connectors.dashboard import LiveFeed
+    from connectors.health import Readiness, health_router
+    from connectors.log_archive import Observers
+    from connectors.metrics import Metrics, metrics_router
+
+    metrics = Metrics(backlog=lambda: _backlog(app))
+    archiver = _log_archiver(app)
+    engine.observer = metrics if archiver is None else Observers([metrics, archiver])
     kind = connection_kind(app.settings.effective_database_url)
     if not kind.listen:  # Supabase's transaction pooler: say it once, here, where it matters
         _say(render.escape(f"database: {kind.kind}: {kind.advice}"))

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
 from scheduler.dag import render_mermaid, render_text
 from scheduler.durations import parse_duration
@@ -121,13 +120,10 @@ def create(
         return
     doc: dict[str, Any] = {}
     if file is not None:
-        from ..inputs import read_text_file
+        from ..inputs import load_yaml, read_text_file
 
         text = read_text_file(file, what="the workflow file")  # capped: -f /dev/zero is refused at once
-        try:
-            doc = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise InvalidRequest(f"can't read {file}: {str(exc).splitlines()[0]}") from None
+        doc = load_yaml(text, what=str(file)) or {}  # aliases bounded: a billion laughs is refused
         if not isinstance(doc, dict):
             raise InvalidRequest(f"{file} should hold a mapping (see cronpilot workflow create --example)")
     for item in step:

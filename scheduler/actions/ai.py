@@ -32,6 +32,7 @@ async def run(action: AIAction, ctx: ActionContext) -> ActionResult:
             template=action.template,
             inputs=dict(action.inputs),
             fetch=fetch,
+            delivery_key=ctx.delivery_key,
         )
     )
     ctx.output.write("stdout", result.text.encode())

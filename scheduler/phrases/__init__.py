@@ -41,9 +41,17 @@ def _zone(zone: str) -> ZoneInfo:
         raise InvalidRequest(str(exc)) from None
 
 
+# The instants a phrase is read at: the fires after one near year 9999 lie past datetime's end
+# (croniter failed with "'*' is not in list" under "year 10000 is out of range").
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
+
+
 def _aware(now: datetime) -> datetime:
     if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
         raise InvalidRequest("'now' must be an aware datetime (with a time zone or UTC offset).")
+    if not EARLIEST_YEAR <= now.year <= LATEST_YEAR:
+        raise InvalidRequest(f"'now' must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}; "
+                             f"got {now.year}.")
     return now
 
 
@@ -61,6 +69,14 @@ def parse_schedule(
     """
     tz = _zone(zone)
     now = _aware(now)
+    try:
+        return _parse(phrase, tz=tz, now=now, dst=dst, locale=locale, holidays=holidays)
+    except OverflowError:  # a date the phrase names, or a fire after it, past year 9999
+        raise InvalidRequest("That schedule reaches past the year 9999; pick an earlier date.") from None
+
+
+def _parse(phrase: str, *, tz: ZoneInfo, now: datetime, dst: DstPolicy | None, locale: str | None,
+           holidays: str | None) -> Schedule:
     text = clean(phrase)
     _refuse_odd_numbers(text)
     expression = looks_like_cron(text)

@@ -98,9 +98,26 @@ def build_in_language(text: str, tz: ZoneInfo, now: datetime, locale: str | None
         if not _foreign_words(sc):
             raise  # English read it all and said no (a zone, a past date...): that stands
         return _other_languages(text, tz, now, exc, None)
+    unit = _unread_unit(sc)
+    if unit is not None:
+        # "every 1 foo seconds" read as the 1st of the month with "seconds" dropped: what the
+        # phrase counts (or dates) was missed, so the English reading is no fallback (another
+        # language that reads every word still may).
+        first = min((i for i in sc.content if i <= unit), default=unit)  # "foo seconds", not "seconds"
+        return _other_languages(text, tz, now, _unread_error(sc, first), None)
     if unread(sc) is None:
         return schedule
     return _other_languages(text, tz, now, None, schedule)
+
+
+def _unread_unit(sc: Scan) -> int | None:
+    """The index of a number or an English unit word ("seconds", "days") the reading left
+    unread ("on 31 Dec 3000" read as this year's 31 Dec, "3000" dropped)."""
+    for i in sc.content:
+        tok = sc.tokens[i]
+        if tok.kind in ("num", "clock", "numsep", "iso") or (tok.kind == "word" and tok.text in lexicon.UNITS):
+            return i
+    return None
 
 
 def _foreign_words(sc: Scan) -> bool:

@@ -12,16 +12,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_tables
-
 from scheduler.errors import InvalidRequest
+from scheduler.lazy import lazy_module
 from scheduler.triggers import public_holidays
 
 from . import lexicon
 from .schedule import Schedule
 from .tokens import Stream
+
+if TYPE_CHECKING:
+    import holidays as holiday_tables
+else:
+    holiday_tables = lazy_module("holidays")
 
 
 @dataclass

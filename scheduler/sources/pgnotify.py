@@ -12,17 +12,23 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-import psycopg
-from psycopg import errors as pg_errors
-from psycopg import sql
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidRequest, NotFound, PermissionDenied
+from ..lazy import lazy_module
 from ..models import RunReason
 from ..triggers import PgNotifyTrigger
 from .payloads import notify_payload
 from .subscription import Fire, Subscription, bounded_event_name
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import errors as pg_errors
+    from psycopg import sql
+else:  # PostgreSQL only: not imported on SQLite
+    psycopg = lazy_module("psycopg")
+    pg_errors = lazy_module("psycopg.errors")
+    sql = lazy_module("psycopg.sql")
 
 log = logging.getLogger(__name__)
 

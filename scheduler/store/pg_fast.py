@@ -30,12 +30,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 import sqlalchemy as sa
 
+from ..lazy import lazy_module
 from .records import NewRun, RunOutcome
+
+if TYPE_CHECKING:
+    import psycopg
+else:
+    psycopg = lazy_module("psycopg")  # PostgreSQL only: not imported on SQLite
 
 _RECORD_FIRES = """
 WITH v AS (

@@ -200,6 +200,10 @@ def _walls(it: croniter) -> Iterator[datetime]:
             yield it.get_next(datetime)
         except (CroniterBadDateError, CroniterError):
             return
+        except (ValueError, OverflowError):
+            # The next match lies past year 9999 (datetime's end): croniter fails inside its own
+            # handler ("year 10000 is out of range" over "'*' is not in list"). No fire.
+            return
 
 
 def walls_between(trigger: CronTrigger, low: datetime, high: datetime) -> list[datetime]:

@@ -16,8 +16,14 @@ import importlib.resources
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-import holidays as holiday_tables
+from ..lazy import lazy_module
+
+if TYPE_CHECKING:
+    import holidays as holiday_tables
+else:
+    holiday_tables = lazy_module("holidays")  # read when a trigger names a calendar
 
 _ALIASES = {"UK": "GB"}
 

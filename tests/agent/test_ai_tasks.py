@@ -207,3 +207,39 @@ async def test_an_ai_task_past_its_daily_token_budget_pauses_itself_and_tells_it
     refused = service.get_run(third.run_id)
     assert refused.status == RunStatus.FAILED and "daily token budget used up" in refused.error
     assert len(model.seen) == calls_before  # the model was not called at all
+
+
+async def test_an_ai_result_carries_its_runs_outbox_key_so_a_retry_never_sends_it_twice(
+    service, engine_for, alice, notifier
+):
+    """R16 for AI tasks: the result goes out under the run's delivery key, so after a crash
+    between the delivery and the run's outcome its retry finds the message delivered."""
+    from connectors.delivery import DeliveryRouter
+    from scheduler.execution import delivery_key
+    from scheduler.ports import AIRequest
+
+    model = ScriptedChatModel(tokens_per_call=10, respond=by_rules([(r"do the job", lambda m: "Report: quiet.")]))
+    task, run, runner = await run_ai_task(service, engine_for, alice, model)
+    [delivered] = notifier.sent
+    assert delivered.key == delivery_key(task.task_id, None, run.run_id) == f"run-{run.run_id}"
+
+    class Slack:
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        def describe(self, destination) -> str:
+            return f"slack channel {destination.get('channel')}"
+
+        def pieces(self, notification, destination):
+            return [notification.text]
+
+        async def send(self, piece, destination) -> None:
+            self.sent.append(piece)
+
+    slack = Slack()
+    runner.notifier = DeliveryRouter(default=notifier, channels={"slack": slack}, ledger=service)
+    fire = f"task-{task.task_id}@2026-01-05T06:00:00+00:00"
+    for attempt_run in (101, 102):  # the attempt, then its retry after the engine died
+        await runner.run(AIRequest(run_id=attempt_run, task_id=task.task_id, owner="alice", prompt="do the job",
+                                   template=None, inputs={}, delivery_key=fire))
+    assert slack.sent == ["Report: quiet."]

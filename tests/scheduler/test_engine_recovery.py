@@ -252,3 +252,57 @@ async def test_a_run_that_kills_its_engine_three_times_in_a_row_is_parked_as_a_d
     assert [r.run_id for r in service.list_runs(dead=True)] == [attempts[-1].run_id]
     told = [n for n in notifier.sent if n.run_id == attempts[-1].run_id]
     assert len(told) == 1 and "dead letter" in told[0].text and told[0].owner == task.owner
+
+
+async def test_a_dead_engines_runs_end_before_the_tasks_are_loaded(make_engine, add_task, clock, store, monkeypatch):
+    """A restart after kill -9 ends the dead engine's runs first thing (loading a big install's
+    tasks takes seconds), with the retry policy read from the store for those runs' tasks."""
+    from scheduler.store.tables import workers
+
+    install(monkeypatch, ScriptedRunner(["block"]))
+    add_task(retry={"max_attempts": 2, "delay": 5})
+    crashed = make_engine(lease_ttl=timedelta(seconds=30))
+    await crashed.start()
+    clock.advance(timedelta(minutes=10))
+    await crashed.tick()
+    await _settle()
+    (run,) = store.list_runs()
+    with store.engine.begin() as conn:
+        conn.execute(workers.update().where(workers.c.worker_id == crashed.worker_id).values(pid=_dead_pid()))
+    seen_at_load: list[RunStatus] = []
+    load = store.schedules_changed_since
+
+    def spying_load(*args, **kwargs):
+        seen_at_load.append(store.get_run(run.run_id).status)
+        return load(*args, **kwargs)
+
+    survivor = make_engine(lease_ttl=timedelta(seconds=30))
+    monkeypatch.setattr(survivor.store, "schedules_changed_since", spying_load)
+    await survivor.start()
+    assert seen_at_load[0] == RunStatus.RETRYING  # ended (and its retry due) before the load
+    retry = max(store.list_runs(), key=lambda r: r.run_id)
+    assert (retry.reason, retry.attempt, retry.retry_of) == (RunReason.RETRY, 2, run.run_id)
+
+
+async def test_the_engine_prunes_delivered_outbox_rows_past_their_retention(make_engine, clock, store):
+    """R16's outbox grows by a row per message part sent: the engine drops those older than the
+    retention on a slow timer (checked at heartbeats), and keeps the recent ones."""
+    start = clock.now()
+    store.record_delivered_part("run-1", "slack:C1", 0, now=start)
+    store.record_delivered_part("run-1", "slack:C1", 1, now=start)
+    engine = make_engine(outbox_retention=timedelta(days=7), outbox_prune_interval=timedelta(hours=1),
+                         heartbeat_interval=timedelta(seconds=10))
+    await engine.start()
+    clock.advance(timedelta(days=6))
+    store.record_delivered_part("run-2", "telegram:42", 0, now=clock.now())
+    engine.wake()
+    await engine.run_until_idle()
+    clock.advance(timedelta(seconds=11))  # a heartbeat: nothing old enough yet
+    engine.wake()
+    await engine.run_until_idle()
+    assert store.delivered_parts("run-1", "slack:C1") == {0, 1}
+    clock.advance(timedelta(days=1, hours=1))  # run-1's parts are now over 7 days old
+    engine.wake()
+    await engine.run_until_idle()
+    assert store.delivered_parts("run-1", "slack:C1") == set()
+    assert store.delivered_parts("run-2", "telegram:42") == {0}

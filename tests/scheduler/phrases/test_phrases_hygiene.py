@@ -137,3 +137,29 @@ def test_cron_expression_as_is_uses_engine_maths() -> None:
     assert schedule.triggers == [CronTrigger(expression="0 9 * * 1")]
     with pytest.raises(InvalidRequest, match="cron"):
         parse_schedule("61 9 * * 1", zone=ZONE, now=NOW)
+
+
+@pytest.mark.parametrize("phrase", ["every 1 foo seconds", "every 2 bar hours", "every 3 blah days",
+                                    "on 31 Dec 3000 at 23:00"])
+def test_a_phrase_whose_count_or_date_was_left_unread_is_refused_not_misread(phrase: str) -> None:
+    """These read as "the 1st of every month" (or this year's 31 Dec) with the unit (the year)
+    dropped: the wrong schedule, silently. They are refused, naming what wasn't read."""
+    with pytest.raises(InvalidRequest, match="couldn't read '(foo|bar|blah|3000)") as refused:
+        parse_schedule(phrase, zone=ZONE, now=NOW)
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("phrase", ["0 0 1 1 *", "every day at 9", "59 23 31 12 *", "every hour"])
+def test_a_reading_instant_near_datetimes_end_is_refused_in_one_line(phrase: str) -> None:
+    """Fires after an instant in year 9999 lie past datetime's end: croniter failed inside its
+    own handler ("'*' is not in list", then "year 10000 is out of range")."""
+    with pytest.raises(InvalidRequest, match="between the years 1900 and 9000"):
+        parse_schedule(phrase, zone="Australia/Lord_Howe", now=datetime(9999, 2, 9, 3, 31, tzinfo=UTC))
+
+
+def test_a_cron_trigger_with_no_fire_before_datetimes_end_has_no_next_fire() -> None:
+    from scheduler.triggers.cron import next_fire_after, walls_between
+
+    late = datetime(9999, 2, 9, 3, 31, tzinfo=UTC)
+    assert next_fire_after(CronTrigger(expression="0 0 1 1 *"), late, ZoneInfo("Australia/Lord_Howe")) is None
+    assert walls_between(CronTrigger(expression="0 0 29 2 *"), datetime(9998, 11, 17), datetime(9999, 12, 1)) == []

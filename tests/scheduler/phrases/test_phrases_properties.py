@@ -87,3 +87,29 @@ def test_relative_days_keep_the_wall_clock(zone: str, now: datetime, days: int) 
     schedule = parse_schedule(f"in {days} days", zone=zone, now=now)
     (fire,) = preview(schedule, zone=zone, after=now)
     assert fire.replace(tzinfo=None) == target.replace(microsecond=target.microsecond)
+
+
+CRON_ATOMS = ["*", "*/2", "0", "1", "5", "7", "12", "29", "31", "59", "1-5", "6-0", "apr-jan", "mon", "sun-sat",
+              ",", "/", "-", "L", "W", "#", "?", "H", "2#3", "60", "foo", "seconds"]  # fmt: skip
+fuzz_text = st.one_of(
+    st.lists(st.sampled_from(CRON_ATOMS), min_size=1, max_size=8).map(" ".join),
+    st.lists(st.sampled_from(CRON_ATOMS[:15]), min_size=5, max_size=5).map(" ".join),  # five fields
+    st.sampled_from(["0 0 1 1 *", "59 23 31 12 *", "0 0 29 2 *", "*/5 * * * *", "every day at 9", "every hour"]),
+)
+any_instant = st.one_of(  # mostly near datetime's ends, where the arithmetic runs out
+    st.datetimes(min_value=datetime(9990, 1, 1), max_value=datetime(9999, 12, 30)),
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(10, 1, 1)),
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+).map(lambda d: d.replace(tzinfo=UTC))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=fuzz_text, zone=st.sampled_from(ZONES), now=any_instant)
+def test_any_cron_like_text_at_any_instant_is_read_or_refused_in_one_line(text: str, zone: str, now: datetime) -> None:
+    """Never a croniter or datetime error (a year-9999 instant made one: "'*' is not in list"
+    under "year 10000 is out of range"): a schedule whose fires can be listed, or one line."""
+    try:
+        schedule = parse_schedule(text, zone=zone, now=now)
+        preview(schedule, zone=zone, after=now, count=3)
+    except InvalidRequest as exc:
+        assert "\n" not in str(exc) and "not in list" not in str(exc)
