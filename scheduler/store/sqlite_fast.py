@@ -158,7 +158,7 @@ def _fire_row(run_id: int, run: NewRun, at: str | None, t: _Times) -> tuple[Any,
     )
 
 
-def _starts_now(run: NewRun, owner: str | None, lease: datetime | None) -> bool:
+def starts_now(run: NewRun, owner: str | None, lease: datetime | None) -> bool:
     """Is ``run`` the common fire ``_INSERT_STARTS`` writes?"""
     return (
         run.status is RunStatus.RUNNING and run.reason is RunReason.SCHEDULE and run.attempt == 1
@@ -168,7 +168,7 @@ def _starts_now(run: NewRun, owner: str | None, lease: datetime | None) -> bool:
     )
 
 
-def _shed(run: NewRun) -> bool:
+def is_shed(run: NewRun) -> bool:
     """Is ``run`` a fire shed by an overloaded engine (``firing.shed_run``), which
     ``_INSERT_SHED`` writes?"""
     return (
@@ -190,9 +190,9 @@ def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) ->
     first = raw.execute("SELECT COALESCE(MAX(run_id), 0) FROM runs").fetchone()[0] + 1
     starts, shed, others = [], [], []
     for i, run in enumerate(fires):
-        if _starts_now(run, owner, lease):
+        if starts_now(run, owner, lease):
             starts.append((first + i, run.task_id, t(run.scheduled_for), t(run.started_at)))
-        elif _shed(run):
+        elif is_shed(run):
             shed.append((first + i, run.task_id, t(run.scheduled_for)))
         else:
             others.append(_fire_row(first + i, run, at, t))
