@@ -38,7 +38,7 @@ import sqlalchemy as sa
 
 from ..models import RunStatus
 from .records import OVERLOADED, NewRun, RunOutcome
-from .sqlite_fast import is_shed, starts_now
+from .sqlite_fast import is_shed, starts_lease, starts_now
 
 _RECORD_FIRES = """
 WITH v AS (
@@ -194,7 +194,7 @@ def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) ->
     Returns the inserted fires. One round trip."""
     seen: dict[datetime, datetime] = {}
     stamp = _Stamps()
-    owner, lease = fires[0].lease_owner, fires[0].lease_expires_at
+    owner, lease = starts_lease(fires)
     s_task: list[int] = []
     s_fire: list[str] = []
     s_start: list[str] = []

@@ -158,6 +158,15 @@ def _fire_row(run_id: int, run: NewRun, at: str | None, t: _Times) -> tuple[Any,
     )
 
 
+def starts_lease(fires: Sequence[NewRun]) -> tuple[str | None, datetime | None]:
+    """The owner and lease of a batch's fires that start (all share them), from the first that
+    does: under overload the first fires of a batch are shed ones, which have none."""
+    for run in fires:
+        if run.status is RunStatus.RUNNING:
+            return run.lease_owner, run.lease_expires_at
+    return None, None
+
+
 def starts_now(run: NewRun, owner: str | None, lease: datetime | None) -> bool:
     """Is ``run`` the common fire ``_INSERT_STARTS`` writes?"""
     return (
@@ -185,7 +194,7 @@ def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) ->
     raw = driver(conn)
     t = _Times()
     at = t(now)
-    owner, lease = fires[0].lease_owner, fires[0].lease_expires_at
+    owner, lease = starts_lease(fires)
     # Ids are ours to hand out: the write lock is held, so nobody else inserts meanwhile.
     first = raw.execute("SELECT COALESCE(MAX(run_id), 0) FROM runs").fetchone()[0] + 1
     starts, shed, others = [], [], []
