@@ -220,15 +220,21 @@ def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) ->
     rows = driver(conn).execute(_RECORD_FIRES, params).fetchall()
     # Fires of one task at one instant and attempt are one row (the unique key): match on it.
     # A fire without a time (never a schedule's) is matched in order.
-    by_key: dict[tuple[int, datetime | None, int], NewRun] = {}
-    for f in fires:
-        by_key.setdefault((f.task_id, _naive(f.scheduled_for, seen), f.attempt), f)
+    # The server inserts the compact rows first: give them back in the order asked.
+    by_key: dict[tuple[int, datetime | None, int], tuple[int, NewRun]] = {}
+    for i, f in enumerate(fires):
+        by_key.setdefault((f.task_id, _naive(f.scheduled_for, seen), f.attempt), (i, f))
     inserted = []
     for run_id, task_id, scheduled_for, attempt in rows:
-        fire = by_key.pop((task_id, scheduled_for, attempt))
+        i, fire = by_key.pop((task_id, scheduled_for, attempt))
         fire.run_id = run_id
-        inserted.append(fire)
-    return inserted
+        inserted.append((i, fire))
+    inserted.sort(key=_first)
+    return [fire for _i, fire in inserted]
+
+
+def _first(item: tuple[int, NewRun]) -> int:
+    return item[0]
 
 
 def _quiet(o: RunOutcome) -> bool:
