@@ -279,6 +279,8 @@ class Engine:
             if still:
                 await asyncio.wait(still)
         await self._flush_outcomes()
+        with contextlib.suppress(StoreUnavailable):
+            await self._record_backlog()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.notices_sent(), timeout=grace.total_seconds() or 1.0)
         await self._store(self.store.unregister_worker, self.worker_id)
@@ -531,6 +533,32 @@ class Engine:
         for entry in later:
             heapq.heappush(heap, entry)
         return planned, taken
+
+    async def _record_backlog(self) -> None:
+        """At shutdown while shedding: the fires already due that were left for later get their
+        rows now ("missed: engine overloaded", one row per task), not "missed while offline" at
+        the next start. (A crash leaves them to that: their tasks' cursors are still before them.)"""
+        if not self.overloaded:
+            return
+        now = self.clock.now()
+        lease_until = now + self.options.lease_ttl
+        shed_before = now + timedelta(microseconds=1)  # everything due by now is shed
+        heap, fires = self._heap, []
+        while heap and heap[0][0] <= now:
+            entry = heapq.heappop(heap)
+            if self._stale(entry):
+                continue
+            state = self._states[entry[1]]
+            plan = plan_fires(
+                state.sched, due_at=entry[0], now=now, in_flight=len(state.running), queued=state.queued,
+                worker_id=self.worker_id, lease_until=lease_until, allow_cap=self.options.allow_overlap_cap,
+                shed_before=shed_before,
+            )
+            fires.extend(plan.runs)
+            state.cursor = max(state.cursor, plan.last_fire)
+        for at in range(0, len(fires), self.options.batch_size):
+            await self._store(self.store.commit_tick, [], fires[at:at + self.options.batch_size],
+                              owner=self.worker_id, now=now)
 
     def _unplan(self, taken: list[tuple[tuple[datetime, int, int], datetime, bool]]) -> None:
         """Nothing was recorded: forget the plans so the same fires come due again."""
