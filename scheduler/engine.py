@@ -507,10 +507,10 @@ class Engine:
         shed, max_shed = 0, max(1, int(max_starts * self.options.shed_rows_per_start))
         while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size and starts < max_starts:
             entry = heapq.heappop(heap)
-            if self._stale(entry):
-                continue
             if shed_before is not None and entry[0] < shed_before and shed >= max_shed:
                 later.append(entry)  # enough shed rows for this pass: the starts behind come first
+                continue
+            if self._stale(entry):
                 continue
             state = states[entry[1]]
             ahead = entry[0] > now
@@ -530,8 +530,12 @@ class Engine:
             state.cursor = max(state.cursor, plan.last_fire)
             if plan.next_fire_at is not None:
                 heapq.heappush(heap, (plan.next_fire_at, entry[1], state.generation))
-        for entry in later:
-            heapq.heappush(heap, entry)
+        if len(later) > 64:  # a backlog left for later: one heapify, not a push each
+            heap.extend(later)
+            heapq.heapify(heap)
+        else:
+            for entry in later:
+                heapq.heappush(heap, entry)
         return planned, taken
 
     async def _record_backlog(self) -> None:
