@@ -165,6 +165,8 @@ class Engine:
         self.observer = observer  # metrics: told what each pass did
         self.last_heartbeat_at: datetime | None = None
         self._heap: list[tuple[datetime, int, int]] = []
+        # Due fires an overloaded pass left for later (past its shed rows), oldest first.
+        self._left: list[tuple[datetime, int, int]] = []
         self._states: dict[int, _TaskState] = {}
         self._tasks: OrderedDict[int, Task] = OrderedDict()  # the task cache, least recent first
         self._reactive: dict[int, Task] = {}  # tasks with watchers (sources need them whole)
@@ -362,7 +364,7 @@ class Engine:
         heap = self._heap
         while heap and self._stale(heap[0]):
             heapq.heappop(heap)
-        return bool(heap) and heap[0][0] <= self.clock.now()
+        return bool(self._left) or (bool(heap) and heap[0][0] <= self.clock.now())
 
     @property
     def overloaded(self) -> bool:
@@ -397,7 +399,7 @@ class Engine:
             if self._done:
                 continue
             now = self.clock.now()
-            due = self.options.schedules and self._heap and self._heap[0][0] <= now
+            due = self.options.schedules and (self._left or (self._heap and self._heap[0][0] <= now))
             pending = self._pending_due_at is not None and self._pending_due_at <= now
             if any(r.started_at is not None and r.started_at <= now for r in self._ahead.values()):
                 await asyncio.sleep(0)  # their timers are called; let them start
@@ -418,6 +420,8 @@ class Engine:
             heapq.heappop(self._heap)
         if self._heap:
             candidates.append(self._heap[0][0] - self.options.record_ahead)
+        if self._left:
+            candidates.append(self._left[0][0])
         return min(candidates) if candidates else self.clock.now() + self.options.poll_interval
 
     # --- schedule ---------------------------------------------------------------------------
@@ -505,18 +509,9 @@ class Engine:
         later: list[tuple[datetime, int, int]] = []
         heap, states = self._heap, self._states
         shed, max_shed = 0, max(1, int(max_starts * self.options.shed_rows_per_start))
-        while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size and starts < max_starts:
-            entry = heapq.heappop(heap)
-            if shed_before is not None and entry[0] < shed_before and shed >= max_shed:
-                later.append(entry)  # enough shed rows for this pass: the starts behind come first
-                continue
-            if self._stale(entry):
-                continue
-            state = states[entry[1]]
-            ahead = entry[0] > now
-            if ahead and (state.running or state.sched.overlap == OverlapPolicy.QUEUE):
-                later.append(entry)  # the overlap policy must see what runs at the fire's time
-                continue
+
+        def take(entry: tuple[datetime, int, int], state: _TaskState, ahead: bool) -> None:
+            nonlocal starts, shed
             taken.append((entry, state.cursor, state.queued))
             plan = plan_fires(
                 state.sched, due_at=entry[0], now=entry[0] if ahead else now, in_flight=len(state.running),
@@ -530,20 +525,49 @@ class Engine:
             state.cursor = max(state.cursor, plan.last_fire)
             if plan.next_fire_at is not None:
                 heapq.heappush(heap, (plan.next_fire_at, entry[1], state.generation))
-        if len(later) > 64:  # a backlog left for later: one heapify, not a push each
-            heap.extend(later)
-            heapq.heapify(heap)
-        else:
-            for entry in later:
-                heapq.heappush(heap, entry)
+
+        if self._left and shed_before is None:  # caught up: what was left goes back to the schedule
+            self._restore_left()
+        if self._left:  # the oldest fires left for later first, up to this pass's shed rows
+            left, self._left = self._left, []
+            for i, entry in enumerate(left):
+                if shed >= max_shed:
+                    self._left = left[i:]
+                    break
+                if not self._stale(entry):
+                    take(entry, states[entry[1]], False)
+        while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size and starts < max_starts:
+            entry = heapq.heappop(heap)
+            if shed_before is not None and entry[0] < shed_before and shed >= max_shed:
+                # Enough shed rows for this pass: the starts behind come first. Kept out of the
+                # heap, so later passes don't pop the whole backlog again to reach them.
+                self._left.append(entry)
+                continue
+            if self._stale(entry):
+                continue
+            state = states[entry[1]]
+            ahead = entry[0] > now
+            if ahead and (state.running or state.sched.overlap == OverlapPolicy.QUEUE):
+                later.append(entry)  # the overlap policy must see what runs at the fire's time
+                continue
+            take(entry, state, ahead)
+        for entry in later:
+            heapq.heappush(heap, entry)
         return planned, taken
+
+    def _restore_left(self) -> None:
+        """The fires left for later go back into the schedule (one heapify)."""
+        self._heap.extend(self._left)
+        heapq.heapify(self._heap)
+        self._left = []
 
     async def _record_backlog(self) -> None:
         """At shutdown while shedding: the fires already due that were left for later get their
         rows now ("missed: engine overloaded", one row per task), not "missed while offline" at
         the next start. (A crash leaves them to that: their tasks' cursors are still before them.)"""
-        if not self.overloaded:
+        if not self.overloaded and not self._left:
             return
+        self._restore_left()
         now = self.clock.now()
         lease_until = now + self.options.lease_ttl
         shed_before = now + timedelta(microseconds=1)  # everything due by now is shed
@@ -998,7 +1022,7 @@ class Engine:
         state = self._states.get(task_id)
         if state is None:
             return None
-        candidates = [e[0] for e in self._heap if e[1] == task_id and not self._stale(e)]
+        candidates = [e[0] for e in (*self._heap, *self._left) if e[1] == task_id and not self._stale(e)]
         candidates += [r.started_at for r in self._ahead.values() if r.task_id == task_id and r.started_at]
         return min(candidates) if candidates else None
 
