@@ -110,8 +110,15 @@ class EngineOptions:
     shed_late_after: timedelta | None = timedelta(milliseconds=250)
     # ... and a pass then starts at most what its measured cost allows in half that time, but
     # never fewer than this: on a starved machine a pass's fixed cost would otherwise read as a
-    # per-fire cost and shrink the batches until the engine did nothing else.
+    # per-fire cost and shrink the batches until the engine did nothing else. A pass writes
+    # only a few shed rows per start it may make: the fires left over wait in the schedule, and
+    # once a task's next fire is due its missed ones become one row ("missed: engine overloaded:
+    # N fires between ..."), so the deeper the backlog, the fewer rows per missed fire, and
+    # recording what was missed never takes the capacity that runs fires on time.
     shed_min_starts: int = 200
+    # Shed rows a pass may write per start it may make. On PostgreSQL a shed row costs the server
+    # about half a run: at one per start, a pass would spend a third of its time on them.
+    shed_rows_per_start: float = 0.2
     notify_failures: bool = True
     # The outbox (R16) remembers the message parts delivered, so a retry never sends one twice;
     # a row older than this is dropped (a run's retries and a delivery's end long before), on a
@@ -171,6 +178,8 @@ class Engine:
         self.observer = observer  # metrics: told what each pass did
         self.last_heartbeat_at: datetime | None = None
         self._heap: list[tuple[datetime, int, int]] = []
+        # Due fires an overloaded pass left for later (past its shed rows), oldest first.
+        self._left: list[tuple[datetime, int, int]] = []
         self._states: dict[int, _TaskState] = {}
         self._tasks: OrderedDict[int, Task] = OrderedDict()  # the task cache, least recent first
         self._reactive: dict[int, Task] = {}  # tasks with watchers (sources need them whole)
@@ -303,6 +312,8 @@ class Engine:
             if still:
                 await asyncio.wait(still)
         await self._flush_outcomes()
+        with contextlib.suppress(StoreUnavailable):
+            await self._record_backlog()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.notices_sent(), timeout=grace.total_seconds() or 1.0)
         await self._store(self.store.unregister_worker, self.worker_id)
@@ -393,7 +404,7 @@ class Engine:
         heap = self._heap
         while heap and self._stale(heap[0]):
             heapq.heappop(heap)
-        return bool(heap) and heap[0][0] <= self.clock.now()
+        return bool(self._left) or (bool(heap) and heap[0][0] <= self.clock.now())
 
     @property
     def overloaded(self) -> bool:
@@ -428,7 +439,7 @@ class Engine:
             if self._done:
                 continue
             now = self.clock.now()
-            due = self.options.schedules and self._heap and self._heap[0][0] <= now
+            due = self.options.schedules and (self._left or (self._heap and self._heap[0][0] <= now))
             pending = self._pending_due_at is not None and self._pending_due_at <= now
             if any(r.started_at is not None and r.started_at <= now for r in self._ahead.values()):
                 await asyncio.sleep(0)  # their timers are called; let them start
@@ -449,6 +460,8 @@ class Engine:
             heapq.heappop(self._heap)
         if self._heap:
             candidates.append(self._heap[0][0] - self.options.record_ahead)
+        if self._left:
+            candidates.append(self._left[0][0])
         return min(candidates) if candidates else self.clock.now() + self.options.poll_interval
 
     # --- schedule ---------------------------------------------------------------------------
@@ -537,15 +550,10 @@ class Engine:
         taken: list[tuple[tuple[datetime, int, int], datetime, bool]] = []
         later: list[tuple[datetime, int, int]] = []
         heap, states = self._heap, self._states
-        while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size and starts < max_starts:
-            entry = heapq.heappop(heap)
-            if self._stale(entry):
-                continue
-            state = states[entry[1]]
-            ahead = entry[0] > now
-            if ahead and (state.running or state.sched.overlap == OverlapPolicy.QUEUE):
-                later.append(entry)  # the overlap policy must see what runs at the fire's time
-                continue
+        shed, max_shed = 0, max(1, int(max_starts * self.options.shed_rows_per_start))
+
+        def take(entry: tuple[datetime, int, int], state: _TaskState, ahead: bool) -> None:
+            nonlocal starts, shed
             taken.append((entry, state.cursor, state.queued))
             plan = plan_fires(
                 state.sched, due_at=entry[0], now=entry[0] if ahead else now, in_flight=len(state.running),
@@ -554,13 +562,73 @@ class Engine:
             )
             planned.extend(plan.runs)
             starts += plan.starts
+            shed += len(plan.runs) - plan.starts
             state.queued = state.queued or plan.queued
             state.cursor = max(state.cursor, plan.last_fire)
             if plan.next_fire_at is not None:
                 heapq.heappush(heap, (plan.next_fire_at, entry[1], state.generation))
+
+        if self._left and shed_before is None:  # caught up: what was left goes back to the schedule
+            self._restore_left()
+        if self._left:  # the oldest fires left for later first, up to this pass's shed rows
+            left, self._left = self._left, []
+            for i, entry in enumerate(left):
+                if shed >= max_shed:
+                    self._left = left[i:]
+                    break
+                if not self._stale(entry):
+                    take(entry, states[entry[1]], False)
+        while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size and starts < max_starts:
+            entry = heapq.heappop(heap)
+            if shed_before is not None and entry[0] < shed_before and shed >= max_shed:
+                # Enough shed rows for this pass: the starts behind come first. Kept out of the
+                # heap, so later passes don't pop the whole backlog again to reach them.
+                self._left.append(entry)
+                continue
+            if self._stale(entry):
+                continue
+            state = states[entry[1]]
+            ahead = entry[0] > now
+            if ahead and (state.running or state.sched.overlap == OverlapPolicy.QUEUE):
+                later.append(entry)  # the overlap policy must see what runs at the fire's time
+                continue
+            take(entry, state, ahead)
         for entry in later:
             heapq.heappush(heap, entry)
         return planned, taken
+
+    def _restore_left(self) -> None:
+        """The fires left for later go back into the schedule (one heapify)."""
+        self._heap.extend(self._left)
+        heapq.heapify(self._heap)
+        self._left = []
+
+    async def _record_backlog(self) -> None:
+        """At shutdown while shedding: the fires already due that were left for later get their
+        rows now ("missed: engine overloaded", one row per task), not "missed while offline" at
+        the next start. (A crash leaves them to that: their tasks' cursors are still before them.)"""
+        if not self.overloaded and not self._left:
+            return
+        self._restore_left()
+        now = self.clock.now()
+        lease_until = now + self.options.lease_ttl
+        shed_before = now + timedelta(microseconds=1)  # everything due by now is shed
+        heap, fires = self._heap, []
+        while heap and heap[0][0] <= now:
+            entry = heapq.heappop(heap)
+            if self._stale(entry):
+                continue
+            state = self._states[entry[1]]
+            plan = plan_fires(
+                state.sched, due_at=entry[0], now=now, in_flight=len(state.running), queued=state.queued,
+                worker_id=self.worker_id, lease_until=lease_until, allow_cap=self.options.allow_overlap_cap,
+                shed_before=shed_before,
+            )
+            fires.extend(plan.runs)
+            state.cursor = max(state.cursor, plan.last_fire)
+        for at in range(0, len(fires), self.options.batch_size):
+            await self._store(self.store.commit_tick, [], fires[at:at + self.options.batch_size],
+                              owner=self.worker_id, now=now)
 
     def _unplan(self, taken: list[tuple[tuple[datetime, int, int], datetime, bool]]) -> None:
         """Nothing was recorded: forget the plans so the same fires come due again."""
@@ -1048,7 +1116,7 @@ class Engine:
         state = self._states.get(task_id)
         if state is None:
             return None
-        candidates = [e[0] for e in self._heap if e[1] == task_id and not self._stale(e)]
+        candidates = [e[0] for e in (*self._heap, *self._left) if e[1] == task_id and not self._stale(e)]
         candidates += [r.started_at for r in self._ahead.values() if r.task_id == task_id and r.started_at]
         return min(candidates) if candidates else None
 

@@ -80,7 +80,7 @@ def plan_fires(
     late = fires[:-1] if latest_on_time else fires
     on_time = fires[-1:] if latest_on_time else []
     if late:
-        plan.runs.extend(_misfire_runs(task, late, truncated=truncated, now=now))
+        plan.runs.extend(_misfire_runs(task, late, truncated=truncated, now=now, overloaded=shed_before is not None))
     for fire in on_time:
         if shed_before is not None and fire < shed_before:
             plan.runs.append(shed_run(task.task_id, fire))
@@ -104,8 +104,14 @@ def shed_run(task_id: int, fire: datetime) -> NewRun:
                   due_at=fire, scheduled_for=fire, message=OVERLOADED)
 
 
-def _misfire_runs(task: Task | Schedule, late: list[datetime], *, truncated: bool, now: datetime) -> list[NewRun]:
+def _misfire_runs(
+    task: Task | Schedule, late: list[datetime], *, truncated: bool, now: datetime, overloaded: bool = False,
+) -> list[NewRun]:
+    """The runs for fires missed. ``overloaded``: the engine is up but shedding, and left these
+    fires unplanned until a later one came due (one row for them all), so they are said to be
+    missed for that, not while offline."""
     count = f"{len(late)}{'+' if truncated else ''}"
+    why = OVERLOADED if overloaded else "missed while offline"
     span = f"between {_fmt(late[0])} and {_fmt(late[-1])}" if len(late) > 1 else f"at {_fmt(late[0])}"
     policy = task.misfire_policy
 
@@ -118,14 +124,14 @@ def _misfire_runs(task: Task | Schedule, late: list[datetime], *, truncated: boo
                       due_at=now, scheduled_for=scheduled_for)
 
     if policy == MisfirePolicy.SKIP:
-        return [skipped(late[-1], f"missed while offline: {count} {_fires(count)} {span}")]
+        return [skipped(late[-1], f"{why}: {count} {_fires(count)} {span}")]
     if policy == MisfirePolicy.RUN_ONCE:
         return [catch_up(late[-1])]
     runs = [catch_up(f) for f in late[:RUN_ALL_CAP]]
     if len(late) > RUN_ALL_CAP:
         rest = f"{len(late) - RUN_ALL_CAP}{'+' if truncated else ''}"
         runs.append(
-            skipped(late[-1], f"missed while offline: {rest} {_fires(rest)} beyond the {RUN_ALL_CAP} "
+            skipped(late[-1], f"{why}: {rest} {_fires(rest)} beyond the {RUN_ALL_CAP} "
                               f"caught up, up to {_fmt(late[-1])}")
         )
     return runs

@@ -158,7 +158,16 @@ def _fire_row(run_id: int, run: NewRun, at: str | None, t: _Times) -> tuple[Any,
     )
 
 
-def _starts_now(run: NewRun, owner: str | None, lease: datetime | None) -> bool:
+def starts_lease(fires: Sequence[NewRun]) -> tuple[str | None, datetime | None]:
+    """The owner and lease of a batch's fires that start (all share them), from the first that
+    does: under overload the first fires of a batch are shed ones, which have none."""
+    for run in fires:
+        if run.status is RunStatus.RUNNING:
+            return run.lease_owner, run.lease_expires_at
+    return None, None
+
+
+def starts_now(run: NewRun, owner: str | None, lease: datetime | None) -> bool:
     """Is ``run`` the common fire ``_INSERT_STARTS`` writes?"""
     return (
         run.status is RunStatus.RUNNING and run.reason is RunReason.SCHEDULE and run.attempt == 1
@@ -168,7 +177,7 @@ def _starts_now(run: NewRun, owner: str | None, lease: datetime | None) -> bool:
     )
 
 
-def _shed(run: NewRun) -> bool:
+def is_shed(run: NewRun) -> bool:
     """Is ``run`` a fire shed by an overloaded engine (``firing.shed_run``), which
     ``_INSERT_SHED`` writes?"""
     return (
@@ -185,14 +194,14 @@ def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) ->
     raw = driver(conn)
     t = _Times()
     at = t(now)
-    owner, lease = fires[0].lease_owner, fires[0].lease_expires_at
+    owner, lease = starts_lease(fires)
     # Ids are ours to hand out: the write lock is held, so nobody else inserts meanwhile.
     first = raw.execute("SELECT COALESCE(MAX(run_id), 0) FROM runs").fetchone()[0] + 1
     starts, shed, others = [], [], []
     for i, run in enumerate(fires):
-        if _starts_now(run, owner, lease):
+        if starts_now(run, owner, lease):
             starts.append((first + i, run.task_id, t(run.scheduled_for), t(run.started_at)))
-        elif _shed(run):
+        elif is_shed(run):
             shed.append((first + i, run.task_id, t(run.scheduled_for)))
         else:
             others.append(_fire_row(first + i, run, at, t))
