@@ -293,6 +293,10 @@ class Engine:
         """Stop claiming; let in-flight runs finish within ``grace``; cancel the rest (recorded
         as cancelled and retried per policy); release the worker."""
         self._claiming = False
+        # The fires left for later while shedding get their rows first, while this engine still
+        # holds their partitions: once released, the next holder computes them from the cursors.
+        with contextlib.suppress(StoreUnavailable):
+            await self._record_backlog()
         if self._sharing:  # the others take over at their next look, not after the leases
             self._owned = frozenset()
             with contextlib.suppress(StoreUnavailable):
@@ -312,8 +316,6 @@ class Engine:
             if still:
                 await asyncio.wait(still)
         await self._flush_outcomes()
-        with contextlib.suppress(StoreUnavailable):
-            await self._record_backlog()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.notices_sent(), timeout=grace.total_seconds() or 1.0)
         await self._store(self.store.unregister_worker, self.worker_id)
