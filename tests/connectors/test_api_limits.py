@@ -187,7 +187,7 @@ async def test_openapi_document_and_offline_docs_page(served) -> None:
     assert doc["openapi"].startswith("3.") and doc["info"]["title"] == "cronpilot API"
     assert doc["servers"] == [{"url": "/api/v1"}]
     assert "HTTPBearer" in doc["components"]["securitySchemes"]
-    for path in ("/tasks", "/tasks/{ref}", "/tasks/{ref}/run", "/runs", "/runs/{run_id}/log",
+    for path in ("/tasks", "/tasks/{ref}", "/tasks/{ref}/run", "/tasks/{ref}/approve", "/tasks/{ref}/reject", "/runs", "/runs/{run_id}/log",
                  "/runs/{run_id}/cancel", "/workflows", "/workflows/{ref}/run", "/audit", "/people", "/me"):
         assert path in doc["paths"], path
     create = doc["paths"]["/tasks"]["post"]["requestBody"]["content"]["application/json"]["schema"]
