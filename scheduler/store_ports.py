@@ -640,6 +640,11 @@ class OutboxStore(Protocol):
         """Remember part ``part`` of ``key`` as delivered to ``destination`` (twice is once)."""
         ...
 
+    def claim_message(self, key: str, destination: str, *, now: datetime) -> bool:
+        """Take message ``key`` for ``destination`` (part 0) before sending it: True for the
+        one caller that takes it, False when it was taken already (at most once)."""
+        ...
+
     def forget_delivered(self, *, before: datetime) -> int:
         """Drop outbox rows delivered before ``before``; how many."""
         ...

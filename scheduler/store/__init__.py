@@ -233,6 +233,7 @@ class Store:
     delivered_parts = via("outbox", OutboxRows.delivered_parts)
     record_delivered_part = via("outbox", OutboxRows.record_delivered_part)
     forget_delivered = via("outbox", OutboxRows.forget_delivered)
+    claim_message = via("outbox", OutboxRows.claim_message)
 
 
 __all__ = [
