@@ -114,6 +114,7 @@ class Store:
     add_tasks = via("tasks", TaskRows.add_tasks)
     get_task = via("tasks", TaskRows.get_task)
     find_task = via("tasks", TaskRows.find_task)
+    tasks_named = via("tasks", TaskRows.tasks_named)
     list_tasks = via("tasks", TaskRows.list_tasks)
     page_tasks = via("tasks", TaskRows.page_tasks)
     task_changes_since = via("tasks", TaskRows.task_changes_since)

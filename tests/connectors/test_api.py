@@ -409,3 +409,27 @@ async def test_api_approve_by_name_and_a_task_not_waiting_is_409(world: World) -
     entries = (await c.get("/audit", params={"action": "approve_task"}, headers=world.as_("boss"))).json()["entries"]
     assert [(e["actor"], e["decision"]) for e in entries][-1] == ("slack:UMAX", "refused")
     assert entries[0]["actor"] == "boss" and entries[0]["via"] == "api"
+
+
+async def test_api_a_name_someone_else_uses_is_free_and_resolves_to_ones_own(world: World) -> None:
+    """Names are unique per owner: no 409 that would say the admin's task exists, and a name
+    resolves to the caller's own task; an admin who sees two and owns neither is asked (422)."""
+    c = world.client
+    boss = await c.post("/tasks", json={**REMINDER, "name": "admin private"}, headers=world.as_("boss"))
+    mine = await c.post("/tasks", json={**REMINDER, "name": "admin private"}, headers=world.as_("max"))
+    assert mine.status_code == 201, mine.text
+    again = await c.post("/tasks", json={**REMINDER, "name": "admin private"}, headers=world.as_("max"))
+    assert again.status_code == 409 and "boss" not in again.text
+    shown = await c.get("/tasks/admin private", headers=world.as_("max"))
+    assert shown.json()["task_id"] == mine.json()["task_id"]
+    shown = await c.get("/tasks/admin private", headers=world.as_("boss"))
+    assert shown.json()["task_id"] == boss.json()["task_id"]
+    assert (await c.delete(f"/tasks/{boss.json()['task_id']}", headers=world.as_("boss"))).status_code == 200
+    world.store.add_identity("slack", "UZED", role="member", now=world.service.clock.now(), display_name="zed")
+    zed = world.service.create_token("zed", actor=ADMIN, name="test")[1]
+    theirs = await c.post("/tasks", json={**REMINDER, "name": "admin private"}, headers={"Authorization": f"Bearer {zed}"})
+    assert theirs.status_code == 201
+    which = await c.post("/tasks/admin private/pause", headers=world.as_("boss"))
+    assert which.status_code == 422, which.text
+    assert f"#{mine.json()['task_id']}" in which.json()["detail"] and f"#{theirs.json()['task_id']}" in which.json()["detail"]
+    assert (await c.post("/tasks/admin private/pause", headers=world.as_("max"))).json()["status"] == "paused"
