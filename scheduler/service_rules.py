@@ -121,8 +121,8 @@ class Rules:
 
         Names are unique per owner, so a name is resolved among the tasks ``actor`` can see:
         their own first; else the one visible task of that name; several (an admin, or tasks
-        shared by two people) raise ``InvalidRequest`` naming each by id and owner. Tasks they
-        can't see never count, so the answer tells nothing about them."""
+        shared by two people) raise ``AmbiguousName`` (an ``InvalidRequest``) naming each by id
+        and owner. Tasks they can't see never count, so the answer tells nothing about them."""
         text = str(ref).strip()
         if text.isdigit() or actor is None:
             task = self.store.find_task(text)
@@ -131,6 +131,7 @@ class Rules:
                 # must not tell a stranger that it does.
                 raise NotFound(f"no task with id {int(text)}")
             return task
+        self.role_of(actor)  # a removed person is refused here too, even for their own task
         named = self.store.tasks_named(text)
         own = [t for t in named if t.owner == actor.user]
         if own:

@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 
 import scheduler.store.base as store_base
-from scheduler.errors import AmbiguousName, Conflict, InvalidRequest, NotFound
+from scheduler.errors import AmbiguousName, Conflict, InvalidRequest, NotFound, PermissionDenied
 from scheduler.models import Task
 from scheduler.service import Actor, Role, Service
 from scheduler.store import Store
@@ -60,6 +60,9 @@ def test_two_people_may_each_have_a_backup_and_neither_learns_of_the_other(servi
     _make(service, "report", MIA)
     with pytest.raises(Conflict, match="already has a task named 'backup'"):
         service.update_task(str(other.task_id), {"name": "backup"}, actor=BOB)
+    service.remove_person("mia", actor=ROOT)  # removed: refused, even their own task by name
+    with pytest.raises(PermissionDenied, match="no longer has access"):
+        service.get_task("backup", actor=MIA)
 
 
 def test_an_admin_who_sees_both_is_asked_which_by_id(service: Service) -> None:
