@@ -7,6 +7,9 @@ notices are due: one per admin per waiting task, sent through the same ``Notifie
 reminder and failure notice, to the admin's own chat — a Slack direct message, a Telegram chat,
 their email, else the terminal where ``serve`` runs.
 
+With no person an admin (a fresh install run from the CLI), the notice goes to the terminal
+where ``serve`` runs.
+
 Once per task: each (task, admin) notice is claimed in the database (the outbox table) before it
 is sent, so several ``serve`` processes, restarts and re-reads of the feed send it once. The
 claim comes first, so a crash between claim and send loses that notice rather than repeating it
@@ -24,18 +27,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from .access import UserRecord
 from .clock import Clock
 from .errors import NotFound
 from .models import Task, TaskStatus
 from .ports import Notification, Notifier
 
 if TYPE_CHECKING:
-    from .access import UserRecord
     from .service_rules import Rules
     from .store_ports import ServiceStore
 
 log = logging.getLogger(__name__)
 
+TERMINAL = "(terminal)"  # who is told when no person is an admin: whoever watches serve
 CLAIMED = "claimed"  # the outbox "destination" of a claim: (key, admin) rows apart from deliveries
 
 
@@ -113,6 +117,8 @@ class Approvals:
             return [], revision
         admins = [p for p in self.store.list_users() if p.role == "admin"]
         identities = self.store.identities_of([p.user_id for p in admins])
+        if not admins:  # only the install's owner (the CLI user, no person row): serve's terminal
+            admins = [UserRecord(user_id=TERMINAL, role="admin")]
         notices: list[ApprovalNotice] = []
         now = self.clock.now()
         for task in waiting:

@@ -155,3 +155,17 @@ def test_a_claim_is_taken_once(store: Store, clock: FakeClock) -> None:
     taken = [store.claim_message("approval:1:first", "claimed:ada", now=clock.now()) for _ in range(2)]
     assert taken == [True, False]
     assert store.claim_message("approval:1:first", "claimed:tom", now=clock.now())
+
+
+async def test_with_no_admin_person_the_terminal_is_told_once(store: Store, clock: FakeClock) -> None:
+    """A fresh install run from the CLI has no admin row (its user is the admin): serve's
+    terminal gets the notice instead of nobody."""
+    service = Service(store, clock=clock)
+    service.add_person("mia", role="member", actor=ROOT)
+    watch = ApprovalWatch(service, Recorder())
+    await watch.check()
+    task_id = _shell(service, "backup")
+    assert await watch.check() == 1
+    (told,) = watch.notifier.sent  # type: ignore[attr-defined]
+    assert told.destination == {"platform": "terminal"} and f"approve {task_id}" in told.text
+    assert await ApprovalWatch(service, Recorder()).check() == 0
