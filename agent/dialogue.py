@@ -81,7 +81,9 @@ def _complete(ctx: ToolContext, draft: Draft) -> Reply:
 
 
 def _task_ids(ctx: ToolContext) -> dict[str, int]:
-    return {t.name: t.task_id for t in ctx.service.list_tasks(actor=ctx.actor)}
+    # Names are unique per owner: where a shared task has the name of one's own, one's own wins.
+    tasks = sorted(ctx.service.list_tasks(actor=ctx.actor), key=lambda t: t.owner == ctx.actor.user)
+    return {t.name: t.task_id for t in tasks}
 
 
 def _ask_for(ctx: ToolContext, draft: Draft) -> Reply:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -29,6 +30,8 @@ from scheduler.wording import (
 if TYPE_CHECKING:  # the service pulls in the store: not needed to print
     from scheduler.service import TaskStats
 
+T = TypeVar("T")
+
 
 def escape(text: str) -> str:
     """Text from a task, a run or a person, safe to print: rich markup escaped, and control and
@@ -49,6 +52,25 @@ STATUS_STYLE = {
 def print_json(data: Any) -> None:
     # Plain print, not rich: JSON must reach pipes byte-exact.
     print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def print_listing(
+    items: Sequence[T], *, as_json: bool, to_json: Callable[[T], Any], empty: str,
+    columns: Sequence[str], row: Callable[[T], Sequence[str]],
+) -> None:
+    """The shape every ``list`` command shares: with ``--json`` one object per item (an empty
+    list when there is none), else a hint saying how to make the first one, else a table.
+    ``row`` returns the cells already escaped (they hold names people chose)."""
+    if as_json:
+        print_json([to_json(item) for item in items])
+        return
+    if not items:
+        console.print(empty)
+        return
+    table = Table(*columns)
+    for item in items:
+        table.add_row(*row(item))
+    console.print(table)
 
 
 def when(instant: datetime | None, zone: str, *, viewer_zone: str | None = None) -> str:

@@ -3,7 +3,8 @@
     CronpilotError            base; ``str(err)`` is a message fit for a chat user
     ├── NotFound              a task, run or workflow that does not exist
     ├── InvalidRequest        bad input: a cron field, a time zone, a past ``once``...
-    │   └── AmbiguousPhrase   a time phrase with two or more sensible readings (named)
+    │   ├── AmbiguousPhrase   a time phrase with two or more sensible readings (named)
+    │   └── AmbiguousName     a task name several tasks the caller sees have (ids listed)
     ├── PermissionDenied      the actor may not do this
     ├── Conflict              a name already taken, a state that forbids the change
     │   └── SecretUnreadable  a stored secret whose key is missing or changed
@@ -60,6 +61,15 @@ class AmbiguousPhrase(InvalidRequest):
     def __init__(self, message: str, readings: tuple[Reading, ...]) -> None:
         super().__init__(message)
         self.readings = readings
+
+
+class AmbiguousName(InvalidRequest):
+    """A task name that more than one task the caller can see has (names are unique per
+    owner): the message lists them by id and owner; ``task_ids`` lets a chat ask which one."""
+
+    def __init__(self, message: str, task_ids: tuple[int, ...]) -> None:
+        super().__init__(message)
+        self.task_ids = task_ids
 
 
 class PermissionDenied(CronpilotError):

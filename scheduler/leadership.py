@@ -6,7 +6,9 @@ its holder dies, so another takes over at its next look (its poll, about a secon
 
 - PostgreSQL: a session advisory lock, held on a connection of its own
   (``pg_try_advisory_lock`` keyed by the schema, as one database may hold several cronpilots);
-  a dropped connection loses the lock and the engine stops leading at its next check;
+  a dropped connection loses the lock and the engine stops leading at its next check. TCP
+  keepalives on both sides (``KEEPALIVES``, ``SERVER_KEEPALIVES``) make a dead network noticed
+  within about a minute: the holder stops leading, the server frees the lock for another;
 - SQLite: ``flock`` on a file beside the database (engines sharing a file share a machine).
 
 Behind a transaction pooler a session lock can't be held: every engine leads there, as before
@@ -22,7 +24,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from .lazy import lazy_module
-from .sources.pgnotify import libpq_url
+from .sources.pgnotify import KEEPALIVES, SERVER_KEEPALIVES, libpq_url
 from .store.dialect import transaction_pooled
 
 if TYPE_CHECKING:
@@ -64,7 +66,9 @@ class _AdvisoryLock(Leadership):
         try:
             if self._conn is None or self._conn.closed:
                 self._held = False
-                self._conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10)
+                self._conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10, **KEEPALIVES)
+                for statement in SERVER_KEEPALIVES:  # a dead holder's lock is freed in ~1 min, not hours
+                    self._conn.execute(statement)
             if self._held:
                 self._conn.execute("SELECT 1")  # still connected, so still holding it
             else:

@@ -16,6 +16,7 @@ the module each lives in is last:
     tokens        Tokens        API tokens: create, list, revoke, authenticate tokens
     views         Views         pages of tasks, the change feed (dashboard)   service_views
     web           WebAccess     dashboard sign-in links and sessions          web_access
+    approvals     Approvals     which admins to tell a task waits for them    approvals
 
 Tasks and runs are this module's own; the flows' operations are exposed here too, so every
 interface still calls one ``Service``.
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .access import Access, Actor, Role, SpawnPolicy, TaskQuota, validation_message
+from .approvals import Approvals
 from .clock import Clock, SystemClock
 from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from .hygiene import DEFAULT_MIN_INTERVAL
@@ -131,6 +133,7 @@ class Service:
         self.views = Views(store)
         # ``local_user``: the install's owner (the CLI user), who may sign in to the dashboard.
         self.web = WebAccess(store, clock=self.clock, local_user=local_user)
+        self.approvals = Approvals(store, rules=self.rules, clock=self.clock)
 
     @property
     def engine_heartbeat(self) -> timedelta:
@@ -197,6 +200,8 @@ class Service:
     check_secret_references = via("secrets", Secrets.check_secret_references)
     resolve_secrets = via("secrets", Secrets.resolve_secrets)  # the engine's ``SecretSource``
     webhook_secret = via("secrets", Secrets.webhook_secret)
+
+    approval_notices = via("approvals", Approvals.approval_notices)
 
     task_page = via("views", Views.task_page)
     change_cursor = via("views", Views.change_cursor)

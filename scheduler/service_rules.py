@@ -23,7 +23,7 @@ from . import hygiene
 from .access import Access, Actor, Role, SpawnPolicy, validation_message
 from .clock import Clock
 from .dag import find_cycle
-from .errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from .errors import AmbiguousName, Conflict, InvalidRequest, NotFound, PermissionDenied
 from .hygiene import DEFAULT_MIN_INTERVAL
 from .models import Task, TaskSpec
 from .store.records import SpawnCheck
@@ -117,14 +117,33 @@ class Rules:
 
     def get_task(self, ref: str | int, *, actor: Actor | None = None) -> Task:
         """A task by id or name, as ``actor`` may see it: others' tasks are invisible (``NotFound``),
-        not forbidden, unless ``actor`` is an admin or the task is shared with them."""
-        task = self.store.find_task(str(ref))
-        if actor is not None and self.access_to(task, actor) is None:
-            # Word for word what the store says of a task that doesn't exist: the refusal
-            # must not tell a stranger that it does.
-            text = str(ref).strip()
-            raise NotFound(f"no task with id {int(text)}" if text.isdigit() else f"no task named {text!r}")
-        return task
+        not forbidden, unless ``actor`` is an admin or the task is shared with them.
+
+        Names are unique per owner, so a name is resolved among the tasks ``actor`` can see:
+        their own first; else the one visible task of that name; several (an admin, or tasks
+        shared by two people) raise ``AmbiguousName`` (an ``InvalidRequest``) naming each by id
+        and owner. Tasks they can't see never count, so the answer tells nothing about them."""
+        text = str(ref).strip()
+        if text.isdigit() or actor is None:
+            task = self.store.find_task(text)
+            if actor is not None and self.access_to(task, actor) is None:
+                # Word for word what the store says of a task that doesn't exist: the refusal
+                # must not tell a stranger that it does.
+                raise NotFound(f"no task with id {int(text)}")
+            return task
+        self.role_of(actor)  # a removed person is refused here too, even for their own task
+        named = self.store.tasks_named(text)
+        own = [t for t in named if t.owner == actor.user]
+        if own:
+            return own[0]
+        seen = [t for t in named if self.access_to(t, actor) is not None]
+        if not seen:
+            raise NotFound(f"no task named {text!r}")
+        if len(seen) > 1:
+            which = ", ".join(f"#{t.task_id} ({t.owner}'s)" for t in seen)
+            raise AmbiguousName(f"{len(seen)} tasks you can see are named {text!r}: {which}; say which by its id",
+                                tuple(t.task_id for t in seen))
+        return seen[0]
 
     def owned(self, ref: str, actor: Actor, *, action: str = "change_task") -> Task:
         """The task ``actor`` wants to change, if they may: a writer who owns it, an admin, or
@@ -230,7 +249,8 @@ class Rules:
         outcome events naming tasks by id, known databases, http URLs, known AI templates, and
         the hygiene rules (``scheduler/hygiene.py``) on what is new or changed since ``previous``;
         ``InvalidRequest`` else."""
-        self._hygiene(spec, now=now, previous=previous)
+        owner = getattr(previous, "owner", None) or (actor.user if actor is not None else None)
+        self._hygiene(spec, now=now, previous=previous, owner=owner)
         triggers: list[Trigger] = []
         for trigger in spec.triggers:
             if isinstance(trigger, OnceTrigger) and trigger.at <= now:
@@ -260,13 +280,19 @@ class Rules:
             raise InvalidRequest(f"unknown AI template {action.template!r}; known: {', '.join(self.ai_templates)}")
         return spec.model_copy(update={"triggers": triggers})
 
-    def _hygiene(self, spec: TaskSpec, *, now: datetime, previous: TaskSpec | None) -> None:
+    def _hygiene(self, spec: TaskSpec, *, now: datetime, previous: TaskSpec | None, owner: str | None) -> None:
         """Only what changed is held to the rules, so a task stored before a rule existed can
-        still be paused, renamed or given a new action."""
+        still be paused, renamed or given a new action. A look-alike name is refused among the
+        names ``owner`` can see (their own and those shared with them; an admin's: all), never
+        by naming a task they can't see."""
         if previous is None or spec.name != previous.name:
             hygiene.check_name(spec.name)
+            if owner is None or self._is_admin(owner):
+                names = self.store.live_task_names()
+            else:
+                names = self.store.live_task_names(owner=owner, also_task_ids=sorted(self.store.shared_with(owner)))
             similar = hygiene.confusable_with(
-                spec.name, (n for n in self.store.live_task_names() if previous is None or n != previous.name))
+                spec.name, (n for n in names if previous is None or n != previous.name))
             if similar is not None:
                 raise InvalidRequest(f"the name {spec.name!r} looks like the existing task {similar!r}; "
                                      "pick a name that can't be mistaken for it")
@@ -285,6 +311,12 @@ class Rules:
                 hygiene.check_env(action.env)
             elif action.kind == "http":
                 hygiene.check_headers(action.headers)
+
+    def _is_admin(self, user: str) -> bool:
+        """Whether ``user`` sees every task: an admin, or no person row at all (the CLI's local
+        user, whom the interface makes an admin)."""
+        person = self.store.find_user(user)
+        return person is None or person.role == Role.ADMIN
 
     def _resolve_outcome_event(self, trigger: EventTrigger, actor: Actor | None) -> EventTrigger:
         """'task.completed:backup' → 'task.completed:12': outcome events name tasks by id, so a

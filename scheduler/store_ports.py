@@ -209,7 +209,12 @@ class TaskStore(Protocol):
         ...
 
     def find_task(self, ref: str) -> Task:
-        """A live task by id ("12") or unique name; raises ``NotFound``."""
+        """A live task by id ("12") or by a name only one live task has; raises ``NotFound``,
+        or ``InvalidRequest`` when several owners use the name."""
+        ...
+
+    def tasks_named(self, name: str) -> list[Task]:
+        """The live tasks called ``name`` (unique per owner, so one per owner at most), by id."""
         ...
 
     def list_tasks(
@@ -258,8 +263,8 @@ class TaskStore(Protocol):
         """Names of these tasks, deleted ones included."""
         ...
 
-    def live_task_names(self) -> list[str]:
-        """The name of every task not deleted (for the look-alike name check)."""
+    def live_task_names(self, *, owner: str | None = None, also_task_ids: Sequence[int] = ()) -> list[str]:
+        """Names of live tasks: all, or ``owner``'s and those of ``also_task_ids``."""
         ...
 
     def count_owned(self, owner: str, *, created_since: datetime | None = None) -> int:
@@ -673,6 +678,11 @@ class OutboxStore(Protocol):
 
     def record_delivered_part(self, key: str, destination: str, part: int, *, now: datetime) -> None:
         """Remember part ``part`` of ``key`` as delivered to ``destination`` (twice is once)."""
+        ...
+
+    def claim_message(self, key: str, destination: str, *, now: datetime) -> bool:
+        """Take message ``key`` for ``destination`` (part 0) before sending it: True for the
+        one caller that takes it, False when it was taken already (at most once)."""
         ...
 
     def forget_delivered(self, *, before: datetime) -> int:

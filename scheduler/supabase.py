@@ -8,8 +8,9 @@ module adds is what a team's own Supabase clients need to share cronpilot's data
 - ``enable_rls``: row-level security on every cronpilot table, with policies so that a person
   signed in to the project (``auth.uid()``, linked to a cronpilot user by ``link_auth_user``) reads
   through Supabase's APIs and Realtime exactly the tasks and runs cronpilot would show them —
-  their own, or all for an admin — ``anon`` reads nothing, nobody writes, and cronpilot's own
-  connection (the tables' owner) is unaffected;
+  their own, those shared with a group they are in, or all for an admin; a removed person
+  nothing — ``anon`` reads nothing, nobody writes, and cronpilot's own connection (the tables'
+  owner) is unaffected;
 - ``publish_realtime``: tasks, runs and their history in the ``supabase_realtime`` publication.
 
 Each takes a database URL and uses psycopg directly, like ``pg watch-table``: these are set-up
@@ -124,32 +125,46 @@ def enable_rls(url: str) -> list[str]:
         return tables
 
 
-# Who the signed-in person is, as cronpilot knows them. SECURITY DEFINER: they read users and
-# identities, which the person can't; the search_path is pinned so nothing can stand in for them.
+# Who the signed-in person is, as cronpilot knows them (a removed person is nobody). SECURITY
+# DEFINER: they read users, identities, groups and shares, which the person can't; the
+# search_path is pinned so nothing can stand in for them.
 _HELPERS = """
 create or replace function {schema}.cronpilot_auth_user() returns text
 language sql stable security definer set search_path = pg_catalog, pg_temp as $$
-  select i.user_id from {schema}.identities i
-  where i.platform = {platform} and i.platform_user_id = (select auth.uid())::text
+  select i.user_id from {schema}.identities i join {schema}.users u on u.user_id = i.user_id
+  where i.platform = {platform} and i.platform_user_id = (select auth.uid())::text and u.removed_at is null
 $$;
 create or replace function {schema}.cronpilot_auth_is_admin() returns boolean
 language sql stable security definer set search_path = pg_catalog, pg_temp as $$
   select exists (
     select 1 from {schema}.identities i join {schema}.users u on u.user_id = i.user_id
-    where i.platform = {platform} and i.platform_user_id = (select auth.uid())::text and u.role = 'admin')
+    where i.platform = {platform} and i.platform_user_id = (select auth.uid())::text
+      and u.role = 'admin' and u.removed_at is null)
+$$;
+create or replace function {schema}.cronpilot_auth_can_see(task integer, task_owner text) returns boolean
+language sql stable security definer set search_path = pg_catalog, pg_temp as $$
+  select exists (
+    select 1 from {schema}.identities i join {schema}.users u on u.user_id = i.user_id
+    where i.platform = {platform} and i.platform_user_id = (select auth.uid())::text and u.removed_at is null
+      and (u.role = 'admin' or u.user_id = task_owner or exists (
+        select 1 from {schema}.task_shares s join {schema}.group_members m on m.group_id = s.group_id
+        where s.task_id = task and m.user_id = u.user_id)))
 $$;
 revoke all on function {schema}.cronpilot_auth_user() from public;
 revoke all on function {schema}.cronpilot_auth_is_admin() from public;
+revoke all on function {schema}.cronpilot_auth_can_see(integer, text) from public;
 grant usage on schema {schema} to authenticated;
 grant execute on function {schema}.cronpilot_auth_user() to authenticated;
 grant execute on function {schema}.cronpilot_auth_is_admin() to authenticated;
+grant execute on function {schema}.cronpilot_auth_can_see(integer, text) to authenticated;
 """
 
-# The service's rule for reading (scheduler/service.py): your own tasks and their runs; an admin
+# The service's rule for reading (scheduler/service_rules.py ``access_to``): your own tasks, the
+# tasks shared with a group you are in (read or manage: both read), and their runs; an admin
 # every task. Nobody writes through Supabase: there are no insert, update or delete policies.
-_VISIBLE = "({s}.cronpilot_auth_is_admin() or t.owner = {s}.cronpilot_auth_user())"
+_VISIBLE = "{s}.cronpilot_auth_can_see(t.task_id, t.owner)"
 _POLICIES = {
-    "tasks": "{s}.cronpilot_auth_is_admin() or owner = {s}.cronpilot_auth_user()",
+    "tasks": "{s}.cronpilot_auth_can_see(task_id, owner)",
     "runs": "exists (select 1 from {s}.tasks t where t.task_id = runs.task_id and " + _VISIBLE + ")",
     "run_events": ("exists (select 1 from {s}.runs r join {s}.tasks t on t.task_id = r.task_id "
                    "where r.run_id = run_events.run_id and " + _VISIBLE + ")"),

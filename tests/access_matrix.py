@@ -49,6 +49,7 @@ TASK_OPERATIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "change where it delivers (set_delivery)": _OWNER,
     "approve it: runs code (shell, writing SQL, internal http)": _APPROVE_RISKY,
     "approve it: anything else (an AI-made check, content from fetched data)": _APPROVE_OTHER,
+    "turn it down while it waits for approval (reject_task)": _OWNER,
 }
 
 # operation -> role -> outcome

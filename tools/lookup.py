@@ -11,7 +11,7 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.errors import InvalidRequest, NotFound
+from scheduler.errors import AmbiguousName, InvalidRequest, NotFound
 from scheduler.models import Task
 from scheduler.service import parse_since
 from scheduler.wording import time_text
@@ -51,6 +51,8 @@ def _find(ctx: ToolContext, ref: str) -> Task:
         raise InvalidRequest("which task? Give its number or name (say 'list my tasks' to see them)")
     try:
         return ctx.service.get_task(text, actor=ctx.actor)
+    except AmbiguousName as exc:  # two people's tasks of that name, both visible: ask which
+        raise AmbiguousTask(text, [ctx.service.get_task(i, actor=ctx.actor) for i in exc.task_ids]) from None
     except NotFound:
         if text.isdigit():
             raise NotFound(f"there is no task #{text} (say 'list my tasks' to see yours)") from None

@@ -3,7 +3,9 @@ their token has calls left in its rate window.
 
 No or a bad ``Authorization`` header → 401 with ``WWW-Authenticate: Bearer`` (RFC 6750); past
 the rate → 429 with ``Retry-After`` in whole seconds. The rate is kept per token in this
-process's memory (``limits``' moving window): several ``serve`` processes each allow it.
+process's memory (``limits``' moving window): several ``serve`` processes each allow it, so N
+of them allow a token up to N × the rate (docs/api.md says so and what to do about it; a count
+in the database would cost a write per call on the engine's database).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``/api/v1/tasks``: list, show, create, edit, pause, resume, delete, run now. Each route is one
+"""``/api/v1/tasks``: list, show, create, edit, pause, resume, delete, run now, approve, reject. Each route is one
 service call (or two) as the calling person; the service decides who may."""
 
 from __future__ import annotations
@@ -99,6 +99,23 @@ def delete_task(ref: str, actor: Caller, service: TheService) -> dict[str, Any]:
 def run_task(ref: str, actor: Caller, service: TheService) -> JSONResponse:
     run = service.run_now(_id(service, ref, actor), actor=actor)
     return JSONResponse(run_json(run), status_code=202)
+
+
+@router.post("/{ref}/approve", summary="Approve a task waiting in pending_approval (it becomes active)",
+             description="The same rule as `cronpilot approve` and chat: a task that runs code here "
+                         "(shell, writing SQL, internal http) needs an admin; any other its owner or an "
+                         "admin. A task the caller can't see is 404; one they see but may not approve "
+                         "is 403; one not waiting for approval is 409.")
+def approve_task(ref: str, actor: Caller, service: TheService) -> dict[str, Any]:
+    return task_json(service, service.approve_task(_id(service, ref, actor), actor=actor))
+
+
+@router.post("/{ref}/reject", summary="Turn down a task waiting in pending_approval (it is deleted)",
+             description="Its owner or an admin, as `cronpilot reject` and chat. 404 before 403; a task "
+                         "not waiting for approval is 409.")
+def reject_task(ref: str, actor: Caller, service: TheService) -> dict[str, Any]:
+    task = service.reject_task(_id(service, ref, actor), actor=actor)
+    return {"task_id": task.task_id, "name": task.name, "rejected": True, "deleted": True}
 
 
 def _id(service: Service, ref: str, actor: Actor) -> str:

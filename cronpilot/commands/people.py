@@ -27,19 +27,14 @@ def list_users(
 ) -> None:
     """Everyone cronpilot knows, with their role, identities and groups."""
     app = current_app()
-    people = app.service.list_people(actor=app.local_actor, removed=removed)
-    if json_output:
-        render.print_json([p.as_dict() for p in people])
-        return
-    if not people:
-        render.console.print("nobody yet; add someone with: cronpilot user add NAME --role member")
-        return
-    table = Table("user", "role", "name", "identities", "groups")
-    for p in people:
-        role = f"{p.role} (removed)" if p.removed else p.role
-        table.add_row(render.escape(p.user_id), role, render.escape(p.display_name or "-"),
-                      render.escape(", ".join(p.identities) or "-"), render.escape(", ".join(p.groups) or "-"))
-    render.console.print(table)
+    render.print_listing(
+        app.service.list_people(actor=app.local_actor, removed=removed), as_json=json_output,
+        to_json=lambda p: p.as_dict(), empty="nobody yet; add someone with: cronpilot user add NAME --role member",
+        columns=("user", "role", "name", "identities", "groups"),
+        row=lambda p: (render.escape(p.user_id), f"{p.role} (removed)" if p.removed else p.role,
+                       render.escape(p.display_name or "-"), render.escape(", ".join(p.identities) or "-"),
+                       render.escape(", ".join(p.groups) or "-")),
+    )
 
 
 @user_app.command("add")

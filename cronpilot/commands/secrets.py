@@ -7,7 +7,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.table import Table
 
 from scheduler.errors import InvalidRequest
 
@@ -57,20 +56,13 @@ def set_secret(
 def list_secrets(json_output: bool = typer.Option(False, "--json")) -> None:
     """Names, scope, owner and times of the secrets you can use (never their values)."""
     app = current_app()
-    found = app.service.list_secrets(actor=app.local_actor)
-    if json_output:
-        render.print_json([s.as_dict() for s in found])
-        return
-    if not found:
-        render.console.print("no secrets; add one with: cronpilot secret set NAME")
-        return
-    table = Table("name", "scope", "owner", "created (UTC)", "updated (UTC)")
-    for secret in found:
-        table.add_row(
-            render.escape(secret.name), secret.scope, render.escape(secret.owner or "-"),
-            secret.created_at.strftime("%Y-%m-%d %H:%M"), secret.updated_at.strftime("%Y-%m-%d %H:%M"),
-        )
-    render.console.print(table)
+    render.print_listing(
+        app.service.list_secrets(actor=app.local_actor), as_json=json_output,
+        to_json=lambda s: s.as_dict(), empty="no secrets; add one with: cronpilot secret set NAME",
+        columns=("name", "scope", "owner", "created (UTC)", "updated (UTC)"),
+        row=lambda s: (render.escape(s.name), s.scope, render.escape(s.owner or "-"),
+                       s.created_at.strftime("%Y-%m-%d %H:%M"), s.updated_at.strftime("%Y-%m-%d %H:%M")),
+    )
 
 
 @secret_app.command("delete")

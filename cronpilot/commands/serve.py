@@ -67,6 +67,7 @@ async def _serve(grace: timedelta) -> None:
     from connectors.health import Readiness, health_router
     from connectors.log_archive import Observers
     from connectors.metrics import Metrics, metrics_router
+    from scheduler.approvals import ApprovalWatch
 
     metrics = Metrics(backlog=lambda: _backlog(app))
     archiver = _log_archiver(app)
@@ -77,6 +78,9 @@ async def _serve(grace: timedelta) -> None:
     connectors = app.connectors
     http: HttpServer | None = None
     feed = LiveFeed(app.service)
+    # Admins hear of each task waiting for their approval, wherever it was made (scheduler/approvals.py).
+    approvals = ApprovalWatch(app.service, connectors.notifier)
+    watching = asyncio.create_task(approvals.run(stop))
     try:
         # One line per connector, after the engine's line (scripts read that one first).
         connectors.notifier.observe = metrics.delivery
@@ -98,6 +102,8 @@ async def _serve(grace: timedelta) -> None:
             )
         await engine.run_forever(stop)
     finally:
+        stop.set()
+        await watching
         await feed.close()  # open dashboards' streams end, so the HTTP server stops at once
         if http is not None:
             await http.stop()

@@ -61,7 +61,7 @@ def add(**opts: Any) -> None:
         raise InvalidRequest("say what the task does: --remind, --shell -- CMD, --sh, --http, --sql --db, "
                              "--email --subject, --ai, --template or --noop")
     _keep_folder(changes, default=Path.cwd())
-    changes.setdefault("name", _free_name(service, default_name(changes["action"])))
+    changes.setdefault("name", _free_name(service, default_name(changes["action"]), owner=app.local_actor.user))
     spec = service.build_spec(changes)
     status = TaskStatus.PAUSED if opts.get("paused") else TaskStatus.ACTIVE
     after = predecessors(opts)
@@ -131,8 +131,10 @@ def _keep_folder(changes: dict[str, Any], *, default: Path | None) -> None:
         action["cwd"] = str(Path(folder).expanduser().resolve())
 
 
-def _free_name(service: Service, name: str) -> str:
-    taken = {t.name for t in service.list_tasks(search=name[:60])}
+def _free_name(service: Service, name: str, *, owner: str) -> str:
+    """``name``, or ``name (2)``… when the owner has it (names are unique per owner; another
+    person's task of that name neither blocks it nor shows through a suffix)."""
+    taken = {t.name for t in service.list_tasks(search=name[:60]) if t.owner == owner}
     if name not in taken:
         return name
     n = 2

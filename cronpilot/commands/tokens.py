@@ -6,7 +6,6 @@ only its hash is kept. A token acts as its person with their role as it is at ea
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from scheduler.durations import parse_duration
 
@@ -51,20 +50,15 @@ def list_tokens(
 ) -> None:
     """Tokens with their person, label, state and times (never the tokens themselves)."""
     app = current_app()
-    found = app.service.list_tokens(actor=app.local_actor, user=user)
-    if json_output:
-        render.print_json([t.as_dict() for t in found])
-        return
-    if not found:
-        render.console.print("no tokens; make one with: cronpilot token create --user NAME")
-        return
     stamp = lambda at: at.strftime("%Y-%m-%d %H:%M") if at else "-"  # noqa: E731
-    table = Table("id", "name", "user", "starts", "state", "created (UTC)", "expires (UTC)", "last used (UTC)")
-    for info in found:
-        r = info.record
-        table.add_row(str(r.token_id), render.escape(r.name), render.escape(r.user_id), r.prefix + "…",
-                      info.state, stamp(r.created_at), stamp(r.expires_at), stamp(r.last_used_at))
-    render.console.print(table)
+    render.print_listing(
+        app.service.list_tokens(actor=app.local_actor, user=user), as_json=json_output,
+        to_json=lambda t: t.as_dict(), empty="no tokens; make one with: cronpilot token create --user NAME",
+        columns=("id", "name", "user", "starts", "state", "created (UTC)", "expires (UTC)", "last used (UTC)"),
+        row=lambda t: (str(t.record.token_id), render.escape(t.record.name), render.escape(t.record.user_id),
+                       t.record.prefix + "…", t.state, stamp(t.record.created_at), stamp(t.record.expires_at),
+                       stamp(t.record.last_used_at)),
+    )
 
 
 @token_app.command("revoke")

@@ -35,8 +35,18 @@ log = logging.getLogger(__name__)
 RETRY_FIRST = 1.0  # seconds before reconnecting; doubles up to RETRY_MAX
 RETRY_MAX = 60.0
 NOTIFY_LIMIT = 7900  # bytes; PostgreSQL refuses a payload of 8000 or more
-# A listener only waits: TCP keepalives are how it learns that a silent server is gone.
-KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+# A listener only waits (and the leadership connection mostly idles): TCP keepalives are how it
+# learns that a silent server or a dead network is gone — after 30 s idle, 3 probes 10 s apart,
+# so within about a minute instead of the OS default of two hours and more. ``tcp_user_timeout``
+# (ms) covers the other case, a query sent into a dead network: unacknowledged data gives up after
+# 60 s instead of retransmitting for ~15 minutes. libpq parameters (libpq 12 or newer).
+KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                              "keepalives_count": 3, "tcp_user_timeout": 60_000}
+# The same on the server's side of a session, so the server drops a client whose network died
+# (and, for the leadership connection, frees its advisory lock) within about a minute. Plain
+# SETs after connecting, not startup ``options``, which some session poolers refuse.
+SERVER_KEEPALIVES = ("SET tcp_keepalives_idle = 30", "SET tcp_keepalives_interval = 10",
+                     "SET tcp_keepalives_count = 3")
 CHANNEL = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 

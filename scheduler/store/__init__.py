@@ -117,6 +117,7 @@ class Store:
     add_tasks = via("tasks", TaskRows.add_tasks)
     get_task = via("tasks", TaskRows.get_task)
     find_task = via("tasks", TaskRows.find_task)
+    tasks_named = via("tasks", TaskRows.tasks_named)
     list_tasks = via("tasks", TaskRows.list_tasks)
     page_tasks = via("tasks", TaskRows.page_tasks)
     task_changes_since = via("tasks", TaskRows.task_changes_since)
@@ -238,6 +239,7 @@ class Store:
     delivered_parts = via("outbox", OutboxRows.delivered_parts)
     record_delivered_part = via("outbox", OutboxRows.record_delivered_part)
     forget_delivered = via("outbox", OutboxRows.forget_delivered)
+    claim_message = via("outbox", OutboxRows.claim_message)
 
     share_partitions = via("shares", ShareRows.share_partitions)
     release_partitions = via("shares", ShareRows.release_partitions)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..access import BUDGET_SKIP, AIUsage
 from ..models import WORKER_LOST, RunStatus
+from . import dialect
 from .base import Database
 from .tables import outbox, runs, tasks, workers
 
@@ -110,6 +111,16 @@ class OutboxRows:
                                                     part=part, delivered_at=now))
         except IntegrityError:
             pass  # recorded already (two senders of the same part): once is what counts
+
+    def claim_message(self, key: str, destination: str, *, now: datetime) -> bool:
+        """Take message ``key`` for ``destination`` before sending it: True for the one caller
+        that takes it, False for every later one (another process, a restart)."""
+        with self.db.write() as conn:
+            # RETURNING rather than rowcount: psycopg reports no count for a skipped upsert.
+            row = conn.execute(dialect.insert(self.db.engine, outbox).values(
+                message_key=key[:200], destination=destination[:300], part=0, delivered_at=now,
+            ).on_conflict_do_nothing().returning(outbox.c.part)).first()
+        return row is not None
 
     def forget_delivered(self, *, before: datetime) -> int:
         with self.db.write() as conn:

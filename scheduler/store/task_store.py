@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, NotFound, PermissionDenied
+from ..errors import AmbiguousName, Conflict, NotFound, PermissionDenied
 from ..models import Task, TaskSpec, TaskStatus
 from ..schedule import Schedule, schedule_from_row
 from ..triggers import EventTrigger
@@ -110,7 +110,7 @@ class TaskRows:
                     .returning(tasks.c.task_id)
                 ).scalar_one()
             except IntegrityError as exc:
-                raise Conflict(f"a task named {spec.name!r} already exists") from exc
+                raise Conflict(f"you already have a task named {spec.name!r}; pick another name") from exc
             sync_subscriptions(conn, task_id, spec)
             return task_from_row(conn.execute(tasks.select().where(tasks.c.task_id == task_id)).one())
 
@@ -146,7 +146,7 @@ class TaskRows:
                     tasks.insert().returning(tasks.c.task_id, sort_by_parameter_order=True), rows
                 ).scalars().all()
             except IntegrityError as exc:
-                raise Conflict("some of these task names already exist") from exc
+                raise Conflict(f"{owner} already has tasks with some of these names") from exc
             for task_id, spec in zip(ids, specs, strict=True):
                 if any(isinstance(t, EventTrigger) for t in spec.triggers):
                     sync_subscriptions(conn, task_id, spec)
@@ -184,17 +184,26 @@ class TaskRows:
         return task_from_row(row)
 
     def find_task(self, ref: str) -> Task:
-        """A task by id ("12") or by its unique name."""
+        """A task by id ("12"), or by a name only one live task has; ``NotFound`` when none
+        has it, ``InvalidRequest`` when several owners use it (``tasks_named`` lists them)."""
         ref = ref.strip()
         if ref.isdigit():
             return self.get_task(int(ref))
-        with self.db.read() as conn:
-            row = conn.execute(
-                tasks.select().where(tasks.c.name == ref, tasks.c.deleted_at.is_(None))
-            ).first()
-        if row is None:
+        named = self.tasks_named(ref)
+        if not named:
             raise NotFound(f"no task named {ref!r}")
-        return task_from_row(row)
+        if len(named) > 1:
+            which = ", ".join(f"#{t.task_id} ({t.owner}'s)" for t in named)
+            raise AmbiguousName(f"{len(named)} tasks are named {ref!r}: {which}; say which by its id",
+                                tuple(t.task_id for t in named))
+        return named[0]
+
+    def tasks_named(self, name: str) -> list[Task]:
+        """The live tasks called ``name`` (one per owner at most), by id."""
+        with self.db.read() as conn:
+            rows = conn.execute(tasks.select().where(tasks.c.name == name.strip(), tasks.c.deleted_at.is_(None))
+                                .order_by(tasks.c.task_id))
+            return [task_from_row(row) for row in rows]
 
     def list_tasks(
         self,
@@ -295,7 +304,7 @@ class TaskRows:
                     .values(**values)
                 )
             except IntegrityError as exc:
-                raise Conflict(f"a task named {spec.name if spec else '?'!r} already exists") from exc
+                raise Conflict(f"its owner already has a task named {spec.name if spec else '?'!r}") from exc
             if result.rowcount == 0:
                 raise NotFound(f"no task with id {task_id}")
             if spec is not None:
@@ -370,9 +379,13 @@ class TaskRows:
         with self.db.read() as conn:
             return list(conn.execute(sa.select(tasks.c.task_id).where(tasks.c.deleted_at.is_(None))).scalars())
 
-    def live_task_names(self) -> list[str]:
+    def live_task_names(self, *, owner: str | None = None, also_task_ids: Sequence[int] = ()) -> list[str]:
+        """Names of live tasks: all, or ``owner``'s and those of ``also_task_ids``."""
+        query = sa.select(tasks.c.name).where(tasks.c.deleted_at.is_(None))
+        if owner is not None:
+            query = query.where(sa.or_(tasks.c.owner == owner, tasks.c.task_id.in_(list(also_task_ids))))
         with self.db.read() as conn:
-            return list(conn.execute(sa.select(tasks.c.name).where(tasks.c.deleted_at.is_(None))).scalars())
+            return list(conn.execute(query).scalars())
 
     def task_names(self, task_ids: list[int]) -> dict[int, str]:
         if not task_ids:

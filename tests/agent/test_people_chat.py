@@ -98,3 +98,21 @@ async def test_a_removed_person_is_told_so_in_chat(people: Service) -> None:
     reply = await gateway.converse(ChatEvent(platform="slack", platform_user="U0ANA", text="hi",
                                              conversation={"platform": "slack"}, conversation_id="slack:x"))
     assert "removed you" in reply.text
+
+
+async def test_two_people_name_a_task_alike_and_each_chat_reaches_its_own(people: Service, say) -> None:
+    """Names are unique per owner: alice and ana both have "backup"; "pause backup" pauses the
+    speaker's own, and an admin with none of their own is asked which one."""
+    for who in (Actor("alice", Role.MEMBER), Actor("ana", Role.MEMBER)):
+        spec = people.build_spec({"name": "backup", "action": {"kind": "reminder", "message": "check"},
+                                  "triggers": [{"kind": "cron", "expression": "0 3 * * *"}]})
+        people.create_task(spec, actor=who)
+    alices, anas = (people.get_task("backup", actor=Actor(u, Role.MEMBER)) for u in ("alice", "ana"))
+    assert alices.task_id != anas.task_id
+    paused = await say("pause backup")
+    assert "paused" in paused.text.lower(), paused.text
+    assert people.get_task(alices.task_id).status == TaskStatus.PAUSED
+    assert people.get_task(anas.task_id).status == TaskStatus.ACTIVE
+    which = await say("pause backup", **ADMIN)
+    assert f"#{alices.task_id}" in which.text and f"#{anas.task_id}" in which.text, which.text
+    assert people.get_task(anas.task_id).status == TaskStatus.ACTIVE  # nothing done on a guess

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from connectors.api import ApiLimits, api_router
 from connectors.web import HttpServer, build_api
 from scheduler.clock import FakeClock
-from scheduler.models import RunStatus
+from scheduler.models import RunStatus, TaskStatus
 from scheduler.secret_box import SecretBox
 from scheduler.service import Actor, Role, Service
 from scheduler.store import Store
@@ -333,3 +333,103 @@ def test_listed_next_fires_are_remembered_only_while_ahead_and_unchanged(api_sto
     edited = service.update_task(str(task.task_id), {"triggers": [{"kind": "cron", "expression": "0 18 * * *"}]},
                                  actor=ADMIN)
     assert fires.next_fire(service, edited).hour == 18 and len(calls) == 2  # a new revision: recomputed
+
+
+_APPROVALS = {
+    "approve it: runs code (shell, writing SQL, internal http)": ("approve", "shell"),
+    "approve it: anything else (an AI-made check, content from fetched data)": ("approve", "http"),
+    "turn it down while it waits for approval (reject_task)": ("reject", "shell"),
+}
+
+
+async def test_api_approve_and_reject_follow_the_permission_matrix_404_before_403(world: World) -> None:
+    """Every approve / reject cell of docs/access.md's matrix through ``/api/v1``: ok → 200 (and
+    the task active, or gone), denied → 403, hidden → 404 worded like a task that doesn't exist."""
+    from access_matrix import TASK_OPERATIONS, WHOSE
+
+    service, store, c = world.service, world.store, world.client
+    now = service.clock.now()
+    store.add_identity("slack", "UOTTO", role="operator", now=now, display_name="otto")
+    store.add_identity("slack", "UBOB", role="member", now=now, display_name="bob")
+    world.tokens["otto"] = service.create_token("otto", actor=ADMIN, name="test")[1]
+    users = {"admin": ("boss", "boss"), "operator": ("otto", "slack:UOTTO"),
+             "member": ("max", "slack:UMAX"), "viewer": ("vera", "slack:UVERA")}
+    for group in ("readers", "managers"):
+        service.create_group(group, actor=ADMIN)
+        for _, user in users.values():
+            service.set_group_member(group, user, member=True, actor=ADMIN)
+    actions = {"shell": {"kind": "shell", "argv": ["true"]}, "http": {"kind": "http", "url": "https://example.com/"}}
+    cells = 0
+    for operation, (verb, kind) in _APPROVALS.items():
+        for role, (who, user) in users.items():
+            for column, whose in enumerate(WHOSE):
+                spec = service.build_spec({"name": f"{verb}-{kind}-{role}-{column}", "action": actions[kind],
+                                           "triggers": [{"kind": "cron", "expression": "0 9 * * *"}]})
+                owner = user if whose == "own" else "slack:UBOB"
+                task = store.add_task(spec, owner=owner, actor=owner, now=now, status=TaskStatus.PENDING_APPROVAL)
+                if whose != "own" and whose != "other's":
+                    store.share_task(task.task_id, "readers" if whose == "shared read" else "managers",
+                                     "read" if whose == "shared read" else "manage", now=now)
+                answer = await c.post(f"/tasks/{task.task_id}/{verb}", headers=world.as_(who))
+                expected = TASK_OPERATIONS[operation][role][column]
+                where = (operation, role, whose, answer.text)
+                assert answer.status_code == {"ok": 200, "denied": 403, "hidden": 404}[expected], where
+                left = store.get_task(task.task_id) if verb == "approve" or expected != "ok" else None
+                if expected == "ok":
+                    assert answer.json()["task_id"] == task.task_id, where
+                    if verb == "approve":
+                        assert answer.json()["status"] == "active" and left and left.status == "active", where
+                    else:
+                        assert answer.json()["deleted"] is True
+                        assert not any(t.task_id == task.task_id for t in service.list_tasks()), where
+                else:
+                    assert left is not None and left.status == TaskStatus.PENDING_APPROVAL, where
+                if expected == "hidden":
+                    ghost = await c.post(f"/tasks/999999/{verb}", headers=world.as_(who))
+                    assert ghost.status_code == 404
+                    assert answer.json()["detail"].replace(str(task.task_id), "N") == \
+                        ghost.json()["detail"].replace("999999", "N"), where
+                cells += 1
+    assert cells == len(_APPROVALS) * len(users) * len(WHOSE)
+
+
+async def test_api_approve_by_name_and_a_task_not_waiting_is_409(world: World) -> None:
+    c = world.client
+    shell = {"name": "backup", "triggers": [{"kind": "cron", "expression": "0 3 * * *"}],
+             "action": {"kind": "shell", "argv": ["true"]}}
+    made = await c.post("/tasks", json=shell, headers=world.as_("max"))
+    assert made.status_code == 201 and made.json()["status"] == "pending_approval", made.text
+    refused = await c.post("/tasks/backup/approve", headers=world.as_("max"))
+    assert refused.status_code == 403 and "admin" in refused.json()["detail"]
+    approved = await c.post(f"/tasks/{made.json()['task_id']}/approve", headers=world.as_("boss"))
+    assert approved.status_code == 200 and approved.json()["status"] == "active", approved.text
+    again = await c.post(f"/tasks/{made.json()['task_id']}/approve", headers=world.as_("boss"))
+    assert again.status_code == 409 and "not waiting" in again.json()["detail"]
+    assert (await c.post(f"/tasks/{made.json()['task_id']}/reject", headers=world.as_("boss"))).status_code == 409
+    entries = (await c.get("/audit", params={"action": "approve_task"}, headers=world.as_("boss"))).json()["entries"]
+    assert [(e["actor"], e["decision"]) for e in entries][-1] == ("slack:UMAX", "refused")
+    assert entries[0]["actor"] == "boss" and entries[0]["via"] == "api"
+
+
+async def test_api_a_name_someone_else_uses_is_free_and_resolves_to_ones_own(world: World) -> None:
+    """Names are unique per owner: no 409 that would say the admin's task exists, and a name
+    resolves to the caller's own task; an admin who sees two and owns neither is asked (422)."""
+    c = world.client
+    boss = await c.post("/tasks", json={**REMINDER, "name": "admin private"}, headers=world.as_("boss"))
+    mine = await c.post("/tasks", json={**REMINDER, "name": "admin private"}, headers=world.as_("max"))
+    assert mine.status_code == 201, mine.text
+    again = await c.post("/tasks", json={**REMINDER, "name": "admin private"}, headers=world.as_("max"))
+    assert again.status_code == 409 and "boss" not in again.text
+    shown = await c.get("/tasks/admin private", headers=world.as_("max"))
+    assert shown.json()["task_id"] == mine.json()["task_id"]
+    shown = await c.get("/tasks/admin private", headers=world.as_("boss"))
+    assert shown.json()["task_id"] == boss.json()["task_id"]
+    assert (await c.delete(f"/tasks/{boss.json()['task_id']}", headers=world.as_("boss"))).status_code == 200
+    world.store.add_identity("slack", "UZED", role="member", now=world.service.clock.now(), display_name="zed")
+    zed = world.service.create_token("zed", actor=ADMIN, name="test")[1]
+    theirs = await c.post("/tasks", json={**REMINDER, "name": "admin private"}, headers={"Authorization": f"Bearer {zed}"})
+    assert theirs.status_code == 201
+    which = await c.post("/tasks/admin private/pause", headers=world.as_("boss"))
+    assert which.status_code == 422, which.text
+    assert f"#{mine.json()['task_id']}" in which.json()["detail"] and f"#{theirs.json()['task_id']}" in which.json()["detail"]
+    assert (await c.post("/tasks/admin private/pause", headers=world.as_("max"))).json()["status"] == "paused"

@@ -187,7 +187,7 @@ async def test_openapi_document_and_offline_docs_page(served) -> None:
     assert doc["openapi"].startswith("3.") and doc["info"]["title"] == "cronpilot API"
     assert doc["servers"] == [{"url": "/api/v1"}]
     assert "HTTPBearer" in doc["components"]["securitySchemes"]
-    for path in ("/tasks", "/tasks/{ref}", "/tasks/{ref}/run", "/runs", "/runs/{run_id}/log",
+    for path in ("/tasks", "/tasks/{ref}", "/tasks/{ref}/run", "/tasks/{ref}/approve", "/tasks/{ref}/reject", "/runs", "/runs/{run_id}/log",
                  "/runs/{run_id}/cancel", "/workflows", "/workflows/{ref}/run", "/audit", "/people", "/me"):
         assert path in doc["paths"], path
     create = doc["paths"]["/tasks"]["post"]["requestBody"]["content"]["application/json"]["schema"]
@@ -239,3 +239,25 @@ def test_a_bug_behind_a_route_is_one_logged_line_not_a_traceback(
     assert answer.status_code == 500
     assert answer.json() == {"detail": "internal error; the server log has the details"}
     assert "RuntimeError" in caplog.text and "/secret/path" not in answer.text
+
+
+async def test_the_rate_is_counted_per_serve_process_as_documented(api_store: Store, clock: FakeClock) -> None:
+    """docs/api.md, "Rate limit with several serve processes": two API apps over one database
+    (two serve processes) each count only their own calls, so one token gets the rate from each;
+    each still refuses past it."""
+    service = Service(api_store, clock=clock)
+    api_store.add_identity("slack", "UMAX", role="member", now=clock.now())
+    token = service.create_token("slack:UMAX", actor=ADMIN)[1]
+    limits = ApiLimits(rate="3/minute")
+    servers = [HttpServer(build_api([api_router(service, limits)]), host="127.0.0.1", port=0) for _ in range(2)]
+    for server in servers:
+        await server.start()
+    try:
+        statuses = []
+        for server in servers:
+            async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=30) as client:
+                statuses.append([(await client.get("/me", headers=_bearer(token))).status_code for _ in range(4)])
+        assert statuses == [[200, 200, 200, 429], [200, 200, 200, 429]]  # 2 processes: 2 × the rate in all
+    finally:
+        for server in servers:
+            await server.stop()

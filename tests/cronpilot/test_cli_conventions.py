@@ -115,3 +115,22 @@ def test_cli_no_color_is_honoured(cli):
     color = re.compile(r"\x1b\[(3[0-7]|9[0-7]|38;)")
     assert color.search(colored.stdout), "FORCE_COLOR should colour the status"
     assert "completed" in plain.stdout and not color.search(plain.stdout)
+
+
+@pytest.mark.parametrize(("command", "hint"), [
+    (("user", "list"), "cronpilot user add"), (("token", "list"), "cronpilot token create"),
+    (("secret", "list"), "cronpilot secret set"),
+])
+def test_list_commands_share_one_shape(cli, command: tuple[str, ...], hint: str) -> None:
+    """``render.print_listing``: --json is a list (empty when there is nothing), the plain form a
+    hint saying how to make the first one, then a table once there is one."""
+    assert cli(*command, "--json").json() == []
+    empty = cli(*command)
+    assert empty.code == 0 and hint in empty.out
+    cli("user", "add", "ana", "--role", "member")
+    cli("token", "create", "--user", "ana", "--name", "laptop")
+    if command[0] == "secret":
+        return  # setting one reads stdin; the table path is the same helper
+    assert len(cli(*command, "--json").json()) == 1
+    table = cli(*command)
+    assert table.code == 0 and "ana" in table.out and hint not in table.out

@@ -102,3 +102,23 @@ def test_audit_json_verify_and_a_broken_link(cli, tmp_path, monkeypatch: pytest.
         conn.execute("UPDATE audit SET actor = 'someone-else' WHERE action = 'create_task'")
     broken = cli("audit", "verify")
     assert broken.code == 1 and "BROKEN at entry 2" in broken.err
+
+
+def test_two_owners_name_a_task_alike_and_the_cli_resolves_or_asks(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names are unique per owner: ana and bob (CRONPILOT_USER) each make "backup"; each one's
+    CLI reaches their own; an admin owning none is told both ids (exit 2) and nothing changes."""
+    cli("user", "add", "ana", "--role", "member")
+    cli("user", "add", "bob", "--role", "member")
+    ids = {}
+    for who in ("ana", "bob"):
+        monkeypatch.setenv("CRONPILOT_USER", who)
+        made = cli("task", "add", "--name", "backup", "--cron", "0 3 * * *", "--remind", who, "--json")
+        assert made.code == 0, made.err
+        ids[who] = made.json()["task_id"]
+    assert ids["ana"] != ids["bob"]
+    assert cli("task", "pause", "backup").code == 0  # bob's
+    monkeypatch.delenv("CRONPILOT_USER")
+    which = cli("task", "resume", "backup")
+    assert which.code == 2 and f"#{ids['ana']} (ana's)" in which.err and f"#{ids['bob']} (bob's)" in which.err
+    shown = {t["task_id"]: t["status"] for t in cli("task", "list", "--json").json()}
+    assert shown == {ids["ana"]: "active", ids["bob"]: "paused"}

@@ -91,6 +91,10 @@ def _logs(service: Service, actor: Actor, task: Task, store: Store) -> None:
     service.read_log(run_id, actor=actor)
 
 
+def _reject(service: Service, actor: Actor, task: Task) -> None:
+    service.reject_task(str(task.task_id), actor=actor)  # returns the (pending) task it deleted
+
+
 TaskOp = Callable[[Service, Actor, Task, Store], Any]
 OPS: dict[str, tuple[TaskOp, dict[str, Any]]] = {
     "see a task (get_task)": (lambda s, a, t, st: s.get_task(t.task_id, actor=a), {}),
@@ -114,6 +118,8 @@ OPS: dict[str, tuple[TaskOp, dict[str, Any]]] = {
         lambda s, a, t, st: s.approve_task(str(t.task_id), actor=a), {"kind": "shell", "status": TaskStatus.PENDING_APPROVAL}),
     "approve it: anything else (an AI-made check, content from fetched data)": (
         lambda s, a, t, st: s.approve_task(str(t.task_id), actor=a), {"kind": "http", "status": TaskStatus.PENDING_APPROVAL}),
+    "turn it down while it waits for approval (reject_task)": (
+        lambda s, a, t, st: _reject(s, a, t), {"kind": "shell", "status": TaskStatus.PENDING_APPROVAL}),
 }
 
 

@@ -73,3 +73,55 @@ async def test_two_engines_one_inserted_row_one_run_and_failover(pg_schema_url, 
         finally:
             await second.sources.stop()
             await first.sources.stop()
+
+
+def test_the_leadership_connection_carries_tcp_keepalives_on_both_sides(pg_schema_url: str, monkeypatch) -> None:
+    """A dead network is noticed within about a minute: libpq's keepalives (and
+    ``tcp_user_timeout``) on the client, ``tcp_keepalives_*`` on the server's side of the
+    session, so a holder cut off loses the lock and the server frees it for another engine."""
+    import scheduler.leadership as leadership
+    from scheduler.sources.pgnotify import KEEPALIVES
+
+    seen: list[dict] = []
+    real = psycopg.connect
+
+    def recording(conninfo: str, **kwargs):
+        seen.append(kwargs)
+        return real(conninfo, **kwargs)
+
+    monkeypatch.setattr(leadership.psycopg, "connect", recording)
+    holder = leadership_for(pg_schema_url)
+    try:
+        assert holder.lead()
+        assert seen and all(seen[0].get(k) == v for k, v in KEEPALIVES.items()), seen
+        assert seen[0]["keepalives"] == 1 and seen[0]["keepalives_idle"] <= 60 and seen[0]["tcp_user_timeout"] > 0
+        conn = holder._conn  # type: ignore[attr-defined]
+        params = conn.info.get_parameters()
+        assert params["keepalives_idle"] == "30" and params["tcp_user_timeout"] == "60000"
+        server = {name: conn.execute(f"SHOW {name}").fetchone()[0]
+                  for name in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")}
+        assert server == {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
+    finally:
+        holder.close()
+
+
+async def test_the_change_listener_connects_with_tcp_keepalives(pg_schema_url: str, monkeypatch) -> None:
+    import scheduler.wakeups as wakeups
+    from scheduler.sources.pgnotify import KEEPALIVES
+
+    seen: list[dict] = []
+    real = psycopg.AsyncConnection.connect
+
+    async def recording(conninfo: str, **kwargs):
+        seen.append(kwargs)
+        return await real(conninfo, **kwargs)
+
+    monkeypatch.setattr(wakeups.psycopg.AsyncConnection, "connect", recording)
+    listener = wakeups.ChangeListener(pg_schema_url, lambda: None)
+    listener.start()
+    try:
+        await asyncio.wait_for(listener.listening.wait(), 30)
+    finally:
+        await listener.stop()
+    assert seen and all(seen[0].get(k) == v for k, v in KEEPALIVES.items()), seen
+    assert seen[0]["keepalives"] == 1 and seen[0]["tcp_user_timeout"] > 0

@@ -95,10 +95,10 @@ def _drifted() -> sa.MetaData:
     tasks.append_column(sa.Column("colour", sa.String(16)))  # a column only tables.py has
     tasks.c.owner.nullable = True  # nullability
     drifted.tables["runs"].c.stdout.type = sa.Integer()  # type affinity
-    live_name = next(index for index in tasks.indexes if index.name == "uq_tasks_live_name")
+    live_name = next(index for index in tasks.indexes if index.name == "uq_tasks_live_name_owner")
     tasks.indexes.discard(live_name)  # the same index with another predicate
     only_enabled = sa.text("enabled")
-    sa.Index(live_name.name, tasks.c.name, unique=True,
+    sa.Index(live_name.name, tasks.c.name, tasks.c.owner, unique=True,
              sqlite_where=only_enabled, postgresql_where=only_enabled)
     audit = drifted.tables["audit"]
     with warnings.catch_warnings():  # SQLAlchemy warns that the key changes: that is the point
@@ -113,6 +113,6 @@ def test_the_comparison_notices_drift(migrated: sa.Connection) -> None:
     assert "'add_column', None, 'tasks'" in found and "colour" in found
     assert "modify_nullable" in found and "'owner'" in found
     assert "modify_type" in found and "'stdout'" in found
-    assert "uq_tasks_live_name: WHERE deleted_at is null in the database, WHERE enabled" in found
+    assert "uq_tasks_live_name_owner: WHERE deleted_at is null in the database, WHERE enabled" in found
     assert "audit: primary key ['audit_id'] in the database, ['audit_id', 'at']" in found
     assert "ix_audit_actor" in found

@@ -136,3 +136,38 @@ def test_rls_refused_where_the_database_is_not_a_supabase_one(tmp_path):
 def test_connection_kind_by_host_and_port(url, kind, listen):
     found = supabase.connection_kind(url)
     assert (found.kind, found.listen) == (kind, listen)
+
+
+def test_a_task_shared_with_a_group_is_seen_by_its_members_through_supabase(project):
+    """Group sharing (docs/access.md) holds through Supabase too: bob shares his task with ops;
+    alice, in ops, reads it and its runs; dave, in no group, doesn't; unshared or removed, gone."""
+    url, service = project
+    root = Actor("root", Role.ADMIN)
+    dave_uid = str(uuid.uuid4())
+    service.store.add_identity("slack", "DAVE", role="member", now=service.clock.now())
+    supabase.link_auth_user(url, "slack:DAVE", dave_uid)
+    service.create_group("ops", actor=root)
+    service.set_group_member("ops", "slack:ALICE", member=True, actor=root)
+    bobs = service.get_task("job of slack:BOB")
+    supabase.enable_rls(url)
+    assert _as(url, "authenticated", ALICE_UID, "select owner from tasks") == [("slack:ALICE",)]
+    service.share_task(str(bobs.task_id), "ops", "read", actor=Actor("slack:BOB", Role.MEMBER))
+
+    def seen(uid: str) -> tuple[set[str], set[str], int]:
+        tasks = {r[0] for r in _as(url, "authenticated", uid, "select owner from tasks")}
+        runs = {r[0] for r in _as(url, "authenticated", uid, "select t.owner from runs r join tasks t using (task_id)")}
+        events = _as(url, "authenticated", uid,
+                     f"select count(*) from run_events e join runs r using (run_id) where r.task_id = {bobs.task_id}")
+        return tasks, runs, events[0][0]
+
+    tasks, runs, events = seen(ALICE_UID)
+    assert tasks == runs == {"slack:ALICE", "slack:BOB"} and events >= 1
+    assert seen(dave_uid) == (set(), set(), 0)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # seeing is not changing
+        _as(url, "authenticated", ALICE_UID, f"update tasks set name = 'x' where task_id = {bobs.task_id}")
+    service.share_task(str(bobs.task_id), "ops", None, actor=Actor("slack:BOB", Role.MEMBER))
+    assert seen(ALICE_UID)[0] == {"slack:ALICE"}
+    service.share_task(str(bobs.task_id), "ops", "manage", actor=Actor("slack:BOB", Role.MEMBER))
+    assert seen(ALICE_UID)[0] == {"slack:ALICE", "slack:BOB"}
+    service.remove_person("slack:ALICE", actor=root)  # removed: nothing, not even their own
+    assert seen(ALICE_UID) == (set(), set(), 0)

@@ -73,7 +73,7 @@ def test_automatic_names_stay_unique_but_a_chosen_name_conflicts(ctx, service):
         catalog.invoke("create_reminder", ctx(), message="drink water", when="every hour")
     assert [t.name for t in service.list_tasks()] == ["drink water", "drink water (2)"]
     record = catalog.invoke("create_reminder", ctx(), message="x", when="every hour", name="drink water")
-    assert record.result == "Error: a task named 'drink water' already exists"
+    assert record.result == "Error: you already have a task named 'drink water'; pick another name"
 
 
 def test_expected_errors_come_back_as_text_the_model_can_act_on(ctx, service):
