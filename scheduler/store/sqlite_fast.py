@@ -185,7 +185,9 @@ def record_fires(conn: sa.Connection, fires: Sequence[NewRun], now: datetime) ->
     raw = driver(conn)
     t = _Times()
     at = t(now)
-    owner, lease = fires[0].lease_owner, fires[0].lease_expires_at
+    # The batch's owner and lease, from its first start (the first fire may have been skipped).
+    owner, lease = next(((f.lease_owner, f.lease_expires_at) for f in fires if f.status is RunStatus.RUNNING),
+                        (None, None))
     # Ids are ours to hand out: the write lock is held, so nobody else inserts meanwhile.
     first = raw.execute("SELECT COALESCE(MAX(run_id), 0) FROM runs").fetchone()[0] + 1
     starts, shed, others = [], [], []
