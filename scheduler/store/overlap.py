@@ -45,7 +45,9 @@ _LIVE_PG = (
     "SELECT task_id, run_id, status, reason, lease_owner FROM runs "
     "WHERE task_id = ANY(%s::int[]) AND (status = 'running' OR status = 'pending')"
 )
-_LOCK_PG = "SELECT task_id FROM tasks WHERE task_id = ANY(%s::int[]) ORDER BY task_id FOR UPDATE"
+# NO KEY UPDATE: deciders exclude each other, but a run inserted for the task (its foreign key
+# takes KEY SHARE on the task row) doesn't wait for them.
+_LOCK_PG = "SELECT task_id FROM tasks WHERE task_id = ANY(%s::int[]) ORDER BY task_id FOR NO KEY UPDATE"
 _LOCK_PG_SKIP = _LOCK_PG + " SKIP LOCKED"
 
 
@@ -59,11 +61,11 @@ class _Live:
         self.queued = 0
 
 
-def _psycopg(conn: sa.Connection) -> Any:
-    """The psycopg connection under ``conn``, or None (SQLite, another driver)."""
-    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
-        return None
-    return conn.connection.driver_connection
+def _psycopg(conn: sa.Connection) -> bool:
+    """Is ``conn`` PostgreSQL through psycopg (arrays bound as such)? Statements still go through
+    SQLAlchemy (``exec_driver_sql``), so a deadlock or a lost connection is its
+    ``OperationalError`` like any other (the engine retries the pass)."""
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
 
 
 def lock_tasks(conn: sa.Connection, task_ids: Iterable[int], *, skip_locked: bool = False) -> set[int]:
@@ -73,12 +75,11 @@ def lock_tasks(conn: sa.Connection, task_ids: Iterable[int], *, skip_locked: boo
     ids = sorted(set(task_ids))
     if not ids or conn.dialect.name == "sqlite":
         return set(ids)
-    raw = _psycopg(conn)
-    if raw is not None:
-        rows = raw.execute(_LOCK_PG_SKIP if skip_locked else _LOCK_PG, (ids,)).fetchall()
+    if _psycopg(conn):
+        rows = conn.exec_driver_sql(_LOCK_PG_SKIP if skip_locked else _LOCK_PG, (ids,)).all()
         return {row[0] for row in rows}
     query = (sa.select(tasks.c.task_id).where(tasks.c.task_id.in_(ids)).order_by(tasks.c.task_id)
-             .with_for_update(skip_locked=skip_locked))
+             .with_for_update(skip_locked=skip_locked, key_share=True))
     return set(conn.execute(query).scalars())
 
 
@@ -92,8 +93,8 @@ def live_runs(conn: sa.Connection, task_ids: Iterable[int]) -> dict[int, _Live]:
         from .sqlite_fast import driver
 
         rows: Any = driver(conn).execute(_LIVE_SQLITE, (json.dumps(ids),))
-    elif (raw := _psycopg(conn)) is not None:
-        rows = raw.execute(_LIVE_PG, (ids,))
+    elif _psycopg(conn):
+        rows = conn.exec_driver_sql(_LIVE_PG, (ids,))
     else:
         rows = conn.execute(
             sa.select(runs.c.task_id, runs.c.run_id, runs.c.status, runs.c.reason, runs.c.lease_owner)

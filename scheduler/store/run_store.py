@@ -129,7 +129,7 @@ class RunRows:
             return [], Released(), [], {}
         gated = any(f.overlap is not None for f in fires)
         with self.db.write() as conn:
-            if gated and not self._sqlite:
+            if fires and not self._sqlite:  # every fired task: the cursor update locks them all anyway
                 overlap.lock_tasks(conn, {f.task_id for f in fires})
             kept, released = self._finish_and_release(conn, outcomes, owner=owner, now=now, lease_until=lease_until)
             if gated:
