@@ -28,10 +28,10 @@ if str(ROOT) not in sys.path:
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def rounds(store: Any, *, fires: int, count: int, now: datetime) -> Iterator[tuple[float, float]]:
+def rounds(store: Any, *, fires: int, count: int, now: datetime, gate: bool = True) -> Iterator[tuple[float, float]]:
     """(wall µs, client CPU µs) per fire of each round after a warm-up round."""
     from bench.workload import add_interval_tasks
-    from scheduler.models import RunReason, RunStatus
+    from scheduler.models import OverlapPolicy, RunReason, RunStatus
     from scheduler.store.records import NewRun, RunOutcome
 
     add_interval_tasks(store, count=fires, every=timedelta(seconds=1), anchor_of=lambda _i: now, now=now,
@@ -42,7 +42,8 @@ def rounds(store: Any, *, fires: int, count: int, now: datetime) -> Iterator[tup
         at = now + timedelta(seconds=r + 1)
         lease = at + timedelta(seconds=30)
         batch = [NewRun(task_id=i, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE, due_at=at,
-                        scheduled_for=at, started_at=at, lease_owner="w1", lease_expires_at=lease) for i in ids]
+                        scheduled_for=at, started_at=at, lease_owner="w1", lease_expires_at=lease,
+                        overlap=OverlapPolicy.SKIP if gate else None) for i in ids]
         outcomes = [RunOutcome(run_id=f.run_id or 0, task_id=f.task_id, status=RunStatus.COMPLETED,
                                finished_at=at, attempt=1, scheduled_for=f.scheduled_for,
                                reason=RunReason.SCHEDULE) for f in previous]
@@ -61,6 +62,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--without-index", metavar="NAME", help="also measure a database without this index")
     parser.add_argument("--preload", type=int, default=0, metavar="N", help="ended runs laid down first")
+    parser.add_argument("--no-gate", action="store_true",
+                        help="fires without an overlap policy: not decided against the live runs (as before 0017)")
     args = parser.parse_args()
 
     import psycopg
@@ -91,7 +94,7 @@ def main() -> None:
                 store.add_tasks((TaskSpec.model_validate({"name": f"old-{i}", "action": {"kind": "noop"}})
                                  for i in range(1000)), owner="bench", actor="bench", now=now)
                 bulk_runs(store, store.task_ids(), runs=args.preload, now=now)
-            stores.append((variant, store, rounds(store, fires=args.fires, count=args.rounds, now=now)))
+            stores.append((variant, store, rounds(store, fires=args.fires, count=args.rounds, now=now, gate=not args.no_gate)))
         measured: dict[str, tuple[list[float], list[float]]] = {v: ([], []) for v in variants}
         for _ in range(args.rounds):
             for variant, _store, gen in stores:  # interleaved: load falls on each alike

@@ -78,8 +78,10 @@ class _TaskState:
     cursor: datetime  # fires at or before this instant are already recorded
     generation: int = 0
     running: set[int] | frozenset[int] = _IDLE  # a set of its own once something runs
-    queued: bool = False
     deleted: bool = False
+    # Its next fire found the task busy in the database when recorded ahead: decide it at its
+    # time instead (store/overlap.py).
+    not_ahead: bool = False
 
     def start(self, run_id: int) -> None:
         if not self.running:
@@ -197,6 +199,7 @@ class Engine:
         self._next_heartbeat_at: datetime | None = None
         self._next_prune_at: datetime | None = None  # the outbox's next pruning
         self._claiming = True
+        self._look_for_dead = False  # a fire was refused for another engine's run: is it alive?
         self._behind = 0  # passes in a row that ended with fires already due (overload)
         self._item_cost = 0.0  # seconds a commit spends per fire or outcome (moving average)
         self._started = False
@@ -533,7 +536,7 @@ class Engine:
             or (self._owned is not None and entry[1] % PARTITIONS not in self._owned)
         )
 
-    def _plan_due(self, now: datetime) -> tuple[list[NewRun], list[tuple[tuple[datetime, int, int], datetime, bool]]]:
+    def _plan_due(self, now: datetime) -> tuple[list[NewRun], list[tuple[tuple[datetime, int, int], datetime]]]:
         """The runs for every fire due by ``now`` (at most a batch) and for the fires due within
         ``record_ahead`` of tasks with nothing running, and what was taken from the heap to plan
         them (to put back if they can't be recorded)."""
@@ -549,23 +552,24 @@ class Engine:
                 budget = self.options.shed_late_after.total_seconds() / 2
                 max_starts = max(self.options.shed_min_starts, min(max_starts, int(budget / (2 * self._item_cost))))
         planned: list[NewRun] = []
-        taken: list[tuple[tuple[datetime, int, int], datetime, bool]] = []
+        taken: list[tuple[tuple[datetime, int, int], datetime]] = []
         later: list[tuple[datetime, int, int]] = []
         heap, states = self._heap, self._states
         shed, max_shed = 0, max(1, int(max_starts * self.options.shed_rows_per_start))
 
         def take(entry: tuple[datetime, int, int], state: _TaskState, ahead: bool) -> None:
             nonlocal starts, shed
-            taken.append((entry, state.cursor, state.queued))
+            taken.append((entry, state.cursor))
+            # Whether a run already waits is the database's to say (store/overlap.py): another
+            # engine may have queued or claimed one.
             plan = plan_fires(
                 state.sched, due_at=entry[0], now=entry[0] if ahead else now, in_flight=len(state.running),
-                queued=state.queued, worker_id=self.worker_id, lease_until=lease_until,
+                queued=False, worker_id=self.worker_id, lease_until=lease_until,
                 allow_cap=self.options.allow_overlap_cap, shed_before=shed_before,
             )
             planned.extend(plan.runs)
             starts += plan.starts
             shed += len(plan.runs) - plan.starts
-            state.queued = state.queued or plan.queued
             state.cursor = max(state.cursor, plan.last_fire)
             if plan.next_fire_at is not None:
                 heapq.heappush(heap, (plan.next_fire_at, entry[1], state.generation))
@@ -591,9 +595,10 @@ class Engine:
                 continue
             state = states[entry[1]]
             ahead = entry[0] > now
-            if ahead and (state.running or state.sched.overlap == OverlapPolicy.QUEUE):
+            if ahead and (state.running or state.not_ahead or state.sched.overlap == OverlapPolicy.QUEUE):
                 later.append(entry)  # the overlap policy must see what runs at the fire's time
                 continue
+            state.not_ahead = False
             take(entry, state, ahead)
         for entry in later:
             heapq.heappush(heap, entry)
@@ -622,7 +627,7 @@ class Engine:
                 continue
             state = self._states[entry[1]]
             plan = plan_fires(
-                state.sched, due_at=entry[0], now=now, in_flight=len(state.running), queued=state.queued,
+                state.sched, due_at=entry[0], now=now, in_flight=len(state.running), queued=False,
                 worker_id=self.worker_id, lease_until=lease_until, allow_cap=self.options.allow_overlap_cap,
                 shed_before=shed_before,
             )
@@ -632,13 +637,29 @@ class Engine:
             await self._store(self.store.commit_tick, [], fires[at:at + self.options.batch_size],
                               owner=self.worker_id, now=now)
 
-    def _unplan(self, taken: list[tuple[tuple[datetime, int, int], datetime, bool]]) -> None:
+    def _unplan(self, taken: list[tuple[tuple[datetime, int, int], datetime]]) -> None:
         """Nothing was recorded: forget the plans so the same fires come due again."""
-        for entry, cursor, queued in taken:
+        for entry, cursor in taken:
             state = self._states[entry[1]]
-            state.cursor, state.queued = cursor, queued
+            state.cursor = cursor
             state.generation += 1
             heapq.heappush(self._heap, (entry[0], entry[1], state.generation))
+
+    def _hold(self, fires: list[NewRun], taken: list[tuple[tuple[datetime, int, int], datetime]]) -> None:
+        """Fires recorded ahead that the database held back (their task was busy on another
+        engine): planned again when due, decided then."""
+        held = {(f.task_id, f.scheduled_for) for f in fires if f.held}
+        if not held:
+            return
+        first: dict[int, tuple[tuple[datetime, int, int], datetime]] = {}
+        for entry, cursor in taken:  # per task its earliest held fire: the later ones follow it
+            if (entry[1], entry[0]) in held and entry[1] not in first:
+                first[entry[1]] = (entry, cursor)
+        again = list(first.values())
+        self._unplan(again)
+        self._look_for_dead = True
+        for entry, _cursor in again:
+            self._states[entry[1]].not_ahead = True
 
     def _launch_fires(self, inserted: list[NewRun], now: datetime) -> None:
         for run in inserted:
@@ -650,6 +671,10 @@ class Engine:
                     self._launch(run.run_id, run.task_id, run.attempt, run.scheduled_for, run.reason)
             elif run.status == RunStatus.PENDING:
                 self._note_pending(run.due_at)
+            elif run.overlap is not None and run.status == RunStatus.SKIPPED:
+                # The database found the task busy with a run this engine doesn't hold: if its
+                # engine died on this machine, end its runs at the next poll, not the heartbeat.
+                self._look_for_dead = True
 
     def _start_ahead(self, run_id: int) -> None:
         run = self._ahead.pop(run_id, None)
@@ -690,8 +715,6 @@ class Engine:
             if state is None:
                 self._done.append(_lost_task_outcome(c, now))
                 continue
-            if c.reason == RunReason.SCHEDULE:
-                state.queued = False
             self._launch(c.run_id, c.task_id, c.attempt, c.scheduled_for, c.reason,
                          context=c.context, workflow_run_id=c.workflow_run_id)
         due = await self._store(self.store.next_pending_due)
@@ -847,11 +870,14 @@ class Engine:
             kept, released, inserted, loaded = await self._store(
                 self.store.commit_tick, outcomes, fires, owner=self.worker_id, now=now,
                 lease_until=None if not self._claiming else now + self.options.lease_ttl, load=sorted(load),
+                allow_cap=self.options.allow_overlap_cap,
             )
         except StoreUnavailable:
             self._done = outcomes + self._done  # record them when the database is back
             self._unplan(taken)
             raise
+        if len(inserted) != len(fires):  # some were held back, or recorded by another engine
+            self._hold(fires, taken)
         items = len(fires) + len(outcomes)
         if items >= 2 * self.options.shed_min_starts:  # small commits are mostly fixed cost
             cost = (self.clock.now() - now).total_seconds() / items
@@ -962,6 +988,9 @@ class Engine:
         self._pending_due_at = await self._store(self.store.next_pending_due)
         for run_id in await self._store(self.store.cancel_requests, owner=self.worker_id):
             self.cancel(run_id)
+        if self._look_for_dead:
+            self._look_for_dead = False
+            await self._recover_dead_engines(now)
         await self._recover_expired(now)
         # Loops cut by the causal-chain limit may come from any process (a webhook, a CLI emit).
         for cut in await self._store(self.store.cut_runs_since, self._last_cut_seen):

@@ -61,7 +61,7 @@ def plan_fires(
             # this runs for every fire).
             run = NewRun(task_id=task.task_id, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE,
                          due_at=due_at, scheduled_for=due_at, started_at=now,
-                         lease_owner=worker_id, lease_expires_at=lease_until)
+                         lease_owner=worker_id, lease_expires_at=lease_until, overlap=task.overlap)
             return FirePlan(runs=[run], next_fire_at=following, starts=1, last_fire=due_at)
     else:
         for fire in iter_fires(task.triggers, due_at, zone, until=now):
@@ -148,10 +148,12 @@ def _on_time_run(
     now: datetime,
     allow_cap: int,
 ) -> NewRun:
+    # A start or a queued fire is planned from this engine's runs only: the database decides it
+    # again against every engine's (``overlap`` set: store/overlap.py). A skip stands.
     def running() -> NewRun:
         return NewRun(task_id=task.task_id, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE,
                       due_at=fire, scheduled_for=fire, started_at=now,
-                      lease_owner=worker_id, lease_expires_at=lease_until)
+                      lease_owner=worker_id, lease_expires_at=lease_until, overlap=task.overlap)
 
     def skipped(message: str) -> NewRun:
         return NewRun(task_id=task.task_id, status=RunStatus.SKIPPED, reason=RunReason.SCHEDULE,
@@ -165,7 +167,7 @@ def _on_time_run(
         if queued:
             return skipped("skipped: overlap (one run is already queued)")
         return NewRun(task_id=task.task_id, status=RunStatus.PENDING, reason=RunReason.SCHEDULE,
-                      due_at=fire, scheduled_for=fire, message=None)
+                      due_at=fire, scheduled_for=fire, message=None, overlap=task.overlap)
     if in_flight < allow_cap:
         return running()
     return skipped(f"skipped: overlap ({in_flight} runs already running, the cap is {allow_cap})")

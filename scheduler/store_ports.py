@@ -137,12 +137,14 @@ class EngineStore(ConditionStore, Protocol):
 
     def commit_tick(
         self, outcomes: Sequence[RunOutcome], fires: Sequence[NewRun], *, owner: str, now: datetime,
-        lease_until: datetime | None = None, load: Sequence[int] = (),
+        lease_until: datetime | None = None, load: Sequence[int] = (), allow_cap: int = 16,
     ) -> tuple[list[RunOutcome], Released, list[NewRun], dict[int, Task]]:
         """In one transaction: record the outcomes ``owner`` still holds (and what they release,
         claimed until ``lease_until`` when given), record ``fires`` (a fire already recorded is
-        dropped), read the tasks ``load`` names. Returns (outcomes kept, released, fires
-        inserted with their ids, tasks loaded)."""
+        dropped; one with an ``overlap`` policy is decided against every engine's live runs of
+        its task, ``allow_cap`` at once for ``allow``: it may come back skipped, pending, or
+        ``held`` and not recorded), read the tasks ``load`` names. Returns (outcomes kept,
+        released, fires inserted with their ids, tasks loaded)."""
         ...
 
     def claim_due_runs(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..models import DependencyCondition, RunReason, RunStatus
+from ..models import DependencyCondition, OverlapPolicy, RunReason, RunStatus
 
 # The reason of a fire an overloaded engine shed at the head (dropped because it was already
 # late, so the fires after it start on time); the fire still gets its row.
@@ -37,6 +37,10 @@ class NewRun:
     event: str | None = None
     context: dict[str, Any] | None = None
     run_id: int | None = None  # filled in once inserted
+    # An on-time fire the database decides against the task's live runs (store/overlap.py):
+    # its task's overlap policy. None: decided already (misfires, sheds, the engine's own skips).
+    overlap: OverlapPolicy | None = None
+    held: bool = False  # set by the store: due later and its task busy, so not recorded yet
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from ..errors import Conflict, NotFound
 from ..models import Run, RunReason, RunStatus, Task
-from . import dag_store, dialect, event_store, pg_fast, sqlite_fast
+from . import dag_store, dialect, event_store, overlap, pg_fast, sqlite_fast
 from .base import Database
 from .records import ClaimedRun, NewRun, Released, RunOutcome
 from .run_rows import (
@@ -30,7 +30,7 @@ from .run_rows import (
     new_run_params,
     run_from_row,
 )
-from .tables import runs
+from .tables import LIVE_RUNS, runs
 from .task_store import tasks_by_id
 
 _BULK_TASKS = sa.table("tasks", sa.column("task_id"), sa.column("last_fire_at"))
@@ -108,24 +108,32 @@ class RunRows:
 
     def record_fires(self, fires: Sequence[NewRun], *, now: datetime) -> list[NewRun]:
         """Insert scheduled fires, one row per (task, fire time, attempt); return those inserted
-        (a fire another engine already recorded is dropped) and advance each task's cursor."""
+        (a fire another engine already recorded is dropped) and advance each task's cursor.
+        Overlap policies are decided as in ``commit_tick``."""
         if not fires:
             return []
-        with self.db.write() as conn:
-            return self._record_fires(conn, fires, now)
+        return self.commit_tick((), fires, owner="", now=now)[2]
 
     def commit_tick(
         self, outcomes: Sequence[RunOutcome], fires: Sequence[NewRun], *, owner: str, now: datetime,
-        lease_until: datetime | None = None, load: Sequence[int] = (),
+        lease_until: datetime | None = None, load: Sequence[int] = (), allow_cap: int = 16,
     ) -> tuple[list[RunOutcome], Released, list[NewRun], dict[int, Task]]:
         """One engine pass in one transaction: ``_finish_and_release`` of the runs that ended, then
         ``record_fires`` of the new fires (the order frees a task before its next fire is
         recorded), and the whole tasks ``load`` names (those about to run that the engine has
-        not kept). All or nothing: on failure the engine still has everything to write again."""
+        not kept). Fires with an overlap policy are decided against every engine's live runs
+        (``overlap.gate``: skipped, queued, or ``held`` and left out); on PostgreSQL their
+        tasks' rows are locked first, in task order, before anything else is written. All or
+        nothing: on failure the engine still has everything to write again."""
         if not outcomes and not fires and not load:
             return [], Released(), [], {}
+        gated = any(f.overlap is not None for f in fires)
         with self.db.write() as conn:
+            if fires and not self._sqlite:  # every fired task: the cursor update locks them all anyway
+                overlap.lock_tasks(conn, {f.task_id for f in fires})
             kept, released = self._finish_and_release(conn, outcomes, owner=owner, now=now, lease_until=lease_until)
+            if gated:
+                fires = overlap.gate(conn, fires, now=now, allow_cap=allow_cap)
             inserted = self._record_fires(conn, fires, now) if fires else []
             loaded = tasks_by_id(conn, load) if load else {}
         return kept, released, inserted, loaded
@@ -170,12 +178,14 @@ class RunRows:
     ) -> list[ClaimedRun]:
         """Claim due pending runs (manual, retries, queued, catch-up) for ``owner``.
 
-        Pending runs of one task run one after another: at most one is claimed per task, and
-        none while the task has a running run. Candidates are locked (SKIP LOCKED on
-        PostgreSQL) so two workers never pick the same ones."""
-        busy = sa.select(runs.c.task_id).where(runs.c.status == RunStatus.RUNNING.value)
+        Pending runs of one task run one after another, earliest due first: at most one is
+        claimed per task, and none while the task has a running run, whichever engine runs it.
+        On PostgreSQL the candidates' task rows are locked (SKIP LOCKED: a task another
+        transaction is deciding waits for a later pass) and only then is the task's first
+        pending run chosen, by a statement that sees what the previous holder committed."""
+        busy = sa.select(runs.c.task_id).where(LIVE_RUNS, sa.text("status = 'running'"))
         candidates = (
-            sa.select(runs.c.run_id, runs.c.task_id)
+            sa.select(runs.c.task_id)
             .where(
                 runs.c.status == RunStatus.PENDING.value,
                 runs.c.due_at <= now,
@@ -184,16 +194,17 @@ class RunRows:
             .order_by(runs.c.due_at, runs.c.run_id)
             .limit(limit)
         )
-        candidates = dialect.lock_skip_locked(self.db.engine, candidates)
         with self.db.write() as conn:
-            first_per_task: dict[int, int] = {}
-            for row in conn.execute(candidates):
-                first_per_task.setdefault(row.task_id, row.run_id)
+            task_ids = dict.fromkeys(conn.execute(candidates).scalars())
+            if not task_ids:
+                return []
+            locked = overlap.lock_tasks(conn, task_ids, skip_locked=True)
+            first_per_task = overlap.first_pending(conn, locked, now=now)
             if not first_per_task:
                 return []
             rows = conn.execute(
                 runs.update()
-                .where(runs.c.run_id.in_(list(first_per_task.values())))
+                .where(runs.c.run_id.in_(list(first_per_task.values())), runs.c.status == RunStatus.PENDING.value)
                 .values(status=RunStatus.RUNNING.value, started_at=now,
                         lease_owner=owner, lease_expires_at=lease_until)
                 .returning(*_CLAIMED)
@@ -395,18 +406,18 @@ class RunRows:
 def _claim_released(
     conn: sa.Connection, released: list[NewRun], *, owner: str, now: datetime, lease_until: datetime
 ) -> None:
-    """Hand released runs straight to the engine that ended their cause: one per task, none
-    for a task that is running (as the claim query would), saving a round trip."""
+    """Hand released runs straight to the engine that ended their cause, as the claim query
+    would: only a task's first due pending run, none for a task that is running (whichever
+    engine runs it; PostgreSQL: tasks another transaction holds are left to the claim query),
+    saving a round trip."""
     candidates = [r for r in released if r.status == RunStatus.PENDING and r.run_id is not None]
     if not candidates:
         return
-    busy = set(conn.execute(
-        sa.select(runs.c.task_id).where(runs.c.status == RunStatus.RUNNING.value,
-                                        runs.c.task_id.in_({r.task_id for r in candidates}))
-    ).scalars())
+    locked = overlap.lock_tasks(conn, {r.task_id for r in candidates}, skip_locked=True)
+    first = overlap.first_pending(conn, locked, now=now)
     picked: dict[int, NewRun] = {}
     for run in candidates:
-        if run.task_id not in busy and run.task_id not in picked:
+        if first.get(run.task_id) == run.run_id:
             picked[run.task_id] = run
     if not picked:
         return

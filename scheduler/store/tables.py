@@ -118,6 +118,10 @@ sa.Index("ix_runs_created_at", runs.c.created_at)
 # Event runs refused by the causal-chain limit, looked for every second (migration 0005).
 CUT_RUNS = sa.text("status = 'skipped' AND reason = 'event'")
 sa.Index("ix_runs_cut", runs.c.run_id, sqlite_where=CUT_RUNS, postgresql_where=CUT_RUNS)
+# Each task's live runs (running or pending), read by every transaction that starts a run to
+# hold the overlap policy across engines (store/overlap.py; migration 0017). Small: live rows only.
+LIVE_RUNS = sa.text("(status = 'running' OR status = 'pending')")
+sa.Index("ix_runs_live", runs.c.task_id, runs.c.status, sqlite_where=LIVE_RUNS, postgresql_where=LIVE_RUNS)
 
 run_events = sa.Table(
     "run_events",
