@@ -89,7 +89,7 @@ def test_the_leadership_connection_carries_tcp_keepalives_on_both_sides(pg_schem
         seen.append(kwargs)
         return real(conninfo, **kwargs)
 
-    monkeypatch.setattr(leadership.psycopg, "connect", recording)
+    monkeypatch.setattr(psycopg, "connect", recording)  # leadership reads it lazily, through the module
     holder = leadership_for(pg_schema_url)
     try:
         assert holder.lead()
