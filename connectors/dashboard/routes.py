@@ -58,6 +58,7 @@ from scheduler.wording import (
     time_text,
 )
 
+from .display import transcript_entries
 from .graph import NODE_H, NODE_W, layout
 from .live import LiveFeed
 
@@ -192,11 +193,11 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
         task = service.get_task(task_id, actor=session.actor)
         runs = service.list_runs(actor=session.actor, task=str(task.task_id), limit=PAGE)
         deps = service.dependencies_of(str(task.task_id), actor=session.actor)
-        fires = service.next_fires(task, count=10)
+        fires, dst_ahead = service.fires_with_notes(task, count=10)
         overall, _ = service.stats(actor=session.actor, task=str(task.task_id),
                                    since=service.clock.now() - timedelta(days=30))
         return render(request, "task.html", session, page_title=task.name, task=task, runs=runs, deps=deps,
-                      fires=fires, stats=overall, chart=_chart(runs), watch=str(task.task_id))
+                      fires=fires, dst_ahead=dst_ahead, stats=overall, chart=_chart(runs), watch=str(task.task_id))
 
     @router.get("/runs", response_class=HTMLResponse)
     @page
@@ -217,8 +218,11 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
         run = service.get_run(run_id, actor=session.actor)
         history = service.run_history(run_id, actor=session.actor)
         log = service.read_log(run_id, actor=session.actor, tail_bytes=256 * 1024)
+        result = run.result or {}
         return render(request, "run.html", session, page_title=f"Run {run.run_id}", run=run, history=history,
-                      log=log, transcript=(run.result or {}).get("transcript"), watch=str(run.task_id))
+                      log=log, transcript=transcript_entries(result.get("transcript")),
+                      tokens=result.get("tokens_used"), model_calls=result.get("model_calls"),
+                      streaming=not run.status.is_terminal, watch=str(run.task_id))
 
     @router.get("/workflows", response_class=HTMLResponse)
     @page
@@ -332,6 +336,11 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
             return Response(status_code=404)
         return FileResponse(HERE / "static" / name, media_type=STATIC[name],
                             headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+    # Imported here: the access pages reuse this module's refusals and CSRF check.
+    from .pages import add_access_pages
+
+    add_access_pages(router, service, render=render, page=page, live=live)
 
     router.feed = live  # type: ignore[attr-defined]  # serve stops it; tests and benches read it
     return router
