@@ -60,9 +60,15 @@ def transcript_entries(transcript: Any) -> list[dict[str, Any]]:
             continue
         calls = [{"name": str(c.get("name", "?")), "args": json.dumps(c.get("args"), ensure_ascii=False, indent=1)}
                  for c in item.get("tool_calls") or [] if isinstance(c, dict)]
+        reason = item.get("reason")
+        if item.get("role") == "cronpilot":  # cronpilot's own notes at the end of a run
+            if item.get("refusals"):
+                reason = f"refused {item['refusals']} action(s): " + "; ".join(map(str, item.get("reasons") or []))
+            elif item.get("paused"):
+                reason = f"paused the task: {item['paused']}"
         entries.append({"role": str(item.get("role", "?")), "content": str(item.get("content") or ""),
                         "calls": calls, "tokens": item.get("tokens"), "name": item.get("name"),
-                        "refused": bool(item.get("refused")), "reason": item.get("reason")})
+                        "refused": bool(item.get("refused")), "reason": reason})
     return entries
 
 
