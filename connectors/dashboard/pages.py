@@ -28,8 +28,8 @@ from scheduler.service import Service
 from scheduler.web_access import WebSession
 
 from .display import action_lines, change_text
+from .guard import COOKIE, SECURITY_HEADERS, _csrf_refusal, _form, _refuse, _status, _wants_json
 from .live import LiveFeed
-from .routes import COOKIE, SECURITY_HEADERS, _csrf_refusal, _form, _refuse, _status, _wants_json
 
 DECISIONS = ("approve", "reject")
 ROLES = tuple(r.value for r in Role)
