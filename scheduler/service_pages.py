@@ -76,10 +76,11 @@ class Pages:
         ``actor`` may approve or turn it down (``Service.approval_outlook``)."""
         service = self.service
         waiting = service.pending_approvals(actor=actor)
+        heads = {t.task_id for t in waiting}
         found = []
         for task in sorted(waiting, key=lambda t: t.task_id):
-            if task.workflow_id is not None and task.workflow_id != task.task_id:
-                continue  # a workflow's step is decided with its workflow
+            if task.workflow_id is not None and task.workflow_id in heads:
+                continue  # a step waiting with its workflow is decided with it
             steps, refusal, may_reject = service.approval_outlook(task, actor=actor)
             found.append(Approval(task=task, steps=steps, refusal=refusal, may_reject=may_reject))
         return found
@@ -119,10 +120,11 @@ class Pages:
             others = tuple(n for n in dst_notes(task.triggers, zone, now, days=span) if n not in shown)
         return listed, others
 
-    def log_since(self, run_id: int, *, actor: Actor, offset: int = 0, max_bytes: int = LOG_CHUNK) -> LogChunk:
+    def log_since(self, run_id: int, *, actor: Actor | None, offset: int = 0, max_bytes: int = LOG_CHUNK) -> LogChunk:
         """The log of run ``run_id`` from byte ``offset`` (at most ``max_bytes``; a read from 0 of
         a big log starts at its last 256 KiB): while the run goes, from the file this machine's
-        engine is writing; after, from its kept file. ``NotFound`` for a run ``actor`` can't see."""
+        engine is writing; after, from its kept file. ``NotFound`` for a run ``actor`` can't see
+        (``actor`` None: not asked — a stream's later reads, after its first read asked)."""
         run = self.service.get_run(run_id, actor=actor)
         ended = run.status.is_terminal or run.status == RunStatus.RETRYING
         path: Path | None = None

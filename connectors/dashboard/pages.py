@@ -133,7 +133,7 @@ def add_access_pages(router: APIRouter, service: Service, *, render: Callable[..
         actor = session.actor
 
         async def stream() -> AsyncIterator[bytes]:
-            chunk, idle = first, 0.0
+            chunk, since_check = first, 0.0
             yield b"retry: 1000\n\n"
             while True:
                 if chunk.text:
@@ -142,21 +142,21 @@ def add_access_pages(router: APIRouter, service: Service, *, render: Callable[..
                 if chunk.ended:
                     yield b"event: end\ndata: {}\n\n"
                     return
-                # The engine writes the file in another task or process: read what it added
-                # (one stat and read per interval for this stream; the browser only listens).
-                if chunk.text:
-                    idle = 0.0
+                # The engine appends to the file in another task or process: read what it added
+                # (the browser only listens). Who may read it was asked on the first read; it is
+                # asked again, with the session, every 15 s.
                 await asyncio.sleep(live.interval)
-                idle += live.interval
-                if idle >= 15:  # now and then: is the session still good?
-                    idle = 0.0
+                since_check += live.interval
+                reader = None
+                if since_check >= 15:
+                    since_check, reader = 0.0, actor
                     if await asyncio.to_thread(service.web.session, cookie) is None:
                         yield b"event: signedout\ndata: {}\n\n"
                         return
                     yield b": keepalive\n\n"
                 try:
-                    chunk = await asyncio.to_thread(service.log_since, run_id, actor=actor, offset=chunk.offset)
-                except CronpilotError:  # the run went (deleted) or the database is away
+                    chunk = await asyncio.to_thread(service.log_since, run_id, actor=reader, offset=chunk.offset)
+                except CronpilotError:  # the run went (deleted), it is no longer theirs, or the database is away
                     return
 
         headers = {**SECURITY_HEADERS, "X-Accel-Buffering": "no"}

@@ -4,8 +4,9 @@ buttons do what the service allows and hand-made requests are refused as the ser
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from scheduler.clock import FakeClock
 from scheduler.errors import NotFound, PermissionDenied
 from scheduler.models import RunStatus, TaskStatus
 from scheduler.service import Actor, Role, Service
-from scheduler.store import Store
+from scheduler.store import RunOutcome, Store
 from scheduler.store.tables import audit
 
 OWNER = Actor("owner", Role.ADMIN)
@@ -135,6 +136,27 @@ def test_a_viewer_sees_no_buttons_and_their_forged_requests_are_refused_visibili
     assert service.get_task(others).status == TaskStatus.PENDING_APPROVAL
 
 
+def test_a_waiting_workflow_is_one_item_with_its_steps_and_approving_it_approves_them(
+    client: TestClient, service: Service
+) -> None:
+    workflow = service.create_workflow("deploy", [
+        {"name": "build", "action": {"kind": "shell", "argv": ["make"]}},
+        {"name": "ship", "action": {"kind": "shell", "argv": ["./ship.sh", "--prod"]}, "after": ["build"]},
+    ], actor=MO)
+    head = workflow.head.task_id
+    assert service.get_task(head).status == TaskStatus.PENDING_APPROVAL
+    approvals = service.approvals(actor=Actor("ana", Role.ADMIN))
+    assert [a.task.task_id for a in approvals] == [head]
+    assert sorted(t.name for t in approvals[0].steps) == ["deploy/build", "deploy/ship"]
+    csrf = _as(client, service, "ana")
+    page = client.get("/dashboard/approvals").text
+    assert "./ship.sh --prod" in page and page.count('class="card approval"') == 1
+    done = client.post(f"/dashboard/approvals/{head}/approve", headers={"X-CSRF-Token": csrf,
+                                                                        "Accept": "application/json"})
+    assert done.status_code == 200
+    assert {t.status for t in workflow.steps.values() for t in [service.get_task(t.task_id)]} == {TaskStatus.ACTIVE}
+
+
 def test_turning_down_a_waiting_task_deletes_it(client: TestClient, service: Service) -> None:
     task_id = _shell_by_mo(service)
     csrf = _as(client, service, "ana")
@@ -244,6 +266,27 @@ def test_a_running_runs_log_is_read_as_it_grows_and_only_by_who_may_see_it(
     client.cookies.clear()
     assert client.get(f"/dashboard/runs/{run.run_id}/log").status_code == 401
     assert task.task_id
+
+
+def test_the_log_stream_of_an_ended_run_sends_its_log_and_ends(
+    client: TestClient, service: Service, store: Store, clock: FakeClock, tmp_path: Path
+) -> None:
+    service.create_task(service.build_spec({"name": "talk", "action": {"kind": "noop"}}), actor=MO)
+    run = service.run_now("talk", actor=MO)
+    kept = tmp_path / "kept.log"
+    kept.write_text("hello from the run\n")
+    now = clock.now()
+    assert store.claim_run(run.run_id, owner="t", now=now, lease_until=now + timedelta(minutes=1))
+    store.finish_runs([RunOutcome(run_id=run.run_id, task_id=run.task_id, status=RunStatus.COMPLETED,
+                                  finished_at=now, log_path=str(kept))], owner="t", now=now)
+    _as(client, service, "mo")
+    with client.stream("GET", f"/dashboard/runs/{run.run_id}/log") as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        body = b"".join(response.iter_bytes()).decode()
+    events = [block for block in body.split("\n\n") if block.startswith("event:")]
+    assert len(events) == 2 and events[0].startswith("event: log") and events[1].startswith("event: end")
+    assert json.loads(events[0].split("data: ", 1)[1]) == {"text": "hello from the run\n", "start": 0, "offset": 19}
 
 
 def test_the_task_page_lists_the_next_fires_with_dst_notes(store: Store, tmp_path: Path) -> None:
