@@ -38,11 +38,19 @@ class Approval:
 
 
 @dataclass(frozen=True)
+class ChainCheck:
+    """The audit chain's last check: when, how many entries checked, and the first broken one."""
+
+    at: datetime
+    checked: int
+    broken_at: int | None
+
+
+@dataclass(frozen=True)
 class AuditPage:
     entries: list[dict[str, Any]]
     older: int | None  # ask with ``before_id=older`` for the next page back; None: no more
-    checked: int | None = None  # entries whose hash link checked (admins only; None: not verified)
-    broken_at: int | None = None  # the first entry whose link doesn't check
+    chain: ChainCheck | None = None  # the last check of the hash chain (admins); None: none yet
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,9 @@ class Pages:
         # Where this machine's engine writes running runs' logs (``<data dir>/logs``; set by the
         # composition root). None: a running run's log shows once it has ended.
         self.live_log_dir: Path | None = None
+        # Walking the whole chain reads every entry (seconds at 100,000s), so a page shows the
+        # last check and walks it again only when asked.
+        self.last_chain_check: ChainCheck | None = None
 
     def approvals(self, *, actor: Actor) -> list[Approval]:
         """Tasks waiting for approval that ``actor`` can see, oldest first, each with whether
@@ -86,16 +97,18 @@ class Pages:
         return found
 
     def audit_page(self, *, actor: Actor, before_id: int | None = None, limit: int = AUDIT_PAGE,
-                   verify: bool = False) -> AuditPage:
-        """A page of the audit trail ``actor`` may read, newest first, older than ``before_id``;
-        with ``verify`` (admins only: ``PermissionDenied`` for others) the chain's check too."""
+                   verify: bool = False, show_check: bool = False) -> AuditPage:
+        """A page of the audit trail ``actor`` may read, newest first, older than ``before_id``.
+        ``verify``: walk the hash chain now (admins only: ``PermissionDenied``, audited, for
+        others); ``show_check``: include the last walk's result (admins' pages)."""
         limit = max(1, min(limit, 200))
         entries = self.service.audit(actor=actor, limit=limit + 1, before_id=before_id)
         older = int(entries[limit - 1]["audit_id"]) if len(entries) > limit else None
-        checked = broken = None
         if verify:
             checked, broken = self.service.verify_audit(actor=actor)
-        return AuditPage(entries=entries[:limit], older=older, checked=checked, broken_at=broken)
+            self.last_chain_check = ChainCheck(at=self.service.clock.now(), checked=checked, broken_at=broken)
+        chain = self.last_chain_check if verify or show_check else None
+        return AuditPage(entries=entries[:limit], older=older, chain=chain)
 
     def fires_with_notes(self, task: Task, *, count: int = 10) -> tuple[list[Fire], tuple[str, ...]]:
         """The next ``count`` fires of ``task``, each with the DST notes of its local day (a wall

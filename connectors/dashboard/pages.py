@@ -84,9 +84,11 @@ def add_access_pages(router: APIRouter, service: Service, *, render: Callable[..
 
     @router.get("/audit", response_class=HTMLResponse)
     @page
-    def audit_page(request: Request, session: WebSession, before: int | None = None) -> Response:
+    def audit_page(request: Request, session: WebSession, before: int | None = None, check: int = 0) -> Response:
         admin = session.actor.role == Role.ADMIN
-        trail = service.audit_page(actor=session.actor, before_id=before, verify=admin)
+        # The chain is walked when an admin asks (?check=1: it reads every entry); otherwise the
+        # page shows the last walk's result.
+        trail = service.audit_page(actor=session.actor, before_id=before, verify=bool(check), show_check=admin)
         return render(request, "audit.html", session, page_title="Audit", trail=trail, before=before,
                       admin=admin, change=change_text)
 

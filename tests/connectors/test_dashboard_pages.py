@@ -181,7 +181,8 @@ def test_the_audit_page_pages_back_newest_first_and_shows_the_chain_check(
     first = client.get("/dashboard/audit").text
     ids = [int(part.split('"', 1)[0]) for part in first.split('data-audit-id="')[1:]]
     assert len(ids) == 50 and ids == sorted(ids, reverse=True)
-    assert "Hash chain checks" in first and "resume_task" in first
+    assert "hasn't been checked" in first and "resume_task" in first  # walked only when asked
+    assert "Hash chain checks" in client.get("/dashboard/audit?check=1").text
     assert "status: paused → active" in first  # the change, before → after
     older = client.get(f"/dashboard/audit?before={ids[-1]}").text
     older_ids = [int(part.split('"', 1)[0]) for part in older.split('data-audit-id="')[1:]]
@@ -189,7 +190,8 @@ def test_the_audit_page_pages_back_newest_first_and_shows_the_chain_check(
     # Someone edits an entry in the database: the page says where the chain breaks.
     with store.db.write() as conn:
         conn.execute(sa.update(audit).where(audit.c.audit_id == ids[10]).values(actor="nobody"))
-    assert f"broken at entry #{ids[10]}" in client.get("/dashboard/audit").text
+    assert "Hash chain checks" in client.get("/dashboard/audit").text  # the last check, until asked again
+    assert f"broken at entry #{ids[10]}" in client.get("/dashboard/audit?check=1").text
     assert task.task_id
 
 
@@ -201,7 +203,8 @@ def test_a_member_reads_their_own_audit_entries_without_the_chain_check(
     _as(client, service, "mo")
     page = client.get("/dashboard/audit").text
     assert "hello" in page and "admins-own" not in page
-    assert "Hash chain" not in page
+    assert "Hash chain" not in page and "Check the chain" not in page
+    assert client.get("/dashboard/audit?check=1").status_code == 403  # an admin's check (audited)
 
 
 # --- people ----------------------------------------------------------------------------------------

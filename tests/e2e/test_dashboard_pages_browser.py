@@ -122,13 +122,15 @@ def test_the_audit_trail_is_reached_by_keyboard_and_shows_the_chain_check(
         raise AssertionError("the Audit link is not reachable with Tab")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/dashboard/audit$"))
+    expect(page.get_by_role("link", name="Audit", exact=True)).to_have_attribute("aria-current", "page")
+    expect(page.locator("#chain")).to_contain_text("hasn't been checked")
+    page.get_by_role("link", name="Check the chain now").click()
     expect(page.locator("#chain")).to_contain_text("Hash chain checks")
     rows = page.locator("table.audit tbody tr")
     expect(rows.first).to_contain_text("dashboard_sign_in")  # newest first: signing in came last
     paused = rows.filter(has_text="pause_task")
     expect(paused).to_contain_text("cli")
     expect(paused).to_contain_text("status: active → paused")
-    expect(page.get_by_role("link", name="Audit", exact=True)).to_have_attribute("aria-current", "page")
 
 
 def test_an_admin_changes_a_role_and_the_demoted_persons_session_ends(

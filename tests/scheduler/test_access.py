@@ -265,13 +265,14 @@ def test_the_audit_trail_pages_back_by_id_within_what_the_reader_may_see(team: S
     everything = [e["audit_id"] for e in team.audit(actor=ROOT, limit=1000)]
     first = team.audit_page(actor=ROOT, limit=3, verify=True)
     assert [e["audit_id"] for e in first.entries] == everything[:3] and first.older == everything[2]
-    assert first.broken_at is None and first.checked == len(everything)
-    second = team.audit_page(actor=ROOT, limit=3, before_id=first.older)
+    assert first.chain is not None and first.chain.broken_at is None and first.chain.checked == len(everything)
+    second = team.audit_page(actor=ROOT, limit=3, before_id=first.older, show_check=True)
     assert [e["audit_id"] for e in second.entries] == everything[3:6]
+    assert second.chain == first.chain  # the last walk's result, not walked again
     last = team.audit_page(actor=ROOT, limit=100, before_id=everything[-2])
     assert [e["audit_id"] for e in last.entries] == everything[-1:] and last.older is None
     anas = team.audit_page(actor=A, limit=100)
-    assert anas.entries and {e["actor"] for e in anas.entries} == {"ana"} and anas.checked is None
+    assert anas.entries and {e["actor"] for e in anas.entries} == {"ana"} and anas.chain is None
     with pytest.raises(PermissionDenied):
         team.audit_page(actor=A, verify=True)
 
