@@ -270,6 +270,9 @@ def main(argv: list[str] | None = None) -> None:
             "workflow": f"/dashboard/workflows/{ids['workflow']}",
             "stats, 24h": "/dashboard/stats?since=24h",
             "stats, 7d": "/dashboard/stats?since=7d",
+            "approvals": "/dashboard/approvals",
+            "audit": "/dashboard/audit",
+            "people": "/dashboard/people",
         }
         rows = []
         for name, path in pages.items():
