@@ -453,6 +453,9 @@ def main(argv: list[str] | None = None) -> None:
             "stats, 24h": "/dashboard/stats?since=24h",
             "stats, 7d": "/dashboard/stats?since=7d",
             "stats, 30d": "/dashboard/stats?since=30d",
+            "approvals": "/dashboard/approvals",
+            "audit": "/dashboard/audit",
+            "people": "/dashboard/people",
         }
         rows = []
         for name, path in pages.items():

@@ -145,6 +145,7 @@ class App:
                                  per_hour=self.settings.max_new_tasks_per_hour),
         )
         service.log_archive = self.log_archive
+        service.pages.live_log_dir = self.action_config.data_dir / "logs"  # where runs log (execution)
         return service
 
     @cached_property

@@ -43,6 +43,7 @@ from .secret_box import SecretBox
 from .secrets import Secrets
 from .service_conversations import Conversations
 from .service_flows import Flows
+from .service_pages import Pages
 from .service_rules import NEW_TASK, Rules, check_destination, spec_zone, via_of
 from .service_status import Status
 from .service_team import Team
@@ -131,6 +132,7 @@ class Service:
         self.team = Team(store, rules=self.rules, clock=self.clock, policy=self.people.policy)
         self.tokens = Tokens(store, rules=self.rules, clock=self.clock, team=self.team)
         self.views = Views(store)
+        self.pages = Pages(self)  # the dashboard's detail screens (asks the methods below)
         # ``local_user``: the install's owner (the CLI user), who may sign in to the dashboard.
         self.web = WebAccess(store, clock=self.clock, local_user=local_user)
         self.approvals = Approvals(store, rules=self.rules, clock=self.clock)
@@ -204,6 +206,10 @@ class Service:
     approval_notices = via("approvals", Approvals.approval_notices)
 
     task_page = via("views", Views.task_page)
+    approvals = via("pages", Pages.approvals)
+    audit_page = via("pages", Pages.audit_page)
+    fires_with_notes = via("pages", Pages.fires_with_notes)
+    log_since = via("pages", Pages.log_since)
     change_cursor = via("views", Views.change_cursor)
     changes_since = via("views", Views.changes_since)
     list_people = via("team", Team.list_people)
@@ -328,14 +334,11 @@ class Service:
         if task.status != TaskStatus.PENDING_APPROVAL:
             raise Conflict(f"task '{task.name}' is not waiting for approval")
         steps = self.store.list_tasks(workflow_id=task.task_id)
-        admin = self.rules.role_of(actor) == Role.ADMIN
-        risky = next(filter(None, (self.rules.risky_reason(t) for t in [task, *steps])), None)
-        if risky and not admin:
-            self.rules.audit(actor, "approve_task", task.name, refused="needs an admin", task_id=task.task_id)
-            raise PermissionDenied(f"'{task.name}' needs an admin's approval ({risky})")
-        if not admin and task.owner != actor.user:
-            self.rules.audit(actor, "approve_task", task.name, refused="owner or admin only", task_id=task.task_id)
-            raise PermissionDenied(f"only the owner of '{task.name}' or an admin can approve it")
+        refusal = self._approval_refusal(task, steps, actor)
+        if refusal is not None:
+            message, short = refusal
+            self.rules.audit(actor, "approve_task", task.name, refused=short, task_id=task.task_id)
+            raise PermissionDenied(message)
         approved = self.store.update_task(
             task.task_id, status=TaskStatus.ACTIVE, actor=actor.user, now=self.clock.now(),
             reset_schedule=True, approved_by=actor.user,
@@ -348,6 +351,31 @@ class Service:
                          before={"status": task.status.value}, after={"status": approved.status.value})
         self.on_change()
         return approved
+
+    def _approval_refusal(self, task: Task, steps: list[Task], actor: Actor) -> tuple[str, str] | None:
+        """Why a person who may change things can't approve ``task`` (with its workflow's
+        ``steps``): (the message, the audit's short reason), or None when they can."""
+        admin = self.rules.role_of(actor) == Role.ADMIN
+        risky = next(filter(None, (self.rules.risky_reason(t) for t in [task, *steps])), None)
+        if risky and not admin:
+            return f"'{task.name}' needs an admin's approval ({risky})", "needs an admin"
+        if not admin and task.owner != actor.user:
+            return f"only the owner of '{task.name}' or an admin can approve it", "owner or admin only"
+        return None
+
+    def approval_outlook(self, task: Task, *, actor: Actor) -> tuple[list[Task], str | None, bool]:
+        """For a screen listing a task waiting for approval: (its workflow's steps, why ``actor``
+        can't approve it or None when they can, whether they may turn it down). The same rules
+        as ``approve_task`` and ``reject_task``, asked without acting or auditing."""
+        steps = self.store.list_tasks(workflow_id=task.task_id)
+        role = self.rules.role_of(actor)
+        if actor.is_ai:
+            return steps, "only a person can approve a task, not an AI run", False
+        if role == Role.VIEWER:
+            return steps, "viewers can look at tasks and runs but not change them", False
+        refusal = self._approval_refusal(task, steps, actor)
+        may_reject = role == Role.ADMIN or task.owner == actor.user
+        return steps, refusal[0] if refusal else None, may_reject
 
     def reject_task(self, ref: str, *, actor: Actor) -> Task:
         """An admin (or the owner) turns down a task waiting for approval: it is deleted."""

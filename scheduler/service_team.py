@@ -258,9 +258,11 @@ class Team:
     def audit(
         self, *, actor: Actor, task: str | None = None, person: str | None = None,
         since: datetime | None = None, actions: Sequence[str] | None = None, limit: int = 100,
+        before_id: int | None = None,
     ) -> list[dict[str, Any]]:
         """Audit entries, newest first: an admin reads all; anyone else their own and those
-        about tasks they can see. ``person`` matches the actor's id (or ``@name``)."""
+        about tasks they can see. ``person`` matches the actor's id (or ``@name``);
+        ``before_id``: entries older than that one (the next page back)."""
         task_id = self.rules.get_task(task, actor=actor).task_id if task else None
         who = None
         if person:
@@ -273,7 +275,8 @@ class Team:
             visible_to = actor.user
             visible = [t.task_id for t in self.store.list_tasks(owner=actor.user)] + self.rules.visible_task_ids(actor)
         return self.store.list_audit(actor=who, task_id=task_id, since=since, actions=actions,
-                                     limit=max(1, min(limit, 10_000)), visible_to=visible_to, visible_tasks=visible)
+                                     limit=max(1, min(limit, 10_000)), visible_to=visible_to, visible_tasks=visible,
+                                     before_id=before_id)
 
     def verify_audit(self, *, actor: Actor) -> tuple[int, int | None]:
         """(entries checked, the first entry whose hash link is broken or None): admins."""

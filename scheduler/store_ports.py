@@ -286,8 +286,10 @@ class TaskStore(Protocol):
         self, *, actor: str | None = None, limit: int = 100, task_id: int | None = None,
         since: datetime | None = None, actions: Sequence[str] | None = None,
         visible_to: str | None = None, visible_tasks: Sequence[int] | None = None,
+        before_id: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Audit entries, newest first, filtered; ``visible_to``: theirs or about ``visible_tasks``."""
+        """Audit entries, newest first, filtered; ``visible_to``: theirs or about ``visible_tasks``;
+        ``before_id``: only entries older than that one (the next page)."""
         ...
 
     def verify_audit(self) -> tuple[int, int | None]:

@@ -18,7 +18,6 @@ Security, in one place:
 from __future__ import annotations
 
 import asyncio
-import hmac
 import inspect
 import json
 import math
@@ -26,7 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -42,7 +41,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from scheduler.access import Role
 from scheduler.dag import workflow_status
-from scheduler.errors import Conflict, CronpilotError, InvalidRequest, NotFound, PermissionDenied
+from scheduler.errors import CronpilotError
 from scheduler.models import Run, RunStatus, Task, TaskStatus
 from scheduler.service import Service, TaskStats, parse_since
 from scheduler.service_views import Period
@@ -58,24 +57,25 @@ from scheduler.wording import (
     time_text,
 )
 
+from .display import transcript_entries
 from .graph import NODE_H, NODE_W, layout
+from .guard import (
+    COOKIE,
+    SECURITY_HEADERS,
+    _csrf_refusal,
+    _form,
+    _https,
+    _refuse,
+    _status,
+    _wants_json,
+)
 from .live import LiveFeed
+from .pages import add_access_pages
 
 HERE = Path(__file__).parent
-COOKIE = "cronpilot_session"
 PAGE = 50
 STATIC = {"app.js": "text/javascript", "style.css": "text/css", "LICENSE.txt": "text/plain"}
 KINDS = ("reminder", "shell", "http", "sql", "email", "ai", "noop", "workflow")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
 ACTIONS = ("run", "pause", "resume", "delete")
 
 
@@ -192,11 +192,11 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
         task = service.get_task(task_id, actor=session.actor)
         runs = service.list_runs(actor=session.actor, task=str(task.task_id), limit=PAGE)
         deps = service.dependencies_of(str(task.task_id), actor=session.actor)
-        fires = service.next_fires(task, count=10)
+        fires, dst_ahead = service.fires_with_notes(task, count=10)
         overall, _ = service.stats(actor=session.actor, task=str(task.task_id),
                                    since=service.clock.now() - timedelta(days=30))
         return render(request, "task.html", session, page_title=task.name, task=task, runs=runs, deps=deps,
-                      fires=fires, stats=overall, chart=_chart(runs), watch=str(task.task_id))
+                      fires=fires, dst_ahead=dst_ahead, stats=overall, chart=_chart(runs), watch=str(task.task_id))
 
     @router.get("/runs", response_class=HTMLResponse)
     @page
@@ -217,8 +217,11 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
         run = service.get_run(run_id, actor=session.actor)
         history = service.run_history(run_id, actor=session.actor)
         log = service.read_log(run_id, actor=session.actor, tail_bytes=256 * 1024)
+        result = run.result or {}
         return render(request, "run.html", session, page_title=f"Run {run.run_id}", run=run, history=history,
-                      log=log, transcript=(run.result or {}).get("transcript"), watch=str(run.task_id))
+                      log=log, transcript=transcript_entries(result.get("transcript")),
+                      tokens=result.get("tokens_used"), model_calls=result.get("model_calls"),
+                      streaming=not run.status.is_terminal, watch=str(run.task_id))
 
     @router.get("/workflows", response_class=HTMLResponse)
     @page
@@ -335,59 +338,10 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
         return FileResponse(HERE / "static" / name, media_type=STATIC[name],
                             headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
 
+    add_access_pages(router, service, render=render, page=page, live=live)
+
     router.feed = live  # type: ignore[attr-defined]  # serve stops it; tests and benches read it
     return router
-
-
-async def _csrf_refusal(request: Request, session: WebSession) -> Response | None:
-    """None when the request carries this session's CSRF token (header or form) and, if the
-    browser says where it comes from, comes from this site; else the refusal."""
-    sent = request.headers.get("x-csrf-token")
-    if sent is None:
-        sent = (await _form(request)).get("csrf", "")
-    origin = request.headers.get("origin")
-    if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
-        return _refuse(request, 403, "this request came from another site")
-    if not sent or not hmac.compare_digest(sent, session.csrf):
-        return _refuse(request, 403, "this request is missing its form token; reload the page and try again")
-    return None
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """A small url-encoded form (our forms carry a token or two; python-multipart isn't a
-    dependency, and nothing here takes files)."""
-    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        return {}
-    body = await request.body()
-    if len(body) > 16_384:
-        return {}
-    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", errors="replace")).items()}
-
-
-def _refuse(request: Request, status: int, message: str) -> Response:
-    if _wants_json(request):
-        return JSONResponse({"ok": False, "error": message}, status_code=status, headers=SECURITY_HEADERS)
-    return Response(message, status_code=status, media_type="text/plain", headers=SECURITY_HEADERS)
-
-
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
-
-
-def _https(request: Request) -> bool:
-    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
-
-
-def _status(exc: CronpilotError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, PermissionDenied):
-        return 403
-    if isinstance(exc, Conflict):
-        return 409
-    if isinstance(exc, InvalidRequest):
-        return 400
-    return 500
 
 
 def _can_change(session: WebSession | None) -> bool:

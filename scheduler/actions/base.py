@@ -106,6 +106,8 @@ class OutputCapture:
         room = self.log_limit - self._logged
         chunk = data[:room]
         self._file.write(chunk)
+        # Out to the file now: the dashboard streams a running run's log from it.
+        self._file.flush()
         self._logged += len(chunk)
         if len(data) > room:
             self._log_truncated = True

@@ -63,9 +63,13 @@ class AuditRows:
         self, *, actor: str | None = None, limit: int = 100, task_id: int | None = None,
         since: datetime | None = None, actions: Sequence[str] | None = None,
         visible_to: str | None = None, visible_tasks: Sequence[int] | None = None,
+        before_id: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Newest first. ``visible_to``: only entries by that person or about ``visible_tasks``."""
+        """Newest first. ``visible_to``: only entries by that person or about ``visible_tasks``;
+        ``before_id``: only entries older than that one (a page further back, by the primary key)."""
         query = audit.select().order_by(audit.c.audit_id.desc()).limit(limit)
+        if before_id is not None:
+            query = query.where(audit.c.audit_id < before_id)
         if actor is not None:
             query = query.where(audit.c.actor == actor)
         if task_id is not None:

@@ -15,9 +15,11 @@ from playwright.sync_api import expect
 
 from cronpilot.commands.context import current_app
 from scheduler.access import Actor, Role
+from scheduler.models import TaskStatus
 
 pytestmark = pytest.mark.browser
-PAGES = ["/dashboard/", "/dashboard/runs", "/dashboard/workflows", "/dashboard/stats"]
+PAGES = ["/dashboard/", "/dashboard/runs", "/dashboard/workflows", "/dashboard/stats", "/dashboard/approvals",
+         "/dashboard/audit", "/dashboard/people"]
 
 
 def _live(page: Any) -> None:
@@ -165,10 +167,10 @@ def test_without_signing_in_no_page_or_stream_gives_data(server: Server, new_pag
         page.goto(server.url + path)
         expect(page).to_have_url(re.compile(r"/dashboard/signin$"))
         assert "secretive" not in page.content()
-    stream = page.request.get(server.url + "/dashboard/events")
-    assert stream.status == 401
-    refused = page.request.post(server.url + "/dashboard/tasks/1/run", headers={"X-CSRF-Token": "x"})
-    assert refused.status == 401
+    for stream in ("/dashboard/events", "/dashboard/runs/1/log"):
+        assert page.request.get(server.url + stream).status == 401, stream
+    for action in ("/dashboard/tasks/1/run", "/dashboard/approvals/1/approve", "/dashboard/people/role"):
+        assert page.request.post(server.url + action, headers={"X-CSRF-Token": "x"}).status == 401, action
     assert current_app().service.list_runs(task="secretive") == []
 
 
@@ -180,6 +182,9 @@ def test_at_phone_width_no_page_scrolls_sideways(server: Server, new_page: Calla
         *({"name": f"branch{i}", "action": {"kind": "noop"}, "after": ["first"]} for i in range(4)),
     ], actor=app.local_actor)
     server.cli("run", "a-task-with-a-rather-long-name-for-a-phone", "--wait")
+    app.service.create_task(app.service.build_spec({
+        "name": "waits", "action": {"kind": "shell", "argv": ["sh", "-c", "echo " + "a-long-unbroken-word" * 12]}}),
+        actor=app.local_actor, status=TaskStatus.PENDING_APPROVAL)
     page = new_page(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     sign_in(page, server.link())
     for path in [*PAGES, "/dashboard/tasks/1", "/dashboard/runs/1", f"/dashboard/workflows/{workflow.head.task_id}"]:

@@ -259,6 +259,24 @@ def test_the_audit_chain_reports_the_first_broken_link(team: Service, store: Sto
         team.verify_audit(actor=A)
 
 
+def test_the_audit_trail_pages_back_by_id_within_what_the_reader_may_see(team: Service, store: Store) -> None:
+    for i in range(7):
+        _task(team, A if i % 2 else B, f"job{i}")
+    everything = [e["audit_id"] for e in team.audit(actor=ROOT, limit=1000)]
+    first = team.audit_page(actor=ROOT, limit=3, verify=True)
+    assert [e["audit_id"] for e in first.entries] == everything[:3] and first.older == everything[2]
+    assert first.chain is not None and first.chain.broken_at is None and first.chain.checked == len(everything)
+    second = team.audit_page(actor=ROOT, limit=3, before_id=first.older, show_check=True)
+    assert [e["audit_id"] for e in second.entries] == everything[3:6]
+    assert second.chain == first.chain  # the last walk's result, not walked again
+    last = team.audit_page(actor=ROOT, limit=100, before_id=everything[-2])
+    assert [e["audit_id"] for e in last.entries] == everything[-1:] and last.older is None
+    anas = team.audit_page(actor=A, limit=100)
+    assert anas.entries and {e["actor"] for e in anas.entries} == {"ana"} and anas.chain is None
+    with pytest.raises(PermissionDenied):
+        team.audit_page(actor=A, verify=True)
+
+
 def test_concurrent_audit_writers_keep_one_chain(store: Store, clock: FakeClock) -> None:
     """Eight threads append at once (on PostgreSQL each its own connection): the chain stays a
     single line, no two entries on the same predecessor."""

@@ -49,6 +49,7 @@
             return document.importNode(n, true);
           }));
           bindActions(here);
+          bindLog(here);
           body.setAttribute("data-refreshed", String(Date.now()));
         }
       })
@@ -90,7 +91,9 @@
         if (button) button.disabled = true;
         fetch(form.action, {
           method: "POST", credentials: "same-origin",
-          headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
+          headers: { "X-CSRF-Token": csrf, "Accept": "application/json",
+                     "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams(new FormData(form)).toString()
         }).then(function (r) {
           return r.json().catch(function () { return { ok: false, error: "the server said " + r.status }; });
         }).then(function (result) {
@@ -98,6 +101,8 @@
           say(result.ok ? result.message : result.error, !result.ok);
           if (result.ok && /\/delete$/.test(form.action) && /\/tasks\/\d+$/.test(location.pathname)) {
             location.href = "/dashboard/";
+          } else if (result.ok) {
+            schedule();  // show what changed now (a role change is not in the run feed)
           }
         }).catch(function () {
           if (button) button.disabled = false;
@@ -106,5 +111,44 @@
       });
     });
   }
+  // A running run's log: one stream for this run that sends what the engine appends (the
+  // server reads the file; the browser only listens). The page's own refreshes keep what came.
+  var log = { url: null, source: null, text: "", offset: 0, ended: false };
+  function bindLog(root) {
+    var el = root.querySelector("[data-log-stream]");
+    if (!el) {
+      if (log.source) { log.source.close(); log.source = null; }
+      return;
+    }
+    var url = el.getAttribute("data-log-stream");
+    if (log.url === url) { el.textContent = log.text; return; }
+    if (log.source) log.source.close();
+    log = { url: url, source: null, text: el.textContent, offset: 0, ended: false };
+    if (!window.EventSource) return;
+    var source = new EventSource(url + "?offset=0");
+    log.source = source;
+    source.addEventListener("log", function (event) {
+      var chunk = JSON.parse(event.data);
+      if (chunk.start !== log.offset) log.text = "";  // a big log: it starts at its tail
+      log.text += chunk.text;
+      log.offset = chunk.offset;
+      var shown = document.querySelector("[data-log-stream]");
+      if (shown) {
+        var atEnd = shown.scrollHeight - shown.scrollTop - shown.clientHeight < 24;
+        shown.textContent = log.text;
+        if (atEnd) shown.scrollTop = shown.scrollHeight;
+      }
+      body.setAttribute("data-log-offset", String(log.offset));
+    });
+    source.addEventListener("end", function () {
+      log.ended = true;
+      source.close();
+      var note = document.getElementById("log-state");
+      if (note) note.textContent = "the run has ended";
+      body.setAttribute("data-log-ended", "1");
+    });
+    source.addEventListener("signedout", function () { location.href = "/dashboard/signin"; });
+  }
   bindActions(document);
+  bindLog(document);
 })();
