@@ -16,7 +16,7 @@ the module each lives in is last:
     tokens        Tokens        API tokens: create, list, revoke, authenticate tokens
     views         Views         pages of tasks, the change feed (dashboard)   service_views
     web           WebAccess     dashboard sign-in links and sessions          web_access
-    approvals     Approvals     which admins to tell a task waits for them    approvals
+    approval_notes Approvals    which admins to tell a task waits for them    approvals
 
 Tasks and runs are this module's own; the flows' operations are exposed here too, so every
 interface still calls one ``Service``.
@@ -135,7 +135,7 @@ class Service:
         self.pages = Pages(self)  # the dashboard's detail screens (asks the methods below)
         # ``local_user``: the install's owner (the CLI user), who may sign in to the dashboard.
         self.web = WebAccess(store, clock=self.clock, local_user=local_user)
-        self.approvals = Approvals(store, rules=self.rules, clock=self.clock)
+        self.approval_notes = Approvals(store, rules=self.rules, clock=self.clock)
 
     @property
     def engine_heartbeat(self) -> timedelta:
@@ -203,7 +203,7 @@ class Service:
     resolve_secrets = via("secrets", Secrets.resolve_secrets)  # the engine's ``SecretSource``
     webhook_secret = via("secrets", Secrets.webhook_secret)
 
-    approval_notices = via("approvals", Approvals.approval_notices)
+    approval_notices = via("approval_notes", Approvals.approval_notices)
 
     task_page = via("views", Views.task_page)
     approvals = via("pages", Pages.approvals)

@@ -79,7 +79,6 @@ def test_the_leadership_connection_carries_tcp_keepalives_on_both_sides(pg_schem
     """A dead network is noticed within about a minute: libpq's keepalives (and
     ``tcp_user_timeout``) on the client, ``tcp_keepalives_*`` on the server's side of the
     session, so a holder cut off loses the lock and the server frees it for another engine."""
-    import scheduler.leadership as leadership
     from scheduler.sources.pgnotify import KEEPALIVES
 
     seen: list[dict] = []
