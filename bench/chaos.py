@@ -79,11 +79,12 @@ class Figures:
     runs: int = 0
     note: str = ""
     skipped: bool = False
+    error: str | None = None  # the scenario itself broke (its harness, not cronpilot): why
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def bad(self) -> bool:
-        return not self.skipped and bool(self.lost or self.duplicated or self.stuck or self.orphans)
+        return not self.skipped and bool(self.lost or self.duplicated or self.stuck or self.orphans or self.error)
 
 
 # --- a serve process and its database -------------------------------------------------------
@@ -127,9 +128,14 @@ class Site:
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                        start_new_session=True)
         assert self.server.stdout is not None
-        line = self.server.stdout.readline()
-        if "engine running" not in line:
-            raise RuntimeError(f"serve did not start: {line}{self.server.stderr.read() if self.server.stderr else ''}")
+        # Its first line says the engine runs; anything printed before it (a warning) is skipped.
+        seen = []
+        for line in self.server.stdout:
+            seen.append(line)
+            if "engine running" in line:
+                break
+        else:
+            raise RuntimeError(f"serve did not start: {''.join(seen)}{self.server.stderr.read() if self.server.stderr else ''}")
         # Keep reading its output so a full pipe never blocks it.
         for stream in (self.server.stdout, self.server.stderr):
             _drain(stream)
@@ -550,7 +556,13 @@ def main() -> int:
     results = []
     for name in chosen:
         began = time.monotonic()
-        figures = scenarios[name]()
+        try:
+            figures = scenarios[name]()
+        except Exception as exc:  # one broken scenario still leaves the others' figures, and says why
+            import traceback
+
+            figures = Figures(name, error=f"{type(exc).__name__}: {exc}",
+                              extra={"traceback": traceback.format_exc(limit=8)})
         figures.extra["took_s"] = round(time.monotonic() - began, 1)
         results.append(figures)
         if not args.json:
@@ -563,6 +575,8 @@ def main() -> int:
 def _line(f: Figures) -> str:
     if f.skipped:
         return f"{f.scenario:13} skipped: {f.note}"
+    if f.error:
+        return f"{f.scenario:13} BROKE: {f.error}"
     orphans = "" if f.orphans is None else f" orphans={f.orphans}"
     return (f"{f.scenario:13} lost={f.lost} duplicated={f.duplicated} stuck={f.stuck} "
             f"recovery_s={f.recovery_s}{orphans} runs={f.runs} {json.dumps(f.extra, default=str)}")

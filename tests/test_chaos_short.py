@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_chaos_short_loses_duplicates_and_strands_nothing():
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "chaos.py"), "--short", "--json"],
                           capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert done.stdout.strip(), f"bench/chaos.py printed nothing (exit {done.returncode}):\n{done.stderr[-4000:]}"
     figures = json.loads(done.stdout)
     ran = [f for f in figures if not f["skipped"]]
+    assert not [f for f in ran if f["error"]], [(f["scenario"], f["error"], f["extra"]) for f in ran if f["error"]]
     assert {f["scenario"] for f in ran} >= {"kill9-none", "sqlite-lock", "clock-step"}, figures
     for f in ran:
         # "duplicated" counts real duplicates only: a retry after an attempt killed between its
