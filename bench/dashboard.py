@@ -358,18 +358,23 @@ def engine_under_streams(*, postgres: bool, tasks: int, window: float, streams: 
                 "phases": phases}
     finally:
         stop.set()
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if db is not None:
-            import psycopg
+        _clean_up(process, db, tmp)
 
-            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        shutil.rmtree(tmp, ignore_errors=True)
+
+def _clean_up(process: subprocess.Popen[bytes] | None, db: str | None, tmp: Path) -> None:
+    """Stop the serve this bench started (SIGINT, then kill), drop its database, remove its folder."""
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    if db is not None:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def render_engine(report: dict[str, Any]) -> str:
@@ -480,18 +485,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             print(render(report))
     finally:
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if db is not None:
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        shutil.rmtree(tmp, ignore_errors=True)
+        _clean_up(process, db, tmp)
 
 
 def render(report: dict[str, Any]) -> str:
