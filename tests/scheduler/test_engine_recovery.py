@@ -172,14 +172,11 @@ def _dead_pid() -> int:
     return child.pid
 
 
-async def test_a_provably_dead_engine_on_this_host_has_its_runs_ended_at_start(
-    make_engine, add_task, clock, store, monkeypatch
-):
-
+async def _engine_gone_with_its_run(make_engine, clock, store, **where):
+    """An engine that started a run and died holding it: its workers row says it ran in a
+    process that no longer exists (``where`` changes more of the row, e.g. another host)."""
     from scheduler.store.tables import workers
 
-    install(monkeypatch, ScriptedRunner(["block"]))
-    add_task(retry={"max_attempts": 2, "delay": 5})
     crashed = make_engine(lease_ttl=timedelta(seconds=30))
     await crashed.start()
     clock.advance(timedelta(minutes=10))
@@ -187,9 +184,18 @@ async def test_a_provably_dead_engine_on_this_host_has_its_runs_ended_at_start(
     await _settle()
     (run,) = store.list_runs()
     assert run.status == RunStatus.RUNNING
-    # Its row says it ran here, in a process that no longer exists.
     with store.engine.begin() as conn:
-        conn.execute(workers.update().where(workers.c.worker_id == crashed.worker_id).values(pid=_dead_pid()))
+        conn.execute(workers.update().where(workers.c.worker_id == crashed.worker_id)
+                     .values(pid=_dead_pid(), **where))
+    return crashed, run
+
+
+async def test_a_provably_dead_engine_on_this_host_has_its_runs_ended_at_start(
+    make_engine, add_task, clock, store, monkeypatch
+):
+    install(monkeypatch, ScriptedRunner(["block"]))
+    add_task(retry={"max_attempts": 2, "delay": 5})
+    crashed, run = await _engine_gone_with_its_run(make_engine, clock, store)
     survivor = make_engine(lease_ttl=timedelta(seconds=30))
     await survivor.start()  # no clock advance: the lease is still 30 s from ending
     await survivor.run_until_idle()
@@ -201,19 +207,9 @@ async def test_a_provably_dead_engine_on_this_host_has_its_runs_ended_at_start(
 async def test_an_engine_elsewhere_proves_nothing_and_its_runs_wait_for_the_lease(
     make_engine, add_task, clock, store, monkeypatch
 ):
-    from scheduler.store.tables import workers
-
     install(monkeypatch, ScriptedRunner(["block"]))
     add_task()
-    crashed = make_engine(lease_ttl=timedelta(seconds=30))
-    await crashed.start()
-    clock.advance(timedelta(minutes=10))
-    await crashed.tick()
-    await _settle()
-    (run,) = store.list_runs()
-    with store.engine.begin() as conn:
-        conn.execute(workers.update().where(workers.c.worker_id == crashed.worker_id)
-                     .values(pid=_dead_pid(), hostname="another-host"))
+    _crashed, run = await _engine_gone_with_its_run(make_engine, clock, store, hostname="another-host")
     survivor = make_engine(lease_ttl=timedelta(seconds=30))
     await survivor.start()
     await survivor.run_until_idle()
@@ -257,18 +253,9 @@ async def test_a_run_that_kills_its_engine_three_times_in_a_row_is_parked_as_a_d
 async def test_a_dead_engines_runs_end_before_the_tasks_are_loaded(make_engine, add_task, clock, store, monkeypatch):
     """A restart after kill -9 ends the dead engine's runs first thing (loading a big install's
     tasks takes seconds), with the retry policy read from the store for those runs' tasks."""
-    from scheduler.store.tables import workers
-
     install(monkeypatch, ScriptedRunner(["block"]))
     add_task(retry={"max_attempts": 2, "delay": 5})
-    crashed = make_engine(lease_ttl=timedelta(seconds=30))
-    await crashed.start()
-    clock.advance(timedelta(minutes=10))
-    await crashed.tick()
-    await _settle()
-    (run,) = store.list_runs()
-    with store.engine.begin() as conn:
-        conn.execute(workers.update().where(workers.c.worker_id == crashed.worker_id).values(pid=_dead_pid()))
+    _crashed, run = await _engine_gone_with_its_run(make_engine, clock, store)
     seen_at_load: list[RunStatus] = []
     load = store.schedules_changed_since
 
