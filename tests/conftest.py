@@ -3,6 +3,7 @@ parametrized over real SQLite and real PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -126,9 +127,9 @@ def require_postgres() -> None:
     pytest.skip(f"PostgreSQL unreachable at {PG_URL} ({problem}); CI runs these")
 
 
-@pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    """A fresh schema on the test PostgreSQL, dropped afterwards; its URL pins search_path."""
+@contextlib.contextmanager
+def empty_pg_schema() -> Iterator[str]:
+    """The name of a fresh, empty schema on the test PostgreSQL, dropped afterwards."""
     require_postgres()
     import psycopg
 
@@ -137,10 +138,17 @@ def pg_schema_url() -> Iterator[str]:
     with psycopg.connect(raw, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+        yield schema
     finally:
         with psycopg.connect(raw, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL, dropped afterwards; its URL pins search_path."""
+    with empty_pg_schema() as schema:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ the same tables, columns, indexes, constraints and rows, on SQLite and on Postgr
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
-from conftest import PG_URL, require_postgres
+from conftest import PG_URL, empty_pg_schema
 from db_templates import Templates
 
 from scheduler.store import Store
@@ -46,16 +45,8 @@ def _pg_schema(url: str, schema: str) -> list[Any]:
 
 @pytest.fixture
 def another_pg_schema() -> Iterator[str]:
-    require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    raw = PG_URL.replace("+psycopg", "")
-    with psycopg.connect(raw, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
+    with empty_pg_schema() as schema:
         yield schema
-    finally:
-        with psycopg.connect(raw, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def test_a_filled_sqlite_database_is_the_migrated_one(tmp_path: Path, migrated_templates: Templates) -> None:
