@@ -119,8 +119,10 @@ class EngineOptions:
     # recording what was missed never takes the capacity that runs fires on time.
     shed_min_starts: int = 200
     # Shed rows a pass may write per start it may make. On PostgreSQL a shed row costs the server
-    # about half a run: at one per start, a pass would spend a third of its time on them.
-    shed_rows_per_start: float = 0.2
+    # about half a run: at one per start, a pass would spend a third of its time on them, at 0.2
+    # a tenth (the 90 % target gone on that alone). At 0.05 they take ~2.5 %; a task left for
+    # later then waits ~1/0.05 = 20 s for its row (the rows of all its fires meanwhile in one).
+    shed_rows_per_start: float = 0.05
     notify_failures: bool = True
     # The outbox (R16) remembers the message parts delivered, so a retry never sends one twice;
     # a row older than this is dropped (a run's retries and a delivery's end long before), on a
@@ -128,8 +130,13 @@ class EngineOptions:
     outbox_retention: timedelta | None = timedelta(days=7)
     outbox_prune_interval: timedelta = timedelta(hours=1)
     # Whole tasks kept for runs, most recently run first; the others are read when they run
-    # (with the commit that records their fire, so no extra round trip).
-    task_cache: int = 16_384
+    # (with the commit that records their fire, so no extra round trip). A task read costs
+    # about twice a whole run (decoding and validating its definition), and tasks that fire in
+    # turn thrash an LRU smaller than their number: every run would miss. So the cache is big
+    # (about 4.5 KB a task, only for tasks that ran), while a start loads tasks whole only up to
+    # ``preload_tasks`` (a restart stays quick; the rest come in as they run).
+    task_cache: int = 65_536
+    preload_tasks: int = 16_384
     # SQLite: WAL checkpoints in a thread of their own, not in whichever commit crosses the
     # threshold (a 100-200 ms stall). For a serving engine; tests start hundreds of engines.
     background_checkpoints: bool = False
@@ -146,6 +153,7 @@ class EngineOptions:
     share_work: bool = True
     share_lease: timedelta = timedelta(seconds=10)
     share_interval: timedelta = timedelta(seconds=1)
+
 
 
 class Engine:
@@ -244,7 +252,7 @@ class Engine:
         with _collector_paused():
             # Small schedules are kept whole (every run finds its task at hand); big ones as
             # schedules only, each task read when it runs.
-            full = await self._store(self.store.count_tasks) <= self.options.task_cache
+            full = await self._store(self.store.count_tasks) <= min(self.options.task_cache, self.options.preload_tasks)
             live, _deleted, self._revision = await self._store(
                 self.store.schedules_changed_since, 0, full=full
             )

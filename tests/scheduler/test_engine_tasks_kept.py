@@ -53,6 +53,32 @@ async def test_a_big_schedule_loads_without_whole_tasks(make_engine, add_task, c
     assert len(engine._tasks) == 2  # read with their fires, at most the cache's size
 
 
+async def test_tasks_firing_in_turn_are_read_once_when_the_cache_holds_them(make_engine, add_task, clock, store, monkeypatch):
+    """A start loads whole tasks only up to ``preload_tasks`` (a restart stays quick), but the
+    cache itself may hold more: tasks that fire in turn are read at their first run only. (An LRU
+    as small as the preload would miss on every run once tasks outnumber it: each read costs
+    about twice a whole run.)"""
+    for i in range(5):
+        add_task(name=f"t{i}", triggers=[{"kind": "interval", "every": 60}])
+    reads: list[int] = []  # tasks read whole: with the commit that records their fire
+    commit_tick = store.commit_tick
+
+    def counted(*args, load=(), **kwargs):
+        reads.extend(load)
+        return commit_tick(*args, load=load, **kwargs)
+
+    monkeypatch.setattr(store, "commit_tick", counted)
+    engine = make_engine(task_cache=5, preload_tasks=2)
+    await engine.start()
+    assert len(engine._tasks) == 0  # 5 tasks > 2: schedules only at start
+    for _ in range(3):
+        clock.advance(timedelta(seconds=60))
+        await engine.run_until_idle()
+    assert [r.status for r in store.list_runs()].count(RunStatus.COMPLETED) == 15
+    assert len(engine._tasks) == 5
+    assert sorted(reads) == [t.task_id for t in store.list_tasks()]  # each once, at its first fire
+
+
 async def test_an_edited_task_runs_as_edited(make_engine, add_task, service, clock, monkeypatch):
     seen = []
 
