@@ -96,12 +96,15 @@ class Firefox:
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                 env={**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1"})
         self.events: list[dict[str, Any]] = []
+        self._responses: dict[int, dict[str, Any]] = {}  # answers that came while waiting for another
         self._ids = itertools.count(1)
         self._ws: ClientConnection | None = None
         try:
             self._ws = connect(self._endpoint() + "/session", max_size=None, open_timeout=TIMEOUT)
-            self.send("session.new", {"capabilities": {}})
-            self.send("session.subscribe", {"events": ["log.entryAdded"]})
+            # Prompts (confirm, alert) stay open until a test answers them (Tab.answer_prompt).
+            self.send("session.new", {"capabilities": {"alwaysMatch": {
+                "unhandledPromptBehavior": {"default": "ignore"}}}})
+            self.send("session.subscribe", {"events": ["log.entryAdded", "browsingContext.userPromptOpened"]})
         except BaseException:
             self.close()
             raise
@@ -116,19 +119,46 @@ class Firefox:
                 raise AssertionError("Firefox did not start:\n" + self.log.read_text(errors="replace"))
             time.sleep(0.05)
 
-    def send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Sends one command and returns its result; events that arrive meanwhile are kept."""
+    def _receive(self, timeout: float) -> None:
+        """Reads the next message: an answer is kept by its command's id, an event in ``events``."""
+        assert self._ws is not None
+        message: dict[str, Any] = json.loads(self._ws.recv(timeout=timeout))
+        if message.get("type") == "event":
+            self.events.append(message)
+        elif isinstance(message.get("id"), int):
+            self._responses[message["id"]] = message
+
+    def issue(self, method: str, params: dict[str, Any] | None = None) -> int:
+        """Sends one command without waiting for its answer (:meth:`result` takes it)."""
         assert self._ws is not None
         command_id = next(self._ids)
         self._ws.send(json.dumps({"id": command_id, "method": method, "params": params or {}}))
+        return command_id
+
+    def result(self, command_id: int, method: str = "command") -> dict[str, Any]:
+        while command_id not in self._responses:
+            self._receive(60)
+        message = self._responses.pop(command_id)
+        if message.get("type") == "error":
+            raise BiDiError(f"{method}: {message.get('error')}: {message.get('message')}")
+        return dict(message.get("result") or {})
+
+    def send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Sends one command and returns its result; events that arrive meanwhile are kept."""
+        return self.result(self.issue(method, params), method)
+
+    def next_event(self, method: str, *, context: str) -> dict[str, Any]:
+        """Takes the first ``method`` event for ``context`` out of ``events``, waiting for it."""
+        deadline = time.monotonic() + TIMEOUT
         while True:
-            message = json.loads(self._ws.recv(timeout=60))
-            if message.get("id") == command_id:
-                if message.get("type") == "error":
-                    raise BiDiError(f"{method}: {message.get('error')}: {message.get('message')}")
-                return dict(message.get("result") or {})
-            if message.get("type") == "event":
-                self.events.append(message)
+            for event in self.events:
+                if event.get("method") == method and event["params"].get("context") == context:
+                    self.events.remove(event)
+                    return dict(event["params"])
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {method} in {TIMEOUT:.0f} s")
+            with contextlib.suppress(TimeoutError):
+                self._receive(max(0.05, deadline - time.monotonic()))
 
     def new_tab(self, *, width: int = 1280, height: int = 800) -> Tab:
         """A tab in a fresh user context: its own cookies, so a separate person."""
@@ -205,8 +235,10 @@ class Tab:
     def text(self, selector: str) -> str:
         return str(self.evaluate(f"document.querySelector({json.dumps(selector)})?.textContent ?? ''"))
 
-    def click(self, selector: str) -> None:
-        """A real pointer click in the middle of the first element that matches (scrolled into view)."""
+    def click(self, selector: str, *, prompt: bool | None = None) -> str:
+        """A real pointer click in the middle of the first element that matches (scrolled into view).
+        ``prompt``: the click opens a ``confirm`` (or ``alert``), accepted (True) or dismissed
+        (False) as a person would; its text is returned. The click completes only once it's answered."""
         found = self.browser.send("script.evaluate", {
             "expression": f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
                           " e?.scrollIntoView({block: 'center'}); return e; })()",
@@ -215,11 +247,28 @@ class Tab:
         if element.get("type") != "node":
             raise AssertionError(f"nothing matches {selector!r} at {self.url()}")
         origin = {"type": "element", "element": {"sharedId": element["sharedId"]}}
-        self.browser.send("input.performActions", {"context": self.context, "actions": [{
+        clicking = self.browser.issue("input.performActions", {"context": self.context, "actions": [{
             "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
             "actions": [{"type": "pointerMove", "x": 0, "y": 0, "origin": origin},
                         {"type": "pointerDown", "button": 0}, {"type": "pointerUp", "button": 0}]}]})
+        message = ""
+        if prompt is not None:
+            opened = self.browser.next_event("browsingContext.userPromptOpened", context=self.context)
+            self.browser.send("browsingContext.handleUserPrompt", {"context": self.context, "accept": prompt})
+            message = str(opened.get("message", ""))
+        self.browser.result(clicking, "input.performActions")
         self.browser.send("input.releaseActions", {"context": self.context})
+        return message
+
+    def press(self, key: str) -> None:
+        """One key pressed and released, as the keyboard would (``Tab``, ``Enter``, or a character)."""
+        value = KEYS.get(key, key)
+        self.browser.send("input.performActions", {"context": self.context, "actions": [{
+            "type": "key", "id": "keyboard", "actions": [{"type": "keyDown", "value": value},
+                                                          {"type": "keyUp", "value": value}]}]})
+
+
+KEYS = {"Tab": "\ue004", "Enter": "\ue007", "Escape": "\ue00c"}  # WebDriver's key codes
 
 
 @contextlib.contextmanager

@@ -74,6 +74,11 @@ def test_firefox_signs_in_through_the_one_time_link_and_lists_the_tasks(
                    message="the used link is refused")
     other.goto(server.url + "/dashboard/")
     assert other.evaluate("location.pathname") == "/dashboard/signin"
+    # Signing out (a plain form post) ends the session: the tasks are behind the sign-in page again.
+    tab.click("header form.who button")
+    tab.wait_for("location.pathname === '/dashboard/signin'", message="signed out")
+    tab.goto(server.url + "/dashboard/")
+    assert tab.evaluate("location.pathname") == "/dashboard/signin"
     assert firefox_browser.script_errors() == []
 
 
@@ -97,6 +102,48 @@ def test_firefox_shows_runs_from_the_page_and_from_the_cli_without_reload(
     server.cli("task", "pause", "pong")
     _shows(tab, "pong", ".task-status", "paused")
     assert _not_reloaded(tab)
+    assert firefox_browser.script_errors() == []
+
+
+def test_firefox_deletes_a_task_only_after_its_confirm_is_accepted(server: Server, firefox_browser: Firefox) -> None:
+    server.cli("task", "add", "--name", "doomed", "--noop", "--every", "1h")
+    app = current_app()
+    task_id = app.service.list_tasks()[0].task_id
+    tab = firefox_browser.new_tab()
+    _sign_in(tab, server.link())
+    tab.goto(f"{server.url}/dashboard/tasks/{task_id}")
+    question = tab.click("form[action$='/delete'] button", prompt=False)
+    assert question == "Delete task 'doomed'? Its runs stay in the history."
+    assert [t.name for t in app.service.list_tasks()] == ["doomed"]
+    assert tab.evaluate("location.pathname") == f"/dashboard/tasks/{task_id}"
+    tab.click("form[action$='/delete'] button", prompt=True)
+    tab.wait_for("location.pathname === '/dashboard/'", message="back on the tasks page after deleting")
+    tab.wait_for("!document.querySelector('tr[data-task-id]')", message="the task left the list")
+    assert app.service.list_tasks() == []
+    assert firefox_browser.script_errors() == []
+
+
+def test_firefox_keyboard_alone_skips_to_the_content_and_runs_a_task(server: Server, firefox_browser: Firefox) -> None:
+    server.cli("task", "add", "--name", "ping", "--noop", "--every", "1h")
+    tab = firefox_browser.new_tab()
+    _sign_in(tab, server.link())
+    _live(tab)
+    tab.press("Tab")  # the first stop is the skip link, shown while it has the focus
+    assert tab.evaluate("document.activeElement.classList.contains('skip')")
+    assert tab.evaluate("document.activeElement.getBoundingClientRect().left >= 0")
+    tab.press("Enter")
+    tab.wait_for("location.hash === '#live'", message="the skip link went to the content")
+    for _ in range(40):
+        tab.press("Tab")
+        if tab.evaluate("document.activeElement.textContent.trim() === 'Run now'"):
+            break
+    else:
+        raise AssertionError("Tab never reached the Run now button")
+    focus = tab.evaluate("(e => [e.matches(':focus-visible'), getComputedStyle(e).outlineStyle])(document.activeElement)")
+    assert focus == [True, "solid"], focus  # a visible focus ring
+    tab.press("Enter")
+    tab.wait_for("document.getElementById('flash')?.textContent.includes('started')", message="the page says started")
+    _shows(tab, "ping", ".last-run", "completed")
     assert firefox_browser.script_errors() == []
 
 
