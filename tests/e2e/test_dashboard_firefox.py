@@ -9,6 +9,8 @@ differ: EventSource reconnection, form submission by script, CSS layout and medi
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import psutil
@@ -18,7 +20,7 @@ from e2e.conftest import PAGES, Server, require_firefox, start_server, stop_serv
 from e2e.firefox import Firefox, Tab
 
 from cronpilot.commands.context import current_app
-from scheduler.models import TaskStatus
+from scheduler.models import RunStatus, TaskStatus
 
 pytestmark = pytest.mark.browser
 
@@ -145,6 +147,36 @@ def test_firefox_keyboard_alone_skips_to_the_content_and_runs_a_task(server: Ser
     tab.wait_for("document.getElementById('flash')?.textContent.includes('started')", message="the page says started")
     _shows(tab, "ping", ".last-run", "completed")
     assert firefox_browser.script_errors() == []
+
+
+def test_firefox_streams_a_running_runs_log_while_it_is_written(server: Server, firefox_browser: Firefox) -> None:
+    # The shell runs as an unprivileged user (as root: "nobody"): the go-file's folder must be
+    # one it can look into, unlike pytest's private tmp_path.
+    folder = Path(tempfile.mkdtemp(prefix="cronpilot-go-"))
+    try:
+        folder.chmod(0o755)
+        go = folder / "go"
+        script = f"echo first-line; while [ ! -e {go} ]; do sleep 0.1; done; echo second-line"
+        server.cli("task", "add", "--name", "slow", "--every", "1d", "--cwd", "/", "--sh", script)
+        run_id = json.loads(server.cli("run", "slow", "--json").stdout)["run_id"]
+        tab = firefox_browser.new_tab()
+        _sign_in(tab, server.link())
+        tab.goto(f"{server.url}/dashboard/runs/{run_id}")
+        tab.wait_for("document.getElementById('run-log')?.textContent.includes('first-line')",
+                     message="the log's first line, while the run waits")
+        assert current_app().service.get_run(run_id).status == RunStatus.RUNNING
+        assert "second-line" not in tab.text("#run-log")
+        _mark(tab)
+        go.touch()
+        tab.wait_for("document.getElementById('run-log')?.textContent.includes('second-line')",
+                     message="the log's second line, streamed")
+        tab.wait_for("document.querySelector('h1 .badge')?.textContent.trim() === 'completed'",
+                     message="the run shown completed")
+        assert _not_reloaded(tab)
+        assert firefox_browser.script_errors() == []
+    finally:
+        (folder / "go").touch()  # a run still waiting ends (the server stops it anyway)
+        shutil.rmtree(folder)
 
 
 def test_firefox_reconnects_the_live_stream_after_a_server_restart(
