@@ -127,9 +127,14 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def firefox_browser() -> Iterator[firefox.Firefox]:
-    """Debian's Firefox ESR (light colour scheme), closed with all its processes at the end."""
+def firefox_installed() -> None:
+    """Skips (fails in CI) without Firefox ESR; name it first, before fixtures that start servers."""
     require_firefox()
+
+
+@pytest.fixture
+def firefox_browser(firefox_installed: None) -> Iterator[firefox.Firefox]:
+    """Debian's Firefox ESR (light colour scheme), closed with all its processes at the end."""
     with firefox.launch() as browser:
         yield browser
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 from e2e import firefox
-from e2e.conftest import PAGES, Server, require_firefox, start_server, stop_server
+from e2e.conftest import PAGES, Server, start_server, stop_server
 from e2e.firefox import Firefox, Tab
 
 from cronpilot.commands.context import current_app
@@ -59,7 +59,7 @@ def _not_reloaded(tab: Tab) -> bool:
 
 
 def test_firefox_signs_in_through_the_one_time_link_and_lists_the_tasks(
-    server: Server, firefox_browser: Firefox
+    firefox_browser: Firefox, server: Server
 ) -> None:
     server.cli("task", "add", "--name", "ping", "--noop", "--every", "5m")
     server.cli("task", "add", "--name", "backup", "--noop", "--every", "1h")
@@ -85,7 +85,7 @@ def test_firefox_signs_in_through_the_one_time_link_and_lists_the_tasks(
 
 
 def test_firefox_shows_runs_from_the_page_and_from_the_cli_without_reload(
-    server: Server, firefox_browser: Firefox
+    firefox_browser: Firefox, server: Server
 ) -> None:
     server.cli("task", "add", "--name", "ping", "--noop", "--every", "1h")
     server.cli("task", "add", "--name", "pong", "--noop", "--every", "1h")
@@ -107,7 +107,7 @@ def test_firefox_shows_runs_from_the_page_and_from_the_cli_without_reload(
     assert firefox_browser.script_errors() == []
 
 
-def test_firefox_deletes_a_task_only_after_its_confirm_is_accepted(server: Server, firefox_browser: Firefox) -> None:
+def test_firefox_deletes_a_task_only_after_its_confirm_is_accepted(firefox_browser: Firefox, server: Server) -> None:
     server.cli("task", "add", "--name", "doomed", "--noop", "--every", "1h")
     app = current_app()
     task_id = app.service.list_tasks()[0].task_id
@@ -125,7 +125,7 @@ def test_firefox_deletes_a_task_only_after_its_confirm_is_accepted(server: Serve
     assert firefox_browser.script_errors() == []
 
 
-def test_firefox_keyboard_alone_skips_to_the_content_and_runs_a_task(server: Server, firefox_browser: Firefox) -> None:
+def test_firefox_keyboard_alone_skips_to_the_content_and_runs_a_task(firefox_browser: Firefox, server: Server) -> None:
     server.cli("task", "add", "--name", "ping", "--noop", "--every", "1h")
     tab = firefox_browser.new_tab()
     _sign_in(tab, server.link())
@@ -149,7 +149,7 @@ def test_firefox_keyboard_alone_skips_to_the_content_and_runs_a_task(server: Ser
     assert firefox_browser.script_errors() == []
 
 
-def test_firefox_streams_a_running_runs_log_while_it_is_written(server: Server, firefox_browser: Firefox) -> None:
+def test_firefox_streams_a_running_runs_log_while_it_is_written(firefox_browser: Firefox, server: Server) -> None:
     # The shell runs as an unprivileged user (as root: "nobody"): the go-file's folder must be
     # one it can look into, unlike pytest's private tmp_path.
     folder = Path(tempfile.mkdtemp(prefix="cronpilot-go-"))
@@ -180,7 +180,7 @@ def test_firefox_streams_a_running_runs_log_while_it_is_written(server: Server, 
 
 
 def test_firefox_reconnects_the_live_stream_after_a_server_restart(
-    server: Server, firefox_browser: Firefox
+    firefox_browser: Firefox, server: Server
 ) -> None:
     server.cli("task", "add", "--name", "ping", "--noop", "--every", "1h")
     tab = firefox_browser.new_tab()
@@ -202,7 +202,7 @@ def test_firefox_reconnects_the_live_stream_after_a_server_restart(
     assert firefox_browser.script_errors() == []
 
 
-def test_firefox_at_phone_width_no_page_scrolls_sideways(server: Server, firefox_browser: Firefox) -> None:
+def test_firefox_at_phone_width_no_page_scrolls_sideways(firefox_browser: Firefox, server: Server) -> None:
     server.cli("task", "add", "--name", "a-task-with-a-rather-long-name-for-a-phone", "--noop", "--every", "5m")
     app = current_app()
     workflow = app.service.create_workflow("wide", [
@@ -270,8 +270,9 @@ def _contrast(tab: Tab, selector: str, against: str) -> list[float]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_firefox_in_either_colour_scheme_the_page_follows_it_and_stays_readable(server: Server, scheme: str) -> None:
-    require_firefox()
+def test_firefox_in_either_colour_scheme_the_page_follows_it_and_stays_readable(
+    firefox_installed: None, server: Server, scheme: str
+) -> None:
     server.cli("task", "add", "--name", "ping", "--noop", "--every", "5m")
     with firefox.launch(color_scheme=scheme) as browser:
         tab = browser.new_tab()
@@ -290,8 +291,9 @@ def test_firefox_in_either_colour_scheme_the_page_follows_it_and_stays_readable(
         assert browser.script_errors() == []
 
 
-def test_a_firefox_the_tests_start_is_gone_with_all_its_processes_even_when_the_test_fails() -> None:
-    require_firefox()
+def test_a_firefox_the_tests_start_is_gone_with_all_its_processes_even_when_the_test_fails(
+    firefox_installed: None,
+) -> None:
     started: list[int] = []
     with pytest.raises(RuntimeError), firefox.launch() as browser:
         browser.new_tab().goto("about:blank")
