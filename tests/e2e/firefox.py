@@ -90,18 +90,22 @@ class Firefox:
         (profile / "user.js").write_text("".join(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n"
                                                  for k, v in prefs.items()))
         self.log = self.folder / "firefox.log"
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [FIREFOX, "--headless", "--no-remote", "--profile", str(profile), "--remote-debugging-port", "0"],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                env={**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1"})
+        try:
+            with self.log.open("wb") as out:
+                self.process = subprocess.Popen(
+                    [FIREFOX, "--headless", "--no-remote", "--profile", str(profile), "--remote-debugging-port", "0"],
+                    stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                    env={**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1"})
+        except OSError:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
         self.events: list[dict[str, Any]] = []
         self._responses: dict[int, dict[str, Any]] = {}  # answers that came while waiting for another
         self._ids = itertools.count(1)
         self._ws: ClientConnection | None = None
         try:
             self._ws = connect(self._endpoint() + "/session", max_size=None, open_timeout=TIMEOUT)
-            # Prompts (confirm, alert) stay open until a test answers them (Tab.answer_prompt).
+            # Prompts (confirm, alert) stay open until a test answers them (Tab.click's prompt=).
             self.send("session.new", {"capabilities": {"alwaysMatch": {
                 "unhandledPromptBehavior": {"default": "ignore"}}}})
             self.send("session.subscribe", {"events": ["log.entryAdded", "browsingContext.userPromptOpened"]})
