@@ -169,6 +169,29 @@ def test_sign_out_needs_the_token_and_ends_the_session(client: TestClient, servi
     assert client.get("/dashboard/", follow_redirects=False).status_code == 303
 
 
+def test_a_plain_form_post_from_the_page_is_accepted_though_its_origin_reads_null(
+    client: TestClient, service: Service
+) -> None:
+    # Pages are sent with Referrer-Policy: no-referrer, under which browsers (Firefox and
+    # Chromium alike) send "Origin: null" with a form posted without script, such as Sign out.
+    # Sec-Fetch-Site tells where it came from; the session's token is still required.
+    _sign_in(client, service.web.issue_local_link())
+    csrf = _csrf(client)
+    from_page = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert client.post("/dashboard/tasks/1/pause", headers=from_page, follow_redirects=False).status_code == 403
+    for elsewhere in ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                      {"Origin": "https://evil.test", "Sec-Fetch-Site": "same-origin"}):
+        refused = client.post("/dashboard/tasks/1/pause", data={"csrf": csrf}, headers=elsewhere, follow_redirects=False)
+        assert refused.status_code == 403 and "another site" in refused.text, elsewhere
+    assert service.get_task("ping").status == TaskStatus.ACTIVE
+    paused = client.post("/dashboard/tasks/1/pause", data={"csrf": csrf}, headers=from_page, follow_redirects=False)
+    assert paused.status_code == 303
+    assert service.get_task("ping").status == TaskStatus.PAUSED
+    out = client.post("/dashboard/signout", data={"csrf": csrf}, headers=from_page, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/dashboard/signin"
+    assert client.get("/dashboard/", follow_redirects=False).status_code == 303
+
+
 def test_tasks_filter_search_and_paginate(client: TestClient, service: Service) -> None:
     for i in range(60):
         service.create_task(service.build_spec({"name": f"bulk-{i:02d}", "action": {"kind": "reminder", "message": "x"}}),

@@ -1,6 +1,7 @@
 """Browser tests: a real ``cronpilot serve`` in a subprocess, and Debian's Chromium driven by
-Playwright (never Playwright's own browser download). Every server and browser a test starts is
-stopped at its end, whether it passed or not."""
+Playwright (never Playwright's own browser download) or Debian's Firefox ESR driven over WebDriver
+BiDi (``e2e/firefox.py``). Every server and browser a test starts is stopped at its end, whether it
+passed or not."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e import firefox
 
 CHROMIUM = os.environ.get("CRONPILOT_TEST_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CRONPILOT = [sys.executable, "-m", "cronpilot"]
+PAGES = ["/dashboard/", "/dashboard/runs", "/dashboard/workflows", "/dashboard/stats", "/dashboard/approvals",
+         "/dashboard/audit", "/dashboard/people"]
 
 
 def _require_browser() -> None:
@@ -30,6 +34,14 @@ def _require_browser() -> None:
     if IN_CI:
         pytest.fail(f"Chromium is required in CI but missing at {CHROMIUM} (.ci/run installs it)")
     pytest.skip(f"no Chromium at {CHROMIUM}; apt-get install chromium (CI does)")
+
+
+def require_firefox() -> None:
+    if Path(firefox.FIREFOX).exists() or shutil.which(firefox.FIREFOX):
+        return
+    if IN_CI:
+        pytest.fail(f"Firefox ESR is required in CI but missing at {firefox.FIREFOX} (.ci/run installs it)")
+    pytest.skip(f"no Firefox at {firefox.FIREFOX}; apt-get install firefox-esr (CI does)")
 
 
 def _free_port() -> int:
@@ -112,6 +124,19 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def firefox_installed() -> None:
+    """Skips (fails in CI) without Firefox ESR; name it first, before fixtures that start servers."""
+    require_firefox()
+
+
+@pytest.fixture
+def firefox_browser(firefox_installed: None) -> Iterator[firefox.Firefox]:
+    """Debian's Firefox ESR (light colour scheme), closed with all its processes at the end."""
+    with firefox.launch() as browser:
+        yield browser
 
 
 @pytest.fixture

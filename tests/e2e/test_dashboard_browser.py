@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.conftest import Server, sign_in, start_server, stop_server
+from e2e.conftest import PAGES, Server, sign_in, start_server, stop_server
 from playwright.sync_api import expect
 
 from cronpilot.commands.context import current_app
@@ -18,8 +18,6 @@ from scheduler.access import Actor, Role
 from scheduler.models import TaskStatus
 
 pytestmark = pytest.mark.browser
-PAGES = ["/dashboard/", "/dashboard/runs", "/dashboard/workflows", "/dashboard/stats", "/dashboard/approvals",
-         "/dashboard/audit", "/dashboard/people"]
 
 
 def _live(page: Any) -> None:
