@@ -59,6 +59,7 @@ from .records import (
 )
 from .run_activity import RunActivity
 from .run_history import RunHistory
+from .run_rollups import RunRollups
 from .run_store import RunRows
 from .secret_store import SecretRecord, SecretRows
 from .share_store import ShareRows
@@ -79,8 +80,9 @@ class Store:
         self.tasks = TaskRows(self.db)
         self.audit = AuditRows(self.db)
         self.runs = RunRows(self.db)
-        self.history = RunHistory(self.db)
-        self.activity = RunActivity(self.db)
+        self.rollups = RunRollups(self.db)  # one per store: it keeps the closed hours it has read
+        self.history = RunHistory(self.db, self.rollups)
+        self.activity = RunActivity(self.db, self.rollups)
         self.dag = DagRows(self.db)
         self.events = EventRows(self.db)
         self.workers = WorkerRows(self.db)

@@ -18,9 +18,9 @@ from .tables import runs, tasks
 
 
 class RunActivity:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, rollups: RunRollups | None = None) -> None:
         self.db = db
-        self.rollups = RunRollups(db)
+        self.rollups = rollups or RunRollups(db)
 
     def hourly_activity(
         self, *, since: datetime, now: datetime | None = None, owner: str | None = None,

@@ -23,9 +23,9 @@ from .tables import run_events, runs, tasks
 class RunHistory:
     """Runs as people look at them (never on the engine's path)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, rollups: RunRollups | None = None) -> None:
         self.db = db
-        self.rollups = RunRollups(db)
+        self.rollups = rollups or RunRollups(db)
 
     def get_run(self, run_id: int) -> Run:
         with self.db.read() as conn:
@@ -208,9 +208,7 @@ class RunHistory:
     def _rolled_totals(self, conn: sa.Connection, rolled: Rolled, *, failing: int) -> tuple[RunTally, list[int]]:
         """(all, the ``failing`` task ids with most failures) from the stored hours of the period
         and its other runs counted live."""
-        totals = Figures()
-        for hour in rolled.hours.values():
-            totals.add(hour)
+        totals = self.rollups.total(rolled)
         live, durations, failed = Figures(), [], Counter[int]()
         for task_id, status, _, due_at, started_at, finished_at in conn.execute(live_runs(rolled.live)):
             us = live.add_run(status, due_at, started_at, finished_at)

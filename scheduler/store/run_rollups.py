@@ -59,7 +59,7 @@ class Figures:
     duration_us: int = 0
     started: int = 0
     late_seconds: float = 0.0
-    durations: list[int] = field(default_factory=lambda: [0] * BUCKETS)  # runs per histogram bucket
+    durations: Histogram = field(default_factory=lambda: Histogram())
 
     def add_run(self, status: str, due_at: datetime, started_at: datetime | None,
                 finished_at: datetime | None) -> int | None:
@@ -76,7 +76,7 @@ class Figures:
             us = (finished_at - started_at) // timedelta(microseconds=1)
             self.timed += 1
             self.duration_us += us
-            self.durations[bucket_of(us)] += 1
+            self.durations.count(us)
         if status in _ENDED_OUTCOMES and started_at is not None:
             self.started += 1
             # a run started early (run now, before its due time) counts as on time
@@ -92,19 +92,65 @@ class Figures:
         self.duration_us += other.duration_us
         self.started += other.started
         self.late_seconds += other.late_seconds
-        self.durations = list(map(operator.add, self.durations, other.durations))
+        self.durations.add(other.durations)
 
     def p95_us(self) -> int | None:
         """The nearest-rank p95 (index ``round(0.95 * (timed - 1))``) read from the histogram:
         the middle of the bucket it falls in."""
-        if not self.timed:
-            return None
-        rank, seen = round(0.95 * (self.timed - 1)), 0
-        for bucket, count in enumerate(self.durations):
+        return self.durations.pick(round(0.95 * (self.timed - 1))) if self.timed else None
+
+
+class Histogram:
+    """Runs per duration bucket (``bucket_of``), from bucket ``first`` on."""
+
+    __slots__ = ("counts", "first")
+
+    def __init__(self, first: int = 0, counts: list[int] | None = None) -> None:
+        self.first, self.counts = first, counts if counts is not None else []
+
+    def count(self, us: int) -> None:
+        bucket = bucket_of(us)
+        self._cover(bucket, bucket)
+        self.counts[bucket - self.first] += 1
+
+    def add(self, other: Histogram) -> None:
+        if not other.counts:
+            return
+        self._cover(other.first, other.first + len(other.counts) - 1)
+        at, end = other.first - self.first, other.first - self.first + len(other.counts)
+        self.counts[at:end] = map(operator.add, self.counts[at:end], other.counts)
+
+    def pick(self, rank: int) -> int:
+        """The duration (µs) the ``rank``-th smallest (from 0) stands for."""
+        seen = 0
+        for index, count in enumerate(self.counts):
             seen += count
             if seen > rank:
-                return middle_of(bucket)
-        raise AssertionError("histogram smaller than its count")  # pragma: no cover
+                return middle_of(self.first + index)
+        raise ValueError(f"no rank {rank} among {seen} durations")
+
+    def packed(self) -> str:
+        """JSON ``[first bucket, count, ...]`` without empty ends (``[]``: empty)."""
+        used = [i for i, n in enumerate(self.counts) if n]
+        if not used:
+            return "[]"
+        return json.dumps([self.first + used[0], *self.counts[used[0]:used[-1] + 1]], separators=(",", ":"))
+
+    @classmethod
+    def unpacked(cls, text: str) -> Histogram:
+        packed = json.loads(text)
+        return cls(packed[0], packed[1:]) if packed else cls()
+
+    def _cover(self, low: int, high: int) -> None:
+        if not self.counts:
+            self.first, self.counts = low, [0] * (high - low + 1)
+            return
+        if low < self.first:
+            self.counts[:0] = [0] * (self.first - low)
+            self.first = low
+        last = self.first + len(self.counts) - 1
+        if high > last:
+            self.counts.extend([0] * (high - last))
 
 
 def bucket_of(us: int) -> int:
@@ -142,15 +188,23 @@ class Rolled:
 
 
 class RunRollups:
-    """The stored hours: found, counted where missing, and the live remainder of a period."""
+    """The stored hours: found, counted where missing, and the live remainder of a period. The
+    closed hours once read are kept here too (they never change): a reader then asks the
+    database only for hours it has not seen, and whether those hold a live run."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._seen: dict[datetime, Figures] = {}  # shared, read only: callers never change them
+        # Sums over runs of stored hours, as the last requests asked for them: a page asked
+        # again within the hour adds nothing up again.
+        self._sums: dict[tuple[datetime, datetime], Figures] = {}
+        self._failed: dict[tuple[datetime, datetime], tuple[list[tuple[int, int]], dict[int, int]]] = {}
 
     def period(self, *, since: datetime | None, now: datetime) -> Rolled:
         """Every closed hour from ``since`` (None: the first run) to ``now`` with its figures
         (counted and stored first where missing), and the creation-time ranges of the period the
         stored hours don't cover. ``since``'s partial hour is always live."""
+        missing: list[datetime] = []
         with self.db.read() as conn:
             if since is None:
                 first_at = conn.execute(sa.select(sa.func.min(runs.c.created_at))).scalar()
@@ -158,26 +212,47 @@ class RunRollups:
                     return Rolled(hours={}, live=[])
                 since = hour_of(first_at)
             first, end = hour_after(since), hour_of(now - GRACE)
-            hours: dict[datetime, Figures] = {}
-            if first < end:
-                for row in conn.execute(run_hours.select().where(run_hours.c.hour_at >= first,
-                                                                 run_hours.c.hour_at < end)):
-                    hours[row.hour_at] = _figures_of(row)
+            wanted = list(_hours(first, end))
+            seen = self._seen
+            hours = {h: seen[h] for h in wanted if h in seen}
+            unseen = [h for h in wanted if h not in hours]
+            if unseen:
+                for row in conn.execute(run_hours.select().where(run_hours.c.hour_at >= unseen[0],
+                                                                 run_hours.c.hour_at <= unseen[-1])):
+                    hours.setdefault(row.hour_at, _figures_of(row))
                 open_hours = {hour_of(at) for (at,) in conn.execute(
                     sa.select(runs.c.created_at).where(LIVE_RUNS, runs.c.created_at < end))}
-        if first < end:
-            missing = [h for h in _hours(first, end) if h not in hours and h not in open_hours]
-            for start, until in _spans(missing):
-                hours.update(self._roll_up(start, until))
+                missing = [h for h in unseen if h not in hours and h not in open_hours]
+        for start, until in _spans(missing):
+            hours.update(self._roll_up(start, until))
+        self._seen.update(hours)
         return Rolled(hours=hours, live=_gaps(since, sorted(hours)))
 
     def forget_hours(self, *, since: datetime | None = None) -> int:
-        """Drop the stored hours from ``since`` (None: all): the next reader counts them again."""
+        """Drop the stored hours from ``since`` (None: all): the next reader counts them again
+        (this store at once; another store, such as another process's, keeps the hours it has
+        already read until it is opened again)."""
+        self._seen = {} if since is None else {h: f for h, f in self._seen.items() if h < hour_of(since)}
+        self._sums.clear()
+        self._failed.clear()
         with self.db.write() as conn:
             where = [] if since is None else [run_hours.c.hour_at >= hour_of(since)]
             conn.execute(run_hour_failures.delete().where(
                 *([] if since is None else [run_hour_failures.c.hour_at >= hour_of(since)])))
             return int(conn.execute(run_hours.delete().where(*where)).rowcount)
+
+    def total(self, rolled: Rolled) -> Figures:
+        """The stored hours of ``rolled`` added up (a new ``Figures``: the caller's to change)."""
+        total = Figures()
+        for start, until in rolled.covered():
+            span = self._sums.get((start, until))
+            if span is None:
+                span = Figures()
+                for hour in _hours(start, until):
+                    span.add(rolled.hours[hour])
+                _remember(self._sums, (start, until), span)
+            total.add(span)
+        return total
 
     def failures(self, conn: sa.Connection, spans: list[tuple[datetime, datetime]], *, top: int,
                  also: Iterable[int] = ()) -> dict[int, int]:
@@ -185,17 +260,21 @@ class RunRollups:
         (ties by task id) and the tasks ``also``."""
         if not spans:
             return {}
-        within = sa.or_(*(sa.and_(run_hour_failures.c.hour_at >= a, run_hour_failures.c.hour_at < b)
-                          for a, b in spans))
-        failed = sa.func.sum(run_hour_failures.c.failed)
-        query = sa.select(run_hour_failures.c.task_id, failed).where(within).group_by(run_hour_failures.c.task_id)
-        found = {int(t): int(n) for t, n in conn.execute(query.order_by(failed.desc(), run_hour_failures.c.task_id)
-                                                         .limit(top))}
-        extra = sorted(set(also) - set(found))
-        if extra:
-            found.update({int(t): int(n) for t, n in conn.execute(
-                query.where(run_hour_failures.c.task_id.in_(extra)))})
-        return found
+        key = (spans[0][0], spans[-1][1]) if len(spans) == 1 else None
+        found = self._failed.get(key) if key is not None else None
+        if found is None:
+            within = sa.or_(*(sa.and_(run_hour_failures.c.hour_at >= a, run_hour_failures.c.hour_at < b)
+                              for a, b in spans))
+            counts = {int(t): int(n) for t, n in conn.execute(
+                sa.select(run_hour_failures.c.task_id, sa.func.sum(run_hour_failures.c.failed))
+                .where(within).group_by(run_hour_failures.c.task_id))}
+            found = (sorted(counts.items(), key=lambda item: (-item[1], item[0])), counts)
+            if key is not None:
+                _remember(self._failed, key, found)
+        ranked, counts = found
+        picked = dict(ranked[:top])
+        picked.update({t: counts[t] for t in also if t in counts})
+        return picked
 
     def _roll_up(self, start: datetime, until: datetime) -> dict[datetime, Figures]:
         """Count the closed hours ``[start, until)`` from the runs and store them (a day at a
@@ -222,6 +301,13 @@ class RunRollups:
                                  [{"hour_at": h, "task_id": t, "failed": n} for (h, t), n in failures.items()])
             counted.update(figures)
         return counted
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any, *, keep: int = 16) -> None:
+    """Keep ``value`` under ``key``, and only the ``keep`` newest entries."""
+    memo[key] = value
+    while len(memo) > keep:
+        del memo[next(iter(memo))]
 
 
 def _hours(start: datetime, until: datetime, *, step: timedelta = HOUR) -> Iterator[datetime]:
@@ -255,19 +341,13 @@ def _gaps(since: datetime, stored: list[datetime]) -> list[tuple[datetime, datet
 
 
 def _figures_of(row: Any) -> Figures:
-    durations = [0] * BUCKETS
-    packed = json.loads(row.durations)
-    if packed:
-        durations[packed[0]:packed[0] + len(packed) - 1] = packed[1:]
     return Figures(runs=row.runs, completed=row.completed, failed=row.failed, skipped=row.skipped,
                    timed=row.timed, duration_us=int(row.duration_us), started=row.started,
-                   late_seconds=float(row.late_seconds), durations=durations)
+                   late_seconds=float(row.late_seconds), durations=Histogram.unpacked(row.durations))
 
 
 def _row_of(hour: datetime, f: Figures) -> dict[str, Any]:
     """A ``run_hours`` row; the histogram as ``[first bucket, count, count, ...]`` (dense)."""
-    used = [b for b, n in enumerate(f.durations) if n]
-    packed = [used[0], *f.durations[used[0]:used[-1] + 1]] if used else []
     return {"hour_at": hour, "runs": f.runs, "completed": f.completed, "failed": f.failed, "skipped": f.skipped,
             "timed": f.timed, "duration_us": f.duration_us, "started": f.started, "late_seconds": f.late_seconds,
-            "durations": json.dumps(packed, separators=(",", ":"))}
+            "durations": f.durations.packed()}
