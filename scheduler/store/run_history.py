@@ -295,7 +295,11 @@ class RunHistory:
             .where(runs.c.status.notin_([RunStatus.PENDING.value, RunStatus.RUNNING.value]))
         )
         if since is not None:
-            query = query.where(runs.c.created_at >= since)
+            # A few tasks' runs (``only``) are found through ``ix_runs_task``; the period is then
+            # a filter, written so that no index serves it (PostgreSQL otherwise ANDed the task
+            # bitmap with a month of ``ix_runs_created_at``: 300,000 entries for 1,800 rows).
+            created = sa.func.coalesce(runs.c.created_at, runs.c.created_at) if only is not None else runs.c.created_at
+            query = query.where(created >= since)
         if task_id is not None:
             query = query.where(runs.c.task_id == task_id)
         if owner is not None:  # (every run has its task row: only an owner's scope needs the join)
