@@ -8,6 +8,7 @@
     runs          RunRows          fires, claims, outcomes, retries, recovery    run_store
     history       RunHistory       runs read back for people                     run_history
     activity      RunActivity      runs counted per hour (charts over time)      run_activity
+    rollups       RunRollups       closed hours' figures kept (the stats screen) run_rollups
     dag           DagRows          edges (their release: dag_store.release)      dag_store
     events        EventRows        subscriptions, events, webhooks, conditions   event_store
     workers       WorkerRows       engines and their heartbeats                  worker_store
@@ -21,7 +22,8 @@
     outbox        OutboxRows       parts of outgoing messages delivered          guard_store
     shares        ShareRows        partitions of the schedule engines share      share_store
 
-No part calls another part; work that crosses them inside one transaction (ending a run
+No part calls another part (``rollups`` is held by ``history`` and ``activity``, which both
+read the stored hours it keeps); work that crosses them inside one transaction (ending a run
 releases its dependents and emits its outcome events) is an explicit call from ``run_store``
 down to module functions of ``dag_store`` and ``event_store``, which build rows with
 ``run_rows``. Records that cross the seam are in ``records.py``.
