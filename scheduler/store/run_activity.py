@@ -51,7 +51,10 @@ class RunActivity:
                 sa.func.sum(sa.case((started, 1), else_=0)),
             )
             .where(runs.c.created_at >= since)
-            .where(runs.c.status.in_([RunStatus.COMPLETED.value, RunStatus.FAILED.value, RunStatus.SKIPPED.value]))
+            # ``coalesce``: no index serves the statuses, or SQLite walks every ended run of
+            # ``ix_runs_status_run`` (a person's hours took 0.5-0.9 s with a million runs)
+            .where(sa.func.coalesce(runs.c.status, "").in_(
+                [RunStatus.COMPLETED.value, RunStatus.FAILED.value, RunStatus.SKIPPED.value]))
             .group_by(hour)
             .order_by(hour)
         )
