@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import operator
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -199,6 +200,7 @@ class RunRollups:
         # again within the hour adds nothing up again.
         self._sums: dict[tuple[datetime, datetime], Figures] = {}
         self._failed: dict[tuple[datetime, datetime], tuple[list[tuple[int, int]], dict[int, int]]] = {}
+        self._lock = threading.Lock()  # screens are served from several threads
 
     def period(self, *, since: datetime | None, now: datetime) -> Rolled:
         """Every closed hour from ``since`` (None: the first run) to ``now`` with its figures
@@ -225,16 +227,18 @@ class RunRollups:
                 missing = [h for h in unseen if h not in hours and h not in open_hours]
         for start, until in _spans(missing):
             hours.update(self._roll_up(start, until))
-        self._seen.update(hours)
+        with self._lock:
+            self._seen.update(hours)
         return Rolled(hours=hours, live=_gaps(since, sorted(hours)))
 
     def forget_hours(self, *, since: datetime | None = None) -> int:
         """Drop the stored hours from ``since`` (None: all): the next reader counts them again
         (this store at once; another store, such as another process's, keeps the hours it has
         already read until it is opened again)."""
-        self._seen = {} if since is None else {h: f for h, f in self._seen.items() if h < hour_of(since)}
-        self._sums.clear()
-        self._failed.clear()
+        with self._lock:
+            self._seen = {} if since is None else {h: f for h, f in self._seen.items() if h < hour_of(since)}
+            self._sums.clear()
+            self._failed.clear()
         with self.db.write() as conn:
             where = [] if since is None else [run_hours.c.hour_at >= hour_of(since)]
             conn.execute(run_hour_failures.delete().where(
@@ -250,7 +254,8 @@ class RunRollups:
                 span = Figures()
                 for hour in _hours(start, until):
                     span.add(rolled.hours[hour])
-                _remember(self._sums, (start, until), span)
+                with self._lock:
+                    _remember(self._sums, (start, until), span)
             total.add(span)
         return total
 
@@ -270,7 +275,8 @@ class RunRollups:
                 .where(within).group_by(run_hour_failures.c.task_id))}
             found = (sorted(counts.items(), key=lambda item: (-item[1], item[0])), counts)
             if key is not None:
-                _remember(self._failed, key, found)
+                with self._lock:
+                    _remember(self._failed, key, found)
         ranked, counts = found
         picked = dict(ranked[:top])
         picked.update({t: counts[t] for t in also if t in counts})
