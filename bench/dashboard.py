@@ -156,6 +156,62 @@ def _sqlite_text(value: Any) -> Any:
     return value
 
 
+def add_page_data(url: str) -> int:
+    """What the approvals, audit, people and AI-run pages show, at a size a busy install has:
+    50 tasks waiting for approval, 10,000 audit entries (through the store: the hash chain stays
+    whole), 500 people (25 admins), and one AI run with a 60-step transcript. Added once (a task
+    named ``ai-transcript`` marks it); the AI run's id comes back."""
+    import sqlalchemy as sa
+
+    from scheduler.models import TaskSpec
+    from scheduler.store import Store
+    from scheduler.store.tables import runs as runs_table
+    from scheduler.store.tables import tasks as tasks_table
+
+    store = Store(url)
+    try:
+        marker = store.page_tasks(name_contains="ai-transcript", limit=1)[1]
+        if not marker:
+            now = datetime.now(UTC)
+            started = time.monotonic()
+
+            def spec(name: str) -> TaskSpec:
+                return TaskSpec.model_validate({"name": name, "action": {"kind": "noop"}})
+
+            store.add_tasks((spec(f"approve-{i:03d}") for i in range(50)), owner="bench", actor="bench", now=now)
+            store.add_tasks([spec("ai-transcript")], owner="bench", actor="bench", now=now)
+            with store.engine.begin() as conn:
+                conn.execute(tasks_table.update().where(tasks_table.c.name.like("approve-%"))
+                             .values(status="pending_approval"))
+            for i in range(500):
+                store.add_identity("slack", f"U{i:05d}", role="admin" if i % 20 == 0 else "member", now=now,
+                                   display_name=f"Person {i}")
+            for i in range(10_000):
+                store.add_audit(at=now - timedelta(seconds=10_000 - i), actor=f"slack:U{i % 500:05d}",
+                                action="update_task", decision="allowed", target=f"task-{i % 10_000:05d}",
+                                before={"status": "active"}, after={"status": "paused"})
+            print(f"laid down approvals, audit, people in {time.monotonic() - started:.0f} s", file=sys.stderr)
+            marker = store.page_tasks(name_contains="ai-transcript", limit=1)[1]
+            transcript: list[dict[str, Any]] = [{"role": "system", "content": "You run a scheduled task. " * 40},
+                                                {"role": "user", "content": "Summarize today's support tickets."}]
+            for step in range(29):
+                transcript.append({"role": "assistant", "content": f"Looking at batch {step}.", "tokens": 350,
+                                   "tool_calls": [{"name": "list_runs", "args": {"task": "tickets", "limit": 50}}]})
+                transcript.append({"role": "tool", "name": "list_runs", "content": "ticket line\n" * 40})
+            transcript.append({"role": "assistant", "content": "Summary: " + "all quiet. " * 100, "tokens": 900})
+            with store.engine.begin() as conn:
+                conn.execute(runs_table.insert().values(
+                    task_id=marker[0].task_id, status="completed", reason="manual", attempt=1, due_at=now,
+                    created_at=now, started_at=now, finished_at=now + timedelta(seconds=42), cancel_requested=False,
+                    chain_depth=0, stdout="summary written\n" * 200,
+                    result={"transcript": transcript, "tokens_used": 11_050, "model_calls": 30}))
+        with store.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(runs_table.c.run_id))
+                                    .where(runs_table.c.task_id == marker[0].task_id)).scalar_one())
+    finally:
+        store.close()
+
+
 def existing(url: str) -> dict[str, int]:
     """The ids ``populate`` returns, read back from a kept database."""
     from scheduler.store import Store
@@ -434,6 +490,7 @@ def main(argv: list[str] | None = None) -> None:
     process = None
     try:
         ids = existing(url) if reuse else populate(url, tasks=args.tasks, runs=args.runs)
+        ids["ai_run"] = add_page_data(url)
         if args.load_only:
             return
         port = _free_port()
@@ -453,6 +510,7 @@ def main(argv: list[str] | None = None) -> None:
             "runs, failed": "/dashboard/runs?status=failed",
             "runs, completed": "/dashboard/runs?status=completed",
             "run": f"/dashboard/runs/{ids['run']}",
+            "run, AI transcript": f"/dashboard/runs/{ids['ai_run']}",
             "workflows": "/dashboard/workflows",
             "workflow": f"/dashboard/workflows/{ids['workflow']}",
             "stats, 24h": "/dashboard/stats?since=24h",

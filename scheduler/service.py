@@ -67,6 +67,7 @@ class TaskStats:
     skipped: int = 0
     avg_duration_s: float | None = None  # completed and failed runs with a start and an end
     p95_duration_s: float | None = None  # nearest rank: sorted, index round(0.95 * (n - 1))
+    p95_approx: bool = False  # read from a histogram: within 2.2 % of that pick
 
     @classmethod
     def of(cls, tally: RunTally) -> TaskStats:
@@ -74,7 +75,8 @@ class TaskStats:
                    failed=tally.failed, skipped=tally.skipped,
                    # int / int is rounded once, exactly: the mean of the exact durations
                    avg_duration_s=tally.duration_us / (tally.timed * 1_000_000) if tally.timed else None,
-                   p95_duration_s=None if tally.p95_us is None else tally.p95_us / 1_000_000)
+                   p95_duration_s=None if tally.p95_us is None else tally.p95_us / 1_000_000,
+                   p95_approx=tally.p95_approx)
 
     @property
     def success_rate(self) -> float | None:
@@ -654,12 +656,13 @@ class Service:
     def stats_page(
         self, *, actor: Actor | None = None, since: datetime | None = None, offset: int = 0, limit: int = 50,
     ) -> tuple[TaskStats, list[TaskStats], int, list[TaskStats]]:
-        """The stats screen: (overall, one page of the per-task list in task id order, how many
-        tasks that list has, the 10 tasks with the most failures). The same numbers as
-        ``stats``; only the page's tasks get their p95 worked out (the others' p95 is None)."""
+        """The stats screen: (overall, one page of the tasks ``actor`` sees in task id order with
+        their numbers, how many such tasks, the 10 tasks with the most failures). The same
+        numbers as ``stats``, except the overall p95, which may be read from histograms of
+        closed hours (``p95_approx``, within 2.2 %); only the page's tasks get their p95."""
         owner, shared = self._scope(actor)
         overall, page, total, failing = self.store.run_stats_page(
-            since=since, owner=owner, also_task_ids=shared, offset=max(0, offset), limit=max(1, min(limit, 500)))
+            since=since, now=self.clock.now(), owner=owner, also_task_ids=shared, offset=max(0, offset), limit=max(1, min(limit, 500)))
         return TaskStats.of(overall), [TaskStats.of(t) for t in page], total, [TaskStats.of(t) for t in failing]
 
     # --- engines ---------------------------------------------------------------------------

@@ -104,7 +104,8 @@ class Views:
         while start <= now.astimezone(tz):
             periods[start] = Period(start=start)
             start = _next_period(start, by)
-        for hour in self.store.hourly_activity(since=since, owner=owner, also_task_ids=also_task_ids or ()):
+        for hour in self.store.hourly_activity(since=since, now=now, owner=owner,
+                                                   also_task_ids=also_task_ids or ()):
             key = _period_start(hour.hour.astimezone(tz), by)
             period = periods.setdefault(key, Period(start=key))
             period.completed += hour.completed

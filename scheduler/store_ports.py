@@ -352,9 +352,11 @@ class RunStore(Protocol):
         ...
 
     def hourly_activity(
-        self, *, since: datetime, owner: str | None = None, also_task_ids: Sequence[int] = (),
+        self, *, since: datetime, now: datetime | None = None, owner: str | None = None,
+        also_task_ids: Sequence[int] = (),
     ) -> list[HourOfRuns]:
-        """Ended runs per UTC hour since ``since``, counted by the database, oldest first."""
+        """Ended runs per UTC hour since ``since``, counted by the database, oldest first
+        (``now``: hours closed by then may come from stored figures)."""
         ...
 
     def run_stats(
@@ -365,11 +367,12 @@ class RunStore(Protocol):
         ...
 
     def run_stats_page(
-        self, *, since: datetime | None = None, owner: str | None = None, also_task_ids: Sequence[int] = (),
-        offset: int = 0, limit: int = 50, failing: int = 10,
+        self, *, since: datetime | None = None, now: datetime | None = None, owner: str | None = None,
+        also_task_ids: Sequence[int] = (), offset: int = 0, limit: int = 50, failing: int = 10,
     ) -> tuple[RunTally, list[RunTally], int, list[RunTally]]:
-        """(all, a page of the per-task tallies with their p95, how many tasks in all, the
-        ``failing`` tasks with most failures): ``run_stats``'s numbers, only what a screen shows."""
+        """(all, a page of the live tasks in scope with their tallies and p95, how many such
+        tasks, the ``failing`` tasks with most failures): ``run_stats``'s numbers, only what a
+        screen shows (``now``: totals from stored hours, the overall p95 approximate)."""
         ...
 
     def next_pending_due(self) -> datetime | None:

@@ -33,7 +33,8 @@ if TYPE_CHECKING:  # psycopg is imported by the set-up steps only: serve's start
 TABLES = ("tasks", "runs", "run_events", "counters", "dependencies", "task_events", "webhook_deliveries",
           "condition_state", "workers", "audit", "users", "identities", "processed_events",
           "admin_claims", "secrets", "conversations", "groups", "group_members", "task_shares",
-          "api_tokens", "signin_links", "web_sessions", "outbox", "engine_shares")
+          "api_tokens", "signin_links", "web_sessions", "outbox", "engine_shares", "run_hours",
+          "run_hour_failures")
 PUBLISHED = ("tasks", "runs", "run_events")
 PUBLICATION = "supabase_realtime"
 AUTH_PLATFORM = "supabase"  # identities.platform of a Supabase Auth user (platform_user_id: auth.uid())

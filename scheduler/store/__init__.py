@@ -8,6 +8,7 @@
     runs          RunRows          fires, claims, outcomes, retries, recovery    run_store
     history       RunHistory       runs read back for people                     run_history
     activity      RunActivity      runs counted per hour (charts over time)      run_activity
+    rollups       RunRollups       closed hours' figures kept (the stats screen) run_rollups
     dag           DagRows          edges (their release: dag_store.release)      dag_store
     events        EventRows        subscriptions, events, webhooks, conditions   event_store
     workers       WorkerRows       engines and their heartbeats                  worker_store
@@ -21,7 +22,8 @@
     outbox        OutboxRows       parts of outgoing messages delivered          guard_store
     shares        ShareRows        partitions of the schedule engines share      share_store
 
-No part calls another part; work that crosses them inside one transaction (ending a run
+No part calls another part (``rollups`` is held by ``history`` and ``activity``, which both
+read the stored hours it keeps); work that crosses them inside one transaction (ending a run
 releases its dependents and emits its outcome events) is an explicit call from ``run_store``
 down to module functions of ``dag_store`` and ``event_store``, which build rows with
 ``run_rows``. Records that cross the seam are in ``records.py``.
@@ -59,6 +61,7 @@ from .records import (
 )
 from .run_activity import RunActivity
 from .run_history import RunHistory
+from .run_rollups import RunRollups
 from .run_store import RunRows
 from .secret_store import SecretRecord, SecretRows
 from .share_store import ShareRows
@@ -79,8 +82,9 @@ class Store:
         self.tasks = TaskRows(self.db)
         self.audit = AuditRows(self.db)
         self.runs = RunRows(self.db)
-        self.history = RunHistory(self.db)
-        self.activity = RunActivity(self.db)
+        self.rollups = RunRollups(self.db)  # one per store: it keeps the closed hours it has read
+        self.history = RunHistory(self.db, self.rollups)
+        self.activity = RunActivity(self.db, self.rollups)
         self.dag = DagRows(self.db)
         self.events = EventRows(self.db)
         self.workers = WorkerRows(self.db)

@@ -137,7 +137,8 @@ class RunTally:
     """Ended runs of one task (``task_id`` None: of every task counted) over a period, counted in
     the database. Durations (completed and failed runs with a start and an end) in microseconds;
     ``p95_us`` is the nearest-rank pick: sorted ascending, index ``round(0.95 * (timed - 1))``
-    (Python's rounding: half to even)."""
+    (Python's rounding: half to even); ``p95_approx``: read from a histogram of the durations,
+    within 2.2 % of that pick (store/run_rollups.py)."""
 
     task_id: int | None
     name: str
@@ -148,3 +149,4 @@ class RunTally:
     timed: int
     duration_us: int
     p95_us: int | None
+    p95_approx: bool = False

@@ -379,3 +379,30 @@ web_sessions = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
 )
+
+# --- the stats page's figures of closed hours (store/run_rollups.py, migration 0018) -----------
+# Ended runs per UTC hour of creation, written once by the first reader that needs an hour after
+# it closed (over, and no run created in it still live): a month is ~720 rows, not every run.
+run_hours = sa.Table(
+    "run_hours",
+    metadata,
+    sa.Column("hour_at", UTCDateTime, primary_key=True),
+    sa.Column("runs", sa.Integer, nullable=False),  # every ended status
+    sa.Column("completed", sa.Integer, nullable=False),
+    sa.Column("failed", sa.Integer, nullable=False),
+    sa.Column("skipped", sa.Integer, nullable=False),
+    sa.Column("timed", sa.Integer, nullable=False),  # completed or failed, with a start and an end
+    sa.Column("duration_us", sa.BigInteger, nullable=False),  # their durations summed, exactly
+    sa.Column("started", sa.Integer, nullable=False),  # completed/failed/skipped runs that started
+    sa.Column("late_seconds", sa.Float, nullable=False),  # their lateness (started - due, > 0) summed
+    sa.Column("durations", sa.Text, nullable=False),  # histogram of the timed: JSON [first bucket, counts...]
+)
+
+# Failed runs per task in each rolled-up hour (only tasks that failed): the "most failing" list.
+run_hour_failures = sa.Table(
+    "run_hour_failures",
+    metadata,
+    sa.Column("hour_at", UTCDateTime, primary_key=True),
+    sa.Column("task_id", sa.Integer, primary_key=True),
+    sa.Column("failed", sa.Integer, nullable=False),
+)

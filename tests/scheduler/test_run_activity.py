@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from scheduler.clock import FakeClock
 from scheduler.service import Actor, Role, Service
 from scheduler.store import Store
-from scheduler.store.tables import runs
+from scheduler.store.tables import run_hours, runs
 
 OWNER = Actor("owner", Role.ADMIN)
 # Europe/Berlin left summer time at 03:00 on Sun 25 Oct 2026: that day has 25 hours.
@@ -95,3 +95,20 @@ def test_people_count_only_the_runs_they_may_see(store: Store) -> None:
     assert {k: v[:3] for k, v in _got(periods, "day").items()} == {k: v[:3] for k, v in expected.items()}
     everyone = service.activity(actor=OWNER, since=since, zone="UTC", by="day")
     assert sum(p.runs for p in everyone) > sum(p.runs for p in periods) > 0
+
+
+def test_stored_hours_give_the_hours_the_database_counts(store: Store) -> None:
+    """Everyone's chart from stored hours (closed hours rolled up once, the rest live) equals the
+    database's own count of the runs, read twice (storing, then stored), from a period that
+    starts inside an hour; the running runs' hours stay open and are counted live."""
+    service = Service(store, clock=FakeClock(NOW), default_timezone="UTC", local_user="owner")
+    _seed(store, service)
+
+    def rounded(hours: list) -> list:
+        return [(h.hour, h.completed, h.failed, h.skipped, round(h.late_seconds, 3), h.started) for h in hours]
+
+    for since in (NOW - timedelta(days=6, minutes=30, seconds=1), NOW - timedelta(hours=24)):
+        for _ in range(2):
+            assert rounded(store.hourly_activity(since=since, now=NOW)) == rounded(store.hourly_activity(since=since))
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(run_hours)).scalar_one() > 24

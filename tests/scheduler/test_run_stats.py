@@ -17,7 +17,8 @@ from scheduler.models import TaskSpec
 from scheduler.service import TaskStats
 from scheduler.store import Store
 from scheduler.store.run_history import _p95_index
-from scheduler.store.tables import runs
+from scheduler.store.run_rollups import PER_OCTAVE, bucket_of, middle_of
+from scheduler.store.tables import run_hours, runs
 from scheduler.wording import elapsed_text
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -150,3 +151,143 @@ def test_p95_rank_rounds_as_python_does(store):
         picked = dict(conn.execute(sa.select(numbers.c.n, _p95_index(numbers.c.n))).all())
     assert picked == {n: round(0.95 * (n - 1)) for n in range(1, 3001)}
     assert picked[11] == 10 and picked[31] == 28
+
+
+# --- the stats page from stored hours (store/run_rollups.py) -----------------------------------
+
+def _close_to(got: float | None, want: float | None) -> bool:
+    """A p95 read from the histogram: within 2.2 % (half a bucket) of the exact pick."""
+    if want is None or got is None:
+        return got is want
+    return abs(got - want) <= want * 0.022 + 1e-6
+
+
+def _check_page(store: Store, rows: list[dict[str, Any]], *, since: datetime | None, now: datetime) -> None:
+    """``run_stats_page`` with stored hours against a Python count: every figure exact but the
+    overall p95 (within 2.2 %); the page lists the live tasks by id, zeros for the quiet ones."""
+    period = [r for r in rows if since is None or r["created_at"] >= since]
+    live_ids = store.task_ids()
+    overall, page, total, failing = store.run_stats_page(since=since, now=now, limit=1000, failing=3)
+    want_overall = _by_hand(period, None, "all tasks")
+    got = TaskStats.of(overall)
+    _same(replace(got, p95_duration_s=want_overall.p95_duration_s), want_overall)
+    assert _close_to(got.p95_duration_s, want_overall.p95_duration_s)
+    names = {r["task_id"]: r["name"] for r in rows}
+    assert total == len(live_ids) and [t.task_id for t in page] == live_ids
+    for tally in page:
+        _same(TaskStats.of(tally), _by_hand([r for r in period if r["task_id"] == tally.task_id],
+                                           tally.task_id, names[tally.task_id]))
+    fails = {t: sum(r["status"] == "failed" for r in period if r["task_id"] == t) for t in names}
+    assert [t.task_id for t in failing] == sorted((t for t in fails if fails[t]), key=lambda t: (-fails[t], t))[:3]
+
+
+def _stored_hours(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(run_hours)).scalar_one())
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_a_stats_page_from_stored_hours_matches_a_python_count(store, seed):
+    rows = _seed(store, random.Random(seed))
+    # a period that starts inside an hour (its partial hour is counted live), the last day, all time
+    for since in (NOW - timedelta(days=7, minutes=17, microseconds=3), NOW - timedelta(hours=24), None):
+        for _ in range(2):  # the first read stores the closed hours, the second reads them back
+            _check_page(store, rows, since=since, now=NOW)
+    assert _stored_hours(store) > 24
+
+
+def test_stored_hours_are_read_back_not_recounted(store, store_url):
+    """A store reads a closed hour's figures from ``run_hours`` (changed there, a newly opened
+    store shows the change: the saving is real) and keeps those it has read (the one that read
+    them first does not see the change); forgotten, they are counted again from the runs."""
+    rows = _seed(store, random.Random(8))
+    since = NOW - timedelta(days=3)
+    before, *_ = store.run_stats_page(since=since, now=NOW)
+    assert before.p95_approx
+    with store.engine.begin() as conn:
+        conn.execute(run_hours.update().values(runs=run_hours.c.runs + 1000))
+    other = Store(store_url)
+    try:
+        inflated, *_ = other.run_stats_page(since=since, now=NOW)
+    finally:
+        other.close()
+    assert inflated.runs > before.runs + 1000
+    assert store.run_stats_page(since=since, now=NOW)[0] == before
+    store.rollups.forget_hours()
+    assert _stored_hours(store) == 0
+    _check_page(store, rows, since=since, now=NOW)
+
+
+def test_a_run_that_ends_late_is_counted_when_it_ends(store):
+    """A run created hours ago and still running keeps its hour open (counted live, not stored);
+    once it ends it is counted in its creation hour, and that hour is stored after."""
+    rows = _seed(store, random.Random(9))
+    task_id = store.task_ids()[0]
+    created = NOW - timedelta(hours=5, minutes=40)
+    late = {"task_id": task_id, "status": "running", "reason": "schedule", "attempt": 1, "due_at": created,
+            "created_at": created, "started_at": created, "finished_at": None, "cancel_requested": False,
+            "chain_depth": 0}
+    with store.engine.begin() as conn:
+        run_id = conn.execute(runs.insert().values(**late)).inserted_primary_key[0]
+    since = NOW - timedelta(days=1)
+    _check_page(store, [*rows, {**late, "name": "a-0"}], since=since, now=NOW)
+    with store.engine.connect() as conn:
+        stored = {r[0] for r in conn.execute(sa.select(run_hours.c.hour_at))}
+    assert stored and created.replace(minute=0) not in stored
+
+    later = NOW + timedelta(hours=2)  # it fails two hours later, in what was the open hour
+    ended = {**late, "status": "failed", "finished_at": later, "name": "a-0"}
+    with store.engine.begin() as conn:
+        conn.execute(runs.update().where(runs.c.run_id == run_id).values(status="failed", finished_at=later))
+    _check_page(store, [*rows, ended], since=since, now=later)
+    with store.engine.connect() as conn:
+        assert created.replace(minute=0) in {r[0] for r in conn.execute(sa.select(run_hours.c.hour_at))}
+    _check_page(store, [*rows, ended], since=since, now=later)
+
+
+def test_the_open_hour_and_a_period_edge_are_counted_live(store):
+    """Runs created in the last minutes (the open hour, and the grace after an hour ends) and
+    runs at the exact edge of the period: in when created at ``since``, out a microsecond before;
+    an hour starts at its first microsecond."""
+    store.add_tasks([TaskSpec.model_validate({"name": "edge", "action": {"kind": "noop"}})],
+                    owner="alice", actor="alice", now=NOW)
+    (task_id,) = store.task_ids()
+    since = NOW - timedelta(hours=3, minutes=30)
+    times = [since - timedelta(microseconds=1), since, NOW.replace(minute=0) - timedelta(hours=2),
+             NOW.replace(minute=0) - timedelta(hours=2, microseconds=1), NOW - timedelta(minutes=63),
+             NOW - timedelta(minutes=2)]
+    rows = []
+    for k, created in enumerate(times):
+        rows.append({"task_id": task_id, "status": "failed" if k % 2 else "completed", "reason": "schedule",
+                     "attempt": 1, "due_at": created, "created_at": created, "started_at": created,
+                     "finished_at": created + timedelta(seconds=k + 1), "cancel_requested": False,
+                     "chain_depth": 0})
+    with store.engine.begin() as conn:
+        conn.execute(runs.insert(), rows)
+    rows = [{**r, "name": "edge"} for r in rows]
+    for _ in range(2):
+        _check_page(store, rows, since=since, now=NOW)
+        hours = store.hourly_activity(since=since, now=NOW)
+        assert hours == store.hourly_activity(since=since)  # the same as the database's own count
+        assert sum(h.completed + h.failed for h in hours) == 5
+
+
+def test_a_deleted_task_keeps_its_runs_in_the_figures(store):
+    """Deleting a task keeps its run history (a soft delete): the totals, stored or not, still
+    count its runs, and it can still be among the most failing; the per-task list drops it."""
+    rows = _seed(store, random.Random(10))
+    since = NOW - timedelta(days=7)
+    store.run_stats_page(since=since, now=NOW)  # hours stored before the delete
+    gone = store.task_ids()[4]
+    store.delete_task(gone, actor="alice", now=NOW)
+    _check_page(store, rows, since=since, now=NOW)
+    overall, page, total, _ = store.run_stats_page(since=since, now=NOW, limit=1000)
+    assert gone not in [t.task_id for t in page] and total == 5
+    assert overall.runs == _by_hand([r for r in rows if r["created_at"] >= since], None, "").runs
+
+
+def test_a_histogram_bucket_stands_for_its_durations_within_two_percent():
+    for us in [0, 1, 2, 3, 7, 999, 1000, 999_999, 10**6, 3 * 10**7 + 1, 86_400 * 10**6, 2**40]:
+        middle = middle_of(bucket_of(us))
+        assert abs(middle - us) <= us * 0.022 + 0.5, us
+    assert [bucket_of(us) for us in (1, 2, 4)] == [1, 1 + PER_OCTAVE, 1 + 2 * PER_OCTAVE]
