@@ -267,7 +267,8 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def engine_under_streams(*, postgres: bool, tasks: int, window: float, streams: int, readers: str = "process",
-                         trees: dict[str, Path] | None = None, rounds: int = 1) -> dict[str, Any]:
+                         trees: dict[str, Path] | None = None, rounds: int = 1,
+                         refetch: str | None = None) -> dict[str, Any]:
     """Does a room full of open dashboards slow the engine? A fresh database with ``tasks`` no-op
     tasks each firing every second, a real ``cronpilot serve`` on it; fires per second and their
     lateness (a run's ``started_at`` minus its ``scheduled_for``, as recorded) and serve's CPU,
@@ -282,7 +283,10 @@ def engine_under_streams(*, postgres: bool, tasks: int, window: float, streams: 
 
     ``trees``: label → source tree to run serve from (e.g. the old code unpacked from main and
     this branch); each round starts serve from each tree in turn, alternating, on the same
-    database (the schedule restarts from now each time)."""
+    database (the schedule restarts from now each time).
+
+    ``refetch``: with ``readers="process"``, each stream's page also fetches this path again on
+    each change, as the page script does on a page that watches every task."""
     from bench.workload import add_interval_tasks
     from scheduler.store import Store
     from scheduler.store.tables import tasks as tasks_table
@@ -321,7 +325,7 @@ def engine_under_streams(*, postgres: bool, tasks: int, window: float, streams: 
                     time.sleep(5)  # the engine settles into its rhythm
                     for name, open_streams in (("no streams", 0), (f"{streams} streams", streams)):
                         phase = _engine_phase(store, process.pid, client, port, open_streams=open_streams,
-                                              window=window, readers=readers)
+                                              window=window, readers=readers, refetch=refetch)
                         phase.update({"round": round_no, "code": label, "phase": name})
                         phases.append(phase)
                         print(f"{label:8} {name:12} {phase}", file=sys.stderr)
@@ -330,13 +334,14 @@ def engine_under_streams(*, postgres: bool, tasks: int, window: float, streams: 
                     process = None
         store.close()
         return {"database": "postgresql" if postgres else "sqlite", "tasks": tasks, "window_s": window,
-                "readers": readers, "phases": phases}
+                "readers": readers + (f", each page fetching {refetch} on each change" if refetch else ""),
+                "phases": phases}
     finally:
         _clean_up(process, db, tmp)
 
 
 def _engine_phase(store: Any, pid: int, client: httpx.Client, port: int, *, open_streams: int, window: float,
-                  readers: str) -> dict[str, Any]:
+                  readers: str, refetch: str | None = None) -> dict[str, Any]:
     """One measured window with ``open_streams`` streams open (see ``engine_under_streams``)."""
     import sqlalchemy as sa
 
@@ -373,7 +378,7 @@ def _engine_phase(store: Any, pid: int, client: httpx.Client, port: int, *, open
             cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
             helper = subprocess.Popen(
                 [sys.executable, str(ROOT / "bench" / "sse_readers.py"), "--port", str(port), "--cookie", cookie,
-                 "--streams", str(open_streams - 1)],
+                 "--streams", str(open_streams - 1), *(["--refetch", refetch] if refetch else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=lambda: os.nice(19))
             assert helper.stdout is not None
             if helper.stdout.readline().strip() != "ready":
@@ -393,11 +398,13 @@ def _engine_phase(store: Any, pid: int, client: httpx.Client, port: int, *, open
     events = sum(received) - before
     stop.set()  # readers return at their next line (a keepalive at the latest)
     helper_cpu = 0.0
+    fetches = 0
     if helper is not None:
         out, _ = helper.communicate("", timeout=30)
         report = json.loads(out.strip().splitlines()[-1])
         events += report["messages"]  # its whole life: a little more than the window
         helper_cpu = report["cpu_s"]
+        fetches = report.get("fetches", 0)
     for t in threads:
         t.join(timeout=20)
     time.sleep(2)  # the runs scheduled inside the window have their rows
@@ -424,6 +431,7 @@ def _engine_phase(store: Any, pid: int, client: httpx.Client, port: int, *, open
         "serve_cpu_percent": round(100 * cpu / seconds, 1),
         "readers_cpu_percent": round(100 * (mine + helper_cpu) / seconds, 1),
         "stream_messages_per_s": round(events / seconds, 1),
+        "page_fetches_per_s": round(fetches / seconds, 1),
         "live_p50_ms": q(live, 0.5), "live_p95_ms": q(live, 0.95), "live_seen": len(live),
         "load_average": round(load, 1),
     }
@@ -459,11 +467,11 @@ def render_engine(report: dict[str, Any]) -> str:
     lines = [f"{report['database']}: {report['tasks']:,} tasks firing every second, {report['window_s']:.0f} s per "
              f"phase, stream readers: {report['readers']}", "",
              "| round | code | phase | fires/s | late p50 (ms) | late p95 (ms) | late p99 (ms) | serve CPU % "
-             "| readers CPU % | stream messages/s | live p50 (ms) | live p95 (ms) | load |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| readers CPU % | stream messages/s | page fetches/s | live p50 (ms) | live p95 (ms) | load |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {p['round']} | {p['code']} | {p['phase']} | {p['fires_per_s']} | {p['late_p50_ms']} "
               f"| {p['late_p95_ms']} | {p['late_p99_ms']} | {p['serve_cpu_percent']} | {p['readers_cpu_percent']} "
-              f"| {p['stream_messages_per_s']} | {p['live_p50_ms'] or '–'} | {p['live_p95_ms'] or '–'} "
+              f"| {p['stream_messages_per_s']} | {p.get('page_fetches_per_s', 0)} | {p['live_p50_ms'] or '–'} | {p['live_p95_ms'] or '–'} "
               f"| {p['load_average']} |" for p in report["phases"]]
     return "\n".join(lines)
 
@@ -487,6 +495,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window", type=float, default=20.0, help="with --engine: seconds per phase")
     parser.add_argument("--readers", choices=("process", "threads"), default="process",
                         help="with --engine: read the streams in one niced process (default) or in threads here")
+    parser.add_argument("--refetch", metavar="PATH",
+                        help="with --engine --readers process: each page fetches PATH again on each change (app.js)")
     parser.add_argument("--code", action="append", default=[], metavar="LABEL=DIR",
                         help="with --engine: run serve from this source tree (repeat to alternate trees)")
     parser.add_argument("--rounds", type=int, default=1, help="with --engine: rounds over the --code trees")
@@ -499,7 +509,7 @@ def main(argv: list[str] | None = None) -> None:
         trees = {label: Path(tree).resolve() for label, tree in (c.split("=", 1) for c in args.code)}
         report = engine_under_streams(postgres=args.postgres, tasks=args.engine_tasks, window=args.window,
                                       streams=args.streams, readers=args.readers, trees=trees or None,
-                                      rounds=args.rounds)
+                                      rounds=args.rounds, refetch=args.refetch)
         print(json.dumps(report, indent=2) if args.json else render_engine(report))
         return
 
