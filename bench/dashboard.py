@@ -13,6 +13,14 @@ then starts a real ``cronpilot serve`` on that database, signs in through a one-
     .venv/bin/python bench/dashboard.py                       # SQLite, 10k tasks, 1M runs
     .venv/bin/python bench/dashboard.py --postgres            # the same on PostgreSQL
     .venv/bin/python bench/dashboard.py --tasks 1000 --runs 50000 --repeat 10   # quick look
+
+With ``--engine`` instead: does a room of open dashboards slow a busy engine (500 tasks firing
+every second, 0 then ``--streams`` streams open, lateness and live latency)? Streams are read by
+one niced process (``bench/sse_readers.py``; ``--readers threads`` reads them here instead),
+``--refetch PATH`` makes each page fetch PATH again on each change as the page script does, and
+``--code old=DIR --code new=DIR --rounds 2`` alternates serve's source tree in one run:
+
+    .venv/bin/python bench/dashboard.py --engine --streams 100 --code old=/tmp/old --code new=. --rounds 2
 """
 
 from __future__ import annotations
