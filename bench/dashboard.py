@@ -13,6 +13,14 @@ then starts a real ``cronpilot serve`` on that database, signs in through a one-
     .venv/bin/python bench/dashboard.py                       # SQLite, 10k tasks, 1M runs
     .venv/bin/python bench/dashboard.py --postgres            # the same on PostgreSQL
     .venv/bin/python bench/dashboard.py --tasks 1000 --runs 50000 --repeat 10   # quick look
+
+With ``--engine`` instead: does a room of open dashboards slow a busy engine (500 tasks firing
+every second, 0 then ``--streams`` streams open, lateness and live latency)? Streams are read by
+one niced process (``bench/sse_readers.py``; ``--readers threads`` reads them here instead),
+``--refetch PATH`` makes each page fetch PATH again on each change as the page script does, and
+``--code old=DIR --code new=DIR --rounds 2`` alternates serve's source tree in one run:
+
+    .venv/bin/python bench/dashboard.py --engine --streams 100 --code old=/tmp/old --code new=. --rounds 2
 """
 
 from __future__ import annotations
@@ -225,12 +233,13 @@ def existing(url: str) -> dict[str, int]:
         store.close()
 
 
-def start_serve(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_serve(env: dict[str, str], log: Path, *, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    mark = log.stat().st_size if log.exists() else 0
     with log.open("ab") as out:
         process = subprocess.Popen([sys.executable, "-m", "cronpilot", "serve", "--grace", "2"], env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
+                                   stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
     deadline = time.monotonic() + 300
-    while "http: on" not in log.read_text(errors="replace"):
+    while "http: on" not in log.read_bytes()[mark:].decode(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
             raise SystemExit("serve did not start:\n" + log.read_text(errors="replace"))
         time.sleep(0.2)
@@ -321,19 +330,32 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def engine_under_streams(*, postgres: bool, tasks: int, window: float, streams: int) -> dict[str, Any]:
+def engine_under_streams(*, postgres: bool, tasks: int, window: float, streams: int, readers: str = "process",
+                         trees: dict[str, Path] | None = None, rounds: int = 1,
+                         refetch: str | None = None) -> dict[str, Any]:
     """Does a room full of open dashboards slow the engine? A fresh database with ``tasks`` no-op
     tasks each firing every second, a real ``cronpilot serve`` on it; fires per second and their
     lateness (a run's ``started_at`` minus its ``scheduled_for``, as recorded) and serve's CPU,
     over ``window`` seconds with no event stream open, then ``window`` seconds with ``streams``
-    streams open (each read to the end, as a browser would), then none again."""
-    import sqlalchemy as sa
+    streams open (each read to the end, as a browser would).
 
+    ``readers``: ``process`` reads the streams in one niced process of one thread
+    (``bench/sse_readers.py``), so the readers can't take the server's CPU; ``threads`` reads
+    each with httpx in a thread of this process (how round two measured). Either way one more
+    stream, read here, times each change from its recorded status change (``run_events.at``)
+    to its arrival: the live-update latency under that load.
+
+    ``trees``: label → source tree to run serve from (e.g. the old code unpacked from main and
+    this branch); each round starts serve from each tree in turn, alternating, on the same
+    database (the schedule restarts from now each time).
+
+    ``refetch``: with ``readers="process"``, each stream's page also fetches this path again on
+    each change, as the page script does on a page that watches every task."""
     from bench.workload import add_interval_tasks
     from scheduler.store import Store
-    from scheduler.store.tables import runs as runs_table
     from scheduler.store.tables import tasks as tasks_table
 
+    trees = trees or {"this tree": ROOT}
     tmp = Path(tempfile.mkdtemp(prefix="cronpilot-dash-engine-"))
     db = None
     if postgres:
@@ -346,75 +368,147 @@ def engine_under_streams(*, postgres: bool, tasks: int, window: float, streams: 
     else:
         url = f"sqlite:///{tmp / 'cronpilot.db'}"
     process = None
-    stop = threading.Event()
+    phases: list[dict[str, Any]] = []
     try:
         store = Store(url)
         now = datetime.now(UTC)
         add_interval_tasks(store, count=tasks, every=timedelta(seconds=1),
                            anchor_of=lambda i: now + timedelta(seconds=i / tasks), now=now)
-        with store.engine.begin() as conn:  # the schedule starts now: no catch-up of the load time
-            conn.execute(tasks_table.update().values(last_fire_at=datetime.now(UTC)))
-        port = _free_port()
-        env = {**os.environ, "CRONPILOT_DATA_DIR": str(tmp / "data"), "CRONPILOT_DATABASE_URL": url,
-               "CRONPILOT_HTTP_PORT": str(port), "CRONPILOT_USER": "bench", "CRONPILOT_TIMEZONE": "UTC",
-               "CRONPILOT_LOG_LEVEL": "WARNING"}
-        process = start_serve(env, tmp / "serve.log")
-        client = sign_in(f"http://127.0.0.1:{port}", url)
-        cookies = dict(client.cookies)
-        received = [0] * streams
-
-        def reader(index: int) -> None:
-            with httpx.Client(base_url=str(client.base_url), cookies=cookies, timeout=None) as c, \
-                    c.stream("GET", "/dashboard/events") as response:
-                for line in response.iter_lines():
-                    if stop.is_set():
-                        return
-                    if line.startswith("data: "):
-                        received[index] += 1
-
-        time.sleep(5)  # the engine settles into its rhythm
-        phases = []
-        for name, open_streams in (("no streams", 0), (f"{streams} streams", streams), ("no streams, after", 0)):
-            threads = [threading.Thread(target=reader, args=(i,), daemon=True) for i in range(open_streams)]
-            for t in threads:
-                t.start()
-            if threads:
-                time.sleep(2)  # all connected
-            before = sum(received)
-            cpu = _cpu_seconds(process.pid)
-            t0 = datetime.now(UTC)
-            time.sleep(window)
-            t1 = datetime.now(UTC)
-            cpu = _cpu_seconds(process.pid) - cpu
-            events = sum(received) - before
-            stop.set()  # readers return at their next line (a keepalive at the latest)
-            for t in threads:
-                t.join(timeout=20)
-            stop.clear()
-            time.sleep(2)  # the runs scheduled inside the window have their rows
-            with store.engine.connect() as conn:
-                rows = conn.execute(
-                    sa.select(runs_table.c.scheduled_for, runs_table.c.started_at)
-                    .where(runs_table.c.scheduled_for >= t0, runs_table.c.scheduled_for < t1)
-                ).all()
-            late = sorted((r.started_at - r.scheduled_for).total_seconds() * 1000 for r in rows if r.started_at)
-            seconds = (t1 - t0).total_seconds()
-            phases.append({
-                "phase": name, "streams": open_streams, "fires_per_s": round(len(rows) / seconds, 1),
-                "due_per_s": tasks, "late_p50_ms": round(pct(late, 0.5), 1) if late else None,
-                "late_p95_ms": round(pct(late, 0.95), 1) if late else None,
-                "late_p99_ms": round(pct(late, 0.99), 1) if late else None,
-                "serve_cpu_percent": round(100 * cpu / seconds, 1),
-                "stream_messages_per_s": round(events / seconds, 1),
-                "load_average": round(os.getloadavg()[0], 1),
-            })
-            print(f"{name:20} {phases[-1]}", file=sys.stderr)
+        for round_no in range(1, rounds + 1):
+            for label, tree in trees.items():
+                with store.engine.begin() as conn:  # the schedule starts now: no catch-up of the load time
+                    conn.execute(tasks_table.update().values(last_fire_at=datetime.now(UTC)))
+                port = _free_port()
+                env = {**os.environ, "CRONPILOT_DATA_DIR": str(tmp / "data"), "CRONPILOT_DATABASE_URL": url,
+                       "CRONPILOT_HTTP_PORT": str(port), "CRONPILOT_USER": "bench", "CRONPILOT_TIMEZONE": "UTC",
+                       "CRONPILOT_LOG_LEVEL": "WARNING",
+                       "PYTHONPATH": os.pathsep.join(p for p in (str(tree), os.environ.get("PYTHONPATH")) if p)}
+                process = start_serve(env, tmp / "serve.log", cwd=tree)
+                try:
+                    client = sign_in(f"http://127.0.0.1:{port}", url)
+                    time.sleep(5)  # the engine settles into its rhythm
+                    for name, open_streams in (("no streams", 0), (f"{streams} streams", streams)):
+                        phase = _engine_phase(store, process.pid, client, port, open_streams=open_streams,
+                                              window=window, readers=readers, refetch=refetch)
+                        phase.update({"round": round_no, "code": label, "phase": name})
+                        phases.append(phase)
+                        print(f"{label:8} {name:12} {phase}", file=sys.stderr)
+                finally:
+                    _stop_serve(process)
+                    process = None
         store.close()
         return {"database": "postgresql" if postgres else "sqlite", "tasks": tasks, "window_s": window,
+                "readers": readers + (f", each page fetching {refetch} on each change" if refetch else ""),
                 "phases": phases}
     finally:
-        stop.set()
         _clean_up(process, db, tmp)
+
+
+def _engine_phase(store: Any, pid: int, client: httpx.Client, port: int, *, open_streams: int, window: float,
+                  readers: str, refetch: str | None = None) -> dict[str, Any]:
+    """One measured window with ``open_streams`` streams open (see ``engine_under_streams``)."""
+    import sqlalchemy as sa
+
+    from scheduler.store.tables import run_events
+    from scheduler.store.tables import runs as runs_table
+
+    stop = threading.Event()
+    cookies = dict(client.cookies)
+    received = [0] * open_streams
+    arrivals: dict[tuple[int, str], float] = {}  # (run id, status) → wall time it arrived (the timed stream)
+
+    def reader(index: int, timed: bool) -> None:
+        with httpx.Client(base_url=str(client.base_url), cookies=cookies, timeout=None) as c, \
+                c.stream("GET", "/dashboard/events") as response:
+            for line in response.iter_lines():
+                if stop.is_set():
+                    return
+                if line.startswith("data: "):
+                    received[index] += 1
+                    if timed:
+                        at = time.time()
+                        for change in json.loads(line[6:]):
+                            if change.get("run_id"):
+                                arrivals.setdefault((int(change["run_id"]), str(change["status"])), at)
+
+    threads: list[threading.Thread] = []
+    helper: subprocess.Popen[str] | None = None
+    if open_streams:
+        # The timed stream is always read here; the rest by threads here or by the niced process.
+        threads.append(threading.Thread(target=reader, args=(0, True), daemon=True))
+        if readers == "threads":
+            threads += [threading.Thread(target=reader, args=(i, False), daemon=True) for i in range(1, open_streams)]
+        else:
+            cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+            helper = subprocess.Popen(
+                [sys.executable, str(ROOT / "bench" / "sse_readers.py"), "--port", str(port), "--cookie", cookie,
+                 "--streams", str(open_streams - 1), *(["--refetch", refetch] if refetch else [])],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=lambda: os.nice(19))
+            assert helper.stdout is not None
+            if helper.stdout.readline().strip() != "ready":
+                raise SystemExit("the stream readers did not start")
+        for t in threads:
+            t.start()
+        time.sleep(2)  # all connected
+    before = sum(received)
+    cpu = _cpu_seconds(pid)
+    mine = time.process_time()
+    t0 = datetime.now(UTC)
+    time.sleep(window)
+    t1 = datetime.now(UTC)
+    cpu = _cpu_seconds(pid) - cpu
+    mine = time.process_time() - mine
+    load = os.getloadavg()[0]
+    events = sum(received) - before
+    stop.set()  # readers return at their next line (a keepalive at the latest)
+    helper_cpu = 0.0
+    fetches = 0
+    if helper is not None:
+        out, _ = helper.communicate("", timeout=30)
+        report = json.loads(out.strip().splitlines()[-1])
+        events += report["messages"]  # its whole life: a little more than the window
+        helper_cpu = report["cpu_s"]
+        fetches = report.get("fetches", 0)
+    for t in threads:
+        t.join(timeout=20)
+    time.sleep(2)  # the runs scheduled inside the window have their rows
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(runs_table.c.scheduled_for, runs_table.c.started_at)
+            .where(runs_table.c.scheduled_for >= t0, runs_table.c.scheduled_for < t1)
+        ).all()
+        changed = conn.execute(
+            sa.select(run_events.c.run_id, run_events.c.status, run_events.c.at)
+            .where(run_events.c.at >= t0, run_events.c.at < t1)
+        ).all() if arrivals else []
+    late = sorted((r.started_at - r.scheduled_for).total_seconds() * 1000 for r in rows if r.started_at)
+    live = sorted((arrivals[(e.run_id, e.status)] - e.at.replace(tzinfo=UTC).timestamp()) * 1000
+                  for e in changed if (e.run_id, e.status) in arrivals)
+    seconds = (t1 - t0).total_seconds()
+
+    def q(values: list[float], p: float) -> float | None:
+        return round(pct(values, p), 1) if values else None
+
+    return {
+        "streams": open_streams, "fires_per_s": round(len(rows) / seconds, 1),
+        "late_p50_ms": q(late, 0.5), "late_p95_ms": q(late, 0.95), "late_p99_ms": q(late, 0.99),
+        "serve_cpu_percent": round(100 * cpu / seconds, 1),
+        "readers_cpu_percent": round(100 * (mine + helper_cpu) / seconds, 1),
+        "stream_messages_per_s": round(events / seconds, 1),
+        "page_fetches_per_s": round(fetches / seconds, 1),
+        "live_p50_ms": q(live, 0.5), "live_p95_ms": q(live, 0.95), "live_seen": len(live),
+        "load_average": round(load, 1),
+    }
+
+
+def _stop_serve(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _clean_up(process: subprocess.Popen[bytes] | None, db: str | None, tmp: Path) -> None:
@@ -434,11 +528,15 @@ def _clean_up(process: subprocess.Popen[bytes] | None, db: str | None, tmp: Path
 
 
 def render_engine(report: dict[str, Any]) -> str:
-    lines = [f"{report['database']}: {report['tasks']:,} tasks firing every second, {report['window_s']:.0f} s per phase",
-             "", "| phase | fires/s | late p50 (ms) | late p95 (ms) | late p99 (ms) | serve CPU % | stream messages/s "
-             "| load |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    lines += [f"| {p['phase']} | {p['fires_per_s']} | {p['late_p50_ms']} | {p['late_p95_ms']} | {p['late_p99_ms']} "
-              f"| {p['serve_cpu_percent']} | {p['stream_messages_per_s']} | {p['load_average']} |" for p in report["phases"]]
+    lines = [f"{report['database']}: {report['tasks']:,} tasks firing every second, {report['window_s']:.0f} s per "
+             f"phase, stream readers: {report['readers']}", "",
+             "| round | code | phase | fires/s | late p50 (ms) | late p95 (ms) | late p99 (ms) | serve CPU % "
+             "| readers CPU % | stream messages/s | page fetches/s | live p50 (ms) | live p95 (ms) | load |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {p['round']} | {p['code']} | {p['phase']} | {p['fires_per_s']} | {p['late_p50_ms']} "
+              f"| {p['late_p95_ms']} | {p['late_p99_ms']} | {p['serve_cpu_percent']} | {p['readers_cpu_percent']} "
+              f"| {p['stream_messages_per_s']} | {p.get('page_fetches_per_s', 0)} | {p['live_p50_ms'] or '–'} | {p['live_p95_ms'] or '–'} "
+              f"| {p['load_average']} |" for p in report["phases"]]
     return "\n".join(lines)
 
 
@@ -459,14 +557,23 @@ def main(argv: list[str] | None = None) -> None:
                         help="instead of the pages: engine fires and lateness with 0 and --streams streams open")
     parser.add_argument("--engine-tasks", type=int, default=500, help="with --engine: tasks firing every second")
     parser.add_argument("--window", type=float, default=20.0, help="with --engine: seconds per phase")
+    parser.add_argument("--readers", choices=("process", "threads"), default="process",
+                        help="with --engine: read the streams in one niced process (default) or in threads here")
+    parser.add_argument("--refetch", metavar="PATH",
+                        help="with --engine --readers process: each page fetches PATH again on each change (app.js)")
+    parser.add_argument("--code", action="append", default=[], metavar="LABEL=DIR",
+                        help="with --engine: run serve from this source tree (repeat to alternate trees)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --engine: rounds over the --code trees")
     parser.add_argument("--load-only", action="store_true", help="lay the data down (--keep/--keep-db) and stop")
     parser.add_argument("--pages", default="", help="only pages whose name contains this")
     parser.add_argument("--settle", type=float, default=15.0,
                         help="seconds to let serve's engine finish starting before measuring")
     args = parser.parse_args(argv)
     if args.engine:
+        trees = {label: Path(tree).resolve() for label, tree in (c.split("=", 1) for c in args.code)}
         report = engine_under_streams(postgres=args.postgres, tasks=args.engine_tasks, window=args.window,
-                                      streams=args.streams)
+                                      streams=args.streams, readers=args.readers, trees=trees or None,
+                                      rounds=args.rounds, refetch=args.refetch)
         print(json.dumps(report, indent=2) if args.json else render_engine(report))
         return
 

@@ -72,6 +72,7 @@ class Change:
 class Changes:
     cursor: Cursor
     items: list[Change] = field(default_factory=list)
+    more: bool = False  # a read stopped at its limit: more changes wait after ``cursor``
 
 
 class Views:
@@ -121,17 +122,21 @@ class Views:
 
     def changes_since(self, cursor: Cursor, *, limit: int = 500) -> Changes:
         """What changed after ``cursor`` (two indexed range reads, whichever process made the
-        changes), and the cursor to ask from next. Not filtered by person: callers show each
+        changes; at most ``limit`` of each, ``more`` set when one stopped there), and the cursor
+        to ask from next. Not filtered by person: callers show each
         reader only what they may see."""
         items: list[Change] = []
         run_event, revision = cursor.run_event, cursor.task_revision
-        for event_id, run_id, task_id, status in self.store.run_changes_since(run_event, limit=limit):
+        run_rows = self.store.run_changes_since(run_event, limit=limit)
+        for event_id, run_id, task_id, status in run_rows:
             items.append(Change(task_id=task_id, status=status, run_id=run_id))
             run_event = event_id
-        for rev, task_id, status, deleted in self.store.task_changes_since(revision, limit=limit):
+        task_rows = self.store.task_changes_since(revision, limit=limit)
+        for rev, task_id, status, deleted in task_rows:
             items.append(Change(task_id=task_id, status="deleted" if deleted else status))
             revision = rev
-        return Changes(cursor=Cursor(run_event=run_event, task_revision=revision), items=items)
+        more = len(run_rows) >= limit or len(task_rows) >= limit
+        return Changes(cursor=Cursor(run_event=run_event, task_revision=revision), items=items, more=more)
 
 
 def _period_start(local: datetime, by: str) -> datetime:

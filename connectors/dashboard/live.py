@@ -6,12 +6,19 @@ run started by another process (``cronpilot run`` in a terminal, a second engine
 same as one started here. One reader polls for every subscriber together, every ``interval``
 seconds and only while someone is watching; each browser holds one idle HTTP stream and does no
 polling of its own. A change in this process (the page's own "run now") wakes the reader at once.
+
+The fan-out runs on serve's event loop, which the engine shares, so its cost per open page is kept
+to the unavoidable socket write: a poll's changes are coalesced (one entry per run, per task: the
+newest status; a page only needs to know what to fetch again) and encoded once for every page
+that may see the same things (every admin's page shares one message), not once per stream. A
+poll that comes back full reads again at once rather than falling behind a busy engine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,17 +31,48 @@ from scheduler.service_views import Change, Cursor
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, eq=False)
+class Message:
+    """What one poll brings one page: the changes it may see and the same as the server-sent
+    event a stream writes (encoded once, shared by every page that sees the same changes)."""
+
+    changes: list[Change]
+    frame: bytes
+
+
+_CLOSING = Message([], b"")
+
+
+def coalesced(items: list[Change]) -> list[Change]:
+    """One entry per run (and per task, for task changes): the newest status, in the order of
+    those newest changes. A page refetches what a change concerns; a run that went pending,
+    running, completed within one poll is one reason to, not three."""
+    newest: dict[tuple[int, int | None], Change] = {}
+    for change in items:
+        key = (change.task_id, change.run_id)
+        newest.pop(key, None)
+        newest[key] = change
+    return list(newest.values())
+
+
+def event_frame(changes: list[Change]) -> bytes:
+    """``changes`` as one server-sent ``change`` event."""
+    data = [{"task_id": c.task_id, "run_id": c.run_id, "status": c.status} for c in changes]
+    return b"event: change\ndata: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
+
+
 @dataclass(eq=False)
 class Subscriber:
     actor: Actor
-    queue: asyncio.Queue[list[Change]] = field(default_factory=lambda: asyncio.Queue(maxsize=100))
+    queue: asyncio.Queue[Message] = field(default_factory=lambda: asyncio.Queue(maxsize=100))
     closed: bool = False  # the server is stopping: the stream ends (the browser reconnects later)
 
 
 class LiveFeed:
-    def __init__(self, service: Service, *, interval: float = 0.25) -> None:
+    def __init__(self, service: Service, *, interval: float = 0.25, batch: int = 500) -> None:
         self.service = service
         self.interval = interval
+        self.batch = batch  # changes read at most per poll (a fuller poll reads again at once)
         self._subscribers: set[Subscriber] = set()
         self._owners: dict[int, str | None] = {}  # task id → owner, for non-admin subscribers
         self._task: asyncio.Task[None] | None = None
@@ -64,7 +102,7 @@ class LiveFeed:
         for sub in list(self._subscribers):
             sub.closed = True
             with contextlib.suppress(asyncio.QueueFull):
-                sub.queue.put_nowait([])
+                sub.queue.put_nowait(_CLOSING)
         self._subscribers.clear()
         if self._task is not None:
             self._task.cancel()
@@ -79,11 +117,13 @@ class LiveFeed:
                 if cursor is None:
                     cursor = await asyncio.to_thread(self.service.change_cursor)
                 else:
-                    changes = await asyncio.to_thread(self.service.changes_since, cursor)
+                    changes = await asyncio.to_thread(self.service.changes_since, cursor, limit=self.batch)
                     self.polls += 1
                     cursor = changes.cursor
                     if changes.items:
                         await self._fan_out(changes.items)
+                    if changes.more:  # a busy engine: catch up now, not a batch per interval
+                        continue
             except CronpilotError as exc:  # the database is away: keep trying, quietly
                 log.warning("dashboard live feed: %s", exc)
             with contextlib.suppress(TimeoutError):
@@ -91,21 +131,26 @@ class LiveFeed:
             self._wake.clear()
 
     async def _fan_out(self, items: list[Change]) -> None:
+        items = coalesced(items)
         needs_owner = any(s.actor.role != Role.ADMIN for s in self._subscribers)
         if needs_owner:
             unknown = {c.task_id for c in items if c.task_id not in self._owners}
             if unknown:
                 owners = await asyncio.to_thread(self._owners_of, unknown)
                 self._owners.update(owners)
+        # One message per reach (every admin, or one person), shared by all their pages.
+        messages: dict[str | None, Message | None] = {}
         for sub in list(self._subscribers):
-            visible = items if sub.actor.role == Role.ADMIN else [
-                c for c in items if self._owners.get(c.task_id) == sub.actor.user
-            ]
-            if not visible:
+            reach = None if sub.actor.role == Role.ADMIN else sub.actor.user
+            if reach not in messages:
+                visible = items if reach is None else [c for c in items if self._owners.get(c.task_id) == reach]
+                messages[reach] = Message(visible, event_frame(visible)) if visible else None
+            message = messages[reach]
+            if message is None:
                 continue
             # A stalled page's queue may be full: it refetches its view on the next event anyway.
             with contextlib.suppress(asyncio.QueueFull):
-                sub.queue.put_nowait(visible)
+                sub.queue.put_nowait(message)
 
     def _owners_of(self, task_ids: set[int]) -> dict[int, str | None]:
         found: dict[int, str | None] = {}

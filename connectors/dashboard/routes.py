@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import math
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -312,7 +311,7 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
                 yield b"retry: 1000\n: connected\n\n"
                 while True:
                     try:
-                        items = await asyncio.wait_for(sub.queue.get(), keepalive)
+                        message = await asyncio.wait_for(sub.queue.get(), keepalive)
                     except TimeoutError:
                         # A comment keeps proxies from closing an idle stream; and a session
                         # ended meanwhile (sign-out, demotion) ends the stream.
@@ -323,8 +322,7 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
                         continue
                     if sub.closed:
                         return
-                    data = [{"task_id": c.task_id, "run_id": c.run_id, "status": c.status} for c in items]
-                    yield b"event: change\ndata: " + json.dumps(data).encode() + b"\n\n"
+                    yield message.frame  # encoded once by the feed for every page like this one
             finally:
                 live.unsubscribe(sub)
 

@@ -281,8 +281,8 @@ async def test_the_live_feed_fans_out_only_what_each_person_may_see(service: Ser
         await asyncio.to_thread(service.run_now, "theirs", actor=member)
         seen: list[int] = []
         while len(seen) < 2:
-            seen += [c.task_id for c in await asyncio.wait_for(admin_sub.queue.get(), 5)]
-        mine = await asyncio.wait_for(member_sub.queue.get(), 5)
+            seen += [c.task_id for c in (await asyncio.wait_for(admin_sub.queue.get(), 5)).changes]
+        mine = (await asyncio.wait_for(member_sub.queue.get(), 5)).changes
         assert {c.task_id for c in mine} == {theirs.task_id}
         assert set(seen) >= {1, theirs.task_id}
     finally:
