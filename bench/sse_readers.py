@@ -6,8 +6,10 @@ little as idle browser tabs would, and can be niced below the server they watch.
     .venv/bin/python bench/sse_readers.py --port 8080 --cookie 'cronpilot_session=…' --streams 100
 
 With ``--refetch PATH`` each stream also behaves as the page script does on a page that watches
-every task (``static/app.js``): on a change event it fetches ``PATH`` again 100 ms later, one
-fetch at a time per page (a change arriving meanwhile asks for one more after it).
+every task (``static/app.js``): on a change event it fetches ``PATH`` again 100 ms later but no
+sooner than ``GAP`` after its previous fetch began, one fetch at a time per page (a change
+arriving meanwhile asks for one more after it). Every page counts as a visible tab (app.js
+doesn't refresh a tab in the background until it is shown).
 
 Prints ``ready`` once every stream has its first bytes, then reads until stdin closes, and
 prints one JSON line: the ``data:`` lines received (all streams), bytes, page fetches, and this
@@ -22,7 +24,8 @@ import json
 import sys
 import time
 
-DEBOUNCE = 0.1  # app.js: schedule() → refresh() after 100 ms
+DEBOUNCE = 0.1  # app.js: schedule() → refresh() after 100 ms ...
+GAP = 0.5  # ... and no sooner than 500 ms after the previous refresh began
 
 
 class Page:
@@ -31,6 +34,7 @@ class Page:
         self.started = asyncio.Event()
         self._fetching = False
         self._again = False
+        self._last_start = 0.0
         self._pending: asyncio.TimerHandle | None = None
         self._conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -55,7 +59,8 @@ class Page:
             return
         if self._pending is not None:
             self._pending.cancel()
-        self._pending = asyncio.get_running_loop().call_later(DEBOUNCE, self._refresh)
+        delay = max(DEBOUNCE, self._last_start + GAP - time.monotonic())
+        self._pending = asyncio.get_running_loop().call_later(delay, self._refresh)
 
     def _refresh(self) -> None:
         self._pending = None
@@ -63,6 +68,7 @@ class Page:
             self._again = True
             return
         self._fetching = True
+        self._last_start = time.monotonic()
         task = asyncio.ensure_future(self._fetch())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

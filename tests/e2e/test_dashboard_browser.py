@@ -76,6 +76,38 @@ def test_running_from_the_page_and_from_the_cli_updates_the_open_page_without_re
     assert _not_reloaded(page)
 
 
+def test_a_page_in_a_background_tab_refreshes_when_shown_not_before(
+    server: Server, new_page: Callable[..., Any]
+) -> None:
+    """Each refresh is a page rendered on the event loop serve's engine shares: a tab nobody
+    looks at doesn't ask for one, and catches up when it is shown."""
+    server.cli("task", "add", "--name", "ping", "--noop", "--every", "1h")
+    page = new_page()
+    sign_in(page, server.link())
+    _live(page)
+    _mark(page)
+    refreshes: list[str] = []
+    page.on("request", lambda r: refreshes.append(r.url) if r.headers.get("x-live") else None)
+    page.evaluate("""() => {
+        Object.defineProperty(document, "hidden", {value: true, configurable: true});
+        document.dispatchEvent(new Event("visibilitychange"));
+        window.__changes = 0;  // a second stream, to know when the change has reached the page
+        new EventSource("/dashboard/events").addEventListener("change", () => { window.__changes += 1; });
+    }""")
+    page.wait_for_timeout(500)  # the second stream is open
+    server.cli("run", "ping")
+    page.wait_for_function("window.__changes > 0")
+    page.wait_for_timeout(1000)  # ten times the page's 100 ms debounce
+    assert refreshes == []
+    expect(_row(page, "ping").locator(".last-run")).to_contain_text("never ran")
+    page.evaluate("""() => {
+        Object.defineProperty(document, "hidden", {value: false, configurable: true});
+        document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    expect(_row(page, "ping").locator(".last-run")).to_contain_text("completed")
+    assert refreshes and _not_reloaded(page)
+
+
 def test_the_page_reconnects_after_a_server_restart(server: Server, new_page: Callable[..., Any],
                                                     tmp_path: Path) -> None:
     server.cli("task", "add", "--name", "ping", "--noop", "--every", "1h")

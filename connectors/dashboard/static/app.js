@@ -31,10 +31,17 @@
     return watch.split(",").indexOf(String(change.task_id)) >= 0;
   }
 
-  var refreshing = false, again = false, timer = null;
+  // A page watching every task sees a change at nearly every poll of a busy engine, and each
+  // refresh is a page the server renders on the event loop it shares with the engine: so at
+  // most one refresh per GAP ms, and none while the tab is in the background (it refreshes
+  // when shown). 100 such pages rendered ~150 times a second and made fires late.
+  var GAP = 500;
+  var refreshing = false, again = false, timer = null, stale = false, lastStart = 0;
   function refresh() {
+    if (document.hidden) { stale = true; return; }
     if (refreshing) { again = true; return; }
     refreshing = true;
+    lastStart = Date.now();
     fetch(location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
       .then(function (r) {
         if (r.redirected || r.status === 401) { location.href = "/dashboard/signin"; return null; }
@@ -59,7 +66,13 @@
         if (again) { again = false; schedule(); }
       });
   }
-  function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 100); }
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, Math.max(100, lastStart + GAP - Date.now()));
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && stale) { stale = false; schedule(); }
+  });
 
   if (csrf && window.EventSource) {
     var lost = false;
