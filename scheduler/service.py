@@ -354,10 +354,12 @@ class Service:
         self.on_change()
         return approved
 
-    def _approval_refusal(self, task: Task, steps: list[Task], actor: Actor) -> tuple[str, str] | None:
+    def _approval_refusal(self, task: Task, steps: list[Task], actor: Actor,
+                          role: Role | None = None) -> tuple[str, str] | None:
         """Why a person who may change things can't approve ``task`` (with its workflow's
-        ``steps``): (the message, the audit's short reason), or None when they can."""
-        admin = self.rules.role_of(actor) == Role.ADMIN
+        ``steps``): (the message, the audit's short reason), or None when they can. ``role``:
+        ``actor``'s, when the caller has just read it."""
+        admin = (role if role is not None else self.rules.role_of(actor)) == Role.ADMIN
         risky = next(filter(None, (self.rules.risky_reason(t) for t in [task, *steps])), None)
         if risky and not admin:
             return f"'{task.name}' needs an admin's approval ({risky})", "needs an admin"
@@ -365,17 +367,19 @@ class Service:
             return f"only the owner of '{task.name}' or an admin can approve it", "owner or admin only"
         return None
 
-    def approval_outlook(self, task: Task, *, actor: Actor) -> tuple[list[Task], str | None, bool]:
+    def approval_outlook(self, task: Task, *, actor: Actor, role: Role | None = None,
+                         steps: list[Task] | None = None) -> tuple[list[Task], str | None, bool]:
         """For a screen listing a task waiting for approval: (its workflow's steps, why ``actor``
         can't approve it or None when they can, whether they may turn it down). The same rules
-        as ``approve_task`` and ``reject_task``, asked without acting or auditing."""
-        steps = self.store.list_tasks(workflow_id=task.task_id)
-        role = self.rules.role_of(actor)
+        as ``approve_task`` and ``reject_task``, asked without acting or auditing. A screen of
+        many passes ``actor``'s ``role`` and each task's ``steps``, read once for all."""
+        steps = self.store.list_tasks(workflow_id=task.task_id) if steps is None else steps
+        role = self.rules.role_of(actor) if role is None else role
         if actor.is_ai:
             return steps, "only a person can approve a task, not an AI run", False
         if role == Role.VIEWER:
             return steps, "viewers can look at tasks and runs but not change them", False
-        refusal = self._approval_refusal(task, steps, actor)
+        refusal = self._approval_refusal(task, steps, actor, role)
         may_reject = role == Role.ADMIN or task.owner == actor.user
         return steps, refusal[0] if refusal else None, may_reject
 

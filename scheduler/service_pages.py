@@ -88,11 +88,18 @@ class Pages:
         service = self.service
         waiting = service.pending_approvals(actor=actor)
         heads = {t.task_id for t in waiting}
+        # Read once for the whole screen: the person's role, and every workflow step by its head
+        # (a read per task made 50 waiting tasks ~150 queries: 236 ms on PostgreSQL).
+        role = service.rules.role_of(actor)
+        steps_of: dict[int, list[Task]] = {}
+        for step in service.store.list_tasks(workflow_ids=sorted(heads)) if heads else []:
+            steps_of.setdefault(step.workflow_id or 0, []).append(step)
         found = []
         for task in sorted(waiting, key=lambda t: t.task_id):
             if task.workflow_id is not None and task.workflow_id in heads:
                 continue  # a step waiting with its workflow is decided with it
-            steps, refusal, may_reject = service.approval_outlook(task, actor=actor)
+            steps, refusal, may_reject = service.approval_outlook(
+                task, actor=actor, role=role, steps=steps_of.get(task.task_id, []))
             found.append(Approval(task=task, steps=steps, refusal=refusal, may_reject=may_reject))
         return found
 

@@ -222,10 +222,10 @@ class TaskStore(Protocol):
     def list_tasks(
         self, *, owner: str | None = None, status: TaskStatus | None = None,
         action_kind: str | None = None, name_contains: str | None = None, workflow_id: int | None = None,
-        also_task_ids: Sequence[int] = (),
+        also_task_ids: Sequence[int] = (), workflow_ids: Sequence[int] | None = None,
     ) -> list[Task]:
-        """Live tasks matching every filter given, by id (``workflow_id``: that workflow's steps;
-        ``owner``: theirs and ``also_task_ids``)."""
+        """Live tasks matching every filter given, by id (``workflow_id``: that workflow's steps,
+        ``workflow_ids``: those of several; ``owner``: theirs and ``also_task_ids``)."""
         ...
 
     def task_changes_since(self, revision: int, *, limit: int = 500) -> list[tuple[int, int, str, bool]]:

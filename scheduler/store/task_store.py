@@ -214,10 +214,13 @@ class TaskRows:
         name_contains: str | None = None,
         workflow_id: int | None = None,
         also_task_ids: Sequence[int] = (),
+        workflow_ids: Sequence[int] | None = None,
     ) -> list[Task]:
         query = tasks.select().where(tasks.c.deleted_at.is_(None)).order_by(tasks.c.task_id)
         if workflow_id is not None:  # a workflow's steps (indexed): not every task read to find them
             query = query.where(tasks.c.workflow_id == workflow_id)
+        if workflow_ids is not None:  # the steps of several workflows at once
+            query = query.where(tasks.c.workflow_id.in_(list(workflow_ids)))
         if owner is not None:
             mine = tasks.c.owner == owner
             query = query.where(sa.or_(mine, tasks.c.task_id.in_(list(also_task_ids))) if also_task_ids else mine)
