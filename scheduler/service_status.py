@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import Clock
+from .errors import NotFound
 from .store.worker_store import Backlog
 from .store_ports import ServiceStore
+from .stuck_runs import STUCK_AFTER, StuckRun, find_stuck
 
 NOT_RUNNING = ("saved, but nothing is running to fire it — start `cronpilot serve` or see "
                "`cronpilot service install`")
@@ -52,6 +54,7 @@ class EngineStatus:
     engines: list[EngineInfo]
     backlog: Backlog
     next_fires: list[NextFire] = field(default_factory=list)
+    stuck: list[StuckRun] = field(default_factory=list)  # runs nothing will move on (stuck_runs)
 
     @property
     def running(self) -> bool:
@@ -68,6 +71,7 @@ class EngineStatus:
                         "oldest_due_at": oldest.isoformat() if oldest else None},
             "next_fires": [{"task_id": f.task_id, "name": f.name, "at": f.at.isoformat()}
                            for f in self.next_fires],
+            "stuck": [r.as_dict() for r in self.stuck],
         }
 
 
@@ -105,7 +109,25 @@ class Status:
                 if fires:
                     upcoming.append(NextFire(task.task_id, task.name, task.timezone, fires[0]))
             upcoming.sort(key=lambda f: (f.at, f.task_id))
-        return EngineStatus(now, engines, self.store.run_backlog(now=now), upcoming[:next_count])
+        running = any(e.alive and e.schedules for e in engines)
+        return EngineStatus(now, engines, self.store.run_backlog(now=now), upcoming[:next_count],
+                            self.stuck_runs(now, engine_running=running))
+
+    def stuck_runs(self, now: datetime, *, engine_running: bool) -> list[StuckRun]:
+        """Runs nothing will move on by itself (``stuck_runs``: a lease or a timeout long over,
+        a due run nobody claims or that waits behind a stuck or a later run)."""
+        timeouts: dict[int, timedelta | None] = {}
+
+        def timeout_of(task_id: int) -> timedelta | None:
+            if task_id not in timeouts:
+                try:
+                    timeouts[task_id] = self.store.get_task(task_id).timeout
+                except NotFound:  # deleted since: its timeout is unknown
+                    timeouts[task_id] = None
+            return timeouts[task_id]
+
+        live = self.store.live_runs(due_by=now - STUCK_AFTER)
+        return find_stuck(live, now=now, timeout_of=timeout_of, engine_running=engine_running)
 
     def not_running_notice(self) -> str | None:
         """The sentence to tell someone who just saved a task, when no engine would fire it."""

@@ -46,6 +46,11 @@ def _print(state: object, *, now: datetime) -> None:
     backlog = state.backlog
     oldest = f", the oldest due {_ago(now - backlog.oldest_due_at)} ago" if backlog.oldest_due_at else ""
     render.console.print(f"backlog: {backlog.due} run(s) due and waiting{oldest}; {backlog.running} running")
+    for run in state.stuck:
+        render.console.print(
+            f"[red]stuck[/red]: run {run.run_id} of {render.escape(run.task_name)} (#{run.task_id}, {run.reason}, "
+            f"attempt {run.attempt}, {run.status.value}): {render.escape(run.why)}"
+        )
     if state.next_fires:
         render.console.print("next fires:")
         for fire in state.next_fires:

@@ -180,6 +180,7 @@ class Store:
     live_workers = via("workers", WorkerRows.live_workers)
     list_workers = via("workers", WorkerRows.list_workers)
     run_backlog = via("workers", WorkerRows.run_backlog)
+    live_runs = via("workers", WorkerRows.live_runs)
     ping = via("workers", WorkerRows.ping)
 
     find_identity = via("people", PeopleRows.find_identity)
