@@ -388,6 +388,11 @@ class RunStore(Protocol):
         """Pending runs due by ``now`` (and the oldest's due time), and running runs."""
         ...
 
+    def share_counts(self, *, now: datetime) -> dict[str | None, int]:
+        """How many of the task space's partitions each engine holds under a live lease (None:
+        free); empty when nothing is shared (SQLite)."""
+        ...
+
     def live_runs(self, *, due_by: datetime, limit: int = 200) -> list[LiveRun]:
         """Every running run, and the pending runs due by ``due_by`` (earliest due first, at
         most ``limit`` of each), with their task's name."""

@@ -245,6 +245,7 @@ class Store:
     share_partitions = via("shares", ShareRows.share_partitions)
     release_partitions = via("shares", ShareRows.release_partitions)
     share_holders = via("shares", ShareRows.share_holders)
+    share_counts = via("shares", ShareRows.share_counts)
     partition_cursors = via("shares", ShareRows.partition_cursors)
 
 

@@ -192,3 +192,49 @@ def test_status_reports_a_running_run_whose_engine_died_and_nobody_recovered(cli
                                    lease_owner="engine-gone", lease_expires_at=now - timedelta(minutes=5)))
     assert _stuck(cli) == {orphan: "its lease on engine-gone ended 5 min ago and no engine recovered it "
                                    "(is an engine running?)"}
+
+
+def test_status_shows_which_engine_holds_how_many_partitions_on_postgresql(cli, pg_schema_url, monkeypatch):
+    """Three engines share the schedule (scheduler/sharing.py): status says who computes what."""
+    monkeypatch.setenv("CRONPILOT_DATABASE_URL", pg_schema_url)
+    pg = Store(pg_schema_url)
+    try:
+        now = datetime.now(UTC)
+        trio = ("engine-a", "engine-b", "engine-c")
+        for worker in trio:
+            pg.register_worker(worker, now=now)
+        for _ in range(2):  # the first look of each takes its fair share of what is free
+            for worker in trio:
+                pg.share_partitions(worker, now=now, lease=timedelta(seconds=60))
+        held = {w: n for w, n in pg.share_counts(now=now).items() if w}
+        assert sorted(held.values()) == [21, 21, 22]
+        state = cli("status", "--json").json()
+        assert state["partitions"] == {"total": 64, "held": held, "free": 0}
+        assert {e["worker_id"]: e["partitions"] for e in state["engines"]} == held
+        text = " ".join(cli("status").out.split())
+        for worker, count in held.items():
+            assert f"{worker}: engine on" in text and f"holds {count} of 64 partitions" in text
+        assert "partitions: 64 of 64 held" in text
+
+        # engine-c was killed (kill -9): its rows stay, their leases run out; until another engine
+        # takes them they are free, and status says so rather than crediting engine-c
+        from scheduler.store.tables import engine_shares, workers
+
+        with pg.db.write() as conn:
+            conn.execute(engine_shares.update().where(engine_shares.c.owner == "engine-c")
+                         .values(lease_expires_at=now - timedelta(seconds=1)))
+            conn.execute(workers.delete().where(workers.c.worker_id == "engine-c"))
+        state = cli("status", "--json").json()
+        free = held.pop("engine-c")
+        assert state["partitions"] == {"total": 64, "held": held, "free": free}
+        text = " ".join(cli("status").out.split())
+        assert f"partitions: {64 - free} of 64 held; {free} free" in text
+    finally:
+        pg.close()
+
+
+def test_status_shows_no_partitions_where_nothing_is_shared(cli, store):
+    store.register_worker("engine-1", now=datetime.now(UTC))
+    state = cli("status", "--json").json()
+    assert state["partitions"] is None and state["engines"][0]["partitions"] is None
+    assert "partitions" not in cli("status").out
