@@ -9,8 +9,9 @@ A run is stuck when nothing in the house will move it on by itself:
 - **pending, due more than ``STUCK_AFTER`` ago** and still not claimed, when
   - its task runs nothing: no engine claims it (none running, or its claims fail);
   - it waits behind a run of its task that is itself stuck (a run that never ends);
-  - it waits behind a run that started *after* it was due: it was overtaken (a retry left behind
-    the task's regular runs, which start back to back and never leave it a gap).
+  - it waits behind a run that started *after* it was due: it was overtaken (with ``skip`` and
+    ``queue`` a due retry goes before the next fire, ``store/overlap.py``; an ``allow`` task's
+    fires start beside it, and back to back they never leave it the idle task it waits for).
 
 Not stuck: a run pending before its due time (a retry waiting out its backoff), and one due
 that waits behind a run started before it was due (a queued fire behind a long run; the run's
@@ -99,7 +100,7 @@ def find_stuck(
         late = [r for r in ahead if r.started_at is not None and r.started_at > run.due_at]
         if late:
             stuck.append(_stuck(run, run.due_at, f"{due}, overtaken: run {late[0].run_id} of its task started "
-                                                 "after it was due, and runs start back to back"))
+                                                 "after it was due"))
     return stuck
 
 

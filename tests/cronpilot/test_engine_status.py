@@ -134,9 +134,8 @@ def test_status_reports_a_retry_due_long_ago_that_no_engine_claims(cli, store):
 
 
 def test_status_reports_a_retry_overtaken_by_the_tasks_later_runs(cli, store):
-    """Due at 10:00, yet the task's run that started at 10:05 went first: regular runs that start
-    back to back leave the retry no gap (the claim takes a task's pending run only when it runs
-    nothing)."""
+    """Due at 10:00, yet the task's run that started at 10:05 went first (an overlap=allow task's
+    fires start beside a waiting retry; skip and queue let a due retry go first)."""
     from scheduler.models import RunReason, RunStatus
     from scheduler.store.records import NewRun
 

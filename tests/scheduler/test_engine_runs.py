@@ -360,28 +360,20 @@ async def _back_to_back(engine, clock, runner: _GatedRunner, fires: int) -> None
             await _settle()
 
 
-async def test_a_retry_overtaken_by_back_to_back_runs_is_reported_stuck(
+async def test_a_due_retry_goes_before_the_tasks_next_fire_even_when_runs_come_back_to_back(
         make_engine, add_task, clock, store, service, monkeypatch):
-    """The retry (due 15 min after the failure, behind the next regular fire) never finds its
-    task idle: each regular run ends in the pass that starts the next one. Status says so."""
-    runner = install(monkeypatch, _GatedRunner())
-    add_task(retry={"max_attempts": 3, "delay": 900})
-    engine = make_engine()
-    await engine.start()
-    await _back_to_back(engine, clock, runner, fires=6)
-    [retry] = store.list_runs(statuses=[RunStatus.PENDING])
-    assert retry.reason == RunReason.RETRY and retry.due_at < clock.now() - timedelta(minutes=30)
-    stuck = service.engine_status(with_next=False).stuck
-    assert [(s.run_id, s.reason) for s in stuck] == [(retry.run_id, "retry")]
-    assert "overtaken" in stuck[0].why
-
-
-@pytest.mark.xfail(strict=True, reason="a due retry waits for its task to be idle, and back-to-back "
-                   "regular runs never leave it so; status reports it stuck (above)")
-async def test_a_due_retry_runs_before_the_tasks_next_regular_fire(make_engine, add_task, clock, store, monkeypatch):
+    """The retry, due 15 min after the failure (behind the next regular fire), used to wait for
+    its task to be idle, which never happened: each regular run ended in the pass that started
+    the next (reproduced on the old code: the retry pending forever, status now calls such a run
+    stuck). The fire that finds a due retry waiting is skipped, and the retry runs."""
     runner = install(monkeypatch, _GatedRunner())
     add_task(retry={"max_attempts": 3, "delay": 900})
     engine = make_engine()
     await engine.start()
     await _back_to_back(engine, clock, runner, fires=6)
     assert (2, 2) in runner.calls  # the retry (run 2, attempt 2) ran
+    retry = store.get_run(2)
+    assert retry.reason == RunReason.RETRY and retry.status == RunStatus.COMPLETED
+    skipped = store.list_runs(statuses=[RunStatus.SKIPPED])
+    assert [r.error for r in skipped] == ["skipped: overlap (run 2 of this task was due and starts first)"]
+    assert service.engine_status(with_next=False).stuck == []
