@@ -15,8 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import Clock
+from .errors import NotFound
+from .sharing import PARTITIONS
 from .store.worker_store import Backlog
 from .store_ports import ServiceStore
+from .stuck_runs import STUCK_AFTER, StuckRun, find_stuck
 
 NOT_RUNNING = ("saved, but nothing is running to fire it — start `cronpilot serve` or see "
                "`cronpilot service install`")
@@ -33,6 +36,7 @@ class EngineInfo:
     heartbeat_at: datetime
     schedules: bool
     alive: bool
+    partitions: int | None = None  # PostgreSQL: the partitions of the task space it holds
 
     def as_dict(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(self).items()}
@@ -52,6 +56,10 @@ class EngineStatus:
     engines: list[EngineInfo]
     backlog: Backlog
     next_fires: list[NextFire] = field(default_factory=list)
+    stuck: list[StuckRun] = field(default_factory=list)  # runs nothing will move on (stuck_runs)
+    # PostgreSQL engines sharing the schedule: partitions held per engine (None: free); empty
+    # when nothing is shared (SQLite, a single engine that doesn't share)
+    shares: dict[str | None, int] = field(default_factory=dict)
 
     @property
     def running(self) -> bool:
@@ -68,7 +76,17 @@ class EngineStatus:
                         "oldest_due_at": oldest.isoformat() if oldest else None},
             "next_fires": [{"task_id": f.task_id, "name": f.name, "at": f.at.isoformat()}
                            for f in self.next_fires],
+            "stuck": [r.as_dict() for r in self.stuck],
+            "partitions": self.partitions(),
         }
+
+    def partitions(self) -> dict[str, Any] | None:
+        """How the task space is shared: every holder's count (engines no longer registered
+        too), and how many are free; None when nothing is shared."""
+        if not self.shares:
+            return None
+        held = {owner: n for owner, n in sorted(self.shares.items(), key=lambda kv: str(kv[0])) if owner}
+        return {"total": PARTITIONS, "held": held, "free": self.shares.get(None, 0)}
 
 
 class Status:
@@ -93,9 +111,11 @@ class Status:
         of all tasks. Raises ``StoreUnavailable`` when the database doesn't answer."""
         now = self.clock.now()
         since = now - STALE_AFTER_BEATS * self.heartbeat
+        shares = self.store.share_counts(now=now)
         engines = [
             EngineInfo(w.worker_id, w.hostname, w.pid, w.version, w.started_at, w.heartbeat_at,
-                       w.schedules, alive=w.heartbeat_at >= since)
+                       w.schedules, alive=w.heartbeat_at >= since,
+                       partitions=shares.get(w.worker_id, 0) if shares else None)
             for w in self.store.list_workers()
         ]
         upcoming: list[NextFire] = []
@@ -105,7 +125,25 @@ class Status:
                 if fires:
                     upcoming.append(NextFire(task.task_id, task.name, task.timezone, fires[0]))
             upcoming.sort(key=lambda f: (f.at, f.task_id))
-        return EngineStatus(now, engines, self.store.run_backlog(now=now), upcoming[:next_count])
+        running = any(e.alive and e.schedules for e in engines)
+        return EngineStatus(now, engines, self.store.run_backlog(now=now), upcoming[:next_count],
+                            self.stuck_runs(now, engine_running=running), shares)
+
+    def stuck_runs(self, now: datetime, *, engine_running: bool) -> list[StuckRun]:
+        """Runs nothing will move on by itself (``stuck_runs``: a lease or a timeout long over,
+        a due run nobody claims or that waits behind a stuck or a later run)."""
+        timeouts: dict[int, timedelta | None] = {}
+
+        def timeout_of(task_id: int) -> timedelta | None:
+            if task_id not in timeouts:
+                try:
+                    timeouts[task_id] = self.store.get_task(task_id).timeout
+                except NotFound:  # deleted since: its timeout is unknown
+                    timeouts[task_id] = None
+            return timeouts[task_id]
+
+        live = self.store.live_runs(due_by=now - STUCK_AFTER)
+        return find_stuck(live, now=now, timeout_of=timeout_of, engine_running=engine_running)
 
     def not_running_notice(self) -> str | None:
         """The sentence to tell someone who just saved a task, when no engine would fire it."""

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .store.secret_store import SecretRecord
     from .store.token_store import TokenRecord
     from .store.web_session_store import WebSessionRecord
-    from .store.worker_store import Backlog, WorkerRow
+    from .store.worker_store import Backlog, LiveRun, WorkerRow
 
 
 class ConditionStore(Protocol):
@@ -389,6 +389,16 @@ class RunStore(Protocol):
 
     def run_backlog(self, *, now: datetime) -> Backlog:
         """Pending runs due by ``now`` (and the oldest's due time), and running runs."""
+        ...
+
+    def share_counts(self, *, now: datetime) -> dict[str | None, int]:
+        """How many of the task space's partitions each engine holds under a live lease (None:
+        free); empty when nothing is shared (SQLite)."""
+        ...
+
+    def live_runs(self, *, due_by: datetime, limit: int = 200) -> list[LiveRun]:
+        """Every running run, and the pending runs due by ``due_by`` (earliest due first, at
+        most ``limit`` of each), with their task's name."""
         ...
 
 

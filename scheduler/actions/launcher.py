@@ -29,6 +29,13 @@ SPEC_JSON keys (all optional):
   apply and a task can't borrow root's right to traverse (say) ``/root``.
 - ``parent``: the engine's pid; if the launcher's parent is already another process (the
   engine died before the death signal was armed) the command never starts.
+- ``alive_fd``: the read end of a pipe whose only write end the engine holds for the run's
+  length (it never writes): end of file means the engine is gone. Under bubblewrap the
+  launcher's parent is the sandbox, whose own death signal (``--die-with-parent``) bwrap arms
+  only a few milliseconds after the engine forked it; an engine killed in between left the
+  sandbox running with nothing tied to the engine (``parent`` can't be checked from inside a
+  pid namespace). The pipe closes whenever the engine dies, armed or not: the command never
+  starts, or the supervisor kills it as for the death signal.
 - ``tag``: ``<engine id>/<run id>``, only read from ``/proc/<pid>/cmdline`` by a later engine
   that recovers the run (``shell_process.kill_leftovers``).
 
@@ -47,6 +54,7 @@ import errno
 import json
 import os
 import resource
+import select
 import signal
 import sys
 from typing import NoReturn
@@ -211,31 +219,69 @@ def _reap_all() -> None:
             return
 
 
-def _wait_for(command: int) -> int | None:
-    """The command's wait status, reaping adopted orphans meanwhile; None when the engine died."""
+def _engine_closed(alive_fd: int) -> bool:
+    """Whether the engine's end of the liveness pipe is closed (it never writes: readable is
+    end of file)."""
     try:
-        while True:
-            try:
-                pid, status = os.waitpid(-1, 0)
-            except ChildProcessError:
-                return None
-            if pid == command:
-                return status
+        ready, _, _ = select.select([alive_fd], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(ready)
+
+
+def _wait_for(command: int, alive_fd: int | None) -> int | None:
+    """The command's wait status, reaping adopted orphans meanwhile; None when the engine died
+    (its death signal, or the end of file on ``alive_fd``)."""
+    try:
+        if alive_fd is None:
+            while True:
+                try:
+                    pid, status = os.waitpid(-1, 0)
+                except ChildProcessError:
+                    return None
+                if pid == command:
+                    return status
+        return _wait_watching(command, alive_fd)
     except _EngineGone:
         return None
 
 
-def _supervise(argv: list[str], parent: int | None, devnull: int | None) -> NoReturn:
+def _wait_watching(command: int, alive_fd: int) -> int | None:
+    """``_wait_for`` with the liveness pipe: a SIGCHLD wakes the select through a pipe of our own."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    while True:
+        while True:  # reap whatever ended: the command, or orphans we adopted
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return None
+            if pid == 0:
+                break
+            if pid == command:
+                return status
+        ready, _, _ = select.select([alive_fd, wake_r], [], [])
+        if alive_fd in ready:
+            return None
+        with contextlib.suppress(BlockingIOError):
+            os.read(wake_r, 512)
+
+
+def _supervise(argv: list[str], parent: int | None, alive_fd: int | None, devnull: int | None) -> NoReturn:
     status: int | None = None
     try:
         signal.signal(_ENGINE_GONE, _engine_gone)
+        if alive_fd is not None:
+            signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)  # wakes _wait_watching
         _prctl(_PR_SET_CHILD_SUBREAPER, 1, "CHILD_SUBREAPER")
         _prctl(_PR_SET_PDEATHSIG, _ENGINE_GONE, "PDEATHSIG")
-        if parent is not None and os.getppid() != parent:
+        if (parent is not None and os.getppid() != parent) or (alive_fd is not None and _engine_closed(alive_fd)):
             _fail(EXIT_SETUP, "cronpilot's engine stopped before the command started")
         command = os.fork()
         if command == 0:
             signal.signal(_ENGINE_GONE, signal.SIG_DFL)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             _restore_signals()
             _exec(argv)
         # Our copies of the pipes would keep them open after the command's tree is gone.
@@ -245,7 +291,7 @@ def _supervise(argv: list[str], parent: int | None, devnull: int | None) -> NoRe
                     os.close(fd)
             else:
                 os.dup2(devnull, fd)
-        status = _wait_for(command)
+        status = _wait_for(command, alive_fd)
     except _EngineGone:
         status = None
     signal.signal(_ENGINE_GONE, signal.SIG_IGN)
@@ -266,6 +312,12 @@ def main(args: list[str]) -> None:
         _fail(EXIT_SETUP, "usage: launcher.py SPEC_JSON -- COMMAND [ARGS...]")
     spec = json.loads(args[0])
     argv = args[2:]
+    alive_fd = spec.get("alive_fd")
+    if alive_fd is not None:
+        try:
+            os.set_inheritable(alive_fd, False)  # the supervisor's, not the command's
+        except OSError:
+            _fail(EXIT_SETUP, "the engine's liveness pipe is missing")
     _restore_signals()
     _forbid_new_privileges()
     # Opened while still privileged: the unprivileged user may not be allowed to (a /dev
@@ -282,7 +334,7 @@ def main(args: list[str]) -> None:
         _switch_user(int(spec["uid"]), int(spec["gid"]))
     if spec.get("chdir"):
         _enter(spec["chdir"])
-    _supervise(argv, spec.get("parent"), devnull)
+    _supervise(argv, spec.get("parent"), alive_fd, devnull)
 
 
 if __name__ == "__main__":

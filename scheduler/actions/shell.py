@@ -6,7 +6,9 @@ killed with SIGKILL so nothing it started outlives the run. The launcher stays a
 supervisor: it dies with the engine (``PR_SET_PDEATHSIG``) and, as a child subreaper, adopts
 what left the session, killing all of it first (``launcher``), so a kill -9 of the engine
 leaves no orphan. With bubblewrap the command also lives in its own pid namespace, which dies
-with bwrap (``--die-with-parent``).
+with bwrap (``--die-with-parent``); since bwrap arms that only after it started, the launcher
+also watches a pipe only the engine can write to (``_Liveness``), which closes however and
+whenever the engine dies.
 
 Output is streamed into ``ctx.output`` as the pipes deliver it; nothing else is buffered.
 How limits, identity, environment and sandbox are chosen lives in ``shell_isolation``; the
@@ -16,11 +18,13 @@ child side (setrlimit, setuid, exec) in ``launcher``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
 import signal
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -91,22 +95,24 @@ async def run(action: ShellAction, ctx: ActionContext) -> ActionResult:
             home=workdir,
         )
         argv = ["/bin/sh", "-c", action.argv[0]] if action.use_shell else list(action.argv)
-        cmd = launcher_argv(
-            argv,
-            limits=limits,
-            run_as=run_as,
-            chdir_first=workdir if own else None,
-            chdir=None if own else task_dir,
-            # In bubblewrap the launcher's parent is the sandbox's, not ours.
-            parent=None if bwrap else os.getpid(),
-            tag=run_tag(config.engine_id, ctx.run_id) if config.engine_id else None,
-        )
-        if bwrap:
-            prefix = bwrap_argv(
-                bwrap, workdir=workdir, data_dir=config.data_dir, as_root=os.geteuid() == 0
+        with _liveness_pipe() as alive:
+            cmd = launcher_argv(
+                argv,
+                limits=limits,
+                run_as=run_as,
+                chdir_first=workdir if own else None,
+                chdir=None if own else task_dir,
+                # In bubblewrap the launcher's parent is the sandbox's, not ours.
+                parent=None if bwrap else os.getpid(),
+                tag=run_tag(config.engine_id, ctx.run_id) if config.engine_id else None,
+                alive_fd=alive.read_end,
             )
-            cmd = prefix + cmd
-        returncode, stderr_tail = await _supervise(cmd, env, ctx.output, ctx.timeout)
+            if bwrap:
+                prefix = bwrap_argv(
+                    bwrap, workdir=workdir, data_dir=config.data_dir, as_root=os.geteuid() == 0
+                )
+                cmd = prefix + cmd
+            returncode, stderr_tail = await _supervise(cmd, env, ctx.output, ctx.timeout, alive=alive)
     finally:
         if task_dir is None:
             _remove_run_dir(workdir)
@@ -117,6 +123,32 @@ async def run(action: ShellAction, ctx: ActionContext) -> ActionResult:
     if failure.signal:
         data["signal"] = failure.signal
     return ActionResult(ok=False, summary=failure.summary, data=data, error=failure.error)
+
+
+class _Liveness:
+    """A pipe for the run's launcher (``launcher``'s ``alive_fd``): the child gets the read end,
+    this process holds the only write end (not inherited: ``os.pipe`` makes both ends close on
+    exec) until the run is over, so the launcher sees end of file exactly when the engine is
+    gone, even if it died before bubblewrap armed its own death signal."""
+
+    def __init__(self) -> None:
+        self.read_end, self.write_end = os.pipe()
+
+    def handed_over(self) -> None:
+        """The child has its copy of the read end: ours would only hold a descriptor."""
+        if self.read_end >= 0:
+            os.close(self.read_end)
+            self.read_end = -1
+
+
+@contextlib.contextmanager
+def _liveness_pipe() -> Iterator[_Liveness]:
+    pipe = _Liveness()
+    try:
+        yield pipe
+    finally:
+        pipe.handed_over()
+        os.close(pipe.write_end)
 
 
 def _task_dir(cwd: str | None) -> Path | None:
@@ -185,9 +217,11 @@ class _Capture(asyncio.SubprocessProtocol):
 
 
 async def _supervise(
-    cmd: list[str], env: dict[str, str], output: OutputCapture, timeout: timedelta
+    cmd: list[str], env: dict[str, str], output: OutputCapture, timeout: timedelta,
+    *, alive: _Liveness | None = None,
 ) -> tuple[int, bytes]:
-    """Run ``cmd`` in a new session until it exits or ``timeout``; return (returncode, tail)."""
+    """Run ``cmd`` in a new session until it exits or ``timeout``; return (returncode, tail).
+    ``alive``: the liveness pipe, whose read end the child inherits."""
     loop = asyncio.get_running_loop()
     capture = _Capture(output, loop.create_future(), loop.create_future())
     try:
@@ -199,9 +233,12 @@ async def _supervise(
             stderr=asyncio.subprocess.PIPE,
             env=env,
             start_new_session=True,
+            pass_fds=(alive.read_end,) if alive else (),
         )
     except OSError as exc:
         raise ActionFailed(f"could not start the command: {exc}") from exc
+    if alive:
+        alive.handed_over()
     pid = transport.get_pid()
     try:
         seconds = timeout.total_seconds()

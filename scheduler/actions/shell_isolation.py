@@ -217,6 +217,7 @@ def launcher_argv(
     chdir: Path | None,
     parent: int | None = None,
     tag: str | None = None,
+    alive_fd: int | None = None,
 ) -> list[str]:
     """``python -I -S launcher.py SPEC -- argv``; see ``launcher`` for the spec."""
     spec = {
@@ -227,6 +228,7 @@ def launcher_argv(
         "chdir": str(chdir) if chdir else None,
         "parent": parent,
         "tag": tag,
+        "alive_fd": alive_fd,
     }
     return [_interpreter(), "-I", "-S", str(LAUNCHER), json.dumps(spec), "--", *argv]
 

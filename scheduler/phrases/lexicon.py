@@ -67,6 +67,7 @@ ORDINAL_WORDS: dict[str, int] = {
     "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50,
 }  # fmt: skip
 ORDINAL_SUFFIXES = {"st", "nd", "rd", "th"}
+EVERY_WORDS = ("every", "each", "evey", "evry", "ev")  # and the shorthand misspellings
 
 # Units of time, by canonical name. Single letters only count when glued to a number ("5m").
 UNITS: dict[str, str] = {

@@ -6,6 +6,7 @@ month", "2nd and last fri of each month", "last weekday of the month", "31st of 
 from __future__ import annotations
 
 from scheduler.errors import InvalidRequest
+from scheduler.wording.calendar import ordinal
 
 from .dates import month_at
 from .pattern import WEEKDAYS_MF, Recur, list_sep, weekday_list
@@ -127,9 +128,11 @@ def match_ordinal_first(s: Stream, i: int, *, every: bool = False) -> tuple[Recu
         return rec, end
     ords: list[int] = []
     k = j
+    bare = False
     while (o := s.ordinal(k)) is not None or (every and k == j and s.num(k) is not None):
         if o is None:
             n, k_end = s.at(k).value, k + 1  # a bare number: the loop's test saw one
+            bare = True
         else:
             n, k_end = o
         ords.append(n)
@@ -153,6 +156,8 @@ def match_ordinal_first(s: Stream, i: int, *, every: bool = False) -> tuple[Recu
     if scope is None:
         if not every:
             return None
+        if bare:  # "every 5", "every 1 foo": a count of something unread, not the 5th of the month
+            raise count_without_unit(s, j, ords[0])
         scope = ("month", 1, [], k)  # "every 15th workday" (Todoist): the 15th of the month
     unit, interval, months, end = scope
     quarter = unit == "quarter"
@@ -241,6 +246,38 @@ def _counting_saturdays(s: Stream, i: int) -> int | None:
     if s.is_word(j, "saturdays") and s.is_word(j + 1, "included", "count", "counted"):
         return j + 2
     return None
+
+
+# Steps finer than the engine's second, said as units the reader doesn't count in.
+_SUBSECOND = {"ms", "msec", "msecs", "millisecond", "milliseconds", "microsecond", "microseconds",
+              "us", "ns", "nanosecond", "nanoseconds"}  # fmt: skip
+
+
+def count_without_unit(s: Stream, i: int, n: int) -> InvalidRequest:
+    """The refusal of "every <n>" (at token ``i``) with no unit of time read after the number:
+    "every 1 foo" is not "the 1st of every month"."""
+    word = s.word(i + 1)
+    said = f"every {s.span(i, i + 2 if word else i + 1)}"
+    after = s.tok(i + 1)
+    if after is not None and after.kind != "word" and not s.is_punct(i + 1, ",", ";", ":", "."):
+        # "every 1 1/2 hours": a count the reader can't put together
+        return InvalidRequest(f"I couldn't read 'every {s.span(i, min(i + 4, s.n))}' as a step; write it as "
+                              "e.g. 'every 1.5 hours' or 'every 90 minutes'.")
+    if word in _SUBSECOND:
+        return InvalidRequest(f"'{said}': the shortest step I schedule is a second (e.g. 'every 10 seconds').")
+    options = ["every day", "every hour"] if n == 1 else [f"every {n} days", f"every {n} hours"]
+    if 1 <= n <= 31:
+        options.append(f"on the {ordinal(n)} of every month")
+    examples = ", ".join(f"'{o}'" for o in options[:-1]) + f" or '{options[-1]}'"
+    if word is not None and word not in NOT_UNITS:
+        return InvalidRequest(f"I don't know '{word}' as a unit of time in '{said}'; say e.g. {examples}.")
+    return InvalidRequest(f"'every {n}' doesn't say {n} of what; say e.g. {examples}.")
+
+
+# Words after "every <n>" that are plainly not a misspelt unit (the phrase just goes on).
+NOT_UNITS = {"at", "on", "in", "from", "starting", "beginning", "until", "till", "except", "excluding",
+             "unless", "but", "and", "or", "to", "the", "of", "@", "for", "each", "every", "by",
+             "between", "around", "about", "then", "please", "pls"}  # fmt: skip
 
 
 def _several_days(text: str) -> InvalidRequest:

@@ -103,6 +103,12 @@ def make_plan(rec: Recur, now_wall: datetime, times: list[time], period: str | N
     if unit == "year" and rec.monthdays and not rec.months and not rec.dates:
         rec.yeardays += rec.monthdays
         rec.monthdays = []
+    if rec.dates and rec.unit in ("day", "week", "month") and not rec.weekdays:
+        # "every day 9-17", "every day 25/12": not "every year on 17 September"
+        raise InvalidRequest(
+            f"That says every {rec.unit} and names a date of the year; say one of them, e.g. "
+            f"'every {rec.unit} at 9am' or 'every year on 25 December'."
+        )
     if rec.dates and unit in ("day", "week", "month"):
         unit = "year"
     if unit == "day" and rec.weekdays and rec.interval == 1:

@@ -44,9 +44,13 @@ _PER = ("a", "per", "each", "every", "an")
 
 def match_every(s: Stream, i: int) -> tuple[Recur, int] | None:
     """Phrases led by 'every'/'each'."""
-    if not s.is_word(i, "every", "each", "evey", "evry", "ev"):
+    if not s.is_word(i, *lexicon.EVERY_WORDS):
         return None
     j = s.skip(i + 1, "single")
+    if s.is_punct(j, "-") and s.num(j + 1) is not None:
+        unit = unit_at(s, j + 2)
+        said = s.span(i, unit[1] if unit else j + 2)
+        raise InvalidRequest(f"'{said}' never comes round: a step is a positive number, e.g. 'every 2 hours'.")
     got = _every_body(s, j)
     if got is None:
         return None
@@ -86,6 +90,11 @@ def _every_body(s: Stream, j: int) -> tuple[Recur, int] | None:
             if ordf is not None:
                 return ordf
     unit = unit_at(s, k)
+    if unit is not None and s.and_a_half(interval, unit[1])[1] != unit[1]:
+        if k != j:  # "every other hour and a half"
+            raise InvalidRequest(f"'every {s.span(j, unit[1] + 3)}': say the step as one number, "
+                                 "e.g. 'every 2.5 hours'.")
+        return _counted(s, k, interval, unit)  # "every hour and a half", not "every hour"
     if unit is not None:
         name, end = unit
         if name == "fortnight":
@@ -159,7 +168,14 @@ def _step(s: Stream, k: int) -> tuple[Recur, int] | None:
     unit = unit_at(s, j)
     if unit is None:
         return None
+    return _counted(s, k, amount, unit)
+
+
+def _counted(s: Stream, k: int, amount: float, unit: tuple[str, int]) -> tuple[Recur, int]:
+    """``amount`` of the unit read at ``unit`` (name, end), the count starting at ``k``; a
+    trailing "and a half" ("every 2 hours and a half", "every hour and a half") counts too."""
     name, end = unit
+    amount, end = s.and_a_half(amount, end)
     if amount <= 0:
         raise InvalidRequest(f"'every {s.span(k, end)}' never comes round. Try 'every 2 hours'.")
     if name == "fortnight":
@@ -175,8 +191,11 @@ def _step(s: Stream, k: int) -> tuple[Recur, int] | None:
         )
         return rec, end
     if amount != int(amount):
+        days = round(amount * 7, 6)  # "every 1.5 weeks" is 10.5 days: refused, not cut to 10
+        if name == "week" and days == int(days):
+            return Recur(unit="day", interval=int(days)), end
         if name == "week":
-            return Recur(unit="day", interval=int(amount * 7)), end
+            raise InvalidRequest(f"'every {s.span(k, end)}' is {days:g} days: say a whole number of days.")
         raise InvalidRequest(f"'every {s.span(k, end)}': say a whole number of {name}s.")
     if name == "month":
         return _with_positions(s, Recur(unit=name, interval=int(amount)), end)

@@ -33,7 +33,7 @@ from .modifiers import (
     match_window,
     match_zone,
 )
-from .monthly import match_business_day_number, match_instances, match_ordinal_first
+from .monthly import NOT_UNITS, match_business_day_number, match_instances, match_ordinal_first
 from .pattern import Recur, weekday_list
 from .recurring import match_every, match_frequency_word, match_times_per
 from .times import TimeSpec, match_minute_marks, match_period, match_times
@@ -164,6 +164,8 @@ def scan(text: str, lang: Language | None = None) -> Scan:
             continue
         piece = _try(s, i, last)
         if piece is None or piece.end <= i:
+            if last is not None and last.end == i and _counted_by(s, last, i):
+                raise unknown_unit(s, last, i)
             result.content.append(i)
             if (
                 (tok.kind == "word"
@@ -187,6 +189,23 @@ def scan(text: str, lang: Language | None = None) -> Scan:
                 last = extra
                 i = extra.end
     return result
+
+
+def _counted_by(s: Stream, piece: Piece, i: int) -> bool:
+    """Whether the unread word at ``i`` is what the "every <ordinal>" piece before it counts:
+    "every 5th foo" is no more "the 5th of every month" than "every 5 foo" is."""
+    word = s.word(i)
+    return (
+        piece.kind == "recur" and s.is_word(piece.start, *lexicon.EVERY_WORDS)
+        and word is not None and word not in NOT_UNITS
+        and (s.word(piece.end - 1) in lexicon.ORDINAL_WORDS or _is_ordinal(s, piece.end - 1))
+    )  # fmt: skip
+
+
+def unknown_unit(s: Stream, piece: Piece, i: int) -> InvalidRequest:
+    said = s.span(piece.start, i + 1)
+    return InvalidRequest(f"I don't know '{s.word(i)}' as a unit of time in '{said}'; say e.g. "
+                          "'every 3rd day', 'every 2 weeks' or 'on the 5th of every month'.")
 
 
 def _ordinal_neighbours(s: Stream, piece: Piece, result: Scan) -> None:

@@ -194,7 +194,7 @@ class Stream:
         if t.kind == "num":
             value: float = t.value
             j = i + 1
-            return self._and_a_half(value, j)
+            return self.and_a_half(value, j)
         if t.kind == "numsep" and t.value[1] in ".," and len(t.value[0]) == 2:
             whole, frac = t.value[0]
             return float(f"{whole}.{frac}"), i + 1
@@ -239,9 +239,9 @@ class Stream:
         if self.is_word(j, "hundred"):
             value *= 100
             j += 1
-        return self._and_a_half(value, j)
+        return self.and_a_half(value, j)
 
-    def _and_a_half(self, value: float, j: int) -> tuple[float, int]:
+    def and_a_half(self, value: float, j: int) -> tuple[float, int]:
         """``value`` followed by "and a half" at ``j`` ("two and a half hours")."""
         if self.is_word(j, "and") and self.is_word(j + 1, "a", "an") and self.is_word(j + 2, "half"):
             return value + 0.5, j + 3

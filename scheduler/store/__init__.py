@@ -184,6 +184,7 @@ class Store:
     live_workers = via("workers", WorkerRows.live_workers)
     list_workers = via("workers", WorkerRows.list_workers)
     run_backlog = via("workers", WorkerRows.run_backlog)
+    live_runs = via("workers", WorkerRows.live_runs)
     ping = via("workers", WorkerRows.ping)
 
     find_identity = via("people", PeopleRows.find_identity)
@@ -248,6 +249,7 @@ class Store:
     share_partitions = via("shares", ShareRows.share_partitions)
     release_partitions = via("shares", ShareRows.release_partitions)
     share_holders = via("shares", ShareRows.share_holders)
+    share_counts = via("shares", ShareRows.share_counts)
     partition_cursors = via("shares", ShareRows.partition_cursors)
 
 

@@ -11,6 +11,11 @@ rows (``ix_runs_live``, migration 0017):
   never starts ahead of a waiting one;
 - ``allow``: at most the cap run at once, counted over every engine.
 
+A retry or manual run already due goes before a new fire under ``skip`` (the fire is skipped)
+and ``queue`` (the fire queues behind it): the claim takes a task's pending run only while the
+task runs nothing, and regular runs that end in the pass that starts the next fire never gave
+it that moment.
+
 Two transactions must not decide for the same task at once. On SQLite the write lock
 (``BEGIN IMMEDIATE``) already serializes them. On PostgreSQL each takes the task rows' locks
 (``lock_tasks``): the fire recorder waits for them, in task order, before anything else in its
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,12 +42,13 @@ from .tables import LIVE_RUNS, runs, tasks
 
 ALREADY_QUEUED = "skipped: overlap (one run is already queued)"
 
+# ``due``: a pending run other than a queued fire (a retry, a manual run) whose time has come.
 _LIVE_SQLITE = (  # the index named: without statistics SQLite would read every running run
-    "SELECT task_id, run_id, status, reason, lease_owner FROM runs INDEXED BY ix_runs_live "
+    "SELECT task_id, run_id, status, reason, lease_owner, due_at <= ?2 FROM runs INDEXED BY ix_runs_live "
     "WHERE task_id IN (SELECT value FROM json_each(?1)) AND (status = 'running' OR status = 'pending')"
 )
 _LIVE_PG = (
-    "SELECT task_id, run_id, status, reason, lease_owner FROM runs "
+    "SELECT task_id, run_id, status, reason, lease_owner, due_at <= %s FROM runs "
     "WHERE task_id = ANY(string_to_array(%s, ',')::int[]) AND (status = 'running' OR status = 'pending')"
 )
 # NO KEY UPDATE: deciders exclude each other, but a run inserted for the task (its foreign key
@@ -54,13 +60,16 @@ _LOCK_PG_ALL = f"SELECT count(*) FROM ({_LOCK_PG}) AS locked"  # all of them: no
 
 
 class _Live:
-    """A task's live runs as the database has them: running (id, holder), queued fires."""
+    """A task's live runs as the database has them: running (id, holder), queued fires, and
+    the first other pending run already due (a retry, a manual run), which goes before a new
+    fire."""
 
-    __slots__ = ("queued", "running")
+    __slots__ = ("due", "queued", "running")
 
     def __init__(self) -> None:
         self.running: list[tuple[int | None, str | None]] = []
         self.queued = 0
+        self.due: int | None = None
 
 
 def _id_list(ids: Iterable[int]) -> str:
@@ -93,24 +102,26 @@ def lock_tasks(conn: sa.Connection, task_ids: Iterable[int], *, skip_locked: boo
     return set(conn.execute(query).scalars())
 
 
-def live_runs(conn: sa.Connection, task_ids: Iterable[int]) -> dict[int, _Live]:
-    """The running runs and the queued fires (pending, reason schedule) of ``task_ids``."""
+def live_runs(conn: sa.Connection, task_ids: Iterable[int], *, now: datetime) -> dict[int, _Live]:
+    """The running runs, the queued fires (pending, reason schedule) and the first other
+    pending run due by ``now`` of ``task_ids``."""
     ids = list(set(task_ids))
     live: dict[int, _Live] = {}
     if not ids:
         return live
     if conn.dialect.name == "sqlite":
-        from .sqlite_fast import driver
+        from .sqlite_fast import driver, stored_time
 
-        rows: Any = driver(conn).execute(_LIVE_SQLITE, (json.dumps(ids),))
+        rows: Any = driver(conn).execute(_LIVE_SQLITE, (json.dumps(ids), stored_time(now)))
     elif _psycopg(conn):
-        rows = conn.exec_driver_sql(_LIVE_PG, (_id_list(ids),))
+        rows = conn.exec_driver_sql(_LIVE_PG, (now.astimezone(UTC).replace(tzinfo=None), _id_list(ids)))
     else:
         rows = conn.execute(
-            sa.select(runs.c.task_id, runs.c.run_id, runs.c.status, runs.c.reason, runs.c.lease_owner)
+            sa.select(runs.c.task_id, runs.c.run_id, runs.c.status, runs.c.reason, runs.c.lease_owner,
+                      runs.c.due_at <= now)
             .where(runs.c.task_id.in_(ids), LIVE_RUNS)
         )
-    for task_id, run_id, status, reason, owner in rows:
+    for task_id, run_id, status, reason, owner, due in rows:
         entry = live.get(task_id)
         if entry is None:
             entry = live[task_id] = _Live()
@@ -118,6 +129,8 @@ def live_runs(conn: sa.Connection, task_ids: Iterable[int]) -> dict[int, _Live]:
             entry.running.append((run_id, owner))
         elif reason == RunReason.SCHEDULE.value:
             entry.queued += 1
+        elif due and (entry.due is None or run_id < entry.due):
+            entry.due = run_id
     return live
 
 
@@ -140,7 +153,7 @@ def gate(conn: sa.Connection, fires: Sequence[NewRun], *, now: datetime, allow_c
     gated = [f for f in fires if f.overlap is not None]
     if not gated:
         return list(fires)
-    live = live_runs(conn, {f.task_id for f in gated})
+    live = live_runs(conn, {f.task_id for f in gated}, now=now)
     held = False
     first: dict[int, NewRun] = {}  # the first fire of an idle task stands: nothing to build for it
     for fire in gated:
@@ -165,7 +178,10 @@ def gate(conn: sa.Connection, fires: Sequence[NewRun], *, now: datetime, allow_c
         if fire.status is not RunStatus.RUNNING:
             continue
         limit = allow_cap if policy is OverlapPolicy.ALLOW else 1
-        if len(entry.running) < limit and not (policy is OverlapPolicy.QUEUE and entry.queued):
+        # A retry or manual run already due goes first: started now, the fire would leave it
+        # waiting for an idle moment that back-to-back runs never give (``first_pending``).
+        waits = entry.due is not None and policy is not OverlapPolicy.ALLOW
+        if len(entry.running) < limit and not (policy is OverlapPolicy.QUEUE and entry.queued) and not waits:
             entry.running.append((None, fire.lease_owner))
             continue
         if fire.started_at is not None and fire.started_at > now:
@@ -179,8 +195,10 @@ def gate(conn: sa.Connection, fires: Sequence[NewRun], *, now: datetime, allow_c
                 fire.started_at = fire.lease_owner = fire.lease_expires_at = None
         elif policy is OverlapPolicy.ALLOW:
             _skip(fire, f"skipped: overlap ({len(entry.running)} runs already running, the cap is {allow_cap})")
-        else:
+        elif entry.running:
             _skip(fire, _blocker(fire, entry.running))
+        else:
+            _skip(fire, f"skipped: overlap (run {entry.due} of this task was due and starts first)")
     return [f for f in fires if not f.held] if held else list(fires)
 
 

@@ -101,6 +101,18 @@ class ShareRows:
         with self.db.read() as conn:
             return dict(conn.execute(sa.select(engine_shares.c.partition, engine_shares.c.owner)).all())
 
+    def share_counts(self, *, now: datetime) -> dict[str | None, int]:
+        """How many partitions each engine holds under a lease not yet over at ``now``; under
+        None the free ones (never taken, let go, or their holder's lease over). Empty when
+        nothing is shared (SQLite, or no engine has looked yet)."""
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(engine_shares.c.owner, engine_shares.c.lease_expires_at)).all()
+        counts: dict[str | None, int] = {}
+        for owner, until in rows:
+            holder = owner if owner is not None and until is not None and until > now else None
+            counts[holder] = counts.get(holder, 0) + 1
+        return counts
+
     def partition_cursors(self, partitions: Iterable[int]) -> dict[int, datetime]:
         """The stored cursor (fires at or before it are recorded) of every live task in
         ``partitions``: where an engine taking them over starts."""

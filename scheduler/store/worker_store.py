@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..models import RunStatus
 from ..process_identity import this_process
 from .base import Database
-from .tables import runs, workers
+from .tables import runs, tasks, workers
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,22 @@ class Backlog:
     due: int  # pending runs whose time has come and that no engine has claimed yet
     running: int
     oldest_due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LiveRun:
+    """A run that is running or waits to (``cronpilot status``'s look for stuck runs)."""
+
+    run_id: int
+    task_id: int
+    task_name: str
+    status: RunStatus
+    reason: str  # RunReason's value: schedule, retry, manual...
+    attempt: int
+    due_at: datetime
+    started_at: datetime | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
 
 
 class WorkerRows:
@@ -88,6 +104,19 @@ class WorkerRows:
                 sa.select(sa.func.count()).select_from(runs).where(runs.c.status == RunStatus.RUNNING.value)
             ).scalar()
         return Backlog(due=int(due or 0), running=int(running or 0), oldest_due_at=oldest)
+
+    def live_runs(self, *, due_by: datetime, limit: int = 200) -> list[LiveRun]:
+        """Every running run, and the pending runs due by ``due_by`` (the earliest due first, at
+        most ``limit`` of each), with their task's name."""
+        columns = (runs.c.run_id, runs.c.task_id, tasks.c.name, runs.c.status, runs.c.reason, runs.c.attempt,
+                   runs.c.due_at, runs.c.started_at, runs.c.lease_owner, runs.c.lease_expires_at)  # fmt: skip
+        base = sa.select(*columns).join(tasks, tasks.c.task_id == runs.c.task_id)
+        running = base.where(runs.c.status == RunStatus.RUNNING.value).order_by(runs.c.started_at).limit(limit)
+        waiting = (base.where(runs.c.status == RunStatus.PENDING.value, runs.c.due_at <= due_by)
+                   .order_by(runs.c.due_at, runs.c.run_id).limit(limit))  # fmt: skip
+        with self.db.read() as conn:
+            rows = [*conn.execute(running), *conn.execute(waiting)]
+        return [LiveRun(r[0], r[1], r[2], RunStatus(r[3]), r[4], r[5], *r[6:]) for r in rows]
 
     def ping(self) -> None:
         """One round trip to the database; raises ``StoreUnavailable`` when it doesn't answer."""

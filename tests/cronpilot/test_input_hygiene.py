@@ -46,6 +46,8 @@ def task_count(cli) -> int:
     (["--name", "x", "--when", "every 1e9 seconds", "--remind", "hi"], "'1e9'"),
     (["--name", "x", "--when", "every 1_000 seconds", "--remind", "hi"], "'1_000'"),
     (["--name", "x", "--when", "every 0x10 minutes", "--remind", "hi"], "'0x10'"),
+    (["--name", "x", "--when", "every 1 foo", "--remind", "hi"], "'foo'"),  # was the 1st of the month
+    (["--name", "x", "--when", "every 5 at 9", "--remind", "hi"], "5 of what"),
     (["--name", "x", "--every", "1h", "--sh", "echo", "--env", "LD_PRELOAD=/tmp/x.so"], "LD_PRELOAD"),
     (["--name", "x", "--every", "1h", "--sh", "echo", "--env", "PATH=/tmp"], "PATH"),
     (["--name", "x", "--every", "1h", "--sh", "echo", "--env", "BASH_ENV=/tmp/rc"], "BASH_ENV"),
@@ -59,6 +61,15 @@ def task_count(cli) -> int:
 ])
 def test_bad_task_input_is_refused_and_creates_nothing(cli, args, says):
     refused(cli("task", "add", *args), says)
+    assert task_count(cli) == 0
+
+
+def test_chat_refuses_a_count_of_an_unknown_unit_in_one_friendly_sentence(cli):
+    """Read as "the 1st of every month", the chat created 'foo to stretch' monthly."""
+    result = cli("chat", "-m", "remind me every 1 foo to stretch")
+    assert result.code == 0 and "Traceback" not in result.out + result.err
+    reply = result.out.strip()
+    assert reply.startswith("I don't know 'foo' as a unit of time") and "\n" not in reply, reply
     assert task_count(cli) == 0
 
 

@@ -325,3 +325,55 @@ async def test_a_serving_engine_checkpoints_in_the_background_while_it_runs(make
     assert store.db.checkpointing == store.is_sqlite
     await engine.shutdown(grace=timedelta(seconds=1))
     assert not store.db.checkpointing
+
+
+class _GatedRunner:
+    """Fails its first call; every later call runs until its gate opens."""
+
+    def __init__(self) -> None:
+        self.gates: list[asyncio.Event] = []
+        self.calls: list[tuple[int, int]] = []
+
+    async def __call__(self, action, ctx):
+        from scheduler.actions.base import ActionFailed, ActionResult
+
+        self.calls.append((ctx.run_id, ctx.attempt))
+        if len(self.calls) == 1:
+            raise ActionFailed("scripted failure")
+        gate = asyncio.Event()
+        self.gates.append(gate)
+        await gate.wait()
+        return ActionResult(ok=True)
+
+
+async def _back_to_back(engine, clock, runner: _GatedRunner, fires: int) -> None:
+    """Each run ends as the next fire comes due: its outcome and that fire go in one pass."""
+    for _ in range(fires):
+        clock.advance(timedelta(minutes=10) - timedelta(seconds=1))
+        await engine.tick()
+        await _settle()
+        for gate in runner.gates:
+            gate.set()
+        clock.advance(timedelta(seconds=1))
+        for _ in range(2):
+            await engine.tick()
+            await _settle()
+
+
+async def test_a_due_retry_goes_before_the_tasks_next_fire_even_when_runs_come_back_to_back(
+        make_engine, add_task, clock, store, service, monkeypatch):
+    """The retry, due 15 min after the failure (behind the next regular fire), used to wait for
+    its task to be idle, which never happened: each regular run ended in the pass that started
+    the next (reproduced on the old code: the retry pending forever, status now calls such a run
+    stuck). The fire that finds a due retry waiting is skipped, and the retry runs."""
+    runner = install(monkeypatch, _GatedRunner())
+    add_task(retry={"max_attempts": 3, "delay": 900})
+    engine = make_engine()
+    await engine.start()
+    await _back_to_back(engine, clock, runner, fires=6)
+    assert (2, 2) in runner.calls  # the retry (run 2, attempt 2) ran
+    retry = store.get_run(2)
+    assert retry.reason == RunReason.RETRY and retry.status == RunStatus.COMPLETED
+    skipped = store.list_runs(statuses=[RunStatus.SKIPPED])
+    assert [r.error for r in skipped] == ["skipped: overlap (run 2 of this task was due and starts first)"]
+    assert service.engine_status(with_next=False).stuck == []

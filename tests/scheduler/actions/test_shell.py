@@ -297,6 +297,48 @@ async def test_a_later_engine_kills_what_a_dead_engines_run_left_before_retrying
     assert not result.ok
 
 
+@pytest.mark.parametrize("started", [True, False])
+async def test_a_sandboxed_run_dies_with_the_engine_even_before_bwrap_armed_its_death_signal(
+    tmp_path: Path, marker: str, started: bool
+) -> None:
+    """bwrap ties the sandbox to its parent (``--die-with-parent``) only a few milliseconds
+    after the engine forked it; a kill -9 of the engine in between left the whole run alive
+    (reproduced by killing serve as its run started: 1 in 10). Modelled exactly here: bwrap
+    without ``--die-with-parent``, and this process as the engine, whose death closes its end of
+    the liveness pipe. Mid-run, the supervisor kills everything; before the start, the command
+    never starts."""
+    from scheduler.actions.shell_isolation import RunAs, bwrap_argv, launcher_argv
+
+    require_bwrap()
+    read_end, write_end = os.pipe()
+    if not started:
+        os.close(write_end)  # the engine died before the launcher began
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    unarmed = [a for a in bwrap_argv(shutil.which("bwrap") or "bwrap", workdir=workdir, data_dir=tmp_path / "data",
+                                     as_root=IS_ROOT) if a != "--die-with-parent"]
+    limits = EffectiveLimits.resolve(ShellLimits(), timedelta(seconds=60))
+    command = launcher_argv(["/bin/sh", "-c", f"sleep {marker} & (setsid sleep {marker} &); wait"],
+                            limits=limits, run_as=RunAs("me"), chdir_first=workdir, chdir=None, alive_fd=read_end)
+    sandbox = await asyncio.create_subprocess_exec(
+        *unarmed, *command, pass_fds=(read_end,), start_new_session=True,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    os.close(read_end)
+    try:
+        if started:
+            assert await wait_until(lambda: len(alive_with(f"sleep {marker}")) >= 4)  # sh and 2 sleeps, the launcher
+            os.close(write_end)  # kill -9 of the engine, as far as the pipe can tell
+        assert await wait_until(lambda: not alive_with(f"sleep {marker}"), seconds=10), alive_with(marker)
+        assert await asyncio.wait_for(sandbox.wait(), 10) != 0  # it says the run was cut short
+        if not started:
+            assert sandbox.stderr is not None
+            assert "engine stopped before the command started" in (await sandbox.stderr.read()).decode()
+    finally:
+        if sandbox.returncode is None:
+            sandbox.kill()
+            await sandbox.wait()
+
+
 async def test_shell_kills_group_when_cancelled(
     make_ctx: MakeCtx, sandbox: str, marker: str
 ) -> None:

@@ -144,7 +144,7 @@ def test_cron_expression_as_is_uses_engine_maths() -> None:
 def test_a_phrase_whose_count_or_date_was_left_unread_is_refused_not_misread(phrase: str) -> None:
     """These read as "the 1st of every month" (or this year's 31 Dec) with the unit (the year)
     dropped: the wrong schedule, silently. They are refused, naming what wasn't read."""
-    with pytest.raises(InvalidRequest, match="couldn't read '(foo|bar|blah|3000)") as refused:
+    with pytest.raises(InvalidRequest, match="(couldn't read|don't know) '(foo|bar|blah|3000)") as refused:
         parse_schedule(phrase, zone=ZONE, now=NOW)
     assert "\n" not in str(refused.value)
 
@@ -163,3 +163,49 @@ def test_a_cron_trigger_with_no_fire_before_datetimes_end_has_no_next_fire() -> 
     late = datetime(9999, 2, 9, 3, 31, tzinfo=UTC)
     assert next_fire_after(CronTrigger(expression="0 0 1 1 *"), late, ZoneInfo("Australia/Lord_Howe")) is None
     assert walls_between(CronTrigger(expression="0 0 29 2 *"), datetime(9998, 11, 17), datetime(9999, 12, 1)) == []
+
+
+@pytest.mark.parametrize(("phrase", "says"), [
+    ("every 1 foo", "I don't know 'foo' as a unit of time in 'every 1 foo'"),
+    ("every 2 foos at 9", "'foos'"),
+    ("every 3 centuries", "'centuries'"),
+    ("every 10 mintues", "'mintues'"),
+    ("every 1 h", "'h'"),
+    ("every 1 night", "'night'"),
+    ("every 1 ms", "shortest step I schedule is a second"),
+    ("every 5", "'every 5' doesn't say 5 of what"),
+    ("every 5 at 9", "5 of what"),
+    ("every 1 1/2 hours", "'every 1.5 hours'"),
+    ("every 5th foo", "'foo'"),
+    ("every first blorp at 9", "'blorp'"),
+    ("every 1.5 weeks", "10.5 days"),
+    ("every 0.5 weeks", "3.5 days"),
+    ("every 1.25 fortnights", "17.5 days"),
+    ("every week and a half", "10.5 days"),
+    ("every 2 weeks and a half", "17.5 days"),
+    ("every day and a half", "whole number of days"),
+    ("every other hour and a half", "one number"),
+    ("every day 25/12", "every day and names a date"),
+    ("every day at 9-17", "every day and names a date"),
+    ("every -1 hours", "never comes round"),
+    ("every -5", "never comes round"),
+])
+def test_an_odd_every_phrase_is_refused_in_one_line_not_misread(phrase: str, says: str) -> None:
+    """Each was read as something else: the 1st (5th) of every month with the word dropped, a
+    fraction of a week cut to whole days (1.5 weeks as 10 days), "and a half" dropped (every
+    week), "every day" dropped before a date (every year on 25 December)."""
+    with pytest.raises(InvalidRequest) as refused:
+        parse_schedule(phrase, zone=ZONE, now=NOW)
+    assert says in str(refused.value) and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(("phrase", "first"), [
+    ("every 15 of the month", "2026-06-15T09:00:00+02:00"),  # a bare day with its month: kept
+    ("every 15th", "2026-06-15T09:00:00+02:00"),
+    ("every 5th at 9", "2026-07-05T09:00:00+02:00"),
+    ("every 1.5 fortnights", "2026-06-17T09:00:00+02:00"),  # 3 weeks: whole
+    ("every hour and a half", "2026-06-10T11:30:00+02:00"),  # 90 minutes, not every hour
+    ("every minute and a half", "2026-06-10T10:01:30+02:00"),
+])
+def test_neighbours_of_the_refused_phrases_still_read(phrase: str, first: str) -> None:
+    assert fires(phrase) == [first]
