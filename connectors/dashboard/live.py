@@ -78,6 +78,9 @@ class LiveFeed:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self.polls = 0  # feed reads so far (the benchmark reports them)
+        # The cursor as of the last read, while the feed runs (None when it doesn't): a view
+        # read before it moved may be stale (``shared_renders.py``).
+        self.version: Cursor | None = None
 
     @property
     def subscribers(self) -> int:
@@ -104,6 +107,7 @@ class LiveFeed:
             with contextlib.suppress(asyncio.QueueFull):
                 sub.queue.put_nowait(_CLOSING)
         self._subscribers.clear()
+        self.version = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -116,10 +120,12 @@ class LiveFeed:
             try:
                 if cursor is None:
                     cursor = await asyncio.to_thread(self.service.change_cursor)
+                    self.version = cursor
                 else:
                     changes = await asyncio.to_thread(self.service.changes_since, cursor, limit=self.batch)
                     self.polls += 1
                     cursor = changes.cursor
+                    self.version = cursor
                     if changes.items:
                         await self._fan_out(changes.items)
                     if changes.more:  # a busy engine: catch up now, not a batch per interval
@@ -129,6 +135,7 @@ class LiveFeed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
             self._wake.clear()
+        self.version = None  # no stream open: nothing tells a kept view it went stale
 
     async def _fan_out(self, items: list[Change]) -> None:
         items = coalesced(items)

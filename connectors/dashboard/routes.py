@@ -70,6 +70,7 @@ from .guard import (
 )
 from .live import LiveFeed
 from .pages import add_access_pages
+from .shared_renders import SHARED_VIEWS, SharedRenders, live_part
 
 HERE = Path(__file__).parent
 PAGE = 50
@@ -95,6 +96,8 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
     when not given)."""
     env = _environment()
     live = feed or LiveFeed(service)
+    # Live refreshes of the busy views: one render per change for every viewer alike.
+    shared = SharedRenders(ttl=1.0)
     router = APIRouter(prefix="/dashboard")
 
     def render(request: Request, name: str, session: WebSession | None, status_code: int = 200,
@@ -123,10 +126,24 @@ def dashboard_router(service: Service, *, feed: LiveFeed | None = None,
                 session = signed_in(request)
             except NotSignedIn:
                 return RedirectResponse("/dashboard/signin", status_code=303, headers=SECURITY_HEADERS)
+            key, version = None, live.version  # the version before the read: never newer than it
+            if request.headers.get("x-live") == "1" and version is not None and request.url.path in SHARED_VIEWS:
+                actor = session.actor
+                key = (request.url.path, request.url.query, actor.role,
+                       None if actor.role == Role.ADMIN else actor.user, session.zone)
+                kept = shared.get(key, version, session.csrf)
+                if kept is not None:
+                    return HTMLResponse(kept, headers=SECURITY_HEADERS)
             try:
-                return handler(request, session, *args, **kwargs)
+                response = handler(request, session, *args, **kwargs)
             except CronpilotError as exc:
                 return render(request, "error.html", session, status_code=_status(exc), message=str(exc))
+            if key is not None and response.status_code == 200 and isinstance(response, HTMLResponse):
+                part = live_part(bytes(response.body).decode())
+                if part is not None:
+                    shared.put(key, version, part, session.csrf)
+                    return HTMLResponse(part, headers=SECURITY_HEADERS)
+            return response
 
         # FastAPI reads the parameters it fills from the signature: the handler's, minus the
         # session this wrapper supplies.

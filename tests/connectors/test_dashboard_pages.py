@@ -355,3 +355,54 @@ def test_only_people_can_approve_not_ai_runs(service: Service) -> None:
     assert refusal and "not an AI run" in refusal and not may_reject
     with pytest.raises(PermissionDenied):
         service.approve_task(str(task_id), actor=Actor("mo", Role.MEMBER, ai_run_id=5))
+
+
+# --- live refreshes of the busy views ---------------------------------------------------------------
+
+
+def test_a_live_refresh_of_a_busy_view_is_rendered_once_for_every_admin_until_the_feed_moves(
+    service: Service, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 100 pages on the tasks list, each change made serve render it 100 times beside the
+    engine. Admins refreshing the same view after the same change now share one render (each
+    with their own CSRF token); a change read by the feed since makes the next one fresh."""
+    from connectors.dashboard import LiveFeed
+    from scheduler.service_views import Cursor
+
+    feed = LiveFeed(service)
+    feed.version = Cursor(run_event=1)  # as while a page's stream is open
+    reads: list[str] = []
+    task_page = service.task_page
+
+    def counted(**kwargs):  # type: ignore[no-untyped-def]
+        reads.append(kwargs["actor"].user)
+        return task_page(**kwargs)
+
+    service.create_task(service.build_spec({"name": "ping", "action": {"kind": "noop"}}), actor=OWNER)
+    service.add_person("zed", role="admin", actor=OWNER, display_name="Zed")
+    with TestClient(build_api([dashboard_router(service, feed=feed)]), base_url="http://testserver") as client:
+
+        def refresh(user: str, live: bool = True) -> tuple[str, str]:
+            """(the page's answer, the user's CSRF token), signed in as ``user``."""
+            csrf = _as(client, service, user)
+            monkeypatch.setattr(service, "task_page", counted)
+            try:
+                answer = client.get("/dashboard/", headers={"X-Live": "1"} if live else {})
+            finally:
+                monkeypatch.setattr(service, "task_page", task_page)
+            assert answer.status_code == 200
+            return answer.text, csrf
+
+        first, ana_csrf = refresh("ana")
+        second, zed_csrf = refresh("zed")
+        assert reads == ["ana"]  # one render for both admins
+        assert first.startswith('<main id="live">') and "<header" not in first  # the part swapped in
+        assert ana_csrf in first and zed_csrf in second and ana_csrf not in second
+        assert first.replace(ana_csrf, "T") == second.replace(zed_csrf, "T")
+        refresh("mo")  # another role (and person): a render of its own
+        assert reads == ["ana", "mo"]
+        feed.version = Cursor(run_event=2)  # the feed read a change: the view is read again
+        refresh("zed")
+        assert reads == ["ana", "mo", "zed"]
+        refresh("zed", live=False)  # a page load (no X-Live) is always its own
+        assert reads == ["ana", "mo", "zed", "zed"]
