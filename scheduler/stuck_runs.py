@@ -46,7 +46,8 @@ class StuckRun:
         return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(self).items()}
 
 
-def _ago(delta: timedelta) -> str:
+def ago_text(delta: timedelta) -> str:
+    """A duration as status lines say it: '45 s', '12 min', '5 h', '3 d'."""
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 120:
         return f"{seconds} s"
@@ -60,10 +61,10 @@ def _ago(delta: timedelta) -> str:
 def _running_why(run: LiveRun, timeout: timedelta | None, now: datetime) -> str | None:
     """Why a running run is stuck, or None."""
     if run.lease_expires_at is not None and run.lease_expires_at < now - STUCK_AFTER:
-        return (f"its lease on {run.lease_owner or 'an engine'} ended {_ago(now - run.lease_expires_at)} ago "
+        return (f"its lease on {run.lease_owner or 'an engine'} ended {ago_text(now - run.lease_expires_at)} ago "
                 "and no engine recovered it (is an engine running?)")
     if run.started_at is not None and timeout is not None and run.started_at + timeout < now - STUCK_AFTER:
-        return f"running for {_ago(now - run.started_at)}, past its timeout of {_ago(timeout)}"
+        return f"running for {ago_text(now - run.started_at)}, past its timeout of {ago_text(timeout)}"
     return None
 
 
@@ -87,7 +88,7 @@ def find_stuck(
     for run in live:
         if run.status is not RunStatus.PENDING or run.due_at > now - STUCK_AFTER:
             continue
-        due = f"due {_ago(now - run.due_at)} ago"
+        due = f"due {ago_text(now - run.due_at)} ago"
         ahead = running.get(run.task_id, [])
         if not ahead:
             cause = "" if engine_running else ": no engine is running"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import typer
 
 from scheduler.service_status import EngineStatus
 from scheduler.sharing import PARTITIONS
+from scheduler.stuck_runs import ago_text
 
 from .. import render
 from .context import current_app
@@ -41,12 +42,12 @@ def _print(state: EngineStatus, *, now: datetime) -> None:
         share = f", holds {e.partitions} of {PARTITIONS} partitions" if e.partitions is not None else ""
         render.console.print(
             f"  {render.escape(e.worker_id)}: {kind} on {render.escape(e.hostname)} pid {e.pid}, "
-            f"cronpilot {render.escape(e.version or '?')}, up {_ago(now - e.started_at)}, "
-            f"last heartbeat {_ago(now - e.heartbeat_at)} ago, {health}{share}"
+            f"cronpilot {render.escape(e.version or '?')}, up {ago_text(now - e.started_at)}, "
+            f"last heartbeat {ago_text(now - e.heartbeat_at)} ago, {health}{share}"
         )
     _print_partitions(state)
     backlog = state.backlog
-    oldest = f", the oldest due {_ago(now - backlog.oldest_due_at)} ago" if backlog.oldest_due_at else ""
+    oldest = f", the oldest due {ago_text(now - backlog.oldest_due_at)} ago" if backlog.oldest_due_at else ""
     render.console.print(f"backlog: {backlog.due} run(s) due and waiting{oldest}; {backlog.running} running")
     for run in state.stuck:
         render.console.print(
@@ -76,13 +77,3 @@ def _print_partitions(state: EngineStatus) -> None:
         line += f"; {shares['free']} free (their tasks fire once an engine takes them, within a second or so)"
     render.console.print(line)
 
-
-def _ago(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 172_800:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86_400} d"
