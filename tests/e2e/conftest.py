@@ -160,3 +160,23 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
 def sign_in(page: Any, link: str) -> None:
     page.goto(link)
     page.wait_for_url(re.compile(r"/dashboard/$"))
+
+
+def wide_content(server: Server) -> Any:
+    """What a phone-width check needs on its pages: a long task name (run once), a workflow of
+    four branches side by side, and a task waiting for approval with a long unbroken word. The
+    workflow's ``CreatedWorkflow``."""
+    from cronpilot.commands.context import current_app
+    from scheduler.models import TaskStatus
+
+    server.cli("task", "add", "--name", "a-task-with-a-rather-long-name-for-a-phone", "--noop", "--every", "5m")
+    app = current_app()
+    workflow = app.service.create_workflow("wide", [
+        {"name": "first", "action": {"kind": "noop"}},
+        *({"name": f"branch{i}", "action": {"kind": "noop"}, "after": ["first"]} for i in range(4)),
+    ], actor=app.local_actor)
+    server.cli("run", "a-task-with-a-rather-long-name-for-a-phone", "--wait")
+    app.service.create_task(app.service.build_spec({
+        "name": "waits", "action": {"kind": "shell", "argv": ["sh", "-c", "echo " + "a-long-unbroken-word" * 12]}}),
+        actor=app.local_actor, status=TaskStatus.PENDING_APPROVAL)
+    return workflow

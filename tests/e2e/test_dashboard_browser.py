@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.conftest import PAGES, Server, sign_in, start_server, stop_server
+from e2e.conftest import PAGES, Server, sign_in, start_server, stop_server, wide_content
 from playwright.sync_api import expect
 
 from cronpilot.commands.context import current_app
 from scheduler.access import Actor, Role
-from scheduler.models import TaskStatus
 
 pytestmark = pytest.mark.browser
 
@@ -209,16 +208,7 @@ def test_without_signing_in_no_page_or_stream_gives_data(server: Server, new_pag
 
 
 def test_at_phone_width_no_page_scrolls_sideways(server: Server, new_page: Callable[..., Any]) -> None:
-    server.cli("task", "add", "--name", "a-task-with-a-rather-long-name-for-a-phone", "--noop", "--every", "5m")
-    app = current_app()
-    workflow = app.service.create_workflow("wide", [
-        {"name": "first", "action": {"kind": "noop"}},
-        *({"name": f"branch{i}", "action": {"kind": "noop"}, "after": ["first"]} for i in range(4)),
-    ], actor=app.local_actor)
-    server.cli("run", "a-task-with-a-rather-long-name-for-a-phone", "--wait")
-    app.service.create_task(app.service.build_spec({
-        "name": "waits", "action": {"kind": "shell", "argv": ["sh", "-c", "echo " + "a-long-unbroken-word" * 12]}}),
-        actor=app.local_actor, status=TaskStatus.PENDING_APPROVAL)
+    workflow = wide_content(server)
     page = new_page(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     sign_in(page, server.link())
     for path in [*PAGES, "/dashboard/tasks/1", "/dashboard/runs/1", f"/dashboard/workflows/{workflow.head.task_id}"]:

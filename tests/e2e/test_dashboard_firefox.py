@@ -16,11 +16,11 @@ from pathlib import Path
 import psutil
 import pytest
 from e2e import firefox
-from e2e.conftest import PAGES, Server, start_server, stop_server
+from e2e.conftest import PAGES, Server, start_server, stop_server, wide_content
 from e2e.firefox import Firefox, Tab
 
 from cronpilot.commands.context import current_app
-from scheduler.models import RunStatus, TaskStatus
+from scheduler.models import RunStatus
 
 pytestmark = pytest.mark.browser
 
@@ -203,16 +203,8 @@ def test_firefox_reconnects_the_live_stream_after_a_server_restart(
 
 
 def test_firefox_at_phone_width_no_page_scrolls_sideways(firefox_browser: Firefox, server: Server) -> None:
-    server.cli("task", "add", "--name", "a-task-with-a-rather-long-name-for-a-phone", "--noop", "--every", "5m")
+    workflow = wide_content(server)
     app = current_app()
-    workflow = app.service.create_workflow("wide", [
-        {"name": "first", "action": {"kind": "noop"}},
-        *({"name": f"branch{i}", "action": {"kind": "noop"}, "after": ["first"]} for i in range(4)),
-    ], actor=app.local_actor)
-    server.cli("run", "a-task-with-a-rather-long-name-for-a-phone", "--wait")
-    app.service.create_task(app.service.build_spec({
-        "name": "waits", "action": {"kind": "shell", "argv": ["sh", "-c", "echo " + "a-long-unbroken-word" * 12]}}),
-        actor=app.local_actor, status=TaskStatus.PENDING_APPROVAL)
     breaks = app.service.create_task(app.service.build_spec({
         "name": "breaks", "action": {"kind": "shell", "argv": ["sh", "-c", "echo broken >&2; exit 3"]}}),
         actor=app.local_actor)
