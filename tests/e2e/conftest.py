@@ -5,6 +5,7 @@ passed or not."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -12,8 +13,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,3 +183,22 @@ def wide_content(server: Server) -> Any:
         "name": "waits", "action": {"kind": "shell", "argv": ["sh", "-c", "echo " + "a-long-unbroken-word" * 12]}}),
         actor=app.local_actor, status=TaskStatus.PENDING_APPROVAL)
     return workflow
+
+
+@contextmanager
+def run_waiting_for_go(server: Server) -> Iterator[tuple[int, Path]]:
+    """A shell run started now that prints "first-line", waits until the file ``go`` exists,
+    then prints "second-line": (its run id, ``go``). The run is let go and the folder removed
+    at the end, even on failure."""
+    # The shell runs as an unprivileged user (as root: "nobody"): the go-file's folder must be
+    # one it can look into, unlike pytest's private tmp_path.
+    folder = Path(tempfile.mkdtemp(prefix="cronpilot-go-"))
+    go = folder / "go"
+    try:
+        folder.chmod(0o755)
+        script = f"echo first-line; while [ ! -e {go} ]; do sleep 0.1; done; echo second-line"
+        server.cli("task", "add", "--name", "slow", "--every", "1d", "--cwd", "/", "--sh", script)
+        yield json.loads(server.cli("run", "slow", "--json").stdout)["run_id"], go
+    finally:
+        go.touch()  # a run still waiting ends (the server stops it anyway)
+        shutil.rmtree(folder)

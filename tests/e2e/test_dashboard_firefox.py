@@ -9,14 +9,12 @@ differ: EventSource reconnection, form submission by script, CSS layout and medi
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import psutil
 import pytest
 from e2e import firefox
-from e2e.conftest import PAGES, Server, start_server, stop_server, wide_content
+from e2e.conftest import PAGES, Server, run_waiting_for_go, start_server, stop_server, wide_content
 from e2e.firefox import Firefox, Tab
 
 from cronpilot.commands.context import current_app
@@ -150,15 +148,7 @@ def test_firefox_keyboard_alone_skips_to_the_content_and_runs_a_task(firefox_bro
 
 
 def test_firefox_streams_a_running_runs_log_while_it_is_written(firefox_browser: Firefox, server: Server) -> None:
-    # The shell runs as an unprivileged user (as root: "nobody"): the go-file's folder must be
-    # one it can look into, unlike pytest's private tmp_path.
-    folder = Path(tempfile.mkdtemp(prefix="cronpilot-go-"))
-    try:
-        folder.chmod(0o755)
-        go = folder / "go"
-        script = f"echo first-line; while [ ! -e {go} ]; do sleep 0.1; done; echo second-line"
-        server.cli("task", "add", "--name", "slow", "--every", "1d", "--cwd", "/", "--sh", script)
-        run_id = json.loads(server.cli("run", "slow", "--json").stdout)["run_id"]
+    with run_waiting_for_go(server) as (run_id, go):
         tab = firefox_browser.new_tab()
         _sign_in(tab, server.link())
         tab.goto(f"{server.url}/dashboard/runs/{run_id}")
@@ -174,9 +164,6 @@ def test_firefox_streams_a_running_runs_log_while_it_is_written(firefox_browser:
                      message="the run shown completed")
         assert _not_reloaded(tab)
         assert firefox_browser.script_errors() == []
-    finally:
-        (folder / "go").touch()  # a run still waiting ends (the server stops it anyway)
-        shutil.rmtree(folder)
 
 
 def test_firefox_reconnects_the_live_stream_after_a_server_restart(

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.conftest import Server, sign_in, start_server, stop_server
+from e2e.conftest import Server, run_waiting_for_go, sign_in, start_server, stop_server
 from fakes.openai_server import OpenAIStub, tool_then_text
 from playwright.sync_api import expect
 
@@ -159,15 +157,7 @@ def test_an_admin_changes_a_role_and_the_demoted_persons_session_ends(
 def test_a_running_runs_log_arrives_while_it_is_written(
     server: Server, new_page: Callable[..., Any]
 ) -> None:
-    # The shell runs as an unprivileged user (as root: "nobody"): the go-file's folder must be
-    # one it can look into, unlike pytest's private tmp_path.
-    folder = Path(tempfile.mkdtemp(prefix="cronpilot-go-"))
-    try:
-        folder.chmod(0o755)
-        go = folder / "go"
-        script = f"echo first-line; while [ ! -e {go} ]; do sleep 0.1; done; echo second-line"
-        server.cli("task", "add", "--name", "slow", "--every", "1d", "--cwd", "/", "--sh", script)
-        run_id = json.loads(server.cli("run", "slow", "--json").stdout)["run_id"]
+    with run_waiting_for_go(server) as (run_id, go):
         page = new_page()
         sign_in(page, server.link())
         page.goto(f"{server.url}/dashboard/runs/{run_id}")
@@ -180,9 +170,6 @@ def test_a_running_runs_log_arrives_while_it_is_written(
         expect(log).to_contain_text("second-line")
         expect(page.locator("h1 .badge")).to_have_text("completed")
         assert _not_reloaded(page)
-    finally:
-        (folder / "go").touch()  # a run still waiting ends (the server stops it anyway)
-        shutil.rmtree(folder)
 
 
 def test_an_ai_runs_page_shows_its_transcript(
