@@ -155,8 +155,6 @@ class EngineOptions:
     share_interval: timedelta = timedelta(seconds=1)
 
 
-
-
 class Engine:
     def __init__(
         self,
@@ -583,16 +581,20 @@ class Engine:
             if plan.next_fire_at is not None:
                 heapq.heappush(heap, (plan.next_fire_at, entry[1], state.generation))
 
+        def take_left(full: Callable[[], bool]) -> None:
+            """Plan the fires left for later, oldest first, until ``full()``; the rest stay."""
+            left, self._left = self._left, []
+            for i, entry in enumerate(left):
+                if full():
+                    self._left = left[i:]
+                    return
+                if not self._stale(entry):
+                    take(entry, states[entry[1]], False)
+
         if self._left and shed_before is None:  # caught up: what was left goes back to the schedule
             self._restore_left()
         if self._left:  # the oldest fires left for later first, up to this pass's shed rows
-            left, self._left = self._left, []
-            for i, entry in enumerate(left):
-                if shed >= max_shed:
-                    self._left = left[i:]
-                    break
-                if not self._stale(entry):
-                    take(entry, states[entry[1]], False)
+            take_left(lambda: shed >= max_shed)
         while heap and heap[0][0] <= horizon and len(planned) < self.options.batch_size and starts < max_starts:
             entry = heapq.heappop(heap)
             if shed_before is not None and entry[0] < shed_before and shed >= max_shed:
@@ -615,15 +617,8 @@ class Engine:
             # to the schedule, their next fire on time). Left to the per-pass shed rows alone,
             # they came back a few per pass while the engine idled: on PostgreSQL at twice its
             # peak most passes were a round trip for five shed rows, and most tasks sat parked.
-            left, self._left = self._left, []
-            room = min(max_starts - starts, self.options.batch_size - len(planned))
-            for i, entry in enumerate(left):
-                if room <= 0:
-                    self._left = left[i:]
-                    break
-                if not self._stale(entry):
-                    take(entry, states[entry[1]], False)
-                    room -= 1
+            limit = len(taken) + min(max_starts - starts, self.options.batch_size - len(planned))
+            take_left(lambda: len(taken) >= limit)
         for entry in later:
             heapq.heappush(heap, entry)
         return planned, taken
