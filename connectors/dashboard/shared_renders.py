@@ -50,20 +50,16 @@ class SharedRenders:
         self.clock = clock
         self._kept: OrderedDict[Hashable, tuple[object, float, str]] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.renders = 0
 
     def get(self, key: Hashable, version: object, csrf: str) -> str | None:
         with self._lock:
             kept = self._kept.get(key)
             if kept is None or kept[0] != version or self.clock() - kept[1] > self.ttl:
                 return None
-            self.hits += 1
             return kept[2].replace(CSRF_SLOT, csrf)
 
     def put(self, key: Hashable, version: object, part: str, csrf: str) -> None:
         with self._lock:
-            self.renders += 1
             self._kept[key] = (version, self.clock(), part.replace(csrf, CSRF_SLOT) if csrf else part)
             self._kept.move_to_end(key)
             while len(self._kept) > self.size:
