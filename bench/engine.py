@@ -71,11 +71,13 @@ class Recorder:
         self.t0 = math.inf
         self.t1 = -math.inf
         self.late = array("d")
+        self.at = array("d")  # each fire's scheduled instant, for --timeline
         self.missed = 0  # fires a system declared missed (APScheduler past its grace time)
 
     def record(self, scheduled: float, started: float) -> None:
         if self.t0 <= scheduled < self.t1:
             self.late.append(started - scheduled)
+            self.at.append(scheduled)
 
     def stats(self, due: int) -> dict[str, Any]:
         late = sorted(self.late)
@@ -93,6 +95,14 @@ class Recorder:
             "lateness_max_ms": round(late[-1] * 1000, 2) if fired else None,
             "missed": self.missed,
         }
+
+
+    def timeline(self, slot: float = 0.5) -> list[tuple[float, int, float]]:
+        """(slot start from t0 in s, fires, worst lateness ms) per ``slot`` of the window."""
+        slots: dict[int, list[float]] = {}
+        for at, late in zip(self.at, self.late, strict=True):
+            slots.setdefault(int((at - self.t0) / slot), []).append(late)
+        return [(k * slot, len(v), round(max(v) * 1000, 1)) for k, v in sorted(slots.items())]
 
 
 class CpuWindow:
@@ -239,6 +249,8 @@ async def _cronpilot(url: str, w: Workload, tmp: Path) -> dict[str, Any]:
         kind = (reason or "")[:span.start()] + " (N fires in one row)" if span else str(reason)
         by_kind[kind] = by_kind.get(kind, 0) + rows
     result = rec.stats(due=w.tasks * w.window)
+    if os.environ.get("CRONPILOT_BENCH_TIMELINE"):  # --timeline
+        result["timeline"] = rec.timeline()
     result.update(cpu.result())
     result.update(
         loaded=w.tasks, load_s=round(load_s, 2), engine_start_s=round(start_s, 2),
@@ -304,6 +316,8 @@ def apscheduler_child(kind: str, w: Workload, tmp: Path) -> dict[str, Any]:
     cpu = CpuWindow(rec.t0, rec.t1)
     time.sleep(rec.t1 + w.drain - time.time())
     result = rec.stats(due=w.tasks * w.window)
+    if os.environ.get("CRONPILOT_BENCH_TIMELINE"):  # --timeline
+        result["timeline"] = rec.timeline()
     result.update(cpu.result())
     result.update(loaded=loaded, load_s=round(load_s, 2), durable_rows=None, peak_rss_mb=peak_rss_mb())
     return result  # the caller exits without waiting for the scheduler: it may be far behind
@@ -476,6 +490,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--metrics", action="store_true", help="attach serve's metrics observer to cronpilot")
     parser.add_argument("--no-shed", action="store_true",
                         help="cronpilot never sheds late fires under overload (to compare)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="with --json: each half second's fires and worst lateness (where the tail comes from)")
     parser.add_argument("--sweep", help="task counts for one system (cronpilot-sqlite unless --systems "
                         "names another), e.g. 2000,5000,10000: the highest rate it sustains")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -487,6 +503,8 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["CRONPILOT_BENCH_METRICS"] = "1"  # the children inherit it
     if args.no_shed:
         os.environ["CRONPILOT_BENCH_NO_SHED"] = "1"
+    if args.timeline:
+        os.environ["CRONPILOT_BENCH_TIMELINE"] = "1"
     if args.child:
         child_main(args.child, Workload(**json.loads(args.workload)), args.url, Path(args.dir))
         return

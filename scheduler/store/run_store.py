@@ -30,7 +30,7 @@ from .run_rows import (
     new_run_params,
     run_from_row,
 )
-from .tables import LIVE_RUNS, runs
+from .tables import LIVE_RUNS, PENDING_RUNS, runs
 from .task_store import tasks_by_id
 
 _BULK_TASKS = sa.table("tasks", sa.column("task_id"), sa.column("last_fire_at"))
@@ -186,11 +186,7 @@ class RunRows:
         busy = sa.select(runs.c.task_id).where(LIVE_RUNS, sa.text("status = 'running'"))
         candidates = (
             sa.select(runs.c.task_id)
-            .where(
-                runs.c.status == RunStatus.PENDING.value,
-                runs.c.due_at <= now,
-                runs.c.task_id.notin_(busy.scalar_subquery()),
-            )
+            .where(PENDING_RUNS, runs.c.due_at <= now, runs.c.task_id.notin_(busy.scalar_subquery()))
             .order_by(runs.c.due_at, runs.c.run_id)
             .limit(limit)
         )
@@ -238,9 +234,7 @@ class RunRows:
     def next_pending_due(self) -> datetime | None:
         with self.db.read() as conn:
             return conn.execute(
-                sa.select(sa.func.min(runs.c.due_at)).where(
-                    runs.c.status == RunStatus.PENDING.value
-                )
+                sa.select(sa.func.min(runs.c.due_at)).where(PENDING_RUNS)
             ).scalar()
 
     def finish_runs(self, outcomes: Sequence[RunOutcome], *, owner: str, now: datetime) -> list[RunOutcome]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..models import RunStatus
 from ..process_identity import this_process
 from .base import Database
-from .tables import runs, tasks, workers
+from .tables import PENDING_RUNS, runs, tasks, workers
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,10 @@ class WorkerRows:
 
     def run_backlog(self, *, now: datetime) -> Backlog:
         """How much work waits: due pending runs (the queue) and running runs."""
-        pending = RunStatus.PENDING.value
         with self.db.read() as conn:
             due, oldest = conn.execute(
                 sa.select(sa.func.count(), sa.func.min(runs.c.due_at))
-                .where(runs.c.status == pending, runs.c.due_at <= now)
+                .where(PENDING_RUNS, runs.c.due_at <= now)
             ).one()
             running = conn.execute(
                 sa.select(sa.func.count()).select_from(runs).where(runs.c.status == RunStatus.RUNNING.value)
@@ -112,7 +111,7 @@ class WorkerRows:
                    runs.c.due_at, runs.c.started_at, runs.c.lease_owner, runs.c.lease_expires_at)  # fmt: skip
         base = sa.select(*columns).join(tasks, tasks.c.task_id == runs.c.task_id)
         running = base.where(runs.c.status == RunStatus.RUNNING.value).order_by(runs.c.started_at).limit(limit)
-        waiting = (base.where(runs.c.status == RunStatus.PENDING.value, runs.c.due_at <= due_by)
+        waiting = (base.where(PENDING_RUNS, runs.c.due_at <= due_by)
                    .order_by(runs.c.due_at, runs.c.run_id).limit(limit))  # fmt: skip
         with self.db.read() as conn:
             rows = [*conn.execute(running), *conn.execute(waiting)]

@@ -314,3 +314,31 @@ def test_add_tasks_loads_many_in_batches_each_on_the_change_feed(store):
     with pytest.raises(Conflict):
         store.add_tasks([_spec("bulk-0")], owner="alice", actor="alice", now=NOW)
     assert store.count_tasks() == 9  # the refused batch left nothing behind
+
+
+def test_the_queue_is_read_through_the_index_of_pending_runs_only(store):
+    """Claims read pending runs by due time through a partial index of pending rows (migration
+    0019), so starting and ending runs add no entry to it; the indexes it replaced are gone."""
+    task = _add(store, "a")
+    _pending(store, task.task_id, 3)
+    seen: list[tuple[str, object]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):
+        if "due_at <=" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", keep)
+    try:
+        claimed = store.claim_due_runs(owner="w1", now=NOW, lease_until=NOW + timedelta(minutes=1))
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", keep)
+    assert [c.task_id for c in claimed] == [task.task_id]  # one per task, the rest wait
+    statement, parameters = seen[0]
+    explain = "EXPLAIN QUERY PLAN " if store.is_sqlite else "EXPLAIN "
+    with store.engine.connect() as conn:
+        if not store.is_sqlite:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table: PostgreSQL would just scan it
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(explain + statement, parameters))
+        names = {ix["name"] for ix in sa.inspect(conn).get_indexes("runs")}
+    assert "ix_runs_pending_due" in plan, plan
+    assert {"ix_runs_status_due", "ix_runs_lease"}.isdisjoint(names)
