@@ -97,7 +97,7 @@ runs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("traceback", sa.Text),
     sa.Column("log_path", sa.Text),
-    sa.Column("workflow_run_id", sa.Integer, index=True),  # the head run of the workflow run
+    sa.Column("workflow_run_id", sa.Integer),  # the head run of the workflow run (indexed below)
     sa.Column("caused_by_run_id", sa.Integer),  # the run whose outcome or event caused this one
     # event hops from a root; the server default filled the rows that predate it (0003)
     sa.Column("chain_depth", sa.Integer, nullable=False, default=0, server_default="0"),
@@ -118,6 +118,10 @@ _PENDING = sa.text("status = 'pending'")
 sa.Index("ix_runs_pending_due", runs.c.status, runs.c.due_at, runs.c.run_id, sqlite_where=_PENDING,
          postgresql_where=_PENDING)
 sa.Index("ix_runs_task", runs.c.task_id, runs.c.run_id)
+# A workflow run's steps; most runs belong to none and take no entry (migration 0019). A lookup by
+# value (``workflow_run_id = X``) implies the predicate on both databases.
+_IN_WORKFLOW = sa.text("workflow_run_id IS NOT NULL")
+sa.Index("ix_runs_workflow_run_id", runs.c.workflow_run_id, sqlite_where=_IN_WORKFLOW, postgresql_where=_IN_WORKFLOW)
 # The runs list by status, newest first: the end of one status's range (migration 0014).
 sa.Index("ix_runs_status_run", runs.c.status, runs.c.run_id)
 # Stats over a period ("the last 24 hours") read a range of creation times, not every run

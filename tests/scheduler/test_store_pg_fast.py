@@ -5,7 +5,8 @@ connection (not behind a transaction pooler)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -143,10 +144,10 @@ def test_finishing_a_batch_looks_each_run_up_by_id_even_when_statistics_say_few_
             conn.exec_driver_sql("ANALYZE runs")
         clock.advance(1)
         _kept, running = _pass(store, clock, ids, [])  # 500 running now, unknown to the statistics
-        now = clock.now().replace(tzinfo=None)
+        now = pg_fast._micros(clock.now())
         values = {"owner": "w1", "q_run": pg_fast._ints(f.run_id for f in running),
-                  "q_finished": "{" + ",".join([now.isoformat("T")] * len(running)) + "}",
-                  "q_started": "{" + ",".join([now.isoformat("T")] * len(running)) + "}",
+                  "q_finished": "{" + ",".join([now] * len(running)) + "}",
+                  "q_started": "{" + ",".join([now] * len(running)) + "}",
                   **{k: [] for k in ("run_id", "status", "finished_at", "stdout", "stderr", "result", "error",
                                      "traceback", "log_path", "started_at")}}
         with store.engine.connect() as conn:
@@ -174,5 +175,36 @@ def test_finishing_a_batch_looks_each_run_up_by_id_even_when_statistics_say_few_
         assert update["Actual Rows"] == 500
         compared = sum(n.get("Rows Removed by Join Filter", 0) for n in _plan_nodes(update))
         assert compared < 5_000, f"{compared} comparisons for 500 outcomes: {json.dumps(update)[:2000]}"
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("instant", [
+    datetime(2026, 3, 29, 1, 59, 59, 999_999, tzinfo=UTC),
+    datetime(2026, 11, 1, 1, 30, 0, 1, tzinfo=ZoneInfo("America/New_York")),
+    datetime(2099, 12, 31, 23, 59, 59, 123_457, tzinfo=timezone(timedelta(hours=5, minutes=45))),
+])
+def test_compact_rows_keep_every_microsecond_of_their_times(pg_schema_url, clock, instant):
+    """The compact rows send times as microseconds since 1970; what lands is the same instant as
+    the general rows (adapted by psycopg) store, so the fire key still deduplicates across them."""
+    store = Store(pg_schema_url)
+    try:
+        (task_id,) = _tasks(store, clock, 1)
+        lease = instant + timedelta(seconds=30)
+        fire = NewRun(task_id=task_id, status=RunStatus.RUNNING, reason=RunReason.SCHEDULE, due_at=instant,
+                      scheduled_for=instant, started_at=instant, lease_owner="w1", lease_expires_at=lease)
+        _kept, _released, inserted, _ = store.commit_tick([], [fire], owner="w1", now=instant, lease_until=lease)
+        assert [f.run_id for f in inserted] == [fire.run_id]
+        later = instant + timedelta(microseconds=3)
+        store.commit_tick([RunOutcome(run_id=fire.run_id, task_id=task_id, status=RunStatus.COMPLETED,
+                                      finished_at=later, started_at=instant, attempt=1, scheduled_for=instant,
+                                      reason=RunReason.SCHEDULE)], [], owner="w1", now=later)
+        again = NewRun(task_id=task_id, status=RunStatus.SKIPPED, reason=RunReason.SCHEDULE, due_at=instant,
+                       scheduled_for=instant, message="the same fire, through the Core path")
+        assert store.record_fires([again], now=later) == []  # the same key: not inserted twice
+        run = store.get_run(fire.run_id)
+        utc = instant.astimezone(UTC)  # an hour that repeats compares unequal across zones
+        assert (run.scheduled_for, run.due_at, run.started_at, run.finished_at, run.status) == (
+            utc, utc, utc, later.astimezone(UTC), RunStatus.COMPLETED)
     finally:
         store.close()
