@@ -17,16 +17,17 @@ unpacked by ``unnest`` on the server:
   fires/s deadlocked within seconds: bench/RESULTS.md);
 - outcomes: one statement updates the runs still held by this engine under its lease (the
   ownership check is the UPDATE's WHERE, so no separate locking read), adds their history rows
-  and says whether anything is downstream (dependents, outcome listeners). The check is wrapped
-  in ``IS TRUE`` so that no index can serve it: the table's statistics are taken while nearly
-  every run has ended and promise a handful of running rows, and a plan that trusted them
-  scanned the running runs and compared each with every outcome of the batch (500 x 500 per
-  batch at 4,000 fires/s: the finishing statement took 87 ms and the engine fell behind for
-  good). With hash joins, merge joins and sequential scans off for this one statement, the only
-  plan left at a fair cost looks each run of the batch up by id, whatever the estimates: a
-  generic plan made while the table was small would otherwise read and hash the whole table
-  every pass as it grew (730 us of server CPU a run at 2,000 fires/s), and a custom plan
-  trusting "one running row" loops over a sequential scan.
+  and says whether anything is downstream (dependents, outcome listeners). The table's
+  statistics are taken while nearly every run has ended and promise a handful of running rows,
+  and a nested loop that trusted them scanned the running runs and compared each with every
+  outcome of the batch (500 x 500 a batch at 4,000 fires/s: the finishing statement took 87 ms
+  and the engine fell behind for good). For this one statement nested loops, sequential and bitmap scans are off: the batch is
+  hashed against the running runs read through the status index, linear whatever the
+  estimates. (Plain index scans, not bitmap ones, mark the entries of ended runs dead as they
+  pass, so the running range doesn't make every pass read all the runs ended since the last
+  vacuum.) Left to itself the planner also made, while the table was small, a generic plan
+  that read and hashed the whole table every pass as it grew (730 us of server CPU a run at
+  2,000 fires/s).
 
 Most rows of a busy engine have one of three shapes, sent compactly (as ``sqlite_fast`` does):
 a fire starting now (only its task, fire time and start time vary), a fire shed under overload
@@ -142,8 +143,10 @@ _FINISH = _FINISH.replace("_EPOCH_", "timestamp '1970-01-01'").replace("_US_", "
 _EMPTY = "{}"
 # Around the finishing statement only (see the module's docstring); ``true``: until the
 # transaction ends at the latest, so this holds behind a transaction pooler too.
-BY_ID_ONLY = "SELECT set_config('enable_nestloop', 'off', true), set_config('enable_seqscan', 'off', true)"
-PLAN_AS_USUAL = "SELECT set_config('enable_nestloop', 'on', true), set_config('enable_seqscan', 'on', true)"
+LINEAR_PLANS = ("SELECT set_config('enable_nestloop', 'off', true), set_config('enable_seqscan', 'off', true), "
+                "set_config('enable_bitmapscan', 'off', true)")
+PLAN_AS_USUAL = ("SELECT set_config('enable_nestloop', 'on', true), set_config('enable_seqscan', 'on', true), "
+                 "set_config('enable_bitmapscan', 'on', true)")
 
 
 def driver(conn: sa.Connection) -> psycopg.Connection[Any]:
@@ -301,7 +304,7 @@ def finish(
         "started_at": [_naive(o.started_at, seen) for o in rest],
     }
     raw = driver(conn)
-    raw.execute(BY_ID_ONLY)
+    raw.execute(LINEAR_PLANS)
     row = raw.execute(_FINISH, params).fetchone()
     raw.execute(PLAN_AS_USUAL)
     assert row is not None
