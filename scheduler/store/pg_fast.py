@@ -304,9 +304,11 @@ def finish(
         "started_at": [_naive(o.started_at, seen) for o in rest],
     }
     raw = driver(conn)
-    raw.execute(LINEAR_PLANS)
-    row = raw.execute(_FINISH, params).fetchone()
-    raw.execute(PLAN_AS_USUAL)
+    with raw.pipeline():  # the settings and the statement in one round trip, not three
+        raw.execute(LINEAR_PLANS)
+        cursor = raw.execute(_FINISH, params)
+        raw.execute(PLAN_AS_USUAL)
+    row = cursor.fetchone()
     assert row is not None
     ids, dependents, listeners = row
     return set(ids or ()), bool(dependents), bool(listeners)
