@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # PostgreSQL, several engines: how long a killed engine's share of the schedule waits before
     # the others take it over (plus about a second); scheduler/sharing.py
     share_lease: timedelta = Field(default=timedelta(seconds=10), ge=timedelta(seconds=2))
+    # How long before its time a fire is recorded (its row committed, then started on a timer):
+    # a commit slower than this makes fires late. Unset: 500ms on PostgreSQL, 100ms on SQLite
+    # (scheduler/engine.py, RECORD_AHEAD). Raise it for a database across a slow network.
+    record_ahead: timedelta | None = Field(default=None, ge=timedelta(0), le=timedelta(seconds=10))
     max_concurrent_runs: int = 256
     allow_overlap_cap: int = 16
     # no recurring task (interval, cron with seconds, condition check) fires more often: a fire
@@ -172,15 +176,16 @@ class Settings(BaseSettings):
 
     @field_validator("openai_api_key", "slack_bot_token", "slack_app_token", "slack_signing_secret",
                      "telegram_bot_token", "telegram_webhook_secret", "smtp_password", "secret_key",
-                     "supabase_service_key", mode="before")
+                     "supabase_service_key", "record_ahead", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("min_interval", mode="before")
+    @field_validator("lease_ttl", "heartbeat_interval", "share_lease", "record_ahead", "min_interval",
+                     "model_timeout", "ai_min_interval", mode="before")
     @classmethod
-    def _min_interval(cls, value: object) -> object:
-        # "10s", "1m" as every other duration option reads; a bare number is seconds.
+    def _duration(cls, value: object) -> object:
+        # "10s", "1m", "500ms" as every other duration option reads; a bare number is seconds.
         if isinstance(value, str) and value.strip():
             from scheduler.durations import parse_duration
             from scheduler.errors import InvalidRequest
@@ -188,10 +193,14 @@ class Settings(BaseSettings):
             text = value.strip()
             if text.replace(".", "", 1).isdigit():
                 return timedelta(seconds=float(text))
+            if text.endswith("ms") and text[:-2].replace(".", "", 1).isdigit():
+                return timedelta(milliseconds=float(text[:-2]))
+            if text.upper().startswith("P"):
+                return value  # ISO 8601 ("PT10S"): pydantic's to read
             try:
                 return parse_duration(text)
             except InvalidRequest:
-                return value  # ISO 8601 ("PT10S") or a refusal, both pydantic's
+                raise ValueError(f"can't read {text!r} as a duration; use e.g. 500ms, 10s, 15m, 1h") from None
         return value
 
     @field_validator("log_level")

@@ -268,6 +268,7 @@ class App:
                 lease_ttl=s.lease_ttl,
                 heartbeat_interval=s.heartbeat_interval,
                 share_lease=s.share_lease,
+                record_ahead=s.record_ahead,
                 max_concurrent_runs=s.max_concurrent_runs,
                 allow_overlap_cap=s.allow_overlap_cap,
                 background_checkpoints=True,

@@ -103,8 +103,9 @@ class EngineOptions:
     batch_size: int = 5000
     # A fire is recorded up to this long before it is due and started on a timer at its time, so
     # its lateness is the event loop's, not that of the commit it waited for (a run's row is
-    # still committed before its action starts). Only for tasks with nothing running.
-    record_ahead: timedelta = timedelta(milliseconds=100)
+    # still committed before its action starts). Only for tasks with nothing running. None: by
+    # database (``RECORD_AHEAD``): a commit slower than this makes its fires late.
+    record_ahead: timedelta | None = None
     # Overload sheds at the head: once passes keep ending with fires already due (two in a row:
     # an engine that can't keep up, not one stall), a scheduled fire later than this is recorded
     # as skipped ("missed: engine overloaded") instead of started late, so the fires behind it
@@ -155,6 +156,18 @@ class EngineOptions:
     share_interval: timedelta = timedelta(seconds=1)
 
 
+# How long before its time a fire is recorded, by database. SQLite commits to a local file in a
+# few milliseconds (WAL checkpoints off the commit path). A PostgreSQL commit waits on another
+# process, its fsync and a network: on this 2-core machine, at 5,000 fires/s, one commit in a
+# 30 s window took 100-320 ms (the kernel writing back the new database's files, 30 s after they
+# were dirtied), and at 100 ms ahead that one stall made 2 of every 3 windows miss p99 < 50 ms;
+# at 500 ms ahead none did (bench/RESULTS.md). Across a network (Supabase) a pass is several
+# round trips of 20-80 ms each, more than 100 ms. The cost of a longer horizon: a task paused
+# within it gets a ``cancelled`` row for that fire, and a crash within it leaves rows that
+# recovery ends as "worker lost" though they had not started.
+RECORD_AHEAD = {"sqlite": timedelta(milliseconds=100), "postgresql": timedelta(milliseconds=500)}
+
+
 class Engine:
     def __init__(
         self,
@@ -180,6 +193,8 @@ class Engine:
         self.config = config
         self.clock = clock or SystemClock()
         self.options = options or EngineOptions()
+        self.record_ahead = self.options.record_ahead if self.options.record_ahead is not None else (
+            RECORD_AHEAD["postgresql" if store.url.startswith("postgres") else "sqlite"])
         self.notifier = notifier
         self.ai_runner = ai_runner
         self.secrets = secrets  # values of {{ secrets.NAME }}, read when a run starts
@@ -471,7 +486,7 @@ class Engine:
         while self._heap and self._stale(self._heap[0]):
             heapq.heappop(self._heap)
         if self._heap:
-            candidates.append(self._heap[0][0] - self.options.record_ahead)
+            candidates.append(self._heap[0][0] - self.record_ahead)
         if self._left:
             candidates.append(self._left[0][0])
         return min(candidates) if candidates else self.clock.now() + self.options.poll_interval
@@ -548,7 +563,7 @@ class Engine:
         ``record_ahead`` of tasks with nothing running, and what was taken from the heap to plan
         them (to put back if they can't be recorded)."""
         lease_until = now + self.options.lease_ttl
-        horizon = now + self.options.record_ahead
+        horizon = now + self.record_ahead
         shed_before, max_starts, starts = None, self.options.batch_size, 0
         if self.overloaded:
             assert self.options.shed_late_after is not None

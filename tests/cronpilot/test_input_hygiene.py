@@ -102,6 +102,26 @@ def test_an_old_task_below_the_minimum_can_still_be_changed_elsewhere(cli, monke
     refused(cli("task", "edit", "fast", "--every", "3s"), "minimum")
 
 
+def test_engine_durations_read_as_people_write_them(monkeypatch):
+    from cronpilot.settings import Settings
+
+    monkeypatch.setenv("CRONPILOT_SHARE_LEASE", "15s")  # as docs/running.md writes the default
+    monkeypatch.setenv("CRONPILOT_LEASE_TTL", "2m")
+    monkeypatch.setenv("CRONPILOT_RECORD_AHEAD", "750ms")
+    s = Settings()
+    assert (s.share_lease, s.lease_ttl, s.record_ahead) == (
+        timedelta(seconds=15), timedelta(minutes=2), timedelta(milliseconds=750))
+    monkeypatch.setenv("CRONPILOT_RECORD_AHEAD", "")
+    assert Settings().record_ahead is None  # unset: by database
+
+
+def test_an_unreadable_engine_duration_is_one_line_and_exit_2(cli, monkeypatch):
+    monkeypatch.setenv("CRONPILOT_RECORD_AHEAD", "soon")
+    refused(cli("task", "list"), "record_ahead", "500ms")
+    monkeypatch.setenv("CRONPILOT_RECORD_AHEAD", "20s")
+    refused(cli("task", "list"), "record_ahead", "10 seconds")
+
+
 @pytest.mark.parametrize(("data", "says"), [
     ('{"a": NaN}', "NaN"), ('{"a": Infinity}', "Infinity"), ('{"a":"xxx', "not valid JSON"),
     ('"\\ud800"', "surrogate"), ("[" * 100_000, "not valid JSON"), ("", "not valid JSON"),

@@ -43,6 +43,26 @@ async def test_a_fire_is_recorded_ahead_and_starts_at_its_time(make_engine, add_
     assert (run.status, run.started_at) == (RunStatus.COMPLETED, fire + timedelta(seconds=2))
 
 
+async def test_unset_the_horizon_is_the_databases(make_engine, add_task, clock, store):
+    """A PostgreSQL commit can take a few hundred ms (another process's fsync, the network):
+    fires are recorded 500 ms ahead there, 100 ms on SQLite."""
+    add_task()
+    engine = make_engine()
+    await engine.start()
+    fire = clock.now() + timedelta(minutes=10)
+    clock.set(fire - timedelta(milliseconds=300))
+    await engine.tick()
+    await _settle()
+    if store.url.startswith("postgres"):
+        (run,) = store.list_runs()
+        assert (run.status, run.started_at) == (RunStatus.RUNNING, fire)
+    else:
+        assert store.list_runs() == []
+        clock.set(fire - timedelta(milliseconds=80))
+        await engine.tick()
+        assert [r.started_at for r in store.list_runs()] == [fire]
+
+
 async def test_fires_further_away_than_the_window_wait(make_engine, add_task, clock, store):
     add_task()
     engine = make_engine(record_ahead=AHEAD)
