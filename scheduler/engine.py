@@ -1055,7 +1055,14 @@ class Engine:
         return self._leading
 
     async def _heartbeat(self, now: datetime) -> None:
-        await self._store(self.store.extend_leases, owner=self.worker_id, until=now + self.options.lease_ttl)
+        # Only leases with less than ``lease_ttl`` - half a heartbeat left are moved: the runs of
+        # the last few seconds (thousands at a high rate, most about to end, and every fire
+        # recorded ahead) already hold a full lease. Rewriting them all took a PostgreSQL
+        # pass 185 ms every heartbeat at 14,000 fires/s; each row keeps at least
+        # ``lease_ttl`` - half an interval after every heartbeat (25 s of 30 by default).
+        ttl, interval = self.options.lease_ttl, self.options.heartbeat_interval
+        await self._store(self.store.extend_leases, owner=self.worker_id, until=now + ttl,
+                          renew_before=now + ttl - interval / 2)
         await self._store(self.store.heartbeat_worker, self.worker_id, now=now)
         await self._recover_dead_engines(now)
         self.last_heartbeat_at = now

@@ -154,8 +154,9 @@ class EngineStore(ConditionStore, Protocol):
         task and none of a task that is running; never one another worker holds."""
         ...
 
-    def extend_leases(self, *, owner: str, until: datetime) -> int:
-        """Move the leases of ``owner``'s running runs to ``until``; how many."""
+    def extend_leases(self, *, owner: str, until: datetime, renew_before: datetime | None = None) -> int:
+        """Move the leases of ``owner``'s running runs to ``until`` (with ``renew_before``, only
+        those that end before it); how many."""
         ...
 
     def cancel_requests(self, *, owner: str) -> list[int]:

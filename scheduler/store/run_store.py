@@ -318,13 +318,12 @@ class RunRows:
             _inherit_from_retry_origin(conn, [r.run_id for r in retries if r.run_id])
         insert_events(conn, events, bind=bind)
 
-    def extend_leases(self, *, owner: str, until: datetime) -> int:
+    def extend_leases(self, *, owner: str, until: datetime, renew_before: datetime | None = None) -> int:
+        query = runs.update().where(runs.c.lease_owner == owner, runs.c.status == RunStatus.RUNNING.value)
+        if renew_before is not None:
+            query = query.where(runs.c.lease_expires_at < renew_before)
         with self.db.write() as conn:
-            return conn.execute(
-                runs.update()
-                .where(runs.c.lease_owner == owner, runs.c.status == RunStatus.RUNNING.value)
-                .values(lease_expires_at=until)
-            ).rowcount
+            return conn.execute(query.values(lease_expires_at=until)).rowcount
 
     def cancel_requests(self, *, owner: str) -> list[int]:
         with self.db.read() as conn:
