@@ -321,7 +321,7 @@ class RunRows:
     def extend_leases(self, *, owner: str, until: datetime, renew_before: datetime | None = None) -> int:
         query = runs.update().where(runs.c.lease_owner == owner, runs.c.status == RunStatus.RUNNING.value)
         if renew_before is not None:
-            query = query.where(runs.c.lease_expires_at < renew_before)
+            query = query.where(sa.or_(runs.c.lease_expires_at.is_(None), runs.c.lease_expires_at < renew_before))
         with self.db.write() as conn:
             return conn.execute(query.values(lease_expires_at=until)).rowcount
 
