@@ -136,7 +136,9 @@ def _known_error(exc: Exception) -> int:
     if isinstance(exc, ValidationError):
         from scheduler.service import validation_message
 
-        _say(f"error: {validation_message(exc)}")
+        from .settings import setting_error
+
+        _say(f"error: {setting_error(exc) if exc.title == 'Settings' else validation_message(exc)}")
         return 2
     where = _save_traceback()
     _say(f"error: {type(exc).__name__}: {exc} (details in {where})")

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -274,3 +274,19 @@ def _normalize_db_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def setting_error(exc: ValidationError) -> str:
+    """One line for a setting that can't be read, named as the person set it
+    (``CRONPILOT_RECORD_AHEAD: ...``, not the field's name)."""
+    first = exc.errors()[0]
+    loc = first.get("loc") or ("",)
+    field = str(loc[0])
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        name = str(alias.choices[0])
+    else:
+        name = f"CRONPILOT_{field.upper()}" if info is not None else field
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{name}: {message}" if name else message

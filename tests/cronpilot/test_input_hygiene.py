@@ -117,9 +117,9 @@ def test_engine_durations_read_as_people_write_them(monkeypatch):
 
 def test_an_unreadable_engine_duration_is_one_line_and_exit_2(cli, monkeypatch):
     monkeypatch.setenv("CRONPILOT_RECORD_AHEAD", "soon")
-    refused(cli("task", "list"), "record_ahead", "500ms")
+    refused(cli("task", "list"), "CRONPILOT_RECORD_AHEAD:", "500ms")
     monkeypatch.setenv("CRONPILOT_RECORD_AHEAD", "20s")
-    refused(cli("task", "list"), "record_ahead", "10 seconds")
+    refused(cli("task", "list"), "CRONPILOT_RECORD_AHEAD:", "10 seconds")
 
 
 @pytest.mark.parametrize(("data", "says"), [
