@@ -21,8 +21,8 @@ unpacked by ``unnest`` on the server:
   statistics are taken while nearly every run has ended and promise a handful of running rows,
   and a nested loop that trusted them scanned the running runs and compared each with every
   outcome of the batch (500 x 500 a batch at 4,000 fires/s: the finishing statement took 87 ms
-  and the engine fell behind for good). For this one statement nested loops, sequential and bitmap scans are off: the batch is
-  hashed against the running runs read through the status index, linear whatever the
+  and the engine fell behind for good). For this one statement nested loops, sequential and
+  bitmap scans are off: the batch is hashed against the running runs read through the status index, linear whatever the
   estimates. (Plain index scans, not bitmap ones, mark the entries of ended runs dead as they
   pass, so the running range doesn't make every pass read all the runs ended since the last
   vacuum.) Left to itself the planner also made, while the table was small, a generic plan
@@ -142,11 +142,15 @@ _FINISH = _FINISH.replace("_EPOCH_", "timestamp '1970-01-01'").replace("_US_", "
 
 _EMPTY = "{}"
 # Around the finishing statement only (see the module's docstring); ``true``: until the
-# transaction ends at the latest, so this holds behind a transaction pooler too.
-LINEAR_PLANS = ("SELECT set_config('enable_nestloop', 'off', true), set_config('enable_seqscan', 'off', true), "
-                "set_config('enable_bitmapscan', 'off', true)")
-PLAN_AS_USUAL = ("SELECT set_config('enable_nestloop', 'on', true), set_config('enable_seqscan', 'on', true), "
-                 "set_config('enable_bitmapscan', 'on', true)")
+# transaction ends at the latest, so this holds behind a transaction pooler too. The values in
+# force before (an operator may have set one off) are kept aside and put back after it.
+_PLANNER = ("enable_nestloop", "enable_seqscan", "enable_bitmapscan")
+LINEAR_PLANS = (
+    "SELECT " + ", ".join(f"set_config('cronpilot.{name}', current_setting('{name}'), true)" for name in _PLANNER),
+    "SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in _PLANNER),
+)
+PLAN_AS_USUAL = "SELECT " + ", ".join(
+    f"set_config('{name}', current_setting('cronpilot.{name}'), true)" for name in _PLANNER)
 
 
 def driver(conn: sa.Connection) -> psycopg.Connection[Any]:
@@ -304,8 +308,9 @@ def finish(
         "started_at": [_naive(o.started_at, seen) for o in rest],
     }
     raw = driver(conn)
-    with raw.pipeline():  # the settings and the statement in one round trip, not three
-        raw.execute(LINEAR_PLANS)
+    with raw.pipeline():  # the settings and the statement in one round trip, not four
+        for statement in LINEAR_PLANS:
+            raw.execute(statement)
         cursor = raw.execute(_FINISH, params)
         raw.execute(PLAN_AS_USUAL)
     row = cursor.fetchone()

@@ -133,6 +133,29 @@ _FINISH_PARAMS = ["owner", "q_run", "q_finished", "q_started", "run_id", "status
                   "stderr", "result", "error", "traceback", "log_path", "started_at"]
 
 
+def test_the_plan_settings_around_the_finish_put_back_what_was_in_force(pg_schema_url):
+    """An operator's own planner setting (here nested loops off for the session) holds again
+    after the finishing statement, not the server's default."""
+    from scheduler.store import pg_fast
+
+    store = Store(pg_schema_url)
+    try:
+        with store.engine.connect() as conn:
+            raw = pg_fast.driver(conn)
+            raw.execute("SET enable_nestloop = off")
+            with raw.pipeline():
+                for statement in pg_fast.LINEAR_PLANS:
+                    raw.execute(statement)
+                during = raw.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_nestloop')")
+                raw.execute(pg_fast.PLAN_AS_USUAL)
+            assert during.fetchone() == ("off", "off")
+            assert raw.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_nestloop'), "
+                               "current_setting('enable_bitmapscan')").fetchone() == ("on", "off", "on")
+            conn.rollback()
+    finally:
+        store.close()
+
+
 def test_finishing_a_batch_reads_neither_the_whole_table_nor_the_batch_once_per_run(pg_schema_url, clock):
     """The finishing statement's plan, as the engine runs it (a prepared statement settles on a
     generic plan after five runs and keeps it while the table grows): made while ``runs`` was
@@ -154,7 +177,8 @@ def test_finishing_a_batch_reads_neither_the_whole_table_nor_the_batch_once_per_
         def execute(conn, values, explain=""):
             args = psycopg.sql.SQL(", ").join(psycopg.sql.Literal(values[name]) for name in _FINISH_PARAMS)
             raw = pg_fast.driver(conn)
-            raw.execute(pg_fast.LINEAR_PLANS)  # as pg_fast.finish does
+            for statement in pg_fast.LINEAR_PLANS:  # as pg_fast.finish does
+                raw.execute(statement)
             row = raw.execute(psycopg.sql.SQL(explain + "EXECUTE finish_check({})").format(args)).fetchone()
             raw.execute(pg_fast.PLAN_AS_USUAL)
             return row
